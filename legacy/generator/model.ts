@@ -1,0 +1,460 @@
+/**
+ * The records each legacy system keeps, in that system's own native shape and formats.
+ *
+ * These are deliberately NOT normalised: e-commerce keeps emails as typed and prices as
+ * decimal strings, loyalty keeps phones in national format, the POS keeps integer cents
+ * (each franchise stores them its own way in SQL, see legacy/pos). Normalisation is the
+ * subgraphs' job, at the edge.
+ *
+ * Timestamps are ISO 8601 strings in UTC (`2026-03-14T10:22:00.000Z`), dates `YYYY-MM-DD`.
+ */
+
+export type Iso = string;
+export type IsoDate = string;
+
+// ---------------------------------------------------------------- e-commerce (REST/JSON)
+
+export interface EcomCustomer {
+  id: number;
+  /** As the customer typed it: stray spaces and capitals included. */
+  email: string;
+  first_name: string;
+  last_name: string;
+  /** As typed at checkout, any format, often missing. */
+  phone: string | null;
+  newsletter_opt_in: boolean;
+  newsletter_opt_in_at: Iso | null;
+  created_at: Iso;
+  updated_at: Iso;
+}
+
+export interface EcomAddress {
+  id: number;
+  customer_id: number;
+  kind: 'billing' | 'shipping';
+  line1: string;
+  line2: string | null;
+  postcode: string;
+  city: string;
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+}
+
+export interface EcomOrderLine {
+  sku: string;
+  quantity: number;
+  /** Decimal string in the order currency, e.g. "59.90". */
+  unit_price: string;
+  /** Decimal string, discount on the whole line, "0.00" when none. */
+  discount: string;
+}
+
+export type EcomOrderStatus =
+  | 'pending'
+  | 'paid'
+  | 'shipped'
+  | 'delivered'
+  | 'ready_for_pickup'
+  | 'collected'
+  | 'cancelled';
+
+export interface EcomOrder {
+  id: number;
+  /** The number printed on the confirmation email, e.g. "W1004231". */
+  number: string;
+  customer_id: number;
+  placed_at: Iso;
+  updated_at: Iso;
+  status: EcomOrderStatus;
+  currency: string;
+  fulfilment: {
+    type: 'home_delivery' | 'click_and_collect';
+    /** The POS store code for click-and-collect, null for home delivery. */
+    store_code: string | null;
+  };
+  /** Set when the order finishes a quote prepared in a store (POS quote number). */
+  quote_number: string | null;
+  coupon_code: string | null;
+  lines: EcomOrderLine[];
+  /** Decimal string: sum of lines minus discounts. */
+  total: string;
+}
+
+export interface EcomProduct {
+  sku: string;
+  /** Missing on some products: the web team never filled it. */
+  ean: string | null;
+  /** The web team's own title, not always the catalogue's name. */
+  title: string;
+  /** Decimal string, the web price (may differ from list and store prices). */
+  price: string;
+  currency: string;
+  active: boolean;
+  updated_at: Iso;
+}
+
+export interface EcomCartRule {
+  id: number;
+  name: string;
+  /** Null for an automatic rule, a coupon code otherwise. */
+  code: string | null;
+  type: 'percent' | 'amount';
+  /** Decimal string: "10" (percent) or "5.00" (amount). */
+  value: string;
+  starts_at: Iso;
+  ends_at: Iso | null;
+  scope: {
+    /** Null: every product. */
+    skus: string[] | null;
+    /** Decimal string, null when there is no minimum. */
+    min_subtotal: string | null;
+  };
+  /** Lower runs first. */
+  priority: number;
+  /** When false, no later rule applies after this one. */
+  stackable: boolean;
+}
+
+// ---------------------------------------------------------------- loyalty (SOAP/XML)
+
+export type LoyaltyTier = 'BRONZE' | 'SILVER' | 'GOLD';
+
+export interface LoyaltyMember {
+  /** e.g. "M00012345". */
+  member_id: string;
+  first_name: string;
+  last_name: string;
+  email: string | null;
+  /** National format as keyed at enrolment: "06 12 34 56 78", "0612345678" or "06.12.34.56.78". */
+  phone: string | null;
+  birth_date: IsoDate | null;
+  postcode: string | null;
+  tier: LoyaltyTier;
+  points_balance: number;
+  home_store_code: string | null;
+  enrolled_at: Iso;
+  updated_at: Iso;
+  sizes: {
+    shoe: string | null;
+    top: string | null;
+    bottom: string | null;
+  };
+}
+
+export interface LoyaltyCard {
+  /** EAN-13 in the restricted-circulation range, prefix "29", valid check digit. */
+  card_number: string;
+  member_id: string;
+  status: 'ACTIVE' | 'LOST' | 'REPLACED';
+  issued_at: Iso;
+}
+
+export interface PointsMovement {
+  id: number;
+  member_id: string;
+  at: Iso;
+  /** Negative for redemptions and expiry. */
+  points: number;
+  reason: 'PURCHASE' | 'REDEMPTION' | 'BONUS' | 'EXPIRY';
+  /** Receipt or order number that earned or spent the points. */
+  reference: string | null;
+}
+
+export type ConsentChannel = 'EMAIL' | 'SMS' | 'PHONE' | 'POST';
+
+export interface ConsentRecord {
+  member_id: string;
+  channel: ConsentChannel;
+  purpose: 'MARKETING';
+  status: 'OPT_IN' | 'OPT_OUT' | 'PENDING';
+  captured_at: Iso;
+  /** Where it was captured: "WEB", "APP", "CALLCENTER" or "STORE:<store code>". */
+  source: string;
+}
+
+export interface MemberOffer {
+  offer_id: string;
+  title: string;
+  description: string;
+  kind: 'PERCENT' | 'AMOUNT' | 'POINTS_MULTIPLIER';
+  /** Decimal string: "15" percent, "10.00" euros, or "2" for double points. */
+  value: string;
+  valid_from: Iso;
+  valid_to: Iso;
+  min_tier: LoyaltyTier;
+  /** Personalised offer for one member, or null for every member of the tier. */
+  member_id: string | null;
+  /** Catalogue references the offer applies to; empty for the whole basket. */
+  product_refs: string[];
+}
+
+// ---------------------------------------------------------------- franchise POS (SQL)
+//
+// The logical records below are what every franchise knows; each franchise stores them in
+// its own SQL layout (legacy/pos): different column names, cents or decimals, and one
+// franchise keeps customers in a phone-only table that receipts reference by id.
+
+export type FranchiseCode = 'NRD' | 'SUD' | 'OUE';
+
+export interface Franchise {
+  code: FranchiseCode;
+  name: string;
+  /** The PostgreSQL schema that holds this franchisee's database. */
+  schema: string;
+}
+
+export interface Store {
+  /** e.g. "NRD01". */
+  code: string;
+  franchise: FranchiseCode;
+  name: string;
+  city: string;
+  postcode: string;
+  country: string;
+  click_and_collect: boolean;
+  latitude: number;
+  longitude: number;
+}
+
+export interface Seller {
+  code: string;
+  store_code: string;
+  name: string;
+}
+
+/** The franchise OUE till asks for a phone number and files it in a customer table. */
+export interface PosClient {
+  franchise: FranchiseCode;
+  client_id: number;
+  /** As keyed at the till. */
+  phone: string;
+  /** Surname as keyed at the till, upper-case, sometimes blank. */
+  name: string | null;
+}
+
+export interface PosReceiptLine {
+  line_no: number;
+  /** Null for items the franchise sells under a local code only. */
+  ean: string | null;
+  local_code: string | null;
+  label: string;
+  quantity: number;
+  unit_price_cents: number;
+  discount_cents: number;
+}
+
+export interface PosReceipt {
+  franchise: FranchiseCode;
+  /** Unique within the franchise, e.g. "NRD01-0004711". */
+  receipt_no: string;
+  store_code: string;
+  seller_code: string;
+  sold_at: Iso;
+  /** Loyalty card scanned at the till. */
+  card_number: string | null;
+  /** Phone keyed at the till when no card was shown (NRD and SUD store it on the receipt). */
+  phone: string | null;
+  /** For OUE: the customer-table id the phone was filed under. */
+  client_id: number | null;
+  currency: string;
+  total_cents: number;
+  lines: PosReceiptLine[];
+}
+
+export interface PosReturnLine {
+  ean: string | null;
+  local_code: string | null;
+  quantity: number;
+  refund_cents: number;
+  restock: boolean;
+}
+
+export interface PosReturn {
+  franchise: FranchiseCode;
+  return_no: string;
+  store_code: string;
+  seller_code: string;
+  returned_at: Iso;
+  /** The store receipt being returned, when bought in store. */
+  receipt_no: string | null;
+  /** The web order being returned in store. */
+  web_order_number: string | null;
+  card_number: string | null;
+  refund_total_cents: number;
+  lines: PosReturnLine[];
+}
+
+export interface PosQuoteLine {
+  ean: string | null;
+  local_code: string | null;
+  quantity: number;
+  unit_price_cents: number;
+}
+
+export interface PosQuote {
+  franchise: FranchiseCode;
+  /** e.g. "Q-NRD01-000042". */
+  quote_no: string;
+  store_code: string;
+  seller_code: string;
+  created_at: Iso;
+  valid_until: Iso;
+  status: 'OPEN' | 'CONVERTED_IN_STORE' | 'CONVERTED_ONLINE' | 'EXPIRED';
+  card_number: string | null;
+  phone: string | null;
+  lines: PosQuoteLine[];
+}
+
+export interface PosStock {
+  store_code: string;
+  ean: string | null;
+  local_code: string | null;
+  quantity: number;
+  updated_at: Iso;
+}
+
+export interface PosPrice {
+  store_code: string;
+  ean: string | null;
+  local_code: string | null;
+  price_cents: number;
+  valid_from: Iso;
+  /** Null: until further notice. */
+  valid_to: Iso | null;
+}
+
+export interface PosPromotion {
+  franchise: FranchiseCode;
+  promo_id: string;
+  /** Null: every store of the franchise. */
+  store_code: string | null;
+  label: string;
+  kind: 'PERCENT' | 'AMOUNT' | 'MULTIBUY';
+  /** PERCENT: whole percent; AMOUNT: cents off; MULTIBUY: items to buy for one free. */
+  value: number;
+  eans: string[];
+  starts_at: Iso;
+  ends_at: Iso;
+}
+
+// ---------------------------------------------------------------- catalogue (PIM, REST/JSON)
+
+export type AliasType = 'WEB_SKU' | 'SUPPLIER_REF' | 'POS_CODE' | 'OLD_REF';
+
+export interface CatalogueAlias {
+  type: AliasType;
+  value: string;
+  /** For POS codes: the franchise that uses it. */
+  franchise: FranchiseCode | null;
+}
+
+export interface CatalogueProduct {
+  /** Catalogue reference as printed in the paper catalogue: "702.611.50". */
+  ref: string;
+  ean: string | null;
+  name: { fr: string; en: string };
+  description: { fr: string; en: string };
+  brand: string;
+  /** Path, most general first: ["Chaussures", "Running"]. */
+  category: string[];
+  /** Recommended retail price, decimal string. */
+  list_price: { amount: string; currency: string };
+  status: 'ACTIVE' | 'DISCONTINUED';
+  color: string | null;
+  sizes: string[];
+  aliases: CatalogueAlias[];
+  updated_at: Iso;
+}
+
+export interface CatalogueCampaign {
+  id: string;
+  name: { fr: string; en: string };
+  starts_at: Iso;
+  ends_at: Iso;
+  kind: 'PERCENT' | 'AMOUNT';
+  /** Decimal string. */
+  value: string;
+  channels: ('WEB' | 'STORE')[];
+  product_refs: string[];
+  /** Category paths joined with " > "; a product in any of them is in the campaign. */
+  categories: string[];
+}
+
+// ---------------------------------------------------------------- the estate
+
+export interface EcommerceData {
+  customers: EcomCustomer[];
+  addresses: EcomAddress[];
+  orders: EcomOrder[];
+  products: EcomProduct[];
+  cartRules: EcomCartRule[];
+}
+
+export interface LoyaltyData {
+  members: LoyaltyMember[];
+  cards: LoyaltyCard[];
+  movements: PointsMovement[];
+  consents: ConsentRecord[];
+  offers: MemberOffer[];
+}
+
+export interface PosData {
+  franchises: Franchise[];
+  stores: Store[];
+  sellers: Seller[];
+  clients: PosClient[];
+  receipts: PosReceipt[];
+  returns: PosReturn[];
+  quotes: PosQuote[];
+  stock: PosStock[];
+  prices: PosPrice[];
+  promotions: PosPromotion[];
+}
+
+export interface CatalogueData {
+  products: CatalogueProduct[];
+  campaigns: CatalogueCampaign[];
+}
+
+export interface Estate {
+  ecommerce: EcommerceData;
+  loyalty: LoyaltyData;
+  pos: PosData;
+  catalogue: CatalogueData;
+}
+
+// ---------------------------------------------------------------- ground truth
+//
+// Written apart from the estate; read by tests and benchmarks only, never by a resolver.
+
+export type LocalRecord =
+  | { system: 'ecommerce'; id: number }
+  | { system: 'loyalty'; id: string }
+  | { system: 'pos'; franchise: FranchiseCode; clientId: number }
+  /** A phone keyed at an NRD or SUD till, with no customer table behind it. */
+  | { system: 'pos-phone'; franchise: FranchiseCode; phone: string };
+
+export interface PersonTruth {
+  personId: string;
+  householdId: string;
+  records: LocalRecord[];
+  /** Store receipts this person made (card or phone given at the till). */
+  receipts: { franchise: FranchiseCode; receiptNo: string }[];
+}
+
+export interface ProductTruth {
+  productId: string;
+  /** Null for a franchise-only product the catalogue does not know. */
+  catalogueRef: string | null;
+  ean: string | null;
+  webSku: string | null;
+  supplierRef: string | null;
+  posCodes: { franchise: FranchiseCode; code: string }[];
+}
+
+export interface GroundTruth {
+  seed: string;
+  scale: string;
+  persons: PersonTruth[];
+  products: ProductTruth[];
+}
