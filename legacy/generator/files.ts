@@ -1,0 +1,135 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { once } from 'node:events';
+import type { CatalogueData, EcommerceData, Estate, GroundTruth, LoyaltyData, PosData } from './model.js';
+import type { Generated, MessStats } from './generate.js';
+
+/**
+ * On disk, a generated estate is a folder:
+ *
+ *   manifest.json                  seed, scale, asOf, counts, mess statistics
+ *   ecommerce/<table>.jsonl        one JSON record a line, one file per table
+ *   loyalty/…  pos/…  catalogue/…
+ *   ground-truth/persons.jsonl     the truth: which records are the same person / product;
+ *   ground-truth/products.jsonl    read by tests and benchmarks only, never by a resolver
+ *
+ * JSON Lines keeps a bench-scale estate streamable; the manifest is written last, so a
+ * folder with a manifest is complete.
+ */
+export interface Manifest {
+  format: 1;
+  seed: string;
+  scale: string;
+  asOf: string;
+  generatedAt: string;
+  counts: Record<string, Record<string, number>>;
+  stats: MessStats;
+}
+
+const SYSTEMS = ['ecommerce', 'loyalty', 'pos', 'catalogue'] as const;
+
+export async function writeEstate(dir: string, generated: Generated): Promise<Manifest> {
+  const staging = `${dir}.partial`;
+  await rm(staging, { recursive: true, force: true });
+  const counts: Manifest['counts'] = {};
+  for (const system of SYSTEMS) {
+    counts[system] = {};
+    for (const [table, rows] of Object.entries(generated.estate[system])) {
+      await writeJsonl(join(staging, system, `${table}.jsonl`), rows as unknown[]);
+      counts[system]![table] = (rows as unknown[]).length;
+    }
+  }
+  await writeJsonl(join(staging, 'ground-truth', 'persons.jsonl'), generated.truth.persons);
+  await writeJsonl(join(staging, 'ground-truth', 'products.jsonl'), generated.truth.products);
+  const manifest: Manifest = {
+    format: 1,
+    seed: generated.seed,
+    scale: generated.scale,
+    asOf: generated.asOf,
+    generatedAt: new Date().toISOString(),
+    counts,
+    stats: generated.stats,
+  };
+  await writeFile(join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  await rm(dir, { recursive: true, force: true });
+  await rename(staging, dir);
+  return manifest;
+}
+
+/** The manifest of a complete estate folder, or null when there is none yet. */
+export async function readManifest(dir: string): Promise<Manifest | null> {
+  try {
+    await stat(join(dir, 'manifest.json'));
+  } catch {
+    return null;
+  }
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  if (manifest.format !== 1) throw new Error(`${dir}/manifest.json has format ${String(manifest.format)}; this version reads format 1`);
+  return manifest;
+}
+
+async function readSystem<T extends object>(dir: string, system: (typeof SYSTEMS)[number], tables: (keyof T & string)[]): Promise<T> {
+  const manifest = await readManifest(dir);
+  if (!manifest) throw new Error(`no generated estate in ${dir} (manifest.json missing); run \`npm run generate\``);
+  const out: Record<string, unknown[]> = {};
+  for (const table of tables) out[table] = await readJsonl(join(dir, system, `${table}.jsonl`));
+  return out as T;
+}
+
+export const readEcommerce = (dir: string) =>
+  readSystem<EcommerceData>(dir, 'ecommerce', ['customers', 'addresses', 'orders', 'products', 'cartRules']);
+export const readLoyalty = (dir: string) =>
+  readSystem<LoyaltyData>(dir, 'loyalty', ['members', 'cards', 'movements', 'consents', 'offers']);
+export const readPos = (dir: string) =>
+  readSystem<PosData>(dir, 'pos', ['franchises', 'stores', 'sellers', 'clients', 'receipts', 'returns', 'quotes', 'stock', 'prices', 'promotions']);
+export const readCatalogue = (dir: string) => readSystem<CatalogueData>(dir, 'catalogue', ['products', 'campaigns']);
+
+export async function readEstate(dir: string): Promise<Estate> {
+  const [ecommerce, loyalty, pos, catalogue] = await Promise.all([readEcommerce(dir), readLoyalty(dir), readPos(dir), readCatalogue(dir)]);
+  return { ecommerce, loyalty, pos, catalogue };
+}
+
+/** The ground truth. Only tests and benchmarks call this. */
+export async function readGroundTruth(dir: string): Promise<GroundTruth> {
+  const manifest = await readManifest(dir);
+  if (!manifest) throw new Error(`no generated estate in ${dir} (manifest.json missing)`);
+  return {
+    seed: manifest.seed,
+    scale: manifest.scale,
+    persons: await readJsonl(join(dir, 'ground-truth', 'persons.jsonl')),
+    products: await readJsonl(join(dir, 'ground-truth', 'products.jsonl')),
+  };
+}
+
+async function writeJsonl(path: string, rows: readonly unknown[]): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true });
+  const out = createWriteStream(path);
+  let buffer = '';
+  for (const row of rows) {
+    buffer += `${JSON.stringify(row)}\n`;
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await once(out, 'drain');
+      buffer = '';
+    }
+  }
+  out.end(buffer);
+  await once(out, 'finish');
+}
+
+async function readJsonl<T>(path: string): Promise<T[]> {
+  const rows: T[] = [];
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  let lineNo = 0;
+  for await (const line of lines) {
+    lineNo += 1;
+    if (line === '') continue;
+    try {
+      rows.push(JSON.parse(line) as T);
+    } catch {
+      throw new Error(`${path}:${lineNo} is not a JSON record: ${line.slice(0, 80)}`);
+    }
+  }
+  return rows;
+}

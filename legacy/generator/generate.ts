@@ -1,0 +1,917 @@
+import { withCheckDigit } from '../../utilities/gtin.js';
+import type {
+  CatalogueCampaign,
+  ConsentChannel,
+  ConsentRecord,
+  EcomCartRule,
+  EcomCustomer,
+  EcomOrder,
+  EcomOrderStatus,
+  Estate,
+  FranchiseCode,
+  GroundTruth,
+  LoyaltyCard,
+  LoyaltyMember,
+  MemberOffer,
+  PersonTruth,
+  PosClient,
+  PosPrice,
+  PosPromotion,
+  PosQuote,
+  PosReceipt,
+  PosReceiptLine,
+  PosReturn,
+  PosStock,
+  PointsMovement,
+  Seller,
+  Store,
+} from './model.js';
+import { asciiSlug, digits, generatePeople, type Person } from './people.js';
+import { daysBefore, generateProducts, productTruth, roundPrice, toDecimal, type Article } from './products.js';
+import { Random } from './random.js';
+import { CATEGORIES, EMAIL_PROVIDERS, FIRST_NAMES, FRANCHISES } from './vocabulary.js';
+
+/** How much data to make. */
+export interface ScaleSpec {
+  people: number;
+  products: number;
+  /** Mean number of till visits per person who shops in stores. */
+  visitsPerShopper: number;
+}
+
+export const SCALES = {
+  tiny: { people: 200, products: 120, visitsPerShopper: 3 },
+  demo: { people: 3_000, products: 800, visitsPerShopper: 4 },
+  bench: { people: 100_000, products: 10_000, visitsPerShopper: 5.5 },
+} as const satisfies Record<string, ScaleSpec>;
+
+export type ScaleName = keyof typeof SCALES;
+
+export interface GenerateOptions {
+  seed?: string | number;
+  scale?: ScaleName | ScaleSpec;
+  /** The generator's "now": every date is before it, every offer and campaign is current around it. */
+  asOf?: string;
+}
+
+/** The mess the generator put in, counted as it was made; tests recount it from the data. */
+export interface MessStats {
+  emailsWithCaseOrSpaces: number;
+  phoneFormats: Record<PhoneFormat, number>;
+  duplicateWebAccounts: number;
+  duplicateWebAccountsSameEmail: number;
+  sharedLandlineHouseholds: number;
+  anonymousReceipts: number;
+  identifiedReceipts: number;
+  receiptLines: number;
+  franchiseOnlyProducts: number;
+  webOnlyProducts: number;
+  webSkusWithoutEan: number;
+  productsNamedDifferentlyOnWeb: number;
+  replacedCards: number;
+  namesTypedWithoutAccents: number;
+}
+
+export interface Generated {
+  seed: string;
+  scale: string;
+  asOf: string;
+  estate: Estate;
+  truth: GroundTruth;
+  stats: MessStats;
+}
+
+export const DEFAULT_SEED = 'crosscanal';
+export const DEFAULT_AS_OF = '2026-11-01T00:00:00.000Z';
+
+export type PhoneFormat = 'spaced' | 'dotted' | 'compact' | 'international';
+
+/** Writes an E.164 French number the way people key it. */
+export function formatPhone(e164: string, format: PhoneFormat): string {
+  const national = `0${e164.slice(3)}`;
+  switch (format) {
+    case 'spaced':
+      return national.replace(/(\d{2})(?=\d)/g, '$1 ');
+    case 'dotted':
+      return national.replace(/(\d{2})(?=\d)/g, '$1.');
+    case 'compact':
+      return national;
+    case 'international':
+      return `+33 ${e164[3]} ${e164.slice(4).replace(/(\d{2})(?=\d)/g, '$1 ')}`;
+  }
+}
+
+/**
+ * Generates the whole legacy estate and its ground truth, deterministically from the seed:
+ * the same options always give the same data.
+ */
+export function generateEstate(options: GenerateOptions = {}): Generated {
+  const seed = String(options.seed ?? DEFAULT_SEED);
+  const scaleName = typeof options.scale === 'string' ? options.scale : options.scale ? 'custom' : 'demo';
+  const spec: ScaleSpec = typeof options.scale === 'object' ? options.scale : SCALES[options.scale ?? 'demo'];
+  const asOf = new Date(options.asOf ?? DEFAULT_AS_OF);
+  if (Number.isNaN(asOf.getTime())) throw new Error(`asOf must be an ISO 8601 date, got ${JSON.stringify(options.asOf)}`);
+  if (!(spec.people > 0 && spec.products > 0 && spec.visitsPerShopper > 0)) {
+    throw new Error(`scale needs people, products and visitsPerShopper above 0, got ${JSON.stringify(spec)}`);
+  }
+  return new EstateBuilder(seed, scaleName, spec, asOf).build();
+}
+
+interface Identity {
+  person: Person;
+  customerIds: number[];
+  memberId: string | null;
+  cards: LoyaltyCard[];
+}
+
+class EstateBuilder {
+  private readonly root: Random;
+  private readonly stats: MessStats = {
+    emailsWithCaseOrSpaces: 0,
+    phoneFormats: { spaced: 0, dotted: 0, compact: 0, international: 0 },
+    duplicateWebAccounts: 0,
+    duplicateWebAccountsSameEmail: 0,
+    sharedLandlineHouseholds: 0,
+    anonymousReceipts: 0,
+    identifiedReceipts: 0,
+    receiptLines: 0,
+    franchiseOnlyProducts: 0,
+    webOnlyProducts: 0,
+    webSkusWithoutEan: 0,
+    productsNamedDifferentlyOnWeb: 0,
+    replacedCards: 0,
+    namesTypedWithoutAccents: 0,
+  };
+  private readonly estate: Estate = {
+    ecommerce: { customers: [], addresses: [], orders: [], products: [], cartRules: [] },
+    loyalty: { members: [], cards: [], movements: [], consents: [], offers: [] },
+    pos: { franchises: [], stores: [], sellers: [], clients: [], receipts: [], returns: [], quotes: [], stock: [], prices: [], promotions: [] },
+    catalogue: { products: [], campaigns: [] },
+  };
+  private readonly truth = new Map<string, PersonTruth>();
+  private readonly identities = new Map<string, Identity>();
+  private people: Person[] = [];
+  private articles: Article[] = [];
+  /** Articles each franchise sells, and the store prices in force per store and article. */
+  private readonly assortment = new Map<FranchiseCode, Article[]>();
+  private readonly storePrice = new Map<string, number>();
+  private readonly emailsTaken = new Set<string>();
+
+  constructor(
+    private readonly seed: string,
+    private readonly scaleName: string,
+    private readonly spec: ScaleSpec,
+    private readonly asOf: Date,
+  ) {
+    this.root = new Random(seed);
+  }
+
+  build(): Generated {
+    const { people, households } = generatePeople(this.root.fork('people'), this.spec.people);
+    this.people = people;
+    for (const person of people) {
+      this.emailsTaken.add(person.email);
+      this.truth.set(person.id, { personId: person.id, householdId: person.household.id, records: [], receipts: [] });
+      this.identities.set(person.id, { person, customerIds: [], memberId: null, cards: [] });
+    }
+    this.articles = generateProducts(this.root.fork('products'), { count: this.spec.products, asOf: this.asOf });
+    this.catalogueAndWebProducts();
+    this.storesAndAssortment();
+    this.webAccounts();
+    this.loyaltyMembers();
+    this.storeVisits();
+    this.webOrders();
+    this.returnsOfWebOrders();
+    this.loyaltyPointsAndTiers();
+    this.consents();
+    this.offersRulesAndCampaigns();
+
+    for (const household of households) {
+      const landline = household.landline;
+      if (!landline || household.members.length < 2) continue;
+      const holders = household.members.filter((m) => this.recordsPhone(m, landline));
+      if (holders.length >= 2) this.stats.sharedLandlineHouseholds += 1;
+    }
+
+    return {
+      seed: this.seed,
+      scale: this.scaleName,
+      asOf: this.asOf.toISOString(),
+      estate: this.estate,
+      truth: {
+        seed: this.seed,
+        scale: this.scaleName,
+        persons: [...this.truth.values()].filter((t) => t.records.length > 0),
+        products: this.articles.map(productTruth),
+      },
+      stats: this.stats,
+    };
+  }
+
+  // ------------------------------------------------------------------ products
+
+  private catalogueAndWebProducts(): void {
+    for (const article of this.articles) {
+      if (article.catalogue) this.estate.catalogue.products.push(article.catalogue);
+      if (article.web) {
+        this.estate.ecommerce.products.push(article.web);
+        if (article.web.ean === null) this.stats.webSkusWithoutEan += 1;
+        if (article.catalogue && article.web.title !== article.catalogue.name.fr) this.stats.productsNamedDifferentlyOnWeb += 1;
+      }
+      if (article.onlyIn) this.stats.franchiseOnlyProducts += 1;
+      if (!article.catalogue && article.web) this.stats.webOnlyProducts += 1;
+    }
+  }
+
+  private storesAndAssortment(): void {
+    const random = this.root.fork('stores');
+    const { pos } = this.estate;
+    for (const seed of FRANCHISES) {
+      pos.franchises.push({ code: seed.code, name: seed.name, schema: seed.schema });
+      seed.stores.forEach((s, i) => {
+        const store: Store = {
+          code: `${seed.code}${String(i + 1).padStart(2, '0')}`,
+          franchise: seed.code,
+          name: s.name,
+          city: s.city,
+          postcode: s.postcode,
+          country: 'FR',
+          click_and_collect: s.clickAndCollect,
+          latitude: s.lat,
+          longitude: s.lon,
+        };
+        pos.stores.push(store);
+        const sellerCount = random.int(3, 6);
+        for (let n = 1; n <= sellerCount; n++) {
+          const seller: Seller = { code: `${store.code}-V${n}`, store_code: store.code, name: `${random.pick(FIRST_NAMES)} ${random.pick(['A.', 'B.', 'C.', 'D.', 'L.', 'M.', 'R.'])}` };
+          pos.sellers.push(seller);
+        }
+      });
+      const range = this.articles.filter(
+        (a) => a.onlyIn === seed.code || (a.catalogue !== null && (a.posCodes.some((p) => p.franchise === seed.code) || random.chance(0.6))),
+      );
+      this.assortment.set(seed.code, range);
+    }
+
+    for (const store of pos.stores) {
+      for (const article of this.assortment.get(store.franchise)!) {
+        const code = this.tillCode(article, store.franchise);
+        if (random.chance(0.85)) {
+          const stock: PosStock = {
+            store_code: store.code,
+            ...code,
+            quantity: random.chance(0.1) ? 0 : random.int(1, 40),
+            updated_at: daysBefore(this.asOf, random.int(0, 20), random),
+          };
+          pos.stock.push(stock);
+        }
+        if (random.chance(0.2) || article.onlyIn) {
+          const cents = article.onlyIn ? article.listCents : roundPrice(article.listCents * (0.9 + random.next() * 0.15));
+          pos.prices.push({ store_code: store.code, ...code, price_cents: cents, valid_from: daysBefore(this.asOf, random.int(30, 400), random), valid_to: null });
+          this.storePrice.set(`${store.code}|${article.id}`, cents);
+        }
+        if (random.chance(0.03)) {
+          // A dated markdown: starts shortly before or after the generator's "now".
+          const from = new Date(this.asOf.getTime() + random.int(-10, 10) * 86_400_000);
+          const price: PosPrice = {
+            store_code: store.code,
+            ...code,
+            price_cents: roundPrice(article.listCents * 0.75),
+            valid_from: from.toISOString(),
+            valid_to: new Date(from.getTime() + random.int(7, 30) * 86_400_000).toISOString(),
+          };
+          pos.prices.push(price);
+        }
+      }
+    }
+
+    for (const seed of FRANCHISES) {
+      const withEan = this.assortment.get(seed.code)!.filter((a) => a.ean && !a.posCodes.some((p) => p.franchise === seed.code));
+      const stores = pos.stores.filter((s) => s.franchise === seed.code);
+      for (let n = 1; n <= 4; n++) {
+        const kind = random.pick(['PERCENT', 'AMOUNT', 'MULTIBUY'] as const);
+        const start = new Date(this.asOf.getTime() + random.int(-40, 5) * 86_400_000);
+        const promotion: PosPromotion = {
+          franchise: seed.code,
+          promo_id: `${seed.code}-PR${String(n).padStart(3, '0')}`,
+          store_code: random.chance(0.4) ? random.pick(stores).code : null,
+          label: kind === 'MULTIBUY' ? '3 pour 2' : kind === 'PERCENT' ? 'Remise magasin' : 'Bon plan',
+          kind,
+          value: kind === 'PERCENT' ? random.pick([10, 15, 20, 30]) : kind === 'AMOUNT' ? random.pick([500, 1000, 1500]) : 3,
+          eans: Array.from({ length: Math.min(withEan.length, random.int(3, 12)) }, () => random.pick(withEan).ean!).filter((e, i, all) => all.indexOf(e) === i),
+          starts_at: start.toISOString(),
+          ends_at: new Date(start.getTime() + random.int(20, 90) * 86_400_000).toISOString(),
+        };
+        pos.promotions.push(promotion);
+      }
+    }
+  }
+
+  /** What a franchise's till records for an article: its local code where it has one, the EAN otherwise. */
+  private tillCode(article: Article, franchise: FranchiseCode): { ean: string | null; local_code: string | null } {
+    const local = article.posCodes.find((p) => p.franchise === franchise);
+    return local ? { ean: null, local_code: local.code } : { ean: article.ean, local_code: null };
+  }
+
+  // ------------------------------------------------------------------ web accounts
+
+  private webAccounts(): void {
+    const random = this.root.fork('web');
+    const drafts: { person: Person; customer: Omit<EcomCustomer, 'id'> }[] = [];
+    for (const person of this.people) {
+      if (!random.chance(0.62)) continue;
+      const created = daysBefore(this.asOf, random.int(30, 1500), random);
+      const phone = this.webPhone(random, person);
+      drafts.push({ person, customer: this.webCustomer(random, person, this.messyEmail(random, person.email), phone, created) });
+      if (random.chance(0.045)) {
+        // The site compared emails case-sensitively for years: the same address typed
+        // differently opened a second account. Others signed up again with a new address,
+        // and can only be tied by their phone.
+        const sameEmail = person.mobile === null || random.chance(0.6);
+        const email = sameEmail ? this.differentlyTyped(random, person.email) : this.otherEmail(random, person);
+        const again = daysBefore(this.asOf, random.int(0, 700), random);
+        const phoneAgain = sameEmail ? this.webPhone(random, person) : formatPhone(person.mobile!, random.pick(['spaced', 'compact', 'international'] as const));
+        drafts.push({ person, customer: this.webCustomer(random, person, email, phoneAgain, again) });
+        this.stats.duplicateWebAccounts += 1;
+        if (sameEmail) this.stats.duplicateWebAccountsSameEmail += 1;
+      }
+    }
+    drafts.sort((a, b) => a.customer.created_at.localeCompare(b.customer.created_at));
+    const { customers, addresses } = this.estate.ecommerce;
+    drafts.forEach(({ person, customer }, index) => {
+      const id = 10_001 + index;
+      customers.push({ id, ...customer });
+      this.identities.get(person.id)!.customerIds.push(id);
+      this.truth.get(person.id)!.records.push({ system: 'ecommerce', id });
+      const household = person.household;
+      addresses.push({ id: addresses.length + 1, customer_id: id, kind: 'billing', line1: household.street, line2: null, postcode: household.postcode, city: household.city, country: 'FR' });
+      if (random.chance(0.3)) {
+        addresses.push({ id: addresses.length + 1, customer_id: id, kind: 'shipping', line1: `${random.int(1, 60)} rue du Commerce`, line2: random.chance(0.5) ? 'Bâtiment B' : null, postcode: household.postcode, city: household.city, country: 'FR' });
+      }
+    });
+  }
+
+  private webCustomer(random: Random, person: Person, email: string, phone: string | null, created: string): Omit<EcomCustomer, 'id'> {
+    const optIn = random.chance(0.4);
+    return {
+      email,
+      first_name: this.typedFirstName(random, person.firstName),
+      last_name: person.lastName,
+      phone,
+      newsletter_opt_in: optIn,
+      newsletter_opt_in_at: optIn ? created : null,
+      created_at: created,
+      updated_at: laterThan(created, this.asOf, random),
+    };
+  }
+
+  private webPhone(random: Random, person: Person): string | null {
+    if (!random.chance(0.45)) return null;
+    const landline = person.household.landline;
+    const e164 = landline && (person.mobile === null || random.chance(0.2)) ? landline : person.mobile;
+    return e164 ? this.keyedPhone(random, e164, ['spaced', 'dotted', 'compact', 'international']) : null;
+  }
+
+  private keyedPhone(random: Random, e164: string, formats: readonly PhoneFormat[]): string {
+    const format = random.pick(formats);
+    this.stats.phoneFormats[format] += 1;
+    return formatPhone(e164, format);
+  }
+
+  private messyEmail(random: Random, email: string): string {
+    const roll = random.next();
+    const messy =
+      roll < 0.1 ? capitaliseParts(email) : roll < 0.13 ? email.toUpperCase() : roll < 0.17 ? (random.chance(0.5) ? ` ${email}` : `${email} `) : email;
+    if (messy !== email) this.stats.emailsWithCaseOrSpaces += 1;
+    return messy;
+  }
+
+  private differentlyTyped(random: Random, email: string): string {
+    this.stats.emailsWithCaseOrSpaces += 1;
+    return random.pick([capitaliseParts(email), email.toUpperCase(), `${email} `, ` ${capitaliseParts(email)}`]);
+  }
+
+  private otherEmail(random: Random, person: Person): string {
+    const local = `${asciiSlug(person.firstName)}${asciiSlug(person.lastName)}${random.int(1, 999)}`;
+    let email = `${local}@${random.pick(EMAIL_PROVIDERS)}`;
+    while (this.emailsTaken.has(email)) email = `${local}${random.int(1, 9)}@${random.pick(EMAIL_PROVIDERS)}`;
+    this.emailsTaken.add(email);
+    return email;
+  }
+
+  private typedFirstName(random: Random, name: string): string {
+    if (name.normalize('NFD') === name || !random.chance(0.3)) return name;
+    this.stats.namesTypedWithoutAccents += 1;
+    return name.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+  }
+
+  // ------------------------------------------------------------------ loyalty
+
+  private loyaltyMembers(): void {
+    const random = this.root.fork('loyalty');
+    const cardNumbers = new Set<string>();
+    const newCard = (): string => {
+      let card: string;
+      do card = withCheckDigit(`29${digits(random, 10)}`);
+      while (cardNumbers.has(card));
+      cardNumbers.add(card);
+      return card;
+    };
+    const drafts: { person: Person; member: Omit<LoyaltyMember, 'member_id'> }[] = [];
+    for (const person of this.people) {
+      const hasWeb = this.identities.get(person.id)!.customerIds.length > 0;
+      if (!random.chance(hasWeb ? 0.45 : 0.55)) continue;
+      const enrolled = daysBefore(this.asOf, random.int(60, 2500), random);
+      const landline = person.household.landline;
+      const phoneE164 = !random.chance(0.82) ? null : landline && (person.mobile === null || random.chance(0.25)) ? landline : person.mobile;
+      const sizes = {
+        shoe: random.chance(0.6) ? String(random.int(36, 46)) : null,
+        top: random.chance(0.6) ? random.pick(['S', 'M', 'L', 'XL']) : null,
+        bottom: random.chance(0.5) ? random.pick(['36', '38', '40', '42', '44']) : null,
+      };
+      drafts.push({
+        person,
+        member: {
+          first_name: this.typedFirstName(random, person.firstName),
+          // Staff key surnames in capitals at the desk, about a third of the time.
+          last_name: random.chance(0.33) ? person.lastName.toUpperCase() : person.lastName,
+          email: random.chance(0.85) ? (random.chance(0.05) ? this.messyEmail(random, person.email) : person.email) : null,
+          phone: phoneE164 ? this.keyedPhone(random, phoneE164, ['spaced', 'dotted', 'compact']) : null,
+          birth_date: random.chance(0.7) ? person.birthDate : null,
+          postcode: person.household.postcode,
+          tier: 'BRONZE',
+          points_balance: 0,
+          home_store_code: `${person.household.franchise.code}${String(person.household.storeIndex + 1).padStart(2, '0')}`,
+          enrolled_at: enrolled,
+          updated_at: laterThan(enrolled, this.asOf, random),
+          sizes,
+        },
+      });
+    }
+    drafts.sort((a, b) => a.member.enrolled_at.localeCompare(b.member.enrolled_at));
+    const { members, cards } = this.estate.loyalty;
+    drafts.forEach(({ person, member }, index) => {
+      const memberId = `M${String(100_001 + index).padStart(8, '0')}`;
+      members.push({ member_id: memberId, ...member });
+      const identity = this.identities.get(person.id)!;
+      identity.memberId = memberId;
+      this.truth.get(person.id)!.records.push({ system: 'loyalty', id: memberId });
+      const replaced = random.chance(0.08);
+      const lost = !replaced && random.chance(0.01);
+      if (replaced || lost) {
+        cards.push({ card_number: newCard(), member_id: memberId, status: replaced ? 'REPLACED' : 'LOST', issued_at: member.enrolled_at });
+        if (replaced) this.stats.replacedCards += 1;
+        cards.push({ card_number: newCard(), member_id: memberId, status: 'ACTIVE', issued_at: laterThan(member.enrolled_at, this.asOf, random) });
+      } else {
+        cards.push({ card_number: newCard(), member_id: memberId, status: 'ACTIVE', issued_at: member.enrolled_at });
+      }
+      identity.cards = cards.slice(replaced || lost ? -2 : -1);
+    });
+  }
+
+  // ------------------------------------------------------------------ stores: receipts, quotes, returns
+
+  private storeVisits(): void {
+    const random = this.root.fork('visits');
+    const { pos } = this.estate;
+    const storesOf = new Map<FranchiseCode, Store[]>();
+    for (const store of pos.stores) storesOf.set(store.franchise, [...(storesOf.get(store.franchise) ?? []), store]);
+    const sellersOf = new Map<string, Seller[]>();
+    for (const seller of pos.sellers) sellersOf.set(seller.store_code, [...(sellersOf.get(seller.store_code) ?? []), seller]);
+    const clients = new Map<string, PosClient>();
+    const phoneRecords = new Set<string>();
+    const receipts: (PosReceipt & { person: Person | null })[] = [];
+    const quotes: (PosQuote & { person: Person })[] = [];
+
+    for (const person of this.people) {
+      const identity = this.identities.get(person.id)!;
+      if (!random.chance(identity.memberId ? 0.85 : 0.5)) continue;
+      const visits = Math.max(1, Math.round(this.spec.visitsPerShopper * (0.2 + random.next() * 1.6)));
+      const ownFranchise = person.household.franchise.code;
+      for (let v = 0; v < visits; v++) {
+        const franchise = random.chance(0.92) ? ownFranchise : random.pick(FRANCHISES).code;
+        const stores = storesOf.get(franchise)!;
+        const store = franchise === ownFranchise && random.chance(0.7) ? stores[person.household.storeIndex]! : random.pick(stores);
+        const soldAt = daysBefore(this.asOf, random.int(0, 730), random);
+
+        let card: string | null = null;
+        let tillPhone: string | null = null;
+        if (identity.memberId && random.chance(0.85)) {
+          card = cardInUse(identity.cards, soldAt);
+        } else if (random.chance(identity.memberId ? 0.3 : 0.35)) {
+          tillPhone = person.isHead && person.household.landline && (person.mobile === null || random.chance(0.3)) ? person.household.landline : person.mobile;
+        }
+
+        let clientId: number | null = null;
+        let phoneAsKeyed: string | null = null;
+        if (tillPhone) {
+          const keyed = this.keyedPhone(random, tillPhone, ['compact', 'spaced']);
+          if (franchise === 'OUE') {
+            const key = `${franchise}|${tillPhone}`;
+            let client = clients.get(key);
+            if (!client) {
+              client = { franchise, client_id: clients.size + 1, phone: keyed, name: random.chance(0.8) ? person.lastName.toUpperCase() : null };
+              clients.set(key, client);
+              this.truth.get(person.id)!.records.push({ system: 'pos', franchise, clientId: client.client_id });
+            }
+            clientId = client.client_id;
+          } else {
+            phoneAsKeyed = keyed;
+            const key = `${franchise}|${tillPhone}`;
+            if (!phoneRecords.has(key)) {
+              phoneRecords.add(key);
+              this.truth.get(person.id)!.records.push({ system: 'pos-phone', franchise, phone: tillPhone });
+            }
+          }
+        }
+
+        const lines = this.basket(random, store, franchise);
+        const identified = card !== null || tillPhone !== null;
+        receipts.push({
+          person: identified ? person : null,
+          franchise,
+          receipt_no: '',
+          store_code: store.code,
+          seller_code: random.pick(sellersOf.get(store.code)!).code,
+          sold_at: soldAt,
+          card_number: card,
+          phone: phoneAsKeyed,
+          client_id: clientId,
+          currency: 'EUR',
+          total_cents: lines.reduce((sum, l) => sum + l.quantity * l.unit_price_cents - l.discount_cents, 0),
+          lines,
+        });
+
+        if (identified && random.chance(0.03)) {
+          const created = new Date(Date.parse(soldAt) - random.int(1, 20) * 86_400_000);
+          const validUntil = new Date(created.getTime() + 30 * 86_400_000);
+          const open = validUntil > this.asOf;
+          const hasWeb = identity.customerIds.length > 0;
+          quotes.push({
+            person,
+            franchise,
+            quote_no: '',
+            store_code: store.code,
+            seller_code: random.pick(sellersOf.get(store.code)!).code,
+            created_at: created.toISOString(),
+            valid_until: validUntil.toISOString(),
+            status: open ? 'OPEN' : random.weighted([['CONVERTED_IN_STORE', 4], ['CONVERTED_ONLINE', hasWeb ? 3 : 0], ['EXPIRED', 3]] as const),
+            card_number: card,
+            phone: franchise === 'OUE' ? null : phoneAsKeyed,
+            lines: lines.map((l) => ({ ean: l.ean, local_code: l.local_code, quantity: l.quantity, unit_price_cents: l.unit_price_cents })),
+          });
+        }
+      }
+    }
+
+    // Anonymous walk-in shoppers who are in no other system.
+    const walkIns = Math.round(receipts.length * 0.12);
+    for (let i = 0; i < walkIns; i++) {
+      const store = random.pick(pos.stores);
+      const lines = this.basket(random, store, store.franchise);
+      receipts.push({
+        person: null, franchise: store.franchise, receipt_no: '', store_code: store.code,
+        seller_code: random.pick(sellersOf.get(store.code)!).code, sold_at: daysBefore(this.asOf, random.int(0, 730), random),
+        card_number: null, phone: null, client_id: null, currency: 'EUR',
+        total_cents: lines.reduce((sum, l) => sum + l.quantity * l.unit_price_cents - l.discount_cents, 0), lines,
+      });
+    }
+
+    receipts.sort((a, b) => a.sold_at.localeCompare(b.sold_at) || a.store_code.localeCompare(b.store_code));
+    const receiptSeq = new Map<string, number>();
+    for (const receipt of receipts) {
+      const seq = (receiptSeq.get(receipt.store_code) ?? 0) + 1;
+      receiptSeq.set(receipt.store_code, seq);
+      receipt.receipt_no = `${receipt.store_code}-${String(seq).padStart(7, '0')}`;
+      const { person, ...stored } = receipt;
+      pos.receipts.push(stored);
+      this.stats.receiptLines += stored.lines.length;
+      if (person) {
+        this.stats.identifiedReceipts += 1;
+        this.truth.get(person.id)!.receipts.push({ franchise: stored.franchise, receiptNo: stored.receipt_no });
+      } else {
+        this.stats.anonymousReceipts += 1;
+      }
+    }
+    pos.clients.push(...[...clients.values()].sort((a, b) => a.client_id - b.client_id));
+
+    quotes.sort((a, b) => a.created_at.localeCompare(b.created_at));
+    const quoteSeq = new Map<string, number>();
+    for (const quote of quotes) {
+      const seq = (quoteSeq.get(quote.store_code) ?? 0) + 1;
+      quoteSeq.set(quote.store_code, seq);
+      quote.quote_no = `Q-${quote.store_code}-${String(seq).padStart(6, '0')}`;
+      const { person, ...stored } = quote;
+      pos.quotes.push(stored);
+      if (stored.status === 'CONVERTED_ONLINE') this.pendingQuoteOrders.push({ person, quote: stored });
+    }
+
+    this.storeReturns(random, sellersOf);
+  }
+
+  /** Quotes finished online; they become web orders carrying the quote number. */
+  private readonly pendingQuoteOrders: { person: Person; quote: PosQuote }[] = [];
+
+  private basket(random: Random, store: Store, franchise: FranchiseCode): PosReceiptLine[] {
+    const range = this.assortment.get(franchise)!;
+    const count = random.weighted([[1, 30], [2, 25], [3, 18], [4, 12], [5, 8], [6, 4], [8, 3]] as const);
+    const lines: PosReceiptLine[] = [];
+    for (let n = 1; n <= count; n++) {
+      const article = random.pick(range);
+      const unit = this.storePrice.get(`${store.code}|${article.id}`) ?? article.listCents;
+      const quantity = random.chance(0.85) ? 1 : random.int(2, 3);
+      lines.push({
+        line_no: n,
+        ...this.tillCode(article, franchise),
+        label: article.tillLabel,
+        quantity,
+        unit_price_cents: unit,
+        discount_cents: random.chance(0.1) ? Math.round((unit * quantity * random.pick([10, 15, 20])) / 100) : 0,
+      });
+    }
+    return lines;
+  }
+
+  private storeReturns(random: Random, sellersOf: Map<string, Seller[]>): void {
+    const { pos } = this.estate;
+    const drafts: PosReturn[] = [];
+    for (const receipt of pos.receipts) {
+      if (!random.chance(0.04)) continue;
+      const returnedAt = new Date(Date.parse(receipt.sold_at) + random.int(1, 30) * 86_400_000);
+      if (returnedAt > this.asOf) continue;
+      const sameStore = random.chance(0.8);
+      const store = sameStore ? receipt.store_code : random.pick(pos.stores.filter((s) => s.franchise === receipt.franchise)).code;
+      const returned = receipt.lines.filter((_, i) => i === 0 || random.chance(0.3));
+      const lines = returned.map((l) => ({
+        ean: l.ean,
+        local_code: l.local_code,
+        quantity: l.quantity,
+        refund_cents: l.quantity * l.unit_price_cents - l.discount_cents,
+        restock: random.chance(0.9),
+      }));
+      drafts.push({
+        franchise: receipt.franchise, return_no: '', store_code: store, seller_code: random.pick(sellersOf.get(store)!).code,
+        returned_at: returnedAt.toISOString(), receipt_no: receipt.receipt_no, web_order_number: null, card_number: receipt.card_number,
+        refund_total_cents: lines.reduce((s, l) => s + l.refund_cents, 0), lines,
+      });
+    }
+    pos.returns.push(...drafts);
+  }
+
+  // ------------------------------------------------------------------ web orders
+
+  private webOrders(): void {
+    const random = this.root.fork('orders');
+    const webArticles = this.articles.filter((a) => a.web?.active);
+    const bySku = new Map(this.articles.filter((a) => a.web).map((a) => [a.web!.sku, a]));
+    const ccStores = this.estate.pos.stores.filter((s) => s.click_and_collect);
+    const drafts: Omit<EcomOrder, 'id' | 'number'>[] = [];
+    const customers = new Map(this.estate.ecommerce.customers.map((c) => [c.id, c]));
+
+    const makeOrder = (person: Person, customerId: number, placedAt: string, lines: EcomOrder['lines'], quoteNumber: string | null) => {
+      const own = ccStores.filter((s) => s.franchise === person.household.franchise.code);
+      const clickAndCollect = random.chance(0.18);
+      const store = clickAndCollect ? random.pick(own.length > 0 ? own : ccStores) : null;
+      const ageDays = (this.asOf.getTime() - Date.parse(placedAt)) / 86_400_000;
+      const coupon = quoteNumber === null && random.chance(0.1) ? random.pick(['BIENVENUE10', 'NOEL2025', 'RUN15']) : null;
+      if (coupon) for (const line of lines) line.discount = toDecimal(Math.round(toCents(line.unit_price) * line.quantity * 0.1));
+      const status: EcomOrderStatus = random.chance(0.04)
+        ? 'cancelled'
+        : ageDays > 14
+          ? clickAndCollect ? 'collected' : 'delivered'
+          : ageDays > 3
+            ? clickAndCollect ? 'ready_for_pickup' : 'shipped'
+            : random.pick(['pending', 'paid'] as const);
+      drafts.push({
+        customer_id: customerId,
+        placed_at: placedAt,
+        updated_at: laterThan(placedAt, this.asOf, random),
+        status,
+        currency: 'EUR',
+        fulfilment: { type: clickAndCollect ? 'click_and_collect' : 'home_delivery', store_code: store?.code ?? null },
+        quote_number: quoteNumber,
+        coupon_code: coupon,
+        lines,
+        total: toDecimal(lines.reduce((sum, l) => sum + toCents(l.unit_price) * l.quantity - toCents(l.discount), 0)),
+      });
+    };
+
+    for (const person of this.people) {
+      const identity = this.identities.get(person.id)!;
+      for (const customerId of identity.customerIds) {
+        const created = Date.parse(customers.get(customerId)!.created_at);
+        const count = random.weighted([[0, 25], [1, 30], [2, 20], [3, 12], [5, 8], [8, 5]] as const);
+        for (let n = 0; n < count; n++) {
+          const placedAt = new Date(created + random.next() * (this.asOf.getTime() - created)).toISOString();
+          const lines = Array.from({ length: random.weighted([[1, 50], [2, 30], [3, 15], [4, 5]] as const) }, () => {
+            const article = random.pick(webArticles);
+            return { sku: article.web!.sku, quantity: random.chance(0.9) ? 1 : 2, unit_price: article.web!.price, discount: '0.00' };
+          });
+          makeOrder(person, customerId, placedAt, lines, null);
+        }
+      }
+    }
+
+    const webByEan = new Map(this.articles.filter((a) => a.web && a.ean).map((a) => [a.ean!, a]));
+    for (const { person, quote } of this.pendingQuoteOrders) {
+      const customerId = this.identities.get(person.id)!.customerIds[0];
+      if (customerId === undefined) continue;
+      const lines = quote.lines.flatMap((l) => {
+        const article = l.ean ? webByEan.get(l.ean) : undefined;
+        return article ? [{ sku: article.web!.sku, quantity: l.quantity, unit_price: toDecimal(l.unit_price_cents), discount: '0.00' }] : [];
+      });
+      if (lines.length === 0) continue;
+      const placedAt = new Date(Date.parse(quote.created_at) + random.int(1, 5) * 86_400_000).toISOString();
+      makeOrder(person, customerId, placedAt, lines, quote.quote_no);
+    }
+
+    drafts.sort((a, b) => a.placed_at.localeCompare(b.placed_at));
+    drafts.forEach((draft, index) => {
+      const id = 500_001 + index;
+      this.estate.ecommerce.orders.push({ id, number: `W${1_000_000 + index}`, ...draft });
+    });
+    this.skuIndex = bySku;
+  }
+
+  private skuIndex = new Map<string, Article>();
+
+  private returnsOfWebOrders(): void {
+    const random = this.root.fork('web-returns');
+    const { pos } = this.estate;
+    const customerPerson = new Map<number, Person>();
+    for (const identity of this.identities.values()) for (const id of identity.customerIds) customerPerson.set(id, identity.person);
+    const returnSellers = new Map<string, Seller[]>();
+    for (const seller of pos.sellers) returnSellers.set(seller.store_code, [...(returnSellers.get(seller.store_code) ?? []), seller]);
+    for (const order of this.estate.ecommerce.orders) {
+      if (!(order.status === 'delivered' || order.status === 'collected') || !random.chance(0.03)) continue;
+      const person = customerPerson.get(order.customer_id)!;
+      const franchise = person.household.franchise.code;
+      const store = pos.stores.find((s) => s.code === `${franchise}${String(person.household.storeIndex + 1).padStart(2, '0')}`)!;
+      const returnedAt = new Date(Date.parse(order.placed_at) + random.int(5, 30) * 86_400_000);
+      if (returnedAt > this.asOf) continue;
+      const identity = this.identities.get(person.id)!;
+      const lines = order.lines.slice(0, 1).map((l) => {
+        const article = this.skuIndex.get(l.sku)!;
+        return {
+          ...this.tillCode(article, franchise),
+          quantity: l.quantity,
+          refund_cents: toCents(l.unit_price) * l.quantity - toCents(l.discount),
+          restock: true,
+        };
+      });
+      pos.returns.push({
+        franchise, return_no: '', store_code: store.code, seller_code: random.pick(returnSellers.get(store.code)!).code,
+        returned_at: returnedAt.toISOString(), receipt_no: null, web_order_number: order.number,
+        card_number: identity.cards.find((c) => c.status === 'ACTIVE')?.card_number ?? null,
+        refund_total_cents: lines.reduce((s, l) => s + l.refund_cents, 0), lines,
+      });
+    }
+    pos.returns.sort((a, b) => a.returned_at.localeCompare(b.returned_at) || a.store_code.localeCompare(b.store_code));
+    const seq = new Map<string, number>();
+    for (const ret of pos.returns) {
+      const n = (seq.get(ret.store_code) ?? 0) + 1;
+      seq.set(ret.store_code, n);
+      ret.return_no = `R-${ret.store_code}-${String(n).padStart(6, '0')}`;
+    }
+  }
+
+  // ------------------------------------------------------------------ loyalty points, tiers, consent, offers
+
+  private loyaltyPointsAndTiers(): void {
+    const random = this.root.fork('points');
+    const { loyalty, pos } = this.estate;
+    const memberOfCard = new Map(loyalty.cards.map((c) => [c.card_number, c.member_id]));
+    const movements: Omit<PointsMovement, 'id'>[] = [];
+    for (const member of loyalty.members) movements.push({ member_id: member.member_id, at: member.enrolled_at, points: 100, reason: 'BONUS', reference: null });
+    for (const receipt of pos.receipts) {
+      const memberId = receipt.card_number ? memberOfCard.get(receipt.card_number) : undefined;
+      if (memberId && receipt.total_cents > 0) {
+        movements.push({ member_id: memberId, at: receipt.sold_at, points: Math.floor(receipt.total_cents / 100), reason: 'PURCHASE', reference: receipt.receipt_no });
+      }
+    }
+    movements.sort((a, b) => a.at.localeCompare(b.at) || a.member_id.localeCompare(b.member_id));
+    const balance = new Map<string, number>();
+    const earned = new Map<string, number>();
+    for (const movement of movements) {
+      loyalty.movements.push({ id: loyalty.movements.length + 1, ...movement });
+      const now = (balance.get(movement.member_id) ?? 0) + movement.points;
+      balance.set(movement.member_id, now);
+      earned.set(movement.member_id, (earned.get(movement.member_id) ?? 0) + movement.points);
+      if (now >= 500 && random.chance(0.15)) {
+        loyalty.movements.push({ id: loyalty.movements.length + 1, member_id: movement.member_id, at: new Date(Date.parse(movement.at) + 3_600_000).toISOString(), points: -500, reason: 'REDEMPTION', reference: null });
+        balance.set(movement.member_id, now - 500);
+      }
+    }
+    for (const member of loyalty.members) {
+      member.points_balance = balance.get(member.member_id) ?? 0;
+      const total = earned.get(member.member_id) ?? 0;
+      member.tier = total >= 3000 ? 'GOLD' : total >= 1000 ? 'SILVER' : 'BRONZE';
+    }
+  }
+
+  private consents(): void {
+    const random = this.root.fork('consent');
+    const { loyalty } = this.estate;
+    const channels: ConsentChannel[] = ['EMAIL', 'SMS', 'PHONE', 'POST'];
+    for (const member of loyalty.members) {
+      for (const channel of channels) {
+        if (channel === 'EMAIL' && member.email === null) continue;
+        if ((channel === 'SMS' || channel === 'PHONE') && member.phone === null) continue;
+        const source = random.pick(['WEB', 'APP', 'CALLCENTER', `STORE:${member.home_store_code}`]);
+        const first: ConsentRecord = {
+          member_id: member.member_id,
+          channel,
+          purpose: 'MARKETING',
+          status: random.weighted([['OPT_IN', 45], ['OPT_OUT', 40], ['PENDING', channel === 'EMAIL' ? 15 : 2]] as const),
+          captured_at: laterThan(member.enrolled_at, this.asOf, random),
+          source,
+        };
+        loyalty.consents.push(first);
+        if (random.chance(0.15)) {
+          // Changed their mind later; the most recent decision is the one in force.
+          loyalty.consents.push({
+            ...first,
+            status: first.status === 'OPT_IN' ? 'OPT_OUT' : 'OPT_IN',
+            captured_at: laterThan(first.captured_at, this.asOf, random),
+            source: random.pick(['WEB', 'APP', 'CALLCENTER']),
+          });
+        }
+      }
+    }
+  }
+
+  private offersRulesAndCampaigns(): void {
+    const random = this.root.fork('offers');
+    const day = 86_400_000;
+    const at = (days: number) => new Date(this.asOf.getTime() + days * day).toISOString();
+    const refs = this.estate.catalogue.products.map((p) => p.ref);
+    const offers: MemberOffer[] = [
+      { offer_id: 'OF-WELCOME', title: 'Bienvenue', description: '10 € offerts dès 50 € d’achat', kind: 'AMOUNT', value: '10.00', valid_from: at(-400), valid_to: at(400), min_tier: 'BRONZE', member_id: null, product_refs: [] },
+      { offer_id: 'OF-SILVER15', title: 'Avantage Argent', description: '15 % sur la randonnée', kind: 'PERCENT', value: '15', valid_from: at(-30), valid_to: at(60), min_tier: 'SILVER', member_id: null, product_refs: refs.slice(0, 20) },
+      { offer_id: 'OF-GOLD2X', title: 'Points doublés', description: 'Points doublés tout le mois', kind: 'POINTS_MULTIPLIER', value: '2', valid_from: at(-10), valid_to: at(20), min_tier: 'GOLD', member_id: null, product_refs: [] },
+      { offer_id: 'OF-SUMMER', title: 'Soldes d’été', description: 'Offre expirée', kind: 'PERCENT', value: '20', valid_from: at(-150), valid_to: at(-90), min_tier: 'BRONZE', member_id: null, product_refs: [] },
+      { offer_id: 'OF-NEXT', title: 'Black Friday membres', description: 'Accès anticipé', kind: 'PERCENT', value: '25', valid_from: at(20), valid_to: at(30), min_tier: 'BRONZE', member_id: null, product_refs: [] },
+    ];
+    for (const member of this.estate.loyalty.members) {
+      if (!random.chance(0.03)) continue;
+      offers.push({
+        offer_id: `OF-P-${member.member_id}`, title: 'Offre anniversaire', description: 'Un cadeau pour votre anniversaire', kind: 'AMOUNT', value: '15.00',
+        valid_from: at(-15), valid_to: at(45), min_tier: 'BRONZE', member_id: member.member_id, product_refs: [],
+      });
+    }
+    this.estate.loyalty.offers.push(...offers);
+
+    const skus = this.estate.ecommerce.products.map((p) => p.sku);
+    const rules: EcomCartRule[] = [
+      { id: 1, name: 'Bienvenue', code: 'BIENVENUE10', type: 'percent', value: '10', starts_at: at(-900), ends_at: null, scope: { skus: null, min_subtotal: '30.00' }, priority: 10, stackable: false },
+      { id: 2, name: 'Noël 2025', code: 'NOEL2025', type: 'amount', value: '15.00', starts_at: at(-340), ends_at: at(-310), scope: { skus: null, min_subtotal: '100.00' }, priority: 20, stackable: true },
+      { id: 3, name: 'Running -15%', code: 'RUN15', type: 'percent', value: '15', starts_at: at(-60), ends_at: at(30), scope: { skus: skus.filter((s) => s.startsWith('RUN')), min_subtotal: null }, priority: 5, stackable: true },
+      { id: 4, name: 'Livraison offerte', code: null, type: 'amount', value: '4.90', starts_at: at(-200), ends_at: null, scope: { skus: null, min_subtotal: '60.00' }, priority: 50, stackable: true },
+      { id: 5, name: 'Déstockage tentes', code: null, type: 'percent', value: '25', starts_at: at(-5), ends_at: at(25), scope: { skus: skus.filter((s) => s.startsWith('2-P') || s.startsWith('FAM')), min_subtotal: null }, priority: 1, stackable: false },
+    ];
+    this.estate.ecommerce.cartRules.push(...rules);
+
+    const campaigns: CatalogueCampaign[] = [
+      { id: 'CMP-RUN-AUTUMN', name: { fr: 'Automne running', en: 'Autumn running' }, starts_at: at(-20), ends_at: at(40), kind: 'PERCENT', value: '20', channels: ['WEB', 'STORE'], product_refs: [], categories: ['Chaussures > Running'] },
+      { id: 'CMP-CAMP-CLEAR', name: { fr: 'Fin de saison camping', en: 'Camping clearance' }, starts_at: at(-10), ends_at: at(20), kind: 'PERCENT', value: '30', channels: ['STORE'], product_refs: [], categories: ['Camping'] },
+      { id: 'CMP-WEB-JACKETS', name: { fr: 'Vestes : 10 € offerts', en: 'Jackets: €10 off' }, starts_at: at(-5), ends_at: at(25), kind: 'AMOUNT', value: '10.00', channels: ['WEB'], product_refs: [], categories: ['Vêtements > Vestes'] },
+      { id: 'CMP-SELECTION', name: { fr: 'Sélection du mois', en: 'Pick of the month' }, starts_at: at(-3), ends_at: at(27), kind: 'PERCENT', value: '15', channels: ['WEB', 'STORE'], product_refs: refs.filter((_, i) => i % 37 === 0).slice(0, 25), categories: [] },
+      { id: 'CMP-SPRING-2026', name: { fr: 'Printemps 2026', en: 'Spring 2026' }, starts_at: at(-220), ends_at: at(-180), kind: 'PERCENT', value: '10', channels: ['WEB', 'STORE'], product_refs: [], categories: [CATEGORIES[0]!.path[0]] },
+    ];
+    this.estate.catalogue.campaigns.push(...campaigns);
+  }
+
+  private recordsPhone(person: Person, e164: string): boolean {
+    const digitsOf = (value: string) => value.replace(/\D/g, '').replace(/^33/, '0');
+    const national = digitsOf(e164);
+    const identity = this.identities.get(person.id)!;
+    const customers = this.estate.ecommerce.customers;
+    if (identity.customerIds.some((id) => {
+      const phone = customers[id - 10_001]?.phone;
+      return phone ? digitsOf(phone) === national : false;
+    })) return true;
+    const member = identity.memberId ? this.estate.loyalty.members[Number(identity.memberId.slice(1)) - 100_001] : undefined;
+    return member?.phone ? digitsOf(member.phone) === national : false;
+  }
+}
+
+function cardInUse(cards: LoyaltyCard[], at: string): string {
+  const active = cards.find((c) => c.status === 'ACTIVE')!;
+  const older = cards.find((c) => c.status !== 'ACTIVE');
+  return older && at < active.issued_at ? older.card_number : active.card_number;
+}
+
+function capitaliseParts(email: string): string {
+  return email.replace(/(^|[.@])([a-z])/g, (_, sep: string, c: string) => sep + c.toUpperCase());
+}
+
+function laterThan(iso: string, asOf: Date, random: Random): string {
+  const from = Date.parse(iso);
+  return new Date(from + random.next() * Math.max(0, asOf.getTime() - from)).toISOString();
+}
+
+function toCents(decimal: string): number {
+  const [whole, fraction = ''] = decimal.split('.');
+  const sign = whole!.startsWith('-') ? -1 : 1;
+  return sign * (Math.abs(Number(whole)) * 100 + Number(fraction.padEnd(2, '0').slice(0, 2)));
+}
