@@ -92,6 +92,7 @@ describe('generateEstate', () => {
     expect(/^\d{3}\.\d{3}\.\d{2}$/.test(catalogue.products[0]!.ref)).toBe(true);
     const unique = <T>(values: T[]) => new Set(values).size === values.length;
     expect(unique(catalogue.products.map((p) => p.ref))).toBe(true);
+    expect(unique(ecommerce.products.map((p) => p.sku))).toBe(true);
     expect(unique(loyalty.cards.map((c) => c.card_number))).toBe(true);
     expect(unique(ecommerce.orders.map((o) => o.number))).toBe(true);
     expect(unique(pos.receipts.map((r) => r.receipt_no))).toBe(true);

@@ -35,6 +35,7 @@ export function generateProducts(random: Random, { count, asOf }: ProductOptions
   const articles: Article[] = [];
   const refs = new Set<string>();
   const eans = new Set<string>();
+  const skus = new Set<string>();
   const localCounters: Record<FranchiseCode, number> = { NRD: 0, SUD: 0, OUE: 0 };
   const nextLocalCode = (franchise: FranchiseCode): string => {
     localCounters[franchise] += 1;
@@ -70,7 +71,10 @@ export function generateProducts(random: Random, { count, asOf }: ProductOptions
     do ean = withCheckDigit(`3${random.int(0, 7)}${digits(random, 10)}`);
     while (eans.has(ean));
     eans.add(ean);
-    const webSku = `${category.en.slice(0, 3).toUpperCase()}-${digits(random, 5)}-${color ? color.en.slice(0, 3).toUpperCase() : 'STD'}`;
+    let webSku: string;
+    do webSku = `${category.en.slice(0, 3).toUpperCase()}-${digits(random, 5)}-${color ? color.en.slice(0, 3).toUpperCase() : 'STD'}`;
+    while (skus.has(webSku));
+    skus.add(webSku);
     const webPriceCents = random.chance(0.25) ? roundPrice(listCents * (0.85 + random.next() * 0.1)) : listCents;
     const web: EcomProduct = {
       sku: webSku,
