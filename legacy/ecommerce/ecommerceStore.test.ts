@@ -1,0 +1,69 @@
+import type { EcomOrder, EcommerceData } from '../generator/model.js';
+import { EcommerceStore } from './ecommerceStore.js';
+import { ecommerceFixture } from './fixture.js';
+
+/**
+ * A shop of 3,000 customers with 3 orders each, every order wrapped so that reading any
+ * of its fields is noted: a query that scans leaves its mark on every order.
+ */
+function watchedShop() {
+  const base = ecommerceFixture();
+  const template = base.orders[0]!;
+  const touched = new Set<number>();
+  const orders: EcomOrder[] = [];
+  for (let customerId = 1; customerId <= 3000; customerId++) {
+    for (let n = 0; n < 3; n++) {
+      const id = customerId * 10 + n;
+      const order: EcomOrder = {
+        ...structuredClone(template),
+        id,
+        number: `W${id}`,
+        customer_id: customerId,
+        updated_at: new Date(Date.UTC(2025, 0, 1) + id * 60_000).toISOString(),
+      };
+      orders.push(
+        new Proxy(order, {
+          get(target, property, receiver) {
+            touched.add(target.id);
+            return Reflect.get(target, property, receiver) as unknown;
+          },
+        }),
+      );
+    }
+  }
+  const data: EcommerceData = { ...base, orders };
+  const store = new EcommerceStore(data);
+  touched.clear();
+  return { store, touched };
+}
+
+test('a batch by customer ids reads only those customers\' orders', () => {
+  const { store, touched } = watchedShop();
+  const result = store.orders({ customerIds: [2999, 7, 1500, 424242] });
+  const expected = [70, 71, 72, 15000, 15001, 15002, 29990, 29991, 29992];
+  expect(result.map((o) => o.id)).toEqual(expected);
+  expect([...touched].sort((a, b) => a - b)).toEqual(expected);
+});
+
+test('a batch by order numbers reads only the orders asked for', () => {
+  const { store, touched } = watchedShop();
+  expect(store.orders({ numbers: ['W12341', 'W20', 'W0'], status: 'collected' }).map((o) => o.id)).toEqual([20, 12341]);
+  expect([...touched].sort((a, b) => a - b)).toEqual([20, 12341]);
+});
+
+test('updated_since finds the recent changes without reading older orders', () => {
+  const { store, touched } = watchedShop();
+  const since = Date.UTC(2025, 0, 1) + 29_990 * 60_000;
+  const recent = store.orders({ updatedSince: since });
+  expect(touched.size).toBe(0);
+  expect(recent.map((o) => o.id)).toEqual([29990, 29991, 29992, 30000, 30001, 30002]);
+});
+
+test('refuses data that breaks the contract, naming the record', () => {
+  const duplicate = ecommerceFixture();
+  duplicate.customers.push({ ...duplicate.customers[0]! });
+  expect(() => new EcommerceStore(duplicate)).toThrow(`customer id must be unique, but ${duplicate.customers[0]!.id} appears twice`);
+  const badDate = ecommerceFixture();
+  badDate.orders[0]!.updated_at = '21/01/2025';
+  expect(() => new EcommerceStore(badDate)).toThrow(`order ${badDate.orders[0]!.id} has updated_at "21/01/2025", not an ISO 8601 instant`);
+});

@@ -1,0 +1,270 @@
+import type {
+  EcomAddress,
+  EcomCartRule,
+  EcomCustomer,
+  EcomOrder,
+  EcomOrderStatus,
+  EcomProduct,
+  EcommerceData,
+} from '../generator/model.js';
+import { Timeline } from './timeline.js';
+
+export interface CustomerFilter {
+  ids?: number[];
+  /** Compared case-insensitively but untrimmed, as the platform's database does. */
+  email?: string;
+  updatedSince?: number;
+}
+
+export interface OrderFilter {
+  customerIds?: number[];
+  numbers?: string[];
+  quoteNumber?: string;
+  status?: EcomOrderStatus;
+  updatedSince?: number;
+}
+
+export interface ProductFilter {
+  skus?: string[];
+  eans?: string[];
+  updatedSince?: number;
+}
+
+export interface CartRuleFilter {
+  /** Rules running at this instant (epoch ms): started, and not yet ended. */
+  activeAt?: number;
+  /** Compared case-insensitively but untrimmed. */
+  code?: string;
+}
+
+type Predicate<T> = (record: T) => boolean;
+
+/** One kind of record in its natural order, with the timeline when it has `updated_at`. */
+interface Table<T> {
+  all: readonly T[];
+  natural: (a: T, b: T) => number;
+  timeline?: Timeline<T>;
+}
+
+const byId = (a: { id: number }, b: { id: number }) => a.id - b.id;
+const bySku = (a: EcomProduct, b: EcomProduct) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0);
+const byPriority = (a: EcomCartRule, b: EcomCartRule) => a.priority - b.priority || a.id - b.id;
+
+/**
+ * The platform's records, indexed at start so that every lookup and batch is a few map
+ * reads rather than a scan: by id, lower-cased email, customer id, order and quote number,
+ * SKU, EAN and coupon code. Results come in natural order (id; SKU for products; priority
+ * then id for cart rules), or by (updated_at, natural order) when filtered by `updated_since`.
+ *
+ * Customers are copied, since they are the one thing a client may change.
+ */
+export class EcommerceStore {
+  private readonly customerTable: Table<EcomCustomer>;
+  private readonly customersById: Map<number, EcomCustomer>;
+  private readonly customersByEmail: Map<string, EcomCustomer[]>;
+  private readonly addressTable: Table<EcomAddress>;
+  private readonly addressesByCustomer: Map<number, EcomAddress[]>;
+  private readonly orderTable: Table<EcomOrder>;
+  private readonly ordersById: Map<number, EcomOrder>;
+  private readonly ordersByCustomer: Map<number, EcomOrder[]>;
+  private readonly ordersByNumber: Map<string, EcomOrder>;
+  private readonly ordersByQuote: Map<string, EcomOrder[]>;
+  private readonly productTable: Table<EcomProduct>;
+  private readonly productsBySku: Map<string, EcomProduct>;
+  private readonly productsByEan: Map<string, EcomProduct[]>;
+  private readonly cartRuleTable: Table<EcomCartRule>;
+  private readonly cartRulesById: Map<number, EcomCartRule>;
+  private readonly cartRulesByCode: Map<string, EcomCartRule[]>;
+
+  constructor(data: EcommerceData) {
+    // Every field of a customer is a primitive: a shallow copy is a full one.
+    const customers = data.customers.map((customer) => ({ ...customer }));
+    this.customerTable = table(customers, byId, (c) => c.updated_at, (c) => `customer ${c.id}`);
+    this.customersById = unique(customers, (c) => c.id, 'customer id');
+    this.customersByEmail = group(this.customerTable.all, (c) => [c.email.toLowerCase()]);
+
+    this.addressTable = { all: [...data.addresses].sort(byId), natural: byId };
+    // Never looked up by id, but a duplicate would mean the data is not the platform's.
+    unique(data.addresses, (a) => a.id, 'address id');
+    this.addressesByCustomer = group(this.addressTable.all, (a) => [a.customer_id]);
+
+    this.orderTable = table(data.orders, byId, (o) => o.updated_at, (o) => `order ${o.id}`);
+    this.ordersById = unique(data.orders, (o) => o.id, 'order id');
+    this.ordersByCustomer = group(this.orderTable.all, (o) => [o.customer_id]);
+    this.ordersByNumber = unique(data.orders, (o) => o.number, 'order number');
+    this.ordersByQuote = group(this.orderTable.all, (o) => (o.quote_number === null ? [] : [o.quote_number]));
+
+    this.productTable = table(data.products, bySku, (p) => p.updated_at, (p) => `product ${p.sku}`);
+    this.productsBySku = unique(data.products, (p) => p.sku, 'product sku');
+    this.productsByEan = group(this.productTable.all, (p) => (p.ean === null ? [] : [p.ean]));
+
+    this.cartRuleTable = { all: [...data.cartRules].sort(byPriority), natural: byPriority };
+    this.cartRulesById = unique(data.cartRules, (r) => r.id, 'cart rule id');
+    this.cartRulesByCode = group(this.cartRuleTable.all, (r) => (r.code === null ? [] : [r.code.toLowerCase()]));
+  }
+
+  customer(id: number): EcomCustomer | undefined {
+    return this.customersById.get(id);
+  }
+
+  customers({ ids, email, updatedSince }: CustomerFilter): readonly EcomCustomer[] {
+    const where: Predicate<EcomCustomer>[] = [];
+    let candidates: EcomCustomer[] | undefined;
+    if (ids) {
+      const wanted = new Set(ids);
+      where.push((c) => wanted.has(c.id));
+      candidates ??= lookup(this.customersById, ids);
+    }
+    if (email !== undefined) {
+      const lower = email.toLowerCase();
+      where.push((c) => c.email.toLowerCase() === lower);
+      candidates ??= this.customersByEmail.get(lower) ?? [];
+    }
+    return select(this.customerTable, candidates, updatedSince, where);
+  }
+
+  addresses(customerIds?: number[]): readonly EcomAddress[] {
+    if (!customerIds) return this.addressTable.all;
+    const wanted = new Set(customerIds);
+    return select(this.addressTable, groups(this.addressesByCustomer, customerIds), undefined, [(a) => wanted.has(a.customer_id)]);
+  }
+
+  order(id: number): EcomOrder | undefined {
+    return this.ordersById.get(id);
+  }
+
+  orders({ customerIds, numbers, quoteNumber, status, updatedSince }: OrderFilter): readonly EcomOrder[] {
+    const where: Predicate<EcomOrder>[] = [];
+    let candidates: EcomOrder[] | undefined;
+    if (numbers) {
+      const wanted = new Set(numbers);
+      where.push((o) => wanted.has(o.number));
+      candidates ??= lookup(this.ordersByNumber, numbers);
+    }
+    if (quoteNumber !== undefined) {
+      where.push((o) => o.quote_number === quoteNumber);
+      candidates ??= this.ordersByQuote.get(quoteNumber) ?? [];
+    }
+    if (customerIds) {
+      const wanted = new Set(customerIds);
+      where.push((o) => wanted.has(o.customer_id));
+      candidates ??= groups(this.ordersByCustomer, customerIds);
+    }
+    if (status !== undefined) where.push((o) => o.status === status);
+    return select(this.orderTable, candidates, updatedSince, where);
+  }
+
+  product(sku: string): EcomProduct | undefined {
+    return this.productsBySku.get(sku);
+  }
+
+  products({ skus, eans, updatedSince }: ProductFilter): readonly EcomProduct[] {
+    const where: Predicate<EcomProduct>[] = [];
+    let candidates: EcomProduct[] | undefined;
+    if (skus) {
+      const wanted = new Set(skus);
+      where.push((p) => wanted.has(p.sku));
+      candidates ??= lookup(this.productsBySku, skus);
+    }
+    if (eans) {
+      const wanted = new Set(eans);
+      where.push((p) => p.ean !== null && wanted.has(p.ean));
+      candidates ??= groups(this.productsByEan, eans);
+    }
+    return select(this.productTable, candidates, updatedSince, where);
+  }
+
+  cartRule(id: number): EcomCartRule | undefined {
+    return this.cartRulesById.get(id);
+  }
+
+  cartRules({ activeAt, code }: CartRuleFilter): readonly EcomCartRule[] {
+    const where: Predicate<EcomCartRule>[] = [];
+    let candidates: EcomCartRule[] | undefined;
+    if (code !== undefined) {
+      const lower = code.toLowerCase();
+      where.push((r) => r.code !== null && r.code.toLowerCase() === lower);
+      candidates = this.cartRulesByCode.get(lower) ?? [];
+    }
+    if (activeAt !== undefined) {
+      where.push((r) => Date.parse(r.starts_at) <= activeAt && (r.ends_at === null || activeAt < Date.parse(r.ends_at)));
+    }
+    return select(this.cartRuleTable, candidates, undefined, where);
+  }
+
+  /**
+   * Records a customer's newsletter choice made at `at` (ISO instant). A change stamps both
+   * `newsletter_opt_in_at` (the time of the latest choice, either way) and `updated_at`;
+   * sending the current value again changes nothing. Undefined when there is no such customer.
+   */
+  setNewsletterOptIn(id: number, optIn: boolean, at: string): EcomCustomer | undefined {
+    const customer = this.customersById.get(id);
+    if (!customer || customer.newsletter_opt_in === optIn) return customer;
+    customer.newsletter_opt_in = optIn;
+    customer.newsletter_opt_in_at = at;
+    customer.updated_at = at;
+    this.customerTable.timeline!.touch(customer);
+    return customer;
+  }
+}
+
+function table<T>(
+  records: readonly T[],
+  natural: (a: T, b: T) => number,
+  updatedAt: (record: T) => string,
+  describe: (record: T) => string,
+): Table<T> {
+  return { all: [...records].sort(natural), natural, timeline: new Timeline(records, updatedAt, natural, describe) };
+}
+
+/**
+ * The records matching every predicate. `candidates`, when given, is a superset found
+ * through an index; otherwise the search starts from every record, or from the timeline
+ * when `since` is set.
+ */
+function select<T>(table: Table<T>, candidates: T[] | undefined, since: number | undefined, where: Predicate<T>[]): readonly T[] {
+  const { timeline } = table;
+  if (since !== undefined && !timeline) throw new Error('updated_since needs records that carry updated_at');
+  if (candidates) {
+    const recent = (record: T) => since === undefined || timeline!.updatedMs(record) >= since;
+    return [...new Set(candidates)]
+      .filter((record) => recent(record) && where.every((matches) => matches(record)))
+      .sort(since === undefined ? table.natural : (a, b) => timeline!.compare(a, b));
+  }
+  const rows = since === undefined ? table.all : timeline!.since(since);
+  return where.length === 0 ? rows : rows.filter((record) => where.every((matches) => matches(record)));
+}
+
+function unique<K, T>(records: readonly T[], key: (record: T) => K, what: string): Map<K, T> {
+  const map = new Map<K, T>();
+  for (const record of records) {
+    const value = key(record);
+    if (map.has(value)) throw new Error(`${what} must be unique, but ${JSON.stringify(value)} appears twice`);
+    map.set(value, record);
+  }
+  return map;
+}
+
+/** Groups records under each of their keys, keeping the records' order within a group. */
+function group<K, T>(records: readonly T[], keys: (record: T) => K[]): Map<K, T[]> {
+  const map = new Map<K, T[]>();
+  for (const record of records) {
+    for (const key of keys(record)) {
+      const list = map.get(key);
+      if (list) list.push(record);
+      else map.set(key, [record]);
+    }
+  }
+  return map;
+}
+
+function lookup<K, T>(map: Map<K, T>, keys: K[]): T[] {
+  return keys.flatMap((key) => {
+    const record = map.get(key);
+    return record === undefined ? [] : [record];
+  });
+}
+
+function groups<K, T>(map: Map<K, T[]>, keys: K[]): T[] {
+  return keys.flatMap((key) => map.get(key) ?? []);
+}

@@ -1,0 +1,207 @@
+import type { EcomCustomer, EcomOrderStatus } from '../generator/model.js';
+import { ApiError } from './apiError.js';
+import type { EcommerceStore } from './ecommerceStore.js';
+import { listBody } from './listBody.js';
+import { parseId, type QueryParams } from './queryParams.js';
+
+/** What a route handler gets for one call. */
+export interface RouteContext {
+  store: EcommerceStore;
+  /** Decoded `:name` segments of the path. */
+  path: Record<string, string>;
+  query: QueryParams;
+  /** The URL the client called, for the link to the next page. */
+  url: URL;
+  /** The request body as text. */
+  body: () => Promise<string>;
+  /** Now, as an ISO instant. */
+  now: () => string;
+}
+
+export interface Route {
+  method: 'GET' | 'PATCH';
+  /** Path under `/api/v1`, with `:name` segments; with the method, the operation's name. */
+  path: string;
+  /** Query parameters the endpoint accepts; any other is a 400. */
+  query: readonly string[];
+  /** Query parameters that carry a batch: the call asks for as many items as they hold values. */
+  batch?: readonly string[];
+  /** Answers 200 with the returned body, or throws an {@link ApiError}. */
+  handle: (context: RouteContext) => unknown;
+}
+
+export const API_BASE = '/api/v1';
+
+const PAGING = ['page', 'per_page'] as const;
+
+const ORDER_STATUSES = Object.keys({
+  pending: true,
+  paid: true,
+  shipped: true,
+  delivered: true,
+  ready_for_pickup: true,
+  collected: true,
+  cancelled: true,
+} satisfies Record<EcomOrderStatus, true>) as EcomOrderStatus[];
+
+export const ROUTES: readonly Route[] = [
+  {
+    method: 'GET',
+    path: '/customers',
+    query: [...PAGING, 'ids', 'email', 'updated_since'],
+    batch: ['ids'],
+    handle: ({ store, query, url }) =>
+      listBody(
+        store.customers({ ids: query.idList('ids'), email: query.text('email'), updatedSince: query.instant('updated_since') }),
+        query.paging(),
+        url,
+      ),
+  },
+  {
+    method: 'GET',
+    path: '/customers/:id',
+    query: [],
+    handle: ({ store, path }) => ({ data: customer(store, path) }),
+  },
+  {
+    method: 'PATCH',
+    path: '/customers/:id',
+    query: [],
+    handle: async ({ store, path, body, now }) => {
+      const { id } = customer(store, path);
+      const optIn = newsletterPatch(await body());
+      return { data: store.setNewsletterOptIn(id, optIn, now()) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/customers/:id/addresses',
+    query: PAGING,
+    handle: ({ store, path, query, url }) => listBody(store.addresses([customer(store, path).id]), query.paging(), url),
+  },
+  {
+    method: 'GET',
+    path: '/customers/:id/orders',
+    query: PAGING,
+    handle: ({ store, path, query, url }) =>
+      listBody(store.orders({ customerIds: [customer(store, path).id] }), query.paging(), url),
+  },
+  {
+    method: 'GET',
+    path: '/addresses',
+    query: [...PAGING, 'customer_ids'],
+    batch: ['customer_ids'],
+    handle: ({ store, query, url }) => listBody(store.addresses(query.idList('customer_ids')), query.paging(), url),
+  },
+  {
+    method: 'GET',
+    path: '/orders',
+    query: [...PAGING, 'customer_id', 'customer_ids', 'number', 'numbers', 'quote_number', 'updated_since', 'status'],
+    batch: ['customer_ids', 'numbers'],
+    handle: ({ store, query, url }) => {
+      const customerIds = oneOf('customer_id', query.id('customer_id'), 'customer_ids', query.idList('customer_ids'));
+      const numbers = oneOf('number', query.text('number'), 'numbers', query.list('numbers'));
+      const orders = store.orders({
+        customerIds,
+        numbers,
+        quoteNumber: query.text('quote_number'),
+        status: query.choice('status', ORDER_STATUSES),
+        updatedSince: query.instant('updated_since'),
+      });
+      return listBody(orders, query.paging(), url);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/orders/:id',
+    query: [],
+    handle: ({ store, path }) => {
+      const id = parseId(path.id!, 'order id');
+      const order = store.order(id);
+      if (!order) throw new ApiError('not_found', `no order with id ${id}`);
+      return { data: order };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/products',
+    query: [...PAGING, 'skus', 'eans', 'updated_since'],
+    batch: ['skus', 'eans'],
+    handle: ({ store, query, url }) =>
+      listBody(
+        store.products({ skus: query.list('skus'), eans: query.list('eans'), updatedSince: query.instant('updated_since') }),
+        query.paging(),
+        url,
+      ),
+  },
+  {
+    method: 'GET',
+    path: '/products/:sku',
+    query: [],
+    handle: ({ store, path }) => {
+      const product = store.product(path.sku!);
+      if (!product) throw new ApiError('not_found', `no product with sku ${JSON.stringify(path.sku)}`);
+      return { data: product };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/cart-rules',
+    query: [...PAGING, 'active_at', 'code'],
+    handle: ({ store, query, url }) =>
+      listBody(store.cartRules({ activeAt: query.instant('active_at'), code: query.text('code') }), query.paging(), url),
+  },
+  {
+    method: 'GET',
+    path: '/cart-rules/:id',
+    query: [],
+    handle: ({ store, path }) => {
+      const id = parseId(path.id!, 'cart rule id');
+      const rule = store.cartRule(id);
+      if (!rule) throw new ApiError('not_found', `no cart rule with id ${id}`);
+      return { data: rule };
+    },
+  },
+];
+
+function customer(store: EcommerceStore, path: Record<string, string>): EcomCustomer {
+  const id = parseId(path.id!, 'customer id');
+  const found = store.customer(id);
+  if (!found) throw new ApiError('not_found', `no customer with id ${id}`);
+  return found;
+}
+
+/** The single and the batch form of a filter, which cannot be combined. */
+function oneOf<T>(single: string, one: T | undefined, batch: string, many: T[] | undefined): T[] | undefined {
+  if (one !== undefined && many !== undefined) throw new ApiError('bad_request', `give ${single} or ${batch}, not both`);
+  return one !== undefined ? [one] : many;
+}
+
+const WRITABLE = 'newsletter_opt_in';
+
+/** Reads a customer PATCH body: `{ "newsletter_opt_in": boolean }` and nothing else. */
+function newsletterPatch(text: string): boolean {
+  let patch: unknown;
+  try {
+    patch = JSON.parse(text);
+  } catch {
+    throw new ApiError('bad_request', `body must be a JSON object, got ${JSON.stringify(text.slice(0, 80))}`);
+  }
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+    throw new ApiError('bad_request', `body must be a JSON object, got ${JSON.stringify(patch)}`);
+  }
+  const readOnly = Object.keys(patch).filter((field) => field !== WRITABLE);
+  if (readOnly.length > 0) {
+    throw new ApiError(
+      'unprocessable',
+      `customer field${readOnly.length > 1 ? 's' : ''} ${readOnly.join(', ')} cannot be changed; only ${WRITABLE} can`,
+      readOnly[0],
+    );
+  }
+  const value = (patch as Record<string, unknown>)[WRITABLE];
+  if (value === undefined) throw new ApiError('unprocessable', `${WRITABLE} is required`, WRITABLE);
+  if (typeof value !== 'boolean') {
+    throw new ApiError('unprocessable', `${WRITABLE} must be true or false, got ${JSON.stringify(value)}`, WRITABLE);
+  }
+  return value;
+}
