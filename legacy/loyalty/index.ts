@@ -1,0 +1,23 @@
+import { readLoyalty } from '../generator/files.js';
+import { configFromEnv } from './config.js';
+import { startLoyalty } from './server.js';
+
+try {
+  const { dataDir, ...config } = configFromEnv();
+  const running = await startLoyalty({ ...config, data: await readLoyalty(dataDir) });
+  console.log(`legacy loyalty SOAP service on ${running.endpoint} (WSDL ${running.wsdlUrl}, data from ${dataDir})`);
+  const stop = () => {
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`legacy loyalty did not stop cleanly: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+} catch (error) {
+  console.error(`legacy loyalty failed to start: ${(error as Error).message}`);
+  process.exit(1);
+}
