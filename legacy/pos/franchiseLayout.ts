@@ -1,0 +1,43 @@
+import type {
+  Franchise,
+  PosClient,
+  PosPrice,
+  PosPromotion,
+  PosQuote,
+  PosReceipt,
+  PosReturn,
+  PosStock,
+  Seller,
+  Store,
+} from '../generator/model.js';
+import type { BulkInsert } from './bulkInsert.js';
+
+/** Everything one franchisee's database holds, in the estate's logical shape. */
+export interface FranchiseRecords {
+  franchise: Franchise;
+  stores: Store[];
+  sellers: Seller[];
+  clients: PosClient[];
+  receipts: PosReceipt[];
+  returns: PosReturn[];
+  quotes: PosQuote[];
+  stock: PosStock[];
+  prices: PosPrice[];
+  promotions: PosPromotion[];
+}
+
+/**
+ * How one franchisee lays its database out. Each franchise bought its till software from a
+ * different vendor, so table names, money and time types differ; a client reads
+ * `pos_directory.franchises.layout` to know which of these it is talking to.
+ */
+export interface FranchiseLayout {
+  /** The name recorded in the directory. */
+  name: string;
+  /** Creates the schema and its tables, without keys or indexes (they come after the load). */
+  tables(schema: string): string;
+  /** Primary keys, foreign keys and the indexes the POS subgraph's batched queries need. */
+  indexes(schema: string): string;
+  /** Bulk-inserts the records; returns the rows written per table. */
+  load(insert: BulkInsert, schema: string, records: FranchiseRecords): Promise<Record<string, number>>;
+}

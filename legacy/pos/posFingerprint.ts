@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+import type { PosData } from '../generator/model.js';
+
+/** Bumped whenever a layout changes, so that a database loaded by older code is reloaded. */
+export const LAYOUT_VERSION = 1;
+
+/**
+ * Identifies a dataset cheaply: layout version, the caller's seed, the record counts and a
+ * digest of the franchises and receipt headers (a regenerated dataset of the same size
+ * still differs there).
+ */
+export function posFingerprint(data: PosData, seed = ''): string {
+  const hash = createHash('sha1');
+  for (const f of data.franchises) hash.update(`${f.code}|${f.schema}\n`);
+  for (const r of data.receipts) hash.update(`${r.receipt_no}|${r.sold_at}|${r.total_cents}|${r.lines.length}\n`);
+  const counts: Record<string, number> = {
+    franchises: data.franchises.length,
+    stores: data.stores.length,
+    sellers: data.sellers.length,
+    clients: data.clients.length,
+    receipts: data.receipts.length,
+    receipt_lines: data.receipts.reduce((n, r) => n + r.lines.length, 0),
+    returns: data.returns.length,
+    quotes: data.quotes.length,
+    stock: data.stock.length,
+    prices: data.prices.length,
+    promotions: data.promotions.length,
+  };
+  const parts = Object.entries(counts).map(([name, count]) => `${name}=${count}`);
+  return `v${LAYOUT_VERSION} seed=${JSON.stringify(seed)} ${parts.join(' ')} digest=${hash.digest('hex').slice(0, 16)}`;
+}
