@@ -1,7 +1,7 @@
 import type { CatalogueData, CatalogueProduct } from '../generator/model.js';
 import { CatalogueIndex } from './catalogueIndex.js';
 import { catalogueFixture } from './fixture.js';
-import { parseIsoInstant } from './isoInstant.js';
+import { parseIsoInstant } from '../../utilities/isoInstant.js';
 
 const product = (ref: string): CatalogueProduct => structuredClone(catalogueFixture.products.find((p) => p.ref === ref)!);
 

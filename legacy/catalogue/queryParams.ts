@@ -1,4 +1,4 @@
-import { parseIsoInstant } from './isoInstant.js';
+import { parseIsoInstant } from '../../utilities/isoInstant.js';
 import { Problem } from './problem.js';
 
 /** Most values one batch parameter (`refs`, `eans`, `aliases`) takes. */

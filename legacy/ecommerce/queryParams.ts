@@ -1,5 +1,5 @@
 import { ApiError } from './apiError.js';
-import { parseIsoInstant } from './isoInstant.js';
+import { parseIsoInstant } from '../../utilities/isoInstant.js';
 
 /** Most ids one batch filter accepts. */
 export const MAX_BATCH = 100;
