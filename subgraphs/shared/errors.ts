@@ -1,0 +1,49 @@
+import { GraphQLError } from 'graphql';
+
+/** The legacy systems, as `extensions.source` names them. */
+export type SourceName = 'ecommerce' | 'loyalty' | 'pos' | 'catalogue' | 'crosscanal';
+
+/** How a call to a legacy system failed, which decides retries and the code clients see. */
+export type FailureKind =
+  /** Down, timed out, 5xx, connection refused, circuit open: retried when safe. */
+  | 'unavailable'
+  /** 429 or the like: retried after the system's own delay when it is short. */
+  | 'rateLimited'
+  /** The system answered something we cannot read: not retried. */
+  | 'badResponse'
+  /** The system refused our request as malformed: our bug or the caller's value, not retried. */
+  | 'badRequest';
+
+const CODES: Readonly<Record<FailureKind, string>> = {
+  unavailable: 'SOURCE_UNAVAILABLE',
+  rateLimited: 'SOURCE_RATE_LIMITED',
+  badResponse: 'SOURCE_BAD_RESPONSE',
+  badRequest: 'SOURCE_BAD_REQUEST',
+};
+
+/** A failed legacy call, thrown by a client and turned into a coded GraphQL error. */
+export class SourceFailure extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+    /** How long the system asked us to wait (429 `Retry-After`), in milliseconds. */
+    readonly retryAfterMs?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'SourceFailure';
+  }
+}
+
+/** A coded error for clients: `extensions.code` and `extensions.source`, no legacy internals. */
+export function sourceError(source: SourceName, failure: SourceFailure): GraphQLError {
+  return new GraphQLError(`${source}: ${failure.message}`, {
+    extensions: { code: CODES[failure.kind], source },
+    originalError: failure,
+  });
+}
+
+/** The caller's value is malformed: the message states the contract and shows the value. */
+export function badUserInput(message: string, argument?: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...(argument ? { argument } : {}) } });
+}
