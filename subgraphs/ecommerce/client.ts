@@ -1,0 +1,264 @@
+import { SourceFailure } from '../shared/errors.js';
+import { httpFailure, type LegacySource } from '../shared/source.js';
+
+/*
+ * The web shop's records as its REST API (`/api/v1`) sends them: snake_case, integer ids,
+ * emails as typed, prices as decimal strings. Nothing here is normalised; mappers.ts does that.
+ */
+
+export interface WireCustomer {
+  id: number;
+  email: string;
+  first_name: string;
+  last_name: string;
+  phone: string | null;
+  newsletter_opt_in: boolean;
+  newsletter_opt_in_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WireAddress {
+  id: number;
+  customer_id: number;
+  kind: 'billing' | 'shipping';
+  line1: string;
+  line2: string | null;
+  postcode: string;
+  city: string;
+  country: string;
+}
+
+export interface WireOrderLine {
+  sku: string;
+  quantity: number;
+  unit_price: string;
+  discount: string;
+}
+
+export interface WireOrder {
+  id: number;
+  number: string;
+  customer_id: number;
+  placed_at: string;
+  updated_at: string;
+  status: string;
+  currency: string;
+  fulfilment: { type: string; store_code: string | null };
+  quote_number: string | null;
+  coupon_code: string | null;
+  lines: WireOrderLine[];
+  total: string;
+}
+
+export interface WireProduct {
+  sku: string;
+  ean: string | null;
+  title: string;
+  price: string;
+  currency: string;
+  active: boolean;
+  updated_at: string;
+}
+
+export interface WireCartRule {
+  id: number;
+  name: string;
+  code: string | null;
+  type: string;
+  value: string;
+  starts_at: string;
+  ends_at: string | null;
+  scope: { skus: string[] | null; min_subtotal: string | null };
+  priority: number;
+  stackable: boolean;
+}
+
+/** Most values the platform takes in one batch parameter. */
+export const BATCH_LIMIT = 100;
+/** Largest page the platform serves. */
+export const MAX_PER_PAGE = 200;
+/** Single-record calls run at most this many at a time, to stay polite under the rate limit. */
+const SINGLE_CALL_CONCURRENCY = 8;
+const API_BASE = '/api/v1';
+
+interface ListBody<T> {
+  data: T[];
+  meta: { total_pages: number };
+}
+
+/**
+ * The web shop's REST/JSON protocol. Every call goes through the {@link LegacySource}
+ * (timeouts, retries, breaker); the platform's refusals become {@link SourceFailure}s of the
+ * right kind (429 with its `Retry-After`). Batch lookups are cut to the platform's 100 values
+ * per call and ask for a page that holds the whole batch; lists that may still run longer
+ * are read to their last page.
+ */
+export class EcommerceClient {
+  private readonly base: string;
+
+  constructor(
+    baseUrl: string,
+    readonly source: LegacySource,
+  ) {
+    this.base = baseUrl.replace(/\/+$/, '') + API_BASE;
+  }
+
+  /** Customers by id; unknown ids are left out. */
+  customersByIds(ids: readonly number[]): Promise<WireCustomer[]> {
+    // Ids are unique per customer, so a page of the batch's size holds the whole answer.
+    return this.batched(ids, (chunk) => this.list<WireCustomer>('/customers', { ids: chunk.join(',') }, chunk.length));
+  }
+
+  /** Customers whose email equals `email` in lower case, exactly as sent (the platform does not trim). */
+  customersByEmail(email: string): Promise<WireCustomer[]> {
+    return this.list<WireCustomer>('/customers', { email }, MAX_PER_PAGE);
+  }
+
+  /** Addresses of these customers, in address id order. */
+  addressesByCustomerIds(customerIds: readonly number[]): Promise<WireAddress[]> {
+    return this.batched(customerIds, (chunk) => this.list<WireAddress>('/addresses', { customer_ids: chunk.join(',') }, MAX_PER_PAGE));
+  }
+
+  /** Orders of these customers, in order id order. */
+  ordersByCustomerIds(customerIds: readonly number[]): Promise<WireOrder[]> {
+    return this.batched(customerIds, (chunk) => this.list<WireOrder>('/orders', { customer_ids: chunk.join(',') }, MAX_PER_PAGE));
+  }
+
+  /** Orders by number (compared exactly); unknown numbers are left out. */
+  ordersByNumbers(numbers: readonly string[]): Promise<WireOrder[]> {
+    return this.batched(numbers, (chunk) => this.list<WireOrder>('/orders', { numbers: chunk.join(',') }, chunk.length));
+  }
+
+  /**
+   * Orders by id. The platform has no batch filter on order ids, so this is one call per id,
+   * a few at a time; unknown ids are left out.
+   */
+  async ordersByIds(ids: readonly number[]): Promise<WireOrder[]> {
+    const found = await mapLimit([...new Set(ids)], SINGLE_CALL_CONCURRENCY, (id) => this.one<WireOrder>('GET /orders/:id', `/orders/${id}`));
+    return found.filter((order): order is WireOrder => order !== null);
+  }
+
+  /**
+   * Products by SKU (compared exactly); unknown SKUs are left out. A SKU holding a comma cannot
+   * travel in a batch parameter, so such a SKU is asked for on its own.
+   */
+  async productsBySkus(skus: readonly string[]): Promise<WireProduct[]> {
+    const plain = skus.filter((sku) => !sku.includes(','));
+    const awkward = [...new Set(skus.filter((sku) => sku.includes(',')))];
+    const [batched, single] = await Promise.all([
+      this.batched(plain, (chunk) => this.list<WireProduct>('/products', { skus: chunk.join(',') }, chunk.length)),
+      mapLimit(awkward, SINGLE_CALL_CONCURRENCY, (sku) => this.one<WireProduct>('GET /products/:sku', `/products/${encodeURIComponent(sku)}`)),
+    ]);
+    return [...batched, ...single.filter((product): product is WireProduct => product !== null)];
+  }
+
+  /** Cart rules in the order they run; `activeAt` an ISO instant, `code` sent as given. */
+  cartRules(filter: { activeAt?: string; code?: string } = {}): Promise<WireCartRule[]> {
+    const params: Record<string, string> = {};
+    if (filter.activeAt !== undefined) params.active_at = filter.activeAt;
+    if (filter.code !== undefined) params.code = filter.code;
+    return this.list<WireCartRule>('/cart-rules', params, MAX_PER_PAGE);
+  }
+
+  /** Splits a batch into the platform's limit, calls in parallel and concatenates the answers. */
+  private async batched<K, T>(keys: readonly K[], call: (chunk: K[]) => Promise<T[]>): Promise<T[]> {
+    const unique = [...new Set(keys)];
+    const chunks: K[][] = [];
+    for (let i = 0; i < unique.length; i += BATCH_LIMIT) chunks.push(unique.slice(i, i + BATCH_LIMIT));
+    return (await Promise.all(chunks.map(call))).flat();
+  }
+
+  /**
+   * Reads a whole list: the first page, then every other page at once (the platform counts
+   * each page as a call, so `perPage` is chosen to make one page the usual case).
+   */
+  private async list<T>(path: string, params: Record<string, string>, perPage: number): Promise<T[]> {
+    const size = Math.min(Math.max(perPage, 1), MAX_PER_PAGE);
+    const first = await this.page<T>(path, params, 1, size);
+    const rest = await Promise.all(
+      Array.from({ length: Math.max(first.meta.total_pages - 1, 0) }, (_, i) => this.page<T>(path, params, i + 2, size)),
+    );
+    return [first, ...rest].flatMap((body) => body.data);
+  }
+
+  private page<T>(path: string, params: Record<string, string>, page: number, perPage: number): Promise<ListBody<T>> {
+    const query = new URLSearchParams({ ...params, page: String(page), per_page: String(perPage) });
+    return this.source.call(`GET ${path}`, async (signal) => {
+      const body = await this.getJson(`${path}?${query}`, signal);
+      if (body === null) throw new SourceFailure('badRequest', `HTTP 404 on list ${path}`);
+      return listBody<T>(body, path);
+    });
+  }
+
+  /** One record, or null when the platform answers 404. */
+  private one<T>(operation: string, path: string): Promise<T | null> {
+    return this.source.call(operation, async (signal) => {
+      const body = await this.getJson(path, signal);
+      if (body === null) return null;
+      const data = (body as { data?: unknown }).data;
+      if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+        throw new SourceFailure('badResponse', `${path} answered without a "data" object`);
+      }
+      return data as T;
+    });
+  }
+
+  /** GETs a path under the API base: the parsed JSON body, null on 404, a SourceFailure otherwise. */
+  private async getJson(path: string, signal: AbortSignal): Promise<unknown> {
+    const response = await fetch(this.base + path, { headers: { accept: 'application/json' }, signal });
+    const text = await response.text();
+    if (response.status === 404) {
+      if (errorCode(text) === 'not_found') return null;
+      throw httpFailure(404, null, errorDetail(text));
+    }
+    if (!response.ok) throw httpFailure(response.status, response.headers.get('retry-after'), errorDetail(text));
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new SourceFailure('badResponse', `${path} answered ${response.status} with a body that is not JSON: ${JSON.stringify(text.slice(0, 80))}`);
+    }
+  }
+}
+
+function listBody<T>(body: unknown, path: string): ListBody<T> {
+  const { data, meta } = (body ?? {}) as { data?: unknown; meta?: { total_pages?: unknown } };
+  if (!Array.isArray(data) || typeof meta !== 'object' || meta === null || !Number.isInteger(meta.total_pages)) {
+    throw new SourceFailure('badResponse', `${path} answered a list without "data" and "meta.total_pages"`);
+  }
+  return { data: data as T[], meta: { total_pages: meta.total_pages as number } };
+}
+
+/** The platform's error body is `{ "error": { "code", "message" } }`. */
+function parseError(text: string): { code?: unknown; message?: unknown } | undefined {
+  try {
+    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+    return typeof body?.error === 'object' && body.error !== null ? body.error : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorCode(text: string): unknown {
+  return parseError(text)?.code;
+}
+
+function errorDetail(text: string): string {
+  const error = parseError(text);
+  const detail = error ? `${String(error.code)}: ${String(error.message)}` : text;
+  return detail.length > 200 ? `${detail.slice(0, 200)}…` : detail;
+}
+
+/** Maps with at most `limit` calls in flight, keeping the input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,31 @@
+import { createCache } from '../shared/cache.js';
+import { loadConfig } from './config.js';
+import { startEcommerceSubgraph } from './server.js';
+
+try {
+  const config = loadConfig();
+  const running = await startEcommerceSubgraph({
+    legacyUrl: config.legacyUrl,
+    port: config.port,
+    host: config.host,
+    cache: createCache('subgraph-ecommerce', config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
+    source: config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs },
+    shopCurrency: config.shopCurrency,
+    development: config.development,
+  });
+  console.log(`e-commerce subgraph on ${running.url} (platform at ${config.legacyUrl})`);
+  const stop = () => {
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`e-commerce subgraph did not stop cleanly: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+} catch (error) {
+  console.error(`e-commerce subgraph failed to start: ${(error as Error).message}`);
+  process.exit(1);
+}

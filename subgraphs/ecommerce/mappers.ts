@@ -1,0 +1,321 @@
+import { displayEmail, emailKey } from '../../utilities/email.js';
+import { isValidGtin } from '../../utilities/gtin.js';
+import { parseIsoInstant } from '../../utilities/isoInstant.js';
+import { moneyFromDecimal, type Money } from '../../utilities/money.js';
+import { toE164 } from '../../utilities/phone.js';
+import type { WireAddress, WireCartRule, WireCustomer, WireOrder, WireProduct } from './client.js';
+
+/*
+ * The one place where the web shop's records become the graph's: emails trimmed (and a
+ * lower-cased key), phones in E.164, decimal prices in integer minor units, instants in ISO
+ * 8601 UTC, EANs checked. A record that breaks the platform's own contract is refused with
+ * a MalformedRecord, which the loaders turn into SOURCE_BAD_RESPONSE for that record alone.
+ */
+
+/** A record the platform sent that cannot be read. */
+export class MalformedRecord extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MalformedRecord';
+  }
+}
+
+export interface ContactConsent {
+  channel: 'EMAIL';
+  status: 'SUBSCRIBED' | 'UNSUBSCRIBED';
+  capturedAt: string | null;
+  source: string;
+  system: 'ECOMMERCE';
+}
+
+export interface WebAccount {
+  id: string;
+  email: string | null;
+  emailKey: string | null;
+  firstName: string;
+  lastName: string;
+  phone: string | null;
+  newsletter: ContactConsent;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface WebAddress {
+  id: string;
+  customerId: string;
+  kind: 'BILLING' | 'SHIPPING';
+  line1: string;
+  line2: string | null;
+  postcode: string;
+  city: string;
+  country: string;
+}
+
+/** An order line; `gtin`, `label` and `localCode` come from the product, when asked for. */
+export interface WebOrderLine {
+  lineNumber: number;
+  product: { webSku: string };
+  sku: string;
+  quantity: number;
+  unitPrice: Money;
+  discount: Money;
+  lineTotal: Money;
+}
+
+export type WebOrderStatus = 'PENDING' | 'PAID' | 'SHIPPED' | 'DELIVERED' | 'READY_FOR_PICKUP' | 'COLLECTED' | 'CANCELLED';
+
+export interface WebOrder {
+  id: string;
+  number: string;
+  channel: 'WEB';
+  status: WebOrderStatus;
+  placedAt: string;
+  updatedAt: string;
+  total: Money;
+  lines: WebOrderLine[];
+  fulfilment: { kind: 'HOME_DELIVERY' | 'CLICK_AND_COLLECT'; store: { code: string } | null };
+  quote: { number: string } | null;
+  couponCode: string | null;
+  accountId: string;
+}
+
+export interface WebProduct {
+  webSku: string;
+  webTitle: string;
+  webPrice: Money;
+  webAvailable: boolean;
+  /** The EAN when its check digit holds, else null. */
+  gtin: string | null;
+  /** An EAN that is not a valid GTIN, kept as the platform's own code. */
+  localCode: string | null;
+}
+
+export interface Promotion {
+  id: string;
+  system: 'ECOMMERCE';
+  title: string;
+  kind: 'PERCENT' | 'AMOUNT' | 'OTHER';
+  value: number;
+  currency: string | null;
+  startsAt: string;
+  endsAt: string | null;
+  code: string | null;
+}
+
+/** A cart rule: the promotion it shows, and what decides whether it covers a product now. */
+export interface CartRule {
+  promotion: Promotion;
+  /** Null: every product. */
+  skus: ReadonlySet<string> | null;
+  startsAtMs: number;
+  endsAtMs: number | null;
+}
+
+/** Where the newsletter choice was given, in the words consents use across systems (WEB, APP, STORE:<code>…). */
+const NEWSLETTER_SOURCE = 'WEB';
+
+export function toWebAccount(raw: WireCustomer): WebAccount {
+  const what = `customer ${describeId(raw)}`;
+  const read = reader(raw, what);
+  const optIn = read.flag('newsletter_opt_in');
+  return {
+    id: String(read.integer('id')),
+    email: displayEmail(read.text('email')),
+    emailKey: emailKey(read.text('email')),
+    firstName: read.text('first_name'),
+    lastName: read.text('last_name'),
+    phone: toE164(read.optionalText('phone')),
+    newsletter: {
+      channel: 'EMAIL',
+      status: optIn ? 'SUBSCRIBED' : 'UNSUBSCRIBED',
+      capturedAt: read.optionalInstant('newsletter_opt_in_at'),
+      source: NEWSLETTER_SOURCE,
+      system: 'ECOMMERCE',
+    },
+    createdAt: read.instant('created_at'),
+    updatedAt: read.instant('updated_at'),
+  };
+}
+
+export function toWebAddress(raw: WireAddress): WebAddress {
+  const read = reader(raw, `address ${describeId(raw)}`);
+  const kind = read.text('kind');
+  if (kind !== 'billing' && kind !== 'shipping') throw new MalformedRecord(`address ${describeId(raw)}: kind must be billing or shipping, got ${JSON.stringify(kind)}`);
+  return {
+    id: String(read.integer('id')),
+    customerId: String(read.integer('customer_id')),
+    kind: kind === 'billing' ? 'BILLING' : 'SHIPPING',
+    line1: read.text('line1'),
+    line2: read.optionalText('line2'),
+    postcode: read.text('postcode'),
+    city: read.text('city'),
+    country: read.text('country'),
+  };
+}
+
+const ORDER_STATUSES: Readonly<Record<string, WebOrderStatus>> = {
+  pending: 'PENDING',
+  paid: 'PAID',
+  shipped: 'SHIPPED',
+  delivered: 'DELIVERED',
+  ready_for_pickup: 'READY_FOR_PICKUP',
+  collected: 'COLLECTED',
+  cancelled: 'CANCELLED',
+};
+
+export function toWebOrder(raw: WireOrder): WebOrder {
+  const what = `order ${describeId(raw)}`;
+  const read = reader(raw, what);
+  const currency = read.text('currency');
+  const status = ORDER_STATUSES[read.text('status')];
+  if (!status) throw new MalformedRecord(`${what}: unknown status ${JSON.stringify(raw.status)}`);
+  const fulfilment = raw.fulfilment as unknown;
+  if (typeof fulfilment !== 'object' || fulfilment === null) throw new MalformedRecord(`${what}: fulfilment must be an object`);
+  const delivery = reader(fulfilment, `${what} fulfilment`);
+  const type = delivery.text('type');
+  let store: { code: string } | null = null;
+  if (type === 'click_and_collect') store = { code: delivery.text('store_code') };
+  else if (type !== 'home_delivery') throw new MalformedRecord(`${what}: unknown fulfilment type ${JSON.stringify(type)}`);
+  if (!Array.isArray(raw.lines)) throw new MalformedRecord(`${what}: lines must be a list`);
+  const quoteNumber = read.optionalText('quote_number');
+  return {
+    id: String(read.integer('id')),
+    number: read.text('number'),
+    channel: 'WEB',
+    status,
+    placedAt: read.instant('placed_at'),
+    updatedAt: read.instant('updated_at'),
+    total: read.money('total', currency),
+    lines: raw.lines.map((line, index) => toWebOrderLine(line, index, currency, `${what} line ${index + 1}`)),
+    fulfilment: { kind: store ? 'CLICK_AND_COLLECT' : 'HOME_DELIVERY', store },
+    quote: quoteNumber === null ? null : { number: quoteNumber },
+    couponCode: read.optionalText('coupon_code'),
+    accountId: String(read.integer('customer_id')),
+  };
+}
+
+function toWebOrderLine(raw: unknown, index: number, currency: string, what: string): WebOrderLine {
+  if (typeof raw !== 'object' || raw === null) throw new MalformedRecord(`${what}: must be an object`);
+  const read = reader(raw, what);
+  const sku = read.text('sku');
+  const quantity = read.integer('quantity');
+  const unitPrice = read.money('unit_price', currency);
+  const discount = read.money('discount', currency);
+  const lineTotal = unitPrice.amount * quantity - discount.amount;
+  if (!Number.isSafeInteger(lineTotal)) throw new MalformedRecord(`${what}: line total out of range`);
+  return { lineNumber: index + 1, product: { webSku: sku }, sku, quantity, unitPrice, discount, lineTotal: { amount: lineTotal, currency } };
+}
+
+export function toWebProduct(raw: WireProduct): WebProduct {
+  const what = `product ${JSON.stringify((raw as { sku?: unknown }).sku)}`;
+  const read = reader(raw, what);
+  const ean = read.optionalText('ean');
+  const valid = ean !== null && isValidGtin(ean);
+  return {
+    webSku: read.text('sku'),
+    webTitle: read.text('title'),
+    webPrice: read.money('price', read.text('currency')),
+    webAvailable: read.flag('active'),
+    gtin: valid ? ean : null,
+    localCode: ean !== null && !valid ? ean : null,
+  };
+}
+
+/**
+ * A cart rule as a promotion. The platform's rules carry no currency: an amount is in the
+ * shop's currency, which the subgraph is told. A rule type the subgraph does not know is
+ * shown as OTHER, value 0, rather than guessed.
+ */
+export function toCartRule(raw: WireCartRule, shopCurrency: string): CartRule {
+  const what = `cart rule ${describeId(raw)}`;
+  const read = reader(raw, what);
+  const type = read.text('type');
+  let kind: Promotion['kind'] = 'OTHER';
+  let value = 0;
+  let currency: string | null = null;
+  if (type === 'percent') {
+    kind = 'PERCENT';
+    value = hundredths(read.text('value'), `${what}: value`);
+  } else if (type === 'amount') {
+    kind = 'AMOUNT';
+    value = read.money('value', shopCurrency).amount;
+    currency = shopCurrency;
+  }
+  const scope = raw.scope as unknown;
+  if (typeof scope !== 'object' || scope === null) throw new MalformedRecord(`${what}: scope must be an object`);
+  const skus = (scope as { skus?: unknown }).skus;
+  if (skus !== null && !(Array.isArray(skus) && skus.every((sku) => typeof sku === 'string'))) {
+    throw new MalformedRecord(`${what}: scope.skus must be a list of SKUs or null`);
+  }
+  const startsAt = read.instant('starts_at');
+  const endsAt = read.optionalInstant('ends_at');
+  return {
+    promotion: {
+      id: `web:${read.integer('id')}`,
+      system: 'ECOMMERCE',
+      title: read.text('name'),
+      kind,
+      value,
+      currency,
+      startsAt,
+      endsAt,
+      code: read.optionalText('code'),
+    },
+    skus: skus === null ? null : new Set(skus as string[]),
+    startsAtMs: Date.parse(startsAt),
+    endsAtMs: endsAt === null ? null : Date.parse(endsAt),
+  };
+}
+
+/** Whether the rule runs at `atMs` (start included, end excluded, as the platform reads it) and covers `sku`. */
+export function ruleCovers(rule: CartRule, sku: string, atMs: number): boolean {
+  const running = rule.startsAtMs <= atMs && (rule.endsAtMs === null || atMs < rule.endsAtMs);
+  return running && (rule.skus === null || rule.skus.has(sku));
+}
+
+/** Most recent first; the platform's ids break ties, the newest id first. */
+export function byMostRecent(a: WebOrder, b: WebOrder): number {
+  return b.placedAt.localeCompare(a.placedAt) || Number(b.id) - Number(a.id);
+}
+
+/** A percentage written as a decimal (`"12.5"`) in hundredths of a percent (1250). */
+function hundredths(value: string, what: string): number {
+  const match = /^(\d{1,7})(?:\.(\d+))?$/.exec(value.trim());
+  const fraction = match?.[2]?.replace(/0+$/, '') ?? '';
+  if (!match || fraction.length > 2) throw new MalformedRecord(`${what} must be a percentage with at most two decimals, got ${JSON.stringify(value)}`);
+  return Number(match[1]) * 100 + Number(fraction.padEnd(2, '0'));
+}
+
+function describeId(raw: unknown): string {
+  return JSON.stringify((raw as { id?: unknown } | null)?.id ?? null);
+}
+
+/** Typed reads of one record's fields, each refusing a value of the wrong shape with the record named. */
+function reader(raw: object, what: string) {
+  const record = raw as Record<string, unknown>;
+  const refuse = (name: string, expected: string): never => {
+    throw new MalformedRecord(`${what}: ${name} must be ${expected}, got ${JSON.stringify(record[name]) ?? 'nothing'}`);
+  };
+  const text = (name: string): string => (typeof record[name] === 'string' ? (record[name] as string) : refuse(name, 'a string'));
+  const optionalText = (name: string): string | null => (record[name] === null || record[name] === undefined ? null : text(name));
+  const instant = (name: string): string => {
+    const millis = typeof record[name] === 'string' ? parseIsoInstant(record[name] as string) : null;
+    return millis === null ? refuse(name, 'an ISO 8601 instant') : new Date(millis).toISOString();
+  };
+  return {
+    text,
+    optionalText,
+    instant,
+    optionalInstant: (name: string): string | null => (record[name] === null || record[name] === undefined ? null : instant(name)),
+    integer: (name: string): number => (Number.isSafeInteger(record[name]) ? (record[name] as number) : refuse(name, 'an integer')),
+    flag: (name: string): boolean => (typeof record[name] === 'boolean' ? (record[name] as boolean) : refuse(name, 'true or false')),
+    money: (name: string, currency: string): Money => {
+      try {
+        return moneyFromDecimal(text(name), currency);
+      } catch (error) {
+        if (error instanceof MalformedRecord) throw error;
+        throw new MalformedRecord(`${what}: ${name} is not an amount in ${currency}: ${(error as Error).message}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { displayEmail } from '../../utilities/email.js';
+import { badUserInput } from '../shared/errors.js';
+import { DateTime } from '../shared/scalars.js';
+import type { EcommerceLoaders, PromotionFilter } from './loaders.js';
+import { byMostRecent, ruleCovers, type WebAccount, type WebOrder, type WebOrderLine, type WebProduct } from './mappers.js';
+
+export interface EcommerceContext {
+  loaders: EcommerceLoaders;
+  /** Epoch milliseconds: the instant at which "running now" is judged. */
+  now: () => number;
+}
+
+/** The platform's integer ids, as the graph writes them: digits, no leading zero. */
+const ACCOUNT_ID = /^(0|[1-9]\d{0,14})$/;
+/** Most orders one `orders` or `webOrders` field returns. */
+export const MAX_FIRST = 200;
+const DEFAULT_FIRST = 20;
+
+interface IdentityRepresentation {
+  system?: unknown;
+  localId?: unknown;
+}
+
+interface CustomerRepresentation {
+  id: string;
+  identities?: IdentityRepresentation[] | null;
+}
+
+/** A product as a line or a representation names it, or as the platform described it. */
+type ProductParent = { webSku: string } | WebProduct;
+
+export const resolvers: GraphQLResolverMap<EcommerceContext> = {
+  DateTime,
+
+  Query: {
+    webAccount: (_: unknown, { id }: { id: string }, { loaders }: EcommerceContext) => {
+      if (!ACCOUNT_ID.test(id)) throw badUserInput(`webAccount: id must be a web account id (digits, no leading zero), got ${JSON.stringify(id)}`, 'id');
+      return loaders.account.load(id);
+    },
+
+    webAccountsByEmail: (_: unknown, { email }: { email: string }, { loaders }: EcommerceContext) => {
+      const address = displayEmail(email);
+      if (address === null) throw badUserInput(`webAccountsByEmail: email must be an address like name@example.com, got ${JSON.stringify(email)}`, 'email');
+      return loaders.accountsByEmail.load(address.toLowerCase());
+    },
+
+    webOrder: (_: unknown, { number }: { number: string }, { loaders }: EcommerceContext) => {
+      const trimmed = number.trim();
+      if (!/^[^\s,]+$/.test(trimmed)) {
+        throw badUserInput(`webOrder: number must be a web order number such as W1000145 (no spaces or commas), got ${JSON.stringify(number)}`, 'number');
+      }
+      return loaders.orderByNumber.load(trimmed);
+    },
+
+    webPromotions: (_: unknown, { activeAt, code }: { activeAt?: string | null; code?: string | null }, { loaders }: EcommerceContext) => {
+      const filter: PromotionFilter = {};
+      if (activeAt != null) filter.activeAt = activeAt;
+      if (code != null) {
+        filter.code = code.trim();
+        if (filter.code === '') throw badUserInput(`webPromotions: code must not be blank, got ${JSON.stringify(code)}`, 'code');
+      }
+      return loaders.promotions.load(JSON.stringify(filter));
+    },
+  },
+
+  WebAccount: {
+    __resolveReference: ({ id }: { id: string }, { loaders }: EcommerceContext) => (ACCOUNT_ID.test(id) ? loaders.account.load(id) : null),
+    addresses: (account: WebAccount, _: unknown, { loaders }: EcommerceContext) => loaders.addresses.load(account.id),
+    orders: async (account: WebAccount, { first }: { first?: number | null }, { loaders }: EcommerceContext) => {
+      const count = firstArgument(first);
+      return (await loaders.ordersByAccount.load(account.id)).slice(0, count);
+    },
+  },
+
+  WebOrder: {
+    __resolveReference: ({ id }: { id: string }, { loaders }: EcommerceContext) => (ACCOUNT_ID.test(id) ? loaders.orderById.load(id) : null),
+    account: (order: WebOrder, _: unknown, { loaders }: EcommerceContext) => loaders.account.load(order.accountId),
+  },
+
+  OrderLine: {
+    gtin: async (line: WebOrderLine, _: unknown, { loaders }: EcommerceContext) => (await loaders.product.load(line.sku))?.gtin ?? null,
+    localCode: async (line: WebOrderLine, _: unknown, { loaders }: EcommerceContext) => (await loaders.product.load(line.sku))?.localCode ?? null,
+    label: async (line: WebOrderLine, _: unknown, { loaders }: EcommerceContext) => (await loaders.product.load(line.sku))?.webTitle ?? null,
+  },
+
+  Product: {
+    __resolveReference: ({ webSku }: { webSku: string }, { loaders }: EcommerceContext) => loaders.product.load(webSku),
+    webTitle: async (product: ProductParent, _: unknown, { loaders }: EcommerceContext) => (await described(product, loaders))?.webTitle ?? null,
+    webPrice: async (product: ProductParent, _: unknown, { loaders }: EcommerceContext) => (await described(product, loaders))?.webPrice ?? null,
+    webAvailable: async (product: ProductParent, _: unknown, { loaders }: EcommerceContext) => (await described(product, loaders))?.webAvailable ?? null,
+    webPromotions: async (product: ProductParent, _: unknown, { loaders, now }: EcommerceContext) => {
+      const [known, rules] = await Promise.all([described(product, loaders), loaders.cartRules()]);
+      if (!known) return [];
+      const at = now();
+      return rules.filter((rule) => ruleCovers(rule, known.webSku, at)).map((rule) => rule.promotion);
+    },
+  },
+
+  Customer: {
+    webAccounts: async (customer: CustomerRepresentation, _: unknown, { loaders }: EcommerceContext) => {
+      const accounts = await loaders.account.loadMany(webAccountIds(customer));
+      return settled(accounts).filter((account): account is WebAccount => account !== null);
+    },
+    webOrders: async (customer: CustomerRepresentation, { first }: { first?: number | null }, { loaders }: EcommerceContext) => {
+      const count = firstArgument(first);
+      const orders = settled(await loaders.ordersByAccount.loadMany(webAccountIds(customer)));
+      return orders.flat().sort(byMostRecent).slice(0, count);
+    },
+  },
+};
+
+/**
+ * The web account ids among a customer's identities. Only this system's identities count;
+ * a local id that cannot be a web account id cannot name an account, so it is passed over.
+ */
+function webAccountIds(customer: CustomerRepresentation): string[] {
+  const ids = (customer.identities ?? [])
+    .filter((identity) => identity?.system === 'ECOMMERCE' && typeof identity.localId === 'string' && ACCOUNT_ID.test(identity.localId))
+    .map((identity) => identity.localId as string);
+  return [...new Set(ids)];
+}
+
+/** A product a line names carries only its SKU: the platform's record is loaded for the rest. */
+async function described(product: ProductParent, loaders: EcommerceLoaders): Promise<WebProduct | null> {
+  return 'webTitle' in product ? product : loaders.product.load(product.webSku);
+}
+
+function firstArgument(first: number | null | undefined): number {
+  const count = first ?? DEFAULT_FIRST;
+  if (count < 0 || count > MAX_FIRST) throw badUserInput(`first must be an integer from 0 to ${MAX_FIRST}, got ${count}`, 'first');
+  return count;
+}
+
+/** The values of a loadMany, or the first error among them. */
+function settled<T>(results: Array<T | Error>): T[] {
+  const failure = results.find((result): result is Error => result instanceof Error);
+  if (failure) throw failure;
+  return results as T[];
+}
