@@ -129,3 +129,17 @@ describe('httpFailure', () => {
     expect(httpFailure(404, null, '')).toMatchObject({ kind: 'badRequest' });
   });
 });
+
+describe('LegacySource.cachedBatch with a namespaced cache', () => {
+  it('finds what it stored when the keyv namespace is the source name', async () => {
+    const source = new LegacySource('catalogue', { ...fast, cache: new Keyv({ namespace: 'catalogue' }) });
+    let calls = 0;
+    const fetch = async (keys: string[]) => {
+      calls += 1;
+      return new Map(keys.map((k) => [k, k.toUpperCase()]));
+    };
+    await source.cachedBatch({ name: 'product', ttlMs: 60_000 }, ['a', 'b'], fetch);
+    expect(await source.cachedBatch({ name: 'product', ttlMs: 60_000 }, ['a', 'b'], fetch)).toEqual(['A', 'B']);
+    expect(calls).toBe(1);
+  });
+});

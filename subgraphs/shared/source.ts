@@ -13,7 +13,7 @@ export interface SourceOptions {
   /** A `Retry-After` longer than this is not waited for: the caller gets SOURCE_RATE_LIMITED. Default 1 s. */
   maxRetryAfterMs?: number;
   breaker?: BreakerOptions;
-  /** Cross-request cache; omitted = no caching. Keys are namespaced by the source's name. */
+  /** Cross-request cache; omitted = no caching. Give each subgraph its own keyv namespace (createCache does). */
   cache?: Keyv;
   /** How long past its TTL a cached value may still be served when the system fails. Default 5 min. */
   staleIfErrorMs?: number;
@@ -97,7 +97,7 @@ export class LegacySource {
     fetch: (keys: string[]) => Promise<ReadonlyMap<string, V>>,
   ): Promise<Array<V | null | GraphQLError>> {
     const now = Date.now();
-    const cacheKeys = keys.map((key) => `${this.name}:${kind.name}:${key}`);
+    const cacheKeys = keys.map((key) => `${kind.name}:${key}`);
     const cached: Array<Cached<V> | undefined> = this.cache ? await this.readCache<V>(cacheKeys) : keys.map(() => undefined);
     const missing = [...new Set(keys.filter((_, i) => !cached[i] || now - cached[i]!.fetchedAt > kind.ttlMs))];
     let fetched: ReadonlyMap<string, V> = new Map();
@@ -110,7 +110,7 @@ export class LegacySource {
       }
       if (!failure && this.cache) {
         const entries = missing.filter((key) => fetched.has(key)).map((key) => ({
-          key: `${this.name}:${kind.name}:${key}`,
+          key: `${kind.name}:${key}`,
           value: { value: fetched.get(key)!, fetchedAt: now } satisfies Cached<V>,
           ttl: kind.ttlMs + this.staleIfErrorMs,
         }));

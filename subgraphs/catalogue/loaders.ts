@@ -1,0 +1,103 @@
+import DataLoader from 'dataloader';
+import { isValidGtin, toGtin14 } from '../../utilities/gtin.js';
+import { SourceFailure, sourceError } from '../shared/errors.js';
+import type { CacheKind } from '../shared/source.js';
+import type { CatalogueClient, PimProduct } from './client.js';
+import { isBatchable, pimEanOf, preferredProduct, toCampaignRecord, toProductRecord, type CampaignRecord, type ProductRecord } from './mappers.js';
+
+/** How long cached records stay fresh. Product master data changes rarely; campaigns start and end. */
+export interface CatalogueTtls {
+  /** Default 10 minutes. */
+  productsMs?: number;
+  /** Default 1 minute. */
+  campaignsMs?: number;
+}
+
+/**
+ * The per-request loaders, one per key kind. Each batch is answered from the cache where
+ * fresh, and the rest in one PIM batch call per `PIM_BATCH_LIMIT` (250) distinct values,
+ * all three key kinds having a batch endpoint (`refs`, `eans`, `aliases` with
+ * `aliasType=WEB_SKU`). A key the PIM does not know loads as null.
+ */
+export interface CatalogueLoaders {
+  /** Key: a catalogue ref in its dotted form (`normaliseCatalogueRef`). */
+  productByRef: DataLoader<string, ProductRecord | null>;
+  /** Key: a valid GTIN in its GTIN-14 form (`gtinKey`). */
+  productByGtin: DataLoader<string, ProductRecord | null>;
+  /** Key: a web SKU exactly as the web shop writes it. */
+  productByWebSku: DataLoader<string, ProductRecord | null>;
+  /** Every campaign of the PIM (a short list, never paged); the only key is {@link ALL_CAMPAIGNS}. */
+  campaigns: DataLoader<string, CampaignRecord[]>;
+}
+
+export const ALL_CAMPAIGNS = 'all';
+
+export function createLoaders(client: CatalogueClient, { productsMs = 600_000, campaignsMs = 60_000 }: CatalogueTtls = {}): CatalogueLoaders {
+  const { source } = client;
+  const byRef: CacheKind = { name: 'productByRef', ttlMs: productsMs };
+  const byGtin: CacheKind = { name: 'productByGtin', ttlMs: productsMs };
+  const byWebSku: CacheKind = { name: 'productByWebSku', ttlMs: productsMs };
+  const campaignList: CacheKind = { name: 'campaigns', ttlMs: campaignsMs };
+
+  return {
+    productByRef: new DataLoader<string, ProductRecord | null>((keys) =>
+      source.cachedBatch(byRef, keys, async (refs) => {
+        const asked = refs.filter(isBatchable);
+        const products = asked.length > 0 ? await client.productsByRefs(asked) : [];
+        return new Map(products.map((product) => [product.ref, toProductRecord(product)]));
+      }),
+    ),
+
+    productByGtin: new DataLoader<string, ProductRecord | null>((keys) =>
+      source.cachedBatch(byGtin, keys, async (gtins) => {
+        // The PIM refuses a whole batch for one invalid GTIN: only valid ones are ever asked.
+        const asked = [...new Set(gtins.filter(isValidGtin).map(pimEanOf))];
+        const products = asked.length > 0 ? await client.productsByEans(asked) : [];
+        return pick(gtins, products, (record) => (record.gtin === null ? [] : [toGtin14(record.gtin)]));
+      }),
+    ),
+
+    productByWebSku: new DataLoader<string, ProductRecord | null>((keys) =>
+      source.cachedBatch(byWebSku, keys, async (skus) => {
+        const asked = skus.filter(isBatchable);
+        const products = asked.length > 0 ? await client.productsByAliases(asked, 'WEB_SKU') : [];
+        return pick(skus, products, (record) => record.aliases.filter((alias) => alias.kind === 'WEB_SKU').map((alias) => alias.value));
+      }),
+    ),
+
+    campaigns: new DataLoader<string, CampaignRecord[]>(async (keys) => {
+      const lists = await source.cachedBatch(campaignList, keys, async () => {
+        const campaigns = await client.campaigns();
+        try {
+          return new Map([[ALL_CAMPAIGNS, campaigns.map(toCampaignRecord)]]);
+        } catch (error) {
+          throw error instanceof SourceFailure ? sourceError(source.name, error) : error;
+        }
+      });
+      // The list is always found: the PIM answers an empty list, not a 404.
+      return lists.map((list) => list ?? []);
+    }),
+  };
+}
+
+/**
+ * Which product each key stands for. A batch answer lists products, not which asked value
+ * found which, and a value can find several products: `keysOf` says which keys a product
+ * answers, and {@link preferredProduct} chooses among several.
+ */
+function pick(keys: readonly string[], products: readonly PimProduct[], keysOf: (record: ProductRecord) => string[]): Map<string, ProductRecord> {
+  const wanted = new Set(keys);
+  const candidates = new Map<string, ProductRecord[]>();
+  for (const product of products) {
+    const record = toProductRecord(product);
+    for (const key of new Set(keysOf(record))) {
+      if (!wanted.has(key)) continue;
+      const found = candidates.get(key);
+      if (found) found.push(record);
+      else candidates.set(key, [record]);
+    }
+  }
+  const picked = new Map<string, ProductRecord>();
+  for (const [key, records] of candidates) picked.set(key, preferredProduct(records)!);
+  return picked;
+}

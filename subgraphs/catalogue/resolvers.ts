@@ -1,0 +1,137 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { badUserInput, SourceFailure, sourceError } from '../shared/errors.js';
+import { DateTime } from '../shared/scalars.js';
+import { PIM_PAGE_LIMIT, pimProblemOf } from './client.js';
+import type { CatalogueContext } from './context.js';
+import { ALL_CAMPAIGNS } from './loaders.js';
+import {
+  categoryPath,
+  covers,
+  gtinKey,
+  gtinProblem,
+  isActiveAt,
+  isBatchable,
+  localized,
+  normaliseCatalogueRef,
+  toProductRecord,
+  toPromotion,
+  type CampaignRecord,
+  type Locale,
+  type ProductRecord,
+} from './mappers.js';
+
+/** Most refs `products(catalogueRefs:)` takes in one query (two PIM calls). */
+export const MAX_PRODUCTS = 500;
+
+/** Products per page of `productsByCategory` when `first` is not given. */
+export const DEFAULT_PAGE_SIZE = 20;
+
+type ProductKeys = { catalogueRef?: string | null; gtin?: string | null; webSku?: string | null };
+type CampaignArgs = { activeAt?: string | null; channel?: 'WEB' | 'STORE' | null; locale: Locale };
+
+const REF_FORM = 'a catalogue ref is eight digits written 702.611.50';
+
+/**
+ * Loads a product by whichever key is given, through the loaders. A value that cannot be
+ * a key of that kind (a malformed ref, an invalid GTIN) is not known here: null, no call.
+ */
+function loadProduct({ catalogueRef, gtin, webSku }: ProductKeys, { loaders }: CatalogueContext): Promise<ProductRecord | null> | null {
+  if (typeof catalogueRef === 'string') {
+    const ref = normaliseCatalogueRef(catalogueRef);
+    return ref === null ? null : loaders.productByRef.load(ref);
+  }
+  if (typeof gtin === 'string') {
+    const key = gtinKey(gtin);
+    return key === null ? null : loaders.productByGtin.load(key);
+  }
+  if (typeof webSku === 'string') return isBatchable(webSku) ? loaders.productByWebSku.load(webSku) : null;
+  return null;
+}
+
+/** A field the PIM wrote unreadably: a coded error on that field only, the rest of the product stands. */
+function readable<T>(product: ProductRecord, field: keyof ProductRecord['unreadable'], value: T): T {
+  const problem = product.unreadable[field];
+  if (problem !== undefined) throw sourceError('catalogue', new SourceFailure('badResponse', problem));
+  return value;
+}
+
+async function activeCampaigns({ activeAt, channel }: CampaignArgs, { loaders, now }: CatalogueContext): Promise<CampaignRecord[]> {
+  const atMs = activeAt ? Date.parse(activeAt) : now;
+  const campaigns = await loaders.campaigns.load(ALL_CAMPAIGNS);
+  return campaigns.filter((campaign) => isActiveAt(campaign, atMs) && (!channel || campaign.channels.includes(channel)));
+}
+
+export const resolvers: GraphQLResolverMap<CatalogueContext> = {
+  DateTime,
+
+  Query: {
+    product(_: unknown, args: ProductKeys, context: CatalogueContext) {
+      const given = (['catalogueRef', 'gtin', 'webSku'] as const).filter((name) => args[name] !== undefined && args[name] !== null);
+      if (given.length !== 1) {
+        throw badUserInput(`product takes exactly one of catalogueRef, gtin or webSku; got ${given.length === 0 ? 'none' : given.join(' and ')}`);
+      }
+      const { catalogueRef, gtin, webSku } = args;
+      if (typeof catalogueRef === 'string' && normaliseCatalogueRef(catalogueRef) === null) {
+        throw badUserInput(`catalogueRef ${JSON.stringify(catalogueRef)} is not a catalogue ref: ${REF_FORM}`, 'catalogueRef');
+      }
+      if (typeof gtin === 'string') {
+        const problem = gtinProblem(gtin);
+        if (problem !== null) throw badUserInput(`gtin ${JSON.stringify(gtin)} is not a valid GTIN: ${problem}`, 'gtin');
+      }
+      if (webSku === '') throw badUserInput('webSku must not be empty', 'webSku');
+      return loadProduct(args, context);
+    },
+
+    products(_: unknown, { catalogueRefs }: { catalogueRefs: string[] }, { loaders }: CatalogueContext) {
+      if (catalogueRefs.length > MAX_PRODUCTS) {
+        throw badUserInput(`products takes at most ${MAX_PRODUCTS} catalogueRefs per query, got ${catalogueRefs.length}; split the list`, 'catalogueRefs');
+      }
+      const refs = catalogueRefs.map((value, i) => {
+        const ref = normaliseCatalogueRef(value);
+        if (ref === null) throw badUserInput(`catalogueRefs[${i}] ${JSON.stringify(value)} is not a catalogue ref: ${REF_FORM}`, 'catalogueRefs');
+        return ref;
+      });
+      // loadMany keeps the order and puts a failed ref's error at its own position.
+      return loaders.productByRef.loadMany(refs);
+    },
+
+    async productsByCategory(_: unknown, { category, first, after }: { category: string; first?: number | null; after?: string | null }, context: CatalogueContext) {
+      const path = categoryPath(category);
+      if (path === null) throw badUserInput(`category must be a path like "Chaussures > Running", got ${JSON.stringify(category)}`, 'category');
+      const limit = first ?? DEFAULT_PAGE_SIZE;
+      if (limit < 1 || limit > PIM_PAGE_LIMIT) throw badUserInput(`first must be from 1 to ${PIM_PAGE_LIMIT}, got ${limit}`, 'first');
+      if (after === '') throw badUserInput('after must be a cursor from pageInfo.endCursor, got ""', 'after');
+      let page;
+      try {
+        page = await context.client.productPage({ category: path.join(' > '), limit, ...(after ? { cursor: after } : {}) });
+      } catch (error) {
+        if (pimProblemOf(error) === 'invalid-cursor') {
+          throw badUserInput(`after ${JSON.stringify(after)} is not a cursor of this listing: pass pageInfo.endCursor back unchanged, with the same category`, 'after');
+        }
+        throw error;
+      }
+      const nodes = page.items.map(toProductRecord);
+      for (const node of nodes) context.loaders.productByRef.prime(node.catalogueRef, node);
+      return { nodes, pageInfo: { hasNextPage: page.nextCursor !== null, endCursor: page.nextCursor } };
+    },
+
+    async campaigns(_: unknown, args: CampaignArgs, context: CatalogueContext) {
+      return (await activeCampaigns(args, context)).map((campaign) => toPromotion(campaign, args.locale));
+    },
+  },
+
+  Product: {
+    __resolveReference(reference: ProductKeys, context: CatalogueContext) {
+      return loadProduct(reference, context);
+    },
+    name: (product: ProductRecord, { locale }: { locale: Locale }) => localized(product.name, locale),
+    description: (product: ProductRecord, { locale }: { locale: Locale }) => localized(product.description, locale),
+    status: (product: ProductRecord) => readable(product, 'status', product.status),
+    listPrice: (product: ProductRecord) => readable(product, 'listPrice', product.listPrice),
+    updatedAt: (product: ProductRecord) => readable(product, 'updatedAt', product.updatedAt),
+    async campaigns(product: ProductRecord, args: CampaignArgs, context: CatalogueContext) {
+      const campaigns = await activeCampaigns(args, context);
+      return campaigns.filter((campaign) => covers(campaign, product)).map((campaign) => toPromotion(campaign, args.locale));
+    },
+  },
+};
