@@ -97,7 +97,7 @@ export class LegacySource {
     fetch: (keys: string[]) => Promise<ReadonlyMap<string, V>>,
   ): Promise<Array<V | null | GraphQLError>> {
     const now = Date.now();
-    const cacheKeys = keys.map((key) => `${kind.name}:${key}`);
+    const cacheKeys = keys.map((key) => this.cacheKey(kind, key));
     const cached: Array<Cached<V> | undefined> = this.cache ? await this.readCache<V>(cacheKeys) : keys.map(() => undefined);
     const missing = [...new Set(keys.filter((_, i) => !cached[i] || now - cached[i]!.fetchedAt > kind.ttlMs))];
     let fetched: ReadonlyMap<string, V> = new Map();
@@ -110,7 +110,7 @@ export class LegacySource {
       }
       if (!failure && this.cache) {
         const entries = missing.filter((key) => fetched.has(key)).map((key) => ({
-          key: `${kind.name}:${key}`,
+          key: this.cacheKey(kind, key),
           value: { value: fetched.get(key)!, fetchedAt: now } satisfies Cached<V>,
           ttl: kind.ttlMs + this.staleIfErrorMs,
         }));
@@ -123,6 +123,19 @@ export class LegacySource {
       if (!failure) return fetched.get(key) ?? null;
       return cached[i] ? cached[i]!.value : failure;
     });
+  }
+
+  /**
+   * Forgets cached records of `kind` after a write, so that the next read asks the system.
+   * A cache that fails to forget serves the old record until its TTL; the write stands.
+   */
+  async invalidate(kind: CacheKind, keys: readonly string[]): Promise<void> {
+    if (!this.cache || keys.length === 0) return;
+    await this.cache.deleteMany(keys.map((key) => this.cacheKey(kind, key))).catch(() => undefined);
+  }
+
+  private cacheKey(kind: CacheKind, key: string): string {
+    return `${kind.name}:${key}`;
   }
 
   private async readCache<V>(keys: string[]): Promise<Array<Cached<V> | undefined>> {

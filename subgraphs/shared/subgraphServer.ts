@@ -62,6 +62,8 @@ export function createSubgraphServer<TContext extends BaseContext>(
     includeStacktraceInErrorResponses: development,
     // Inline traces (ftv1) cost throughput on every request; nothing here reads them.
     plugins: [ApolloServerPluginInlineTraceDisabled()],
+    // The process's index.ts owns SIGTERM/SIGINT: it drains, then exits 0.
+    stopOnTerminationSignals: false,
   });
 }
 

@@ -1,0 +1,207 @@
+import { displayEmail, emailKey } from '../../utilities/email.js';
+import { isValidGtin } from '../../utilities/gtin.js';
+import { parseIsoInstant } from '../../utilities/isoInstant.js';
+import { moneyFromDecimal } from '../../utilities/money.js';
+import { toE164 } from '../../utilities/phone.js';
+import type { CardStatus, LegacyConsentStatus, MovementReason, Tier, WireCard, WireConsent, WireMember, WireMovement, WireOffer } from './client.js';
+
+/**
+ * The one place where the loyalty system's records become the graph's: emails trimmed (and a
+ * lower-cased key), national phones to E.164, instants to ISO 8601 UTC, card numbers checked,
+ * consent states and offers in the shared vocabulary. Records stay plain JSON so that the
+ * keyv cache can hold them.
+ */
+
+/** The currency of the programme's amount offers (the service states euros and sends no code). */
+export const OFFER_CURRENCY = 'EUR';
+
+export type ContactChannel = 'EMAIL' | 'SMS' | 'PHONE' | 'POST';
+export type ConsentStatus = 'SUBSCRIBED' | 'UNSUBSCRIBED' | 'PENDING';
+export type PromotionKind = 'PERCENT' | 'AMOUNT' | 'POINTS' | 'OTHER';
+
+export interface CardRecord {
+  number: string;
+  memberId: string;
+  status: CardStatus;
+  issuedAt: string | null;
+}
+
+export interface SizeProfileRecord {
+  shoeSize: string | null;
+  topSize: string | null;
+  bottomSize: string | null;
+}
+
+export interface MembershipRecord {
+  memberId: string;
+  /** The most recently issued ACTIVE card; null when the member holds none. */
+  cardNumber: string | null;
+  /** Holds an ACTIVE card. */
+  active: boolean;
+  /** Every card with a valid number, oldest first. */
+  cards: CardRecord[];
+  tier: Tier;
+  pointsBalance: number;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  emailKey: string | null;
+  phone: string | null;
+  birthDate: string | null;
+  postcode: string | null;
+  homeStoreCode: string | null;
+  sizeProfile: SizeProfileRecord | null;
+  enrolledAt: string | null;
+  updatedAt: string | null;
+}
+
+export interface MovementRecord {
+  id: string;
+  at: string | null;
+  points: number;
+  reason: MovementReason;
+  reference: string | null;
+}
+
+export interface ConsentRecord {
+  channel: ContactChannel;
+  status: ConsentStatus;
+  capturedAt: string | null;
+  source: string | null;
+  system: 'LOYALTY';
+}
+
+export interface PromotionRecord {
+  id: string;
+  system: 'LOYALTY';
+  title: string;
+  kind: PromotionKind;
+  value: number;
+  currency: string | null;
+  startsAt: string | null;
+  endsAt: string | null;
+  code: string | null;
+}
+
+const CONSENT_STATUS: Readonly<Record<LegacyConsentStatus, ConsentStatus>> = {
+  OPT_IN: 'SUBSCRIBED',
+  OPT_OUT: 'UNSUBSCRIBED',
+  PENDING: 'PENDING',
+};
+
+const LEGACY_CONSENT_STATUS: Readonly<Record<ConsentStatus, LegacyConsentStatus>> = {
+  SUBSCRIBED: 'OPT_IN',
+  UNSUBSCRIBED: 'OPT_OUT',
+  PENDING: 'PENDING',
+};
+
+/** The loyalty system's word for a graph consent status. */
+export function legacyConsentStatus(status: ConsentStatus): LegacyConsentStatus {
+  return LEGACY_CONSENT_STATUS[status];
+}
+
+/** EAN-13 in the GS1 restricted-circulation range `29`, with a valid check digit. */
+export function isLoyaltyCardNumber(number: string): boolean {
+  return /^29\d{11}$/.test(number) && isValidGtin(number);
+}
+
+/**
+ * An instant from the service in ISO 8601 UTC. The service runs on UTC, so an `xs:dateTime`
+ * without a zone is read as UTC; anything unreadable is null rather than passed on.
+ */
+export function instant(text: string | null): string | null {
+  if (text === null) return null;
+  const trimmed = text.trim();
+  const millis = parseIsoInstant(trimmed) ?? (/T/.test(trimmed) ? parseIsoInstant(`${trimmed}Z`) : null);
+  return millis === null ? null : new Date(millis).toISOString();
+}
+
+function calendarDate(text: string | null): string | null {
+  const trimmed = text?.trim() ?? '';
+  return /^\d{4}-\d{2}-\d{2}$/.test(trimmed) && parseIsoInstant(trimmed) !== null ? trimmed : null;
+}
+
+function clean(text: string | null): string | null {
+  const trimmed = text?.trim() ?? '';
+  return trimmed === '' ? null : trimmed;
+}
+
+/** A card, or null when its number is not a valid loyalty card number (it identifies nothing). */
+export function toCard(wire: WireCard): CardRecord | null {
+  if (!isLoyaltyCardNumber(wire.cardNumber)) return null;
+  return { number: wire.cardNumber, memberId: wire.memberId, status: wire.status, issuedAt: instant(wire.issuedAt) };
+}
+
+export function toMembership(wire: WireMember): MembershipRecord {
+  const cards = wire.cards.flatMap((card) => toCard(card) ?? []);
+  const active = cards.filter((card) => card.status === 'ACTIVE');
+  const newest = active.reduce<CardRecord | null>((latest, card) => (latest === null || (card.issuedAt ?? '') >= (latest.issuedAt ?? '') ? card : latest), null);
+  const sizes: SizeProfileRecord = { shoeSize: clean(wire.sizes.shoe), topSize: clean(wire.sizes.top), bottomSize: clean(wire.sizes.bottom) };
+  return {
+    memberId: wire.memberId,
+    cardNumber: newest?.number ?? null,
+    active: active.length > 0,
+    cards,
+    tier: wire.tier,
+    pointsBalance: wire.pointsBalance,
+    firstName: wire.firstName.trim(),
+    lastName: wire.lastName.trim(),
+    email: displayEmail(wire.email),
+    emailKey: emailKey(wire.email),
+    phone: toE164(wire.phone),
+    birthDate: calendarDate(wire.birthDate),
+    postcode: clean(wire.postcode),
+    homeStoreCode: clean(wire.homeStoreCode),
+    sizeProfile: sizes.shoeSize === null && sizes.topSize === null && sizes.bottomSize === null ? null : sizes,
+    enrolledAt: instant(wire.enrolledAt),
+    updatedAt: instant(wire.updatedAt),
+  };
+}
+
+export function toMovement(wire: WireMovement): MovementRecord {
+  return { id: wire.id, at: instant(wire.at), points: wire.points, reason: wire.reason, reference: clean(wire.reference) };
+}
+
+export function toConsent(wire: WireConsent): ConsentRecord {
+  return {
+    channel: wire.channel,
+    status: CONSENT_STATUS[wire.status],
+    capturedAt: instant(wire.capturedAt),
+    source: clean(wire.source),
+    system: 'LOYALTY',
+  };
+}
+
+/**
+ * A member offer as a shared `Promotion` (`loyalty:<offer id>`): a percentage in hundredths
+ * (15 % is 1500), an amount in euro cents, a points multiplier as kind POINTS in hundredths
+ * of the multiplier (double points is 200). Null when the value cannot be read exactly.
+ */
+export function toPromotion(wire: WireOffer): PromotionRecord | null {
+  let value: number;
+  try {
+    // A percentage or a multiplier in hundredths reads exactly like an amount with two decimals.
+    value = moneyFromDecimal(wire.value, OFFER_CURRENCY).amount;
+  } catch {
+    return null;
+  }
+  return {
+    id: `loyalty:${wire.offerId}`,
+    system: 'LOYALTY',
+    title: wire.title.trim(),
+    kind: wire.kind === 'POINTS_MULTIPLIER' ? 'POINTS' : wire.kind,
+    value,
+    currency: wire.kind === 'AMOUNT' ? OFFER_CURRENCY : null,
+    startsAt: instant(wire.validFrom),
+    endsAt: instant(wire.validTo),
+    code: null,
+  };
+}
+
+/** Whether an offer is valid at `now`, as the service decides it: `startsAt <= now < endsAt`. */
+export function isCurrent(promotion: PromotionRecord, now: Date): boolean {
+  const at = now.getTime();
+  const starts = promotion.startsAt === null ? -Infinity : Date.parse(promotion.startsAt);
+  const ends = promotion.endsAt === null ? Infinity : Date.parse(promotion.endsAt);
+  return starts <= at && at < ends;
+}
