@@ -1,0 +1,164 @@
+import pg from 'pg';
+import { SourceFailure } from '../shared/errors.js';
+import type { LegacySource } from '../shared/source.js';
+import type { IdentityFilter, LayoutQueries, Row, Statement } from './layout.js';
+import { layoutFor } from './layouts.js';
+import type { FranchiseEntry } from './records.js';
+
+/** The directory's schema name before any prefix. */
+export const DIRECTORY_SCHEMA = 'pos_directory';
+
+export interface PosClientOptions {
+  /** The POS database, `postgres://user@host:port/database`. */
+  url: string;
+  /** Put in front of `pos_directory` (several datasets sharing one database). Default ''. */
+  schemaPrefix?: string;
+  /** Per statement: the database cancels it (`statement_timeout`) and the client stops waiting. */
+  timeoutMs: number;
+  /** Connections at most. Default 10. */
+  poolSize?: number;
+}
+
+/**
+ * The franchise POS databases as SQL: one pool to the PostgreSQL endpoint that holds every
+ * franchise's schema, one statement per call, each through the source (timeout, retries,
+ * breaker). It answers rows in each layout's own column names; the layout mappers read them.
+ */
+export class PosClient {
+  private readonly pool: pg.Pool;
+  private readonly directorySchema: string;
+
+  constructor(
+    private readonly source: LegacySource,
+    { url, schemaPrefix = '', timeoutMs, poolSize = 10 }: PosClientOptions,
+  ) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(`${schemaPrefix}${DIRECTORY_SCHEMA}`)) {
+      throw new RangeError(`schemaPrefix must be lower-case letters, digits and underscores, got ${JSON.stringify(schemaPrefix)}`);
+    }
+    this.directorySchema = `${schemaPrefix}${DIRECTORY_SCHEMA}`;
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: poolSize,
+      statement_timeout: timeoutMs,
+      // The source gives up at its own timeout; this frees the connection of a statement never answered.
+      query_timeout: timeoutMs * 2,
+      connectionTimeoutMillis: timeoutMs,
+      application_name: 'crosscanal-pos-subgraph',
+    });
+    // A connection the database dropped while idle: the pool discards it and the next call opens another.
+    this.pool.on('error', () => undefined);
+  }
+
+  /** The directory's franchises and stores, in one statement: `{ franchises: [...], stores: [...] }`. */
+  async directory(): Promise<unknown> {
+    const d = this.directorySchema;
+    const rows = await this.run('directory', {
+      text: /* SQL */ `SELECT json_build_object(
+          'franchises', COALESCE((SELECT json_agg(f ORDER BY f.code) FROM ${d}.franchises f), '[]'),
+          'stores', COALESCE((SELECT json_agg(s ORDER BY s.store_code) FROM ${d}.stores s), '[]')) AS directory`,
+      values: [],
+    });
+    return rows[0]?.directory;
+  }
+
+  salesByNumber(franchise: FranchiseEntry, numbers: string[]): Promise<Row[]> {
+    return this.franchiseRows('salesByNumber', franchise, (q, s) => q.salesByNumber(s, numbers));
+  }
+
+  salesFor(franchise: FranchiseEntry, filter: IdentityFilter): Promise<Row[]> {
+    return this.franchiseRows('salesFor', franchise, (q, s) => q.salesFor(s, filter));
+  }
+
+  returnsFor(franchise: FranchiseEntry, filter: IdentityFilter): Promise<Row[]> {
+    return this.franchiseRows('returnsFor', franchise, (q, s) => q.returnsFor(s, filter));
+  }
+
+  quotesByNumber(franchise: FranchiseEntry, numbers: string[]): Promise<Row[]> {
+    return this.franchiseRows('quotesByNumber', franchise, (q, s) => q.quotesByNumber(s, numbers));
+  }
+
+  quotesFor(franchise: FranchiseEntry, filter: IdentityFilter): Promise<Row[]> {
+    return this.franchiseRows('quotesFor', franchise, (q, s) => q.quotesFor(s, filter));
+  }
+
+  stock(franchise: FranchiseEntry, eans: string[], stores: string[] | null): Promise<Row[]> {
+    return this.franchiseRows('stock', franchise, (q, s) => q.stock(s, eans, stores));
+  }
+
+  prices(franchise: FranchiseEntry, eans: string[], stores: string[] | null): Promise<Row[]> {
+    return this.franchiseRows('prices', franchise, (q, s) => q.prices(s, eans, stores));
+  }
+
+  promotionsForItems(franchise: FranchiseEntry, eans: string[], stores: string[] | null): Promise<Row[]> {
+    return this.franchiseRows('promotionsForItems', franchise, (q, s) => q.promotionsForItems(s, eans, stores));
+  }
+
+  promotionsForStores(franchise: FranchiseEntry, stores: string[]): Promise<Row[]> {
+    return this.franchiseRows('promotionsForStores', franchise, (q, s) => q.promotionsForStores(s, stores));
+  }
+
+  /** Closes the connections once the statements under way have finished. */
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+
+  private franchiseRows(operation: string, franchise: FranchiseEntry, build: (queries: LayoutQueries, schema: string) => Statement): Promise<Row[]> {
+    let statement: Statement;
+    try {
+      statement = build(layoutFor(franchise).queries, `"${franchise.schema}"`);
+    } catch (error) {
+      // An unknown layout: fail this franchise's call as the source's own failure.
+      return this.source.call(`${operation} ${franchise.code}`, () => Promise.reject(error));
+    }
+    return this.run(`${operation} ${franchise.code}`, statement);
+  }
+
+  private run(operation: string, { text, values }: Statement): Promise<Row[]> {
+    return this.source.call(operation, async (signal) => {
+      const query = this.pool.query<Row>({ text, values });
+      try {
+        return (await untilAborted(query, signal)).rows;
+      } catch (error) {
+        throw pgFailure(error) ?? error;
+      }
+    });
+  }
+}
+
+/** Rejects with the signal's reason when it fires first; the abandoned query's outcome is ignored. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  work.catch(() => undefined);
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Classifies a PostgreSQL error by its SQLSTATE class: the database or the connection failing
+ * (08 connection, 53 resources, 57 operator intervention and cancelled statements, 58 system,
+ * XX internal, 40 serialization) is `unavailable`; a schema that is not what the directory
+ * promised (undefined table, column or schema) is `badResponse`; a value the database refused
+ * (22 data, 42 other syntax or access) is `badRequest`. Errors without a SQLSTATE (sockets,
+ * the pool) are left to the source, which counts them as unavailable.
+ */
+export function pgFailure(error: unknown): SourceFailure | undefined {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return undefined;
+  const detail = `${(error as Error).message} (SQLSTATE ${code})`;
+  const sqlClass = code.slice(0, 2);
+  if (['08', '53', '57', '58', 'XX', '40'].includes(sqlClass)) return new SourceFailure('unavailable', detail, undefined, { cause: error });
+  if (code === '42P01' || code === '42703' || code === '3F000' || code === '42883') return new SourceFailure('badResponse', detail, undefined, { cause: error });
+  return new SourceFailure('badRequest', detail, undefined, { cause: error });
+}

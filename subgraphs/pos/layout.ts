@@ -1,0 +1,92 @@
+import type { Directory } from './directory.js';
+import type {
+  FranchiseEntry,
+  PriceRecord,
+  PromotionRecord,
+  QuoteRecord,
+  StockRecord,
+  StoreReturnRecord,
+  StoreSaleRecord,
+} from './records.js';
+
+/** One SQL statement with its `$n` parameters. */
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+/** The till identities a batch looks for in one franchise database. */
+export interface IdentityFilter {
+  cards: string[];
+  /** Phone forms with the separators stripped ({@link phoneVariants}). */
+  phones: string[];
+  /** OUE customer-table ids. */
+  clientIds: number[];
+}
+
+/**
+ * The statements a franchise database answers, in its own layout. Each takes a whole batch
+ * (`= ANY($1)`), so that a batch costs one statement per franchise.
+ */
+export interface LayoutQueries {
+  salesByNumber(schema: string, numbers: string[]): Statement;
+  salesFor(schema: string, filter: IdentityFilter): Statement;
+  /** Returns carrying a card, or made against a receipt of the identities. */
+  returnsFor(schema: string, filter: IdentityFilter): Statement;
+  quotesByNumber(schema: string, numbers: string[]): Statement;
+  quotesFor(schema: string, filter: IdentityFilter): Statement;
+  /** `stores` null: every store of the franchise. */
+  stock(schema: string, eans: string[], stores: string[] | null): Statement;
+  prices(schema: string, eans: string[], stores: string[] | null): Statement;
+  /** One row per promotion and item EAN. */
+  promotionsForItems(schema: string, eans: string[], stores: string[] | null): Statement;
+  /** Promotions of the stores and those of the whole franchise. */
+  promotionsForStores(schema: string, stores: string[]): Statement;
+}
+
+/** What a mapper may need beyond the row. */
+export interface MapContext {
+  franchise: FranchiseEntry;
+  directory: Directory;
+}
+
+export type Row = Record<string, unknown>;
+
+/** Turns one layout's rows into the graph's shapes. Throws on a row it cannot read. */
+export interface LayoutMapper {
+  sale(row: Row, context: MapContext): StoreSaleRecord;
+  storeReturn(row: Row, context: MapContext): StoreReturnRecord;
+  quote(row: Row, context: MapContext): QuoteRecord;
+  /** Null for a row whose EAN is not a valid GTIN (no product can ask for it). */
+  stock(row: Row, context: MapContext): StockRecord | null;
+  price(row: Row, context: MapContext): PriceRecord | null;
+  promotion(row: Row, context: MapContext): PromotionRecord;
+}
+
+/** A till vendor's database layout, named as `pos_directory.franchises.layout` names it. */
+export interface PosLayout {
+  name: string;
+  queries: LayoutQueries;
+  mapper: LayoutMapper;
+}
+
+/** One way a row can match a batch: its values (one array parameter) and its SQL condition. */
+export interface Branch {
+  values: readonly unknown[];
+  /** The condition, given the parameter's placeholder (`$1`); it may use it more than once. */
+  condition(param: string): string;
+}
+
+/**
+ * `select` filtered by the branches that have values, joined by OR, their parameters
+ * numbered in order. Leaving out the empty ones keeps each statement indexable: a batch of
+ * cards alone is not slowed down by the phone condition, which no index serves.
+ */
+export function selectWhereAny(select: string, branches: readonly Branch[]): Statement {
+  const used = branches.filter((branch) => branch.values.length > 0);
+  if (used.length === 0) return { text: `${select} WHERE false`, values: [] };
+  return {
+    text: `${select} WHERE ${used.map((branch, i) => `(${branch.condition(`$${i + 1}`)})`).join(' OR ')}`,
+    values: used.map((branch) => branch.values),
+  };
+}

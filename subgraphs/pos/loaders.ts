@@ -1,0 +1,295 @@
+import DataLoader from 'dataloader';
+import type { GraphQLError } from 'graphql';
+import { SourceFailure, sourceError } from '../shared/errors.js';
+import type { CacheKind, LegacySource } from '../shared/source.js';
+import type { PosClient } from './client.js';
+import { Directory, directoryFromRow } from './directory.js';
+import { matches, parseLookupKey, phoneVariants, type PosLookup } from './identities.js';
+import type { IdentityFilter, LayoutMapper, MapContext, Row } from './layout.js';
+import { layoutFor } from './layouts.js';
+import type {
+  FranchiseEntry,
+  Holder,
+  PriceRecord,
+  PromotionRecord,
+  QuoteRecord,
+  StockRecord,
+  StoreEntry,
+  StoreReturnRecord,
+  StoreSaleRecord,
+} from './records.js';
+
+/** How long each kind of POS record stays fresh in the cross-request cache. */
+export const CACHE_KINDS = {
+  directory: { name: 'directory', ttlMs: 300_000 },
+  /** A receipt does not change once printed. */
+  sale: { name: 'sale', ttlMs: 600_000 },
+  quote: { name: 'quote', ttlMs: 60_000 },
+  salesFor: { name: 'salesFor', ttlMs: 60_000 },
+  returnsFor: { name: 'returnsFor', ttlMs: 60_000 },
+  quotesFor: { name: 'quotesFor', ttlMs: 60_000 },
+  stock: { name: 'stock', ttlMs: 30_000 },
+  prices: { name: 'prices', ttlMs: 300_000 },
+  itemPromotions: { name: 'itemPromotions', ttlMs: 300_000 },
+  storePromotions: { name: 'storePromotions', ttlMs: 300_000 },
+} as const satisfies Record<string, CacheKind>;
+
+export interface LoaderOptions {
+  /** Keys per statement: a franchise's share of a batch above this is split. Default 500. */
+  batchSize?: number;
+}
+
+/** The per-request loaders of the POS subgraph. */
+export interface PosLoaders {
+  /** The directory, read once per request (and cached across requests). */
+  directory(): Promise<Directory>;
+  store: DataLoader<string, StoreEntry | null>;
+  franchise: DataLoader<string, FranchiseEntry | null>;
+  /** By receipt number. */
+  sale: DataLoader<string, StoreSaleRecord | null>;
+  /** By quote number. */
+  quote: DataLoader<string, QuoteRecord | null>;
+  /** By lookup key ({@link lookupKey}): every record of that identity, in every franchise it can be in. */
+  salesFor: DataLoader<string, StoreSaleRecord[]>;
+  returnsFor: DataLoader<string, StoreReturnRecord[]>;
+  quotesFor: DataLoader<string, QuoteRecord[]>;
+  /** By item key ({@link itemKey}). */
+  stock: DataLoader<string, StockRecord[]>;
+  prices: DataLoader<string, PriceRecord[]>;
+  itemPromotions: DataLoader<string, PromotionRecord[]>;
+  /** By store code: the store's own promotions and its franchise's. */
+  storePromotions: DataLoader<string, PromotionRecord[]>;
+}
+
+/** The loader key of a GTIN-14 in some stores (null: every store): `00614141000012|NRD01,SUD02` or `…|*`. */
+export function itemKey(gtin14: string, stores: readonly string[] | null): string {
+  return `${gtin14}|${stores === null ? '*' : [...new Set(stores)].sort().join(',')}`;
+}
+
+function parseItemKey(key: string): { gtin14: string; stores: string[] | null } {
+  const [gtin14, stores] = key.split('|') as [string, string];
+  return { gtin14, stores: stores === '*' ? null : stores === '' ? [] : stores.split(',') };
+}
+
+/** The forms a GTIN-14 may have been keyed in at a till: 14 digits, or fewer when it starts with zeros. */
+function eanForms(gtin14: string): string[] {
+  const forms = [gtin14];
+  for (const length of [13, 12, 8]) {
+    if (/^0+$/.test(gtin14.slice(0, 14 - length))) forms.push(gtin14.slice(14 - length));
+  }
+  return forms;
+}
+
+/**
+ * Creates the loaders of one request. Every batch costs at most one statement per franchise
+ * schema (per `batchSize` keys), routed by the directory; each franchise's share goes through
+ * the source's cache, so a key fetched by an earlier request within its TTL costs nothing.
+ */
+export function createLoaders(client: PosClient, source: LegacySource, { batchSize = 500 }: LoaderOptions = {}): PosLoaders {
+  let directoryRead: Promise<Directory> | undefined;
+  const directory = (): Promise<Directory> => (directoryRead ??= readDirectory(client, source));
+
+  /**
+   * Answers each franchise's keys from the cache or with `fetch`, called once per franchise
+   * and chunk of keys. Returns the values by `<franchise code>:<key>`.
+   */
+  async function perFranchise<V>(
+    kind: CacheKind,
+    groups: ReadonlyMap<FranchiseEntry, readonly string[]>,
+    fetch: (franchise: FranchiseEntry, keys: string[]) => Promise<Map<string, V>>,
+  ): Promise<Map<string, V | null | GraphQLError>> {
+    const results = new Map<string, V | null | GraphQLError>();
+    await Promise.all(
+      [...groups].map(async ([franchise, keys]) => {
+        const prefix = `${franchise.code}:`;
+        const prefixed = [...new Set(keys)].map((key) => prefix + key);
+        const values = await source.cachedBatch<V>(kind, prefixed, async (missing) => {
+          const found = new Map<string, V>();
+          const bare = missing.map((key) => key.slice(prefix.length));
+          for (let start = 0; start < bare.length; start += batchSize) {
+            for (const [key, value] of await fetch(franchise, bare.slice(start, start + batchSize))) found.set(prefix + key, value);
+          }
+          return found;
+        });
+        prefixed.forEach((key, i) => results.set(key, values[i]!));
+      }),
+    );
+    return results;
+  }
+
+  /** Maps a statement's rows with the franchise's layout; a row it cannot read fails the call as SOURCE_BAD_RESPONSE. */
+  function mapRows<R>(operation: string, franchise: FranchiseEntry, rows: Row[], directory: Directory, pick: (mapper: LayoutMapper) => (row: Row, context: MapContext) => R): R[] {
+    try {
+      const map = pick(layoutFor(franchise).mapper);
+      const context: MapContext = { franchise, directory };
+      return rows.map((row) => map(row, context));
+    } catch (error) {
+      const failure = error instanceof SourceFailure ? error : new SourceFailure('badResponse', (error as Error).message, undefined, { cause: error });
+      throw sourceError('pos', new SourceFailure(failure.kind, `${operation} ${franchise.code}: ${failure.message}`, undefined, { cause: error }));
+    }
+  }
+
+  /** A loader by record number, routed to the franchise whose store code the number carries. */
+  function byNumber<R extends { number: string }>(
+    kind: CacheKind,
+    operation: string,
+    fetchRows: (franchise: FranchiseEntry, numbers: string[]) => Promise<Row[]>,
+    pick: (mapper: LayoutMapper) => (row: Row, context: MapContext) => R,
+  ): DataLoader<string, R | null> {
+    return new DataLoader<string, R | null>(async (numbers) => {
+      const dir = await directory();
+      const groups = new Map<FranchiseEntry, string[]>();
+      for (const number of numbers) {
+        const franchise = dir.franchiseOfNumber(number);
+        if (franchise) groups.set(franchise, [...(groups.get(franchise) ?? []), number]);
+      }
+      const results = await perFranchise<R>(kind, groups, async (franchise, keys) => {
+        const records = mapRows(operation, franchise, await fetchRows(franchise, keys), dir, pick);
+        return new Map(records.map((record) => [record.number, record]));
+      });
+      return numbers.map((number) => {
+        const franchise = dir.franchiseOfNumber(number);
+        return franchise ? (results.get(`${franchise.code}:${number}`) ?? null) : null;
+      });
+    });
+  }
+
+  /** A loader by identity: a card or phone is looked for in every franchise, a franchise-scoped identity in its own. */
+  function byIdentity<R extends { franchise: string; holder: Holder }>(
+    kind: CacheKind,
+    operation: string,
+    fetchRows: (franchise: FranchiseEntry, filter: IdentityFilter) => Promise<Row[]>,
+    pick: (mapper: LayoutMapper) => (row: Row, context: MapContext) => R,
+  ): DataLoader<string, R[]> {
+    return new DataLoader<string, R[]>(async (keys) => {
+      const dir = await directory();
+      const franchisesOf = (lookup: PosLookup): FranchiseEntry[] =>
+        lookup.franchise ? [dir.franchise(lookup.franchise)].filter((f): f is FranchiseEntry => f !== undefined) : [...dir.franchises];
+      const groups = new Map<FranchiseEntry, string[]>();
+      for (const key of keys) {
+        for (const franchise of franchisesOf(parseLookupKey(key))) groups.set(franchise, [...(groups.get(franchise) ?? []), key]);
+      }
+      const results = await perFranchise<R[]>(kind, groups, async (franchise, batch) => {
+        const lookups = batch.map(parseLookupKey);
+        const filter: IdentityFilter = { cards: [], phones: [], clientIds: [] };
+        for (const lookup of lookups) {
+          if (lookup.kind === 'card') filter.cards.push(lookup.card);
+          else if (lookup.kind === 'phone') filter.phones.push(...phoneVariants(lookup.phone));
+          else filter.clientIds.push(lookup.clientId);
+        }
+        const records = mapRows(operation, franchise, await fetchRows(franchise, filter), dir, pick);
+        return new Map(batch.map((key, i) => [key, records.filter((record) => matches(lookups[i]!, franchise.code, record.holder))]));
+      });
+      return keys.map((key) => {
+        const found: R[] = [];
+        for (const franchise of franchisesOf(parseLookupKey(key))) {
+          const part = results.get(`${franchise.code}:${key}`);
+          if (part instanceof Error) return part;
+          found.push(...(part ?? []));
+        }
+        return found;
+      });
+    });
+  }
+
+  /** A loader by item key: each franchise is asked for the stores of its own that the key names. */
+  function byItem<R extends { gtin14: string | null; storeCode: string | null }>(
+    kind: CacheKind,
+    operation: string,
+    fetchRows: (franchise: FranchiseEntry, eans: string[], stores: string[] | null) => Promise<Row[]>,
+    pick: (mapper: LayoutMapper) => (row: Row, context: MapContext) => R | null,
+  ): DataLoader<string, R[]> {
+    return new DataLoader<string, R[]>(async (keys) => {
+      const dir = await directory();
+      /** The franchises a key asks, each with its own share of the key. */
+      const sharesOf = (key: string): Array<[FranchiseEntry, string]> => {
+        const { gtin14, stores } = parseItemKey(key);
+        if (stores === null) return dir.franchises.map((f) => [f, itemKey(gtin14, null)]);
+        const byFranchise = new Map<FranchiseEntry, string[]>();
+        for (const code of stores) {
+          const franchise = dir.franchiseOfStore(code);
+          if (franchise) byFranchise.set(franchise, [...(byFranchise.get(franchise) ?? []), code]);
+        }
+        return [...byFranchise].map(([f, codes]) => [f, itemKey(gtin14, codes)]);
+      };
+      const groups = new Map<FranchiseEntry, string[]>();
+      for (const key of keys) {
+        for (const [franchise, share] of sharesOf(key)) groups.set(franchise, [...(groups.get(franchise) ?? []), share]);
+      }
+      const results = await perFranchise<R[]>(kind, groups, async (franchise, shares) => {
+        const parsed = shares.map(parseItemKey);
+        const eans = [...new Set(parsed.flatMap((p) => eanForms(p.gtin14)))];
+        const stores = parsed.some((p) => p.stores === null) ? null : [...new Set(parsed.flatMap((p) => p.stores ?? []))];
+        const records = mapRows(operation, franchise, await fetchRows(franchise, eans, stores), dir, pick).filter((r): r is R => r !== null);
+        return new Map(
+          shares.map((share, i) => {
+            const { gtin14, stores: wanted } = parsed[i]!;
+            // A franchise-wide record (no store) applies to every store the share names.
+            const inStores = (r: R) => wanted === null || r.storeCode === null || wanted.includes(r.storeCode);
+            return [share, records.filter((r) => r.gtin14 === gtin14 && inStores(r))];
+          }),
+        );
+      });
+      return keys.map((key) => {
+        const found: R[] = [];
+        for (const [franchise, share] of sharesOf(key)) {
+          const part = results.get(`${franchise.code}:${share}`);
+          if (part instanceof Error) return part;
+          found.push(...(part ?? []));
+        }
+        return found;
+      });
+    });
+  }
+
+  return {
+    directory,
+    store: new DataLoader(async (codes) => {
+      const dir = await directory();
+      return codes.map((code) => dir.store(code) ?? null);
+    }),
+    franchise: new DataLoader(async (codes) => {
+      const dir = await directory();
+      return codes.map((code) => dir.franchise(code) ?? null);
+    }),
+    sale: byNumber(CACHE_KINDS.sale, 'salesByNumber', (f, n) => client.salesByNumber(f, n), (m) => m.sale),
+    quote: byNumber(CACHE_KINDS.quote, 'quotesByNumber', (f, n) => client.quotesByNumber(f, n), (m) => m.quote),
+    salesFor: byIdentity(CACHE_KINDS.salesFor, 'salesFor', (f, filter) => client.salesFor(f, filter), (m) => m.sale),
+    returnsFor: byIdentity(CACHE_KINDS.returnsFor, 'returnsFor', (f, filter) => client.returnsFor(f, filter), (m) => m.storeReturn),
+    quotesFor: byIdentity(CACHE_KINDS.quotesFor, 'quotesFor', (f, filter) => client.quotesFor(f, filter), (m) => m.quote),
+    stock: byItem(CACHE_KINDS.stock, 'stock', (f, e, s) => client.stock(f, e, s), (m) => m.stock),
+    prices: byItem(CACHE_KINDS.prices, 'prices', (f, e, s) => client.prices(f, e, s), (m) => m.price),
+    itemPromotions: byItem(CACHE_KINDS.itemPromotions, 'promotionsForItems', (f, e, s) => client.promotionsForItems(f, e, s), (m) => m.promotion),
+    storePromotions: new DataLoader<string, PromotionRecord[]>(async (codes) => {
+      const dir = await directory();
+      const groups = new Map<FranchiseEntry, string[]>();
+      for (const code of codes) {
+        const franchise = dir.franchiseOfStore(code);
+        if (franchise) groups.set(franchise, [...(groups.get(franchise) ?? []), code]);
+      }
+      const results = await perFranchise<PromotionRecord[]>(CACHE_KINDS.storePromotions, groups, async (franchise, stores) => {
+        const records = mapRows('promotionsForStores', franchise, await client.promotionsForStores(franchise, stores), dir, (m) => m.promotion);
+        return new Map(stores.map((code) => [code, records.filter((r) => r.storeCode === null || r.storeCode === code)]));
+      });
+      return codes.map((code) => {
+        const franchise = dir.franchiseOfStore(code);
+        return franchise ? (results.get(`${franchise.code}:${code}`) ?? []) : [];
+      });
+    }),
+  };
+}
+
+/** The directory, from the cache when fresh (or stale when the database fails), else in one statement. */
+async function readDirectory(client: PosClient, source: LegacySource): Promise<Directory> {
+  const [data] = await source.cachedBatch(CACHE_KINDS.directory, ['directory'], async () => {
+    const raw = await client.directory();
+    try {
+      return new Map([['directory', directoryFromRow(raw)]]);
+    } catch (error) {
+      throw sourceError('pos', new SourceFailure('badResponse', `directory: ${(error as Error).message}`, undefined, { cause: error }));
+    }
+  });
+  if (data instanceof Error) throw data;
+  if (!data) throw sourceError('pos', new SourceFailure('badResponse', 'directory: the directory statement answered no row'));
+  return new Directory(data);
+}

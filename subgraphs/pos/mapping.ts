@@ -1,0 +1,162 @@
+import { isValidGtin, toGtin14 } from '../../utilities/gtin.js';
+import { moneyFromDecimal, moneyFromMinor, type Money } from '../../utilities/money.js';
+import { toE164 } from '../../utilities/phone.js';
+import type { OrderLineRecord, PromotionValue, SellerRecord } from './records.js';
+
+/**
+ * What the layout mappers share: the graph's formats (docs/graph-vocabulary.md) applied to
+ * till values, whichever layout they came from.
+ */
+
+/** The POS keeps prices, quotes and refunds without a currency: the franchisees trade in euros. */
+export const POS_CURRENCY = 'EUR';
+
+/** An instant from a `timestamptz` column (node-postgres reads it as a Date). */
+export function instant(value: unknown, column: string): string {
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString();
+  throw new RangeError(`${column}: expected a timestamp with time zone, got ${JSON.stringify(value)}`);
+}
+
+/** A value the till may have left blank or padded: trimmed, null when empty. */
+export function optionalText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const text = String(value).trim();
+  return text === '' ? null : text;
+}
+
+/** A phone keyed at a till, in E.164; national numbers are read in the store's country. */
+export function phoneOf(raw: unknown, country: string): string | null {
+  const text = optionalText(raw);
+  if (text === null) return null;
+  try {
+    return toE164(text, country);
+  } catch {
+    // A country without a known calling code: only international forms can be read.
+    return /^\s*(\+|00)/.test(text) ? toE164(text) : null;
+  }
+}
+
+/** Integer cents in `currency`. */
+export function cents(value: unknown, currency: string): Money {
+  return moneyFromMinor(Number(value), currency);
+}
+
+/** A decimal amount (`numeric(10,2)` read as text) in `currency`. */
+export function decimal(value: unknown, currency: string): Money {
+  if (typeof value !== 'string' && typeof value !== 'number') throw new RangeError(`expected a decimal amount, got ${JSON.stringify(value)}`);
+  return moneyFromDecimal(value, currency);
+}
+
+/** The product reference of a till code: a valid GTIN names a product, anything else is a local code. */
+export function itemCode(ean: unknown, localCode: unknown): { product: { gtin: string } | null; gtin: string | null; localCode: string | null } {
+  const code = optionalText(ean);
+  const local = optionalText(localCode);
+  if (code !== null && isValidGtin(code)) return { product: { gtin: code }, gtin: code, localCode: local };
+  return { product: null, gtin: null, localCode: local ?? code };
+}
+
+/** A GTIN in its 14-digit form, or null when the code is not a valid GTIN. */
+export function gtin14Of(ean: unknown): string | null {
+  const code = optionalText(ean);
+  return code !== null && isValidGtin(code) ? toGtin14(code) : null;
+}
+
+/** An order line; the line total is what the till charged, quantity × unit price less the discount. */
+export function orderLine(
+  line: { lineNumber: number; ean: unknown; localCode: unknown; label: unknown; quantity: unknown },
+  unitPrice: Money,
+  discount: Money | null,
+): OrderLineRecord {
+  const quantity = Number(line.quantity);
+  if (!Number.isInteger(quantity)) throw new RangeError(`line ${line.lineNumber}: quantity must be an integer, got ${JSON.stringify(line.quantity)}`);
+  const off = discount?.amount ?? 0;
+  return {
+    lineNumber: line.lineNumber,
+    ...itemCode(line.ean, line.localCode),
+    sku: null,
+    label: optionalText(line.label),
+    quantity,
+    unitPrice,
+    discount: off === 0 ? null : discount,
+    lineTotal: { amount: quantity * unitPrice.amount - off, currency: unitPrice.currency },
+  };
+}
+
+/** The sum of the lines' totals, for records that keep no total of their own. */
+export function sumOfLines(lines: readonly OrderLineRecord[], currency: string): Money {
+  return { amount: lines.reduce((sum, line) => sum + line.lineTotal.amount, 0), currency };
+}
+
+export function seller(code: unknown, name: unknown): SellerRecord | null {
+  const sellerCode = optionalText(code);
+  return sellerCode === null ? null : { code: sellerCode, name: optionalText(name) };
+}
+
+/** The cards on a record, blanks dropped. */
+export function cards(...values: unknown[]): string[] {
+  return [...new Set(values.map(optionalText).filter((card): card is string => card !== null))];
+}
+
+/** A JSON array aggregated by the statement (`json_agg`), as rows. */
+export function jsonRows<T>(value: unknown, column: string): T[] {
+  if (!Array.isArray(value)) throw new RangeError(`${column}: expected a JSON array, got ${JSON.stringify(value)}`);
+  return value as T[];
+}
+
+/** A POS promotion as the graph's `Promotion`: the id names the system and the franchise. */
+export function promotionValue(fields: {
+  franchise: string;
+  id: string;
+  title: unknown;
+  kind: PromotionValue['kind'];
+  value: number;
+  currency: string | null;
+  startsAt: string;
+  endsAt: string;
+}): PromotionValue {
+  if (!Number.isSafeInteger(fields.value)) throw new RangeError(`promotion ${fields.id}: value must be an integer, got ${fields.value}`);
+  return {
+    id: `pos:${fields.franchise}:${fields.id}`,
+    system: 'POS',
+    title: optionalText(fields.title) ?? fields.id,
+    kind: fields.kind,
+    value: fields.value,
+    currency: fields.currency,
+    startsAt: fields.startsAt,
+    endsAt: fields.endsAt,
+    code: null,
+  };
+}
+
+/** A row value as an integer (OUE's client id, a line number). */
+export function integer(value: unknown, column: string): number {
+  const number = typeof value === 'string' ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isSafeInteger(number)) throw new RangeError(`${column}: expected an integer, got ${JSON.stringify(value)}`);
+  return number;
+}
+
+export function optionalInteger(value: unknown, column: string): number | null {
+  return value === null || value === undefined ? null : integer(value, column);
+}
+
+export function required(value: unknown, column: string): string {
+  const text = optionalText(value);
+  if (text === null) throw new RangeError(`${column}: expected a value, got ${JSON.stringify(value)}`);
+  return text;
+}
+
+/**
+ * A promotion kind as NRD's and OUE's tills record it, with an integer value: PERCENT in whole
+ * percent, AMOUNT in cents, MULTIBUY as the number of items bought for one free (the graph's
+ * OTHER). A kind the graph does not know is OTHER with the till's value.
+ */
+export function centsPromotion(kind: string, value: number): Pick<PromotionValue, 'kind' | 'value' | 'currency'> {
+  switch (kind) {
+    case 'PERCENT':
+      return { kind: 'PERCENT', value: value * 100, currency: null };
+    case 'AMOUNT':
+      return { kind: 'AMOUNT', value, currency: POS_CURRENCY };
+    default:
+      return { kind: 'OTHER', value, currency: null };
+  }
+}

@@ -1,0 +1,819 @@
+import { composeServices } from '@apollo/composition';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import Keyv from 'keyv';
+import { CARD, EAN } from '../../legacy/pos/fixture.js';
+import { crosscanalStub } from './federationStubs.js';
+import { subgraph } from './server.js';
+import { BAD_EAN, bulkReceiptNumbers, gql, startPosStack, type PosStack } from './testStack.js';
+
+const SALE_FIELDS = /* GraphQL */ `
+  id number channel placedAt total { amount currency } cardNumber phone
+  seller { code name } store { code name franchise { code } }
+  lines { lineNumber product { gtin } sku gtin localCode label quantity unitPrice { amount currency } discount { amount currency } lineTotal { amount currency } }
+`;
+
+const ENTITIES = /* GraphQL */ `
+  query ($representations: [_Any!]!) {
+    _entities(representations: $representations) {
+      __typename
+      ... on StoreSale { id placedAt total { amount } }
+      ... on Store { code name city postcode country clickAndCollect location { latitude longitude } franchise { code name } }
+      ... on Franchise { code name stores { code } }
+      ... on Quote { number status total { amount } }
+      ... on Product { gtin }
+      ... on LoyaltyCard { cardNumber: number }
+    }
+  }
+`;
+
+let stack: PosStack;
+let url: string;
+
+beforeAll(async () => {
+  stack = await startPosStack();
+  ({ url } = await stack.subgraph());
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('root fields', () => {
+  test('franchises and their stores come from the directory', async () => {
+    const { data, errors } = await gql<{ franchises: Array<{ code: string; name: string; stores: Array<{ code: string }> }> }>(
+      url,
+      '{ franchises { code name stores { code } } }',
+    );
+    expect(errors).toBeUndefined();
+    expect(data!.franchises).toEqual([
+      { code: 'NRD', name: 'Nord Sports SARL', stores: [{ code: 'NRD01' }, { code: 'NRD02' }, { code: 'NRD03' }] },
+      { code: 'OUE', name: 'Ouest Aventure EURL', stores: [{ code: 'OUE01' }, { code: 'OUE02' }] },
+      { code: 'SUD', name: 'Sud Glisse SAS', stores: [{ code: 'SUD01' }, { code: 'SUD02' }, { code: 'SUD03' }] },
+    ]);
+  });
+
+  test('store(code) with its franchise, location and promotions', async () => {
+    const { data, errors } = await gql(
+      url,
+      `{ store(code: "SUD02") { code name city postcode country clickAndCollect location { latitude longitude } franchise { code name }
+           promotions { id system title kind value currency startsAt endsAt code } }
+         missing: store(code: "XXX01") { code } }`,
+    );
+    expect(errors).toBeUndefined();
+    expect(data).toEqual({
+      store: {
+        code: 'SUD02',
+        name: 'Nice Masséna',
+        city: 'Nice',
+        postcode: '06000',
+        country: 'FR',
+        clickAndCollect: true,
+        location: { latitude: 43.6975, longitude: 7.27 },
+        franchise: { code: 'SUD', name: 'Sud Glisse SAS' },
+        promotions: [
+          {
+            id: 'pos:SUD:PROMO-ETE',
+            system: 'POS',
+            title: 'Été : 15 € offerts',
+            kind: 'AMOUNT',
+            value: 1500,
+            currency: 'EUR',
+            startsAt: '2026-06-30T22:00:00.000Z',
+            endsAt: '2026-08-31T21:59:59.000Z',
+            code: null,
+          },
+        ],
+      },
+      missing: null,
+    });
+  });
+
+  test('stores(franchise) lists one franchise, or every store without it', async () => {
+    const { data } = await gql<{ oue: Array<{ code: string }>; all: Array<{ code: string }>; none: unknown[] }>(
+      url,
+      '{ oue: stores(franchise: "OUE") { code } all: stores { code } none: stores(franchise: "XXX") { code } }',
+    );
+    expect(data!.oue).toEqual([{ code: 'OUE01' }, { code: 'OUE02' }]);
+    expect(data!.all).toHaveLength(8);
+    expect(data!.none).toEqual([]);
+  });
+
+  test('a store promotion runs from its start to its end; franchise-wide ones apply to every store', async () => {
+    const { data } = await gql(
+      url,
+      `{ nrdMarch: store(code: "NRD03") { promotions(activeAt: "2026-03-15T12:00:00+01:00") { id kind value currency } }
+         nrdMay: store(code: "NRD03") { promotions(activeAt: "2026-05-01T00:00:00Z") { id } }
+         oue: store(code: "OUE02") { promotions(activeAt: "2026-05-01T00:00:00Z") { id kind value currency } }
+         sud01: store(code: "SUD01") { promotions { id } } }`,
+    );
+    expect(data).toEqual({
+      nrdMarch: { promotions: [{ id: 'pos:NRD:P-NRD-2026-03', kind: 'PERCENT', value: 2000, currency: null }] },
+      nrdMay: { promotions: [] },
+      // 3 for 2: the graph's OTHER, valued in items.
+      oue: { promotions: [{ id: 'pos:OUE:OF-3POUR2', kind: 'OTHER', value: 3, currency: null }] },
+      sud01: { promotions: [] },
+    });
+  });
+
+  test('storeSale(number): an NRD receipt in cents, with a line the catalogue does not know', async () => {
+    const { data, errors } = await gql(url, `{ storeSale(number: "NRD01-0004711") { ${SALE_FIELDS} } }`);
+    expect(errors).toBeUndefined();
+    expect(data).toEqual({
+      storeSale: {
+        id: 'NRD01-0004711',
+        number: 'NRD01-0004711',
+        channel: 'STORE',
+        placedAt: '2026-03-14T10:22:00.000Z',
+        total: { amount: 8790, currency: 'EUR' },
+        cardNumber: CARD.dupont,
+        phone: null,
+        seller: { code: 'V012', name: 'Karim Benali' },
+        store: { code: 'NRD01', name: 'Lille Centre', franchise: { code: 'NRD' } },
+        lines: [
+          {
+            lineNumber: 1,
+            product: { gtin: EAN.trailShoe },
+            sku: null,
+            gtin: EAN.trailShoe,
+            localCode: null,
+            label: 'CHAUSS TRAIL EVASION 42',
+            quantity: 1,
+            unitPrice: { amount: 8990, currency: 'EUR' },
+            discount: { amount: 900, currency: 'EUR' },
+            lineTotal: { amount: 8090, currency: 'EUR' },
+          },
+          {
+            lineNumber: 2,
+            product: null,
+            sku: null,
+            gtin: null,
+            localCode: 'NRD-LC-0042',
+            label: 'LACETS COULEUR',
+            quantity: 2,
+            unitPrice: { amount: 350, currency: 'EUR' },
+            discount: null,
+            lineTotal: { amount: 700, currency: 'EUR' },
+          },
+        ],
+      },
+    });
+  });
+
+  test('storeSale(number): seller codes are per store, so NRD02 has its own V012', async () => {
+    const { data } = await gql(url, '{ storeSale(number: "NRD02-0000815") { seller { code name } phone } }');
+    expect(data).toEqual({ storeSale: { seller: { code: 'V012', name: 'Thomas Dubois' }, phone: '+33612345678' } });
+  });
+
+  test('storeSale and quote are null for a number no franchise issued', async () => {
+    const { data, errors } = await gql(
+      url,
+      `{ a: storeSale(number: "NRD01-9999999") { id } b: storeSale(number: "ZZZ99-0000001") { id }
+         c: quote(number: "Q-OUE01-999999") { number } }`,
+    );
+    expect(errors).toBeUndefined();
+    expect(data).toEqual({ a: null, b: null, c: null });
+  });
+
+  test('quote(number) in each layout, with its status in the graph vocabulary', async () => {
+    const { data, errors } = await gql(
+      url,
+      `{ nrd: quote(number: "Q-NRD01-000042") { number status createdAt validUntil phone cardNumber seller { name } store { code }
+           total { amount currency } lines { lineNumber gtin localCode label quantity unitPrice { amount } discount { amount } lineTotal { amount } } }
+         sud: quote(number: "Q-SUD01-000007") { status createdAt validUntil cardNumber total { amount } }
+         oue: quote(number: "Q-OUE01-000004") { status phone cardNumber total { amount } } }`,
+    );
+    expect(errors).toBeUndefined();
+    expect(data).toEqual({
+      nrd: {
+        number: 'Q-NRD01-000042',
+        status: 'OPEN',
+        createdAt: '2026-03-10T15:00:00.000Z',
+        validUntil: '2026-04-09T21:59:59.000Z',
+        phone: '+33612345678',
+        cardNumber: null,
+        seller: { name: 'Karim Benali' },
+        store: { code: 'NRD01' },
+        total: { amount: 51200, currency: 'EUR' },
+        lines: [
+          { lineNumber: 1, gtin: EAN.tent, localCode: null, label: null, quantity: 2, unitPrice: { amount: 24900 }, discount: null, lineTotal: { amount: 49800 } },
+          { lineNumber: 2, gtin: null, localCode: 'NRD-LC-0042', label: null, quantity: 4, unitPrice: { amount: 350 }, discount: null, lineTotal: { amount: 1400 } },
+        ],
+      },
+      sud: {
+        status: 'CONVERTED_ONLINE',
+        createdAt: '2026-06-30T22:30:00.000Z',
+        validUntil: '2026-07-30T21:59:59.000Z',
+        cardNumber: CARD.garcia,
+        total: { amount: 35970 },
+      },
+      oue: { status: 'EXPIRED', phone: '+33611223344', cardNumber: CARD.morvan, total: { amount: 7500 } },
+    });
+  });
+
+  test('_service { sdl } serves the subgraph schema', async () => {
+    const { data } = await gql<{ _service: { sdl: string } }>(url, '{ _service { sdl } }');
+    expect(data!._service.sdl).toContain('type StoreSale implements Order');
+    expect(data!._service.sdl).toMatch(/storeSales\(first: Int = 20\): \[StoreSale!\]! @requires\(fields: "identities \{ system localId franchise \}"\)/);
+  });
+});
+
+describe('normalisation', () => {
+  test('SUD: numeric euros become cents and Paris wall-clock times become UTC instants', async () => {
+    const { data, errors } = await gql(
+      url,
+      `{ winter: storeSale(number: "SUD01-0002001") { placedAt total { amount currency } lines { localCode unitPrice { amount } discount { amount } lineTotal { amount } } }
+         nrdSameInstant: storeSale(number: "NRD01-0004711") { placedAt }
+         summer: storeSale(number: "SUD02-0000450") { placedAt phone total { amount } }
+         springForwardNight: storeSale(number: "SUD01-0002002") { placedAt }
+         fallBackFirst: storeSale(number: "SUD03-0000077") { placedAt }
+         fallBackSecond: storeSale(number: "SUD03-0000078") { placedAt } }`,
+    );
+    expect(errors).toBeUndefined();
+    expect(data).toEqual({
+      // Stored as 11:22 (CET, UTC+1).
+      winter: {
+        placedAt: '2026-03-14T10:22:00.000Z',
+        total: { amount: 11185, currency: 'EUR' },
+        lines: [
+          { localCode: null, unitPrice: { amount: 8490 }, discount: null, lineTotal: { amount: 8490 } },
+          { localCode: 'SUD-000731', unitPrice: { amount: 2995 }, discount: { amount: 300 }, lineTotal: { amount: 2695 } },
+        ],
+      },
+      nrdSameInstant: { placedAt: '2026-03-14T10:22:00.000Z' },
+      // Stored as 18:05 (CEST, UTC+2).
+      summer: { placedAt: '2026-07-03T16:05:00.000Z', phone: '+33612345678', total: { amount: 11490 } },
+      // Stored as 03:30, just after the clocks jumped from 02:00 to 03:00.
+      springForwardNight: { placedAt: '2026-03-29T01:30:00.000Z' },
+      // Both stored as 02:30, which happened twice that night: the first one is taken, so
+      // the second sale (made at 01:30Z) cannot be told apart, as the till wrote it.
+      fallBackFirst: { placedAt: '2026-10-25T00:30:00.000Z' },
+      fallBackSecond: { placedAt: '2026-10-25T00:30:00.000Z' },
+    });
+  });
+
+  test('SUD: returns, stock, prices and promotions are converted the same way', async () => {
+    const { data, errors } = await gql(
+      url,
+      `query ($reps: [_Any!]!) { _entities(representations: $reps) {
+         ... on Product { storeStock(storeCodes: ["SUD01"]) { store { code } quantity updatedAt }
+                          storePrices(storeCodes: ["SUD01"]) { price { amount currency } validFrom validTo } } } }`,
+      { reps: [{ __typename: 'Product', gtin: EAN.trailShoe }] },
+    );
+    expect(errors).toBeUndefined();
+    expect(data).toEqual({
+      _entities: [
+        {
+          storeStock: [{ store: { code: 'SUD01' }, quantity: 7, updatedAt: '2026-06-01T04:15:00.000Z' }],
+          storePrices: [{ price: { amount: 8490, currency: 'EUR' }, validFrom: '2026-01-01T00:00:00.000Z', validTo: null }],
+        },
+      ],
+    });
+  });
+
+  test('a till code that is not a valid GTIN is no product: gtin null, the raw code in localCode; an unreadable phone is null', async () => {
+    const { data, errors } = await gql(url, '{ storeSale(number: "NRD02-0000816") { phone lines { product { gtin } gtin localCode label } } }');
+    expect(errors).toBeUndefined();
+    expect(data).toEqual({
+      storeSale: {
+        phone: null,
+        lines: [
+          { product: null, gtin: null, localCode: BAD_EAN, label: 'CHAUSS TRAIL EVASION 43' },
+          // A local code of its own wins over the malformed EAN.
+          { product: null, gtin: null, localCode: 'NRD-LC-0099', label: 'CHAUSSETTES' },
+        ],
+      },
+    });
+  });
+
+  test('a Product is known by any length of GTIN, and an invalid GTIN is no product', async () => {
+    const { data, errors } = await gql<{ _entities: Array<{ gtin: string; storeStock: Array<{ store: { code: string }; quantity: number }> } | null> }>(
+      url,
+      `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { gtin storeStock { store { code } quantity } } } }`,
+      { reps: [{ __typename: 'Product', gtin: `0${EAN.trailShoe}` }, { __typename: 'Product', gtin: BAD_EAN }, { __typename: 'Product', gtin: 'not-a-gtin' }] },
+    );
+    expect(errors).toBeUndefined();
+    expect(data!._entities[0]).toEqual({
+      gtin: `0${EAN.trailShoe}`,
+      storeStock: [
+        { store: { code: 'NRD01' }, quantity: 4 },
+        { store: { code: 'NRD02' }, quantity: 0 },
+        { store: { code: 'OUE01' }, quantity: 2 },
+        { store: { code: 'SUD01' }, quantity: 7 },
+      ],
+    });
+    expect(data!._entities.slice(1)).toEqual([null, null]);
+  });
+
+  test('OUE: a sale keeps no phone, only a client id; the phone comes from the clients table, in E.164', async () => {
+    const { data, errors } = await gql(
+      url,
+      `{ a: storeSale(number: "OUE01-000301") { phone cardNumber total { amount } seller { code name } }
+         b: storeSale(number: "OUE01-000303") { phone }
+         c: storeSale(number: "OUE02-000035") { phone } }`,
+    );
+    expect(errors).toBeUndefined();
+    expect(data).toEqual({
+      a: { phone: '+33612345678', cardNumber: null, total: { amount: 8990 }, seller: { code: 'S-44', name: 'Gwenaëlle Le Goff' } },
+      // Keyed at the till without a client row yet: the till filed it.
+      b: { phone: '+33240998877' },
+      c: { phone: null },
+    });
+  });
+});
+
+describe('entities', () => {
+  test('every @key resolves through _entities, in order, with null for unknown keys', async () => {
+    const { data, errors } = await gql<{ _entities: unknown[] }>(url, ENTITIES, {
+      representations: [
+        { __typename: 'StoreSale', id: 'OUE02-000033' },
+        { __typename: 'StoreSale', id: 'SUD99-0000001' },
+        { __typename: 'Store', code: 'NRD03' },
+        { __typename: 'Store', code: 'XXX01' },
+        { __typename: 'Franchise', code: 'OUE' },
+        { __typename: 'Franchise', code: 'XXX' },
+        { __typename: 'Quote', number: 'Q-SUD01-000007' },
+        { __typename: 'Quote', number: 'Q-SUD01-999999' },
+        { __typename: 'Product', gtin: EAN.bottle },
+        { __typename: 'LoyaltyCard', number: CARD.morvan },
+        { __typename: 'StoreSale', id: 'NRD01-0004712' },
+      ],
+    });
+    expect(errors).toBeUndefined();
+    expect(data!._entities).toEqual([
+      { __typename: 'StoreSale', id: 'OUE02-000033', placedAt: '2026-04-11T14:20:00.000Z', total: { amount: 24900 } },
+      null,
+      {
+        __typename: 'Store',
+        code: 'NRD03',
+        name: 'Arras Héros',
+        city: 'Arras',
+        postcode: '62000',
+        country: 'FR',
+        clickAndCollect: false,
+        location: { latitude: 50.291, longitude: 2.7775 },
+        franchise: { code: 'NRD', name: 'Nord Sports SARL' },
+      },
+      null,
+      { __typename: 'Franchise', code: 'OUE', name: 'Ouest Aventure EURL', stores: [{ code: 'OUE01' }, { code: 'OUE02' }] },
+      null,
+      { __typename: 'Quote', number: 'Q-SUD01-000007', status: 'CONVERTED_ONLINE', total: { amount: 35970 } },
+      null,
+      { __typename: 'Product', gtin: EAN.bottle },
+      { __typename: 'LoyaltyCard', cardNumber: CARD.morvan },
+      { __typename: 'StoreSale', id: 'NRD01-0004712', placedAt: '2026-03-14T10:31:12.000Z', total: { amount: 1299 } },
+    ]);
+  });
+
+  test('Product: store stock, prices and promotions, per store or everywhere', async () => {
+    const { data, errors } = await gql(
+      url,
+      `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product {
+          gtin
+          some: storeStock(storeCodes: ["SUD01", "OUE01", "XXX99"]) { store { code } quantity updatedAt }
+          none: storeStock(storeCodes: []) { quantity }
+          pricesNow: storePrices(activeAt: "2026-03-01T12:00:00Z") { store { code } price { amount currency } validFrom validTo }
+          allPrices: storePrices(storeCodes: ["NRD01"]) { price { amount } validFrom validTo }
+          storePromotions { id kind value startsAt endsAt }
+          sud02: storePromotions(storeCodes: ["SUD02"]) { id }
+          sud01: storePromotions(storeCodes: ["SUD01"]) { id }
+      } } }`,
+      { reps: [{ __typename: 'Product', gtin: EAN.trailShoe }, { __typename: 'Product', gtin: EAN.rainJacket }, { __typename: 'Product', gtin: EAN.bottle }] },
+    );
+    expect(errors).toBeUndefined();
+    expect(data).toEqual({
+      _entities: [
+        {
+          gtin: EAN.trailShoe,
+          some: [
+            { store: { code: 'OUE01' }, quantity: 2, updatedAt: '2026-06-01T01:00:00.000Z' },
+            { store: { code: 'SUD01' }, quantity: 7, updatedAt: '2026-06-01T04:15:00.000Z' },
+          ],
+          none: [],
+          pricesNow: [
+            { store: { code: 'NRD01' }, price: { amount: 8990, currency: 'EUR' }, validFrom: '2026-02-28T23:00:00.000Z', validTo: null },
+            { store: { code: 'OUE01' }, price: { amount: 8990, currency: 'EUR' }, validFrom: '2026-01-01T00:00:00.000Z', validTo: null },
+            { store: { code: 'SUD01' }, price: { amount: 8490, currency: 'EUR' }, validFrom: '2026-01-01T00:00:00.000Z', validTo: null },
+          ],
+          allPrices: [
+            { price: { amount: 9990 }, validFrom: '2025-09-01T00:00:00.000Z', validTo: '2026-02-28T23:00:00.000Z' },
+            { price: { amount: 8990 }, validFrom: '2026-02-28T23:00:00.000Z', validTo: null },
+          ],
+          storePromotions: [{ id: 'pos:NRD:P-NRD-2026-03', kind: 'PERCENT', value: 2000, startsAt: '2026-03-01T00:00:00.000Z', endsAt: '2026-03-31T21:59:59.000Z' }],
+          sud02: [],
+          sud01: [],
+        },
+        {
+          gtin: EAN.rainJacket,
+          some: [],
+          none: [],
+          pricesNow: [{ store: { code: 'SUD02' }, price: { amount: 12990, currency: 'EUR' }, validFrom: '2026-01-01T00:00:00.000Z', validTo: null }],
+          allPrices: [],
+          storePromotions: [
+            { id: 'pos:NRD:P-NRD-2026-03', kind: 'PERCENT', value: 2000, startsAt: '2026-03-01T00:00:00.000Z', endsAt: '2026-03-31T21:59:59.000Z' },
+            { id: 'pos:SUD:PROMO-ETE', kind: 'AMOUNT', value: 1500, startsAt: '2026-06-30T22:00:00.000Z', endsAt: '2026-08-31T21:59:59.000Z' },
+          ],
+          sud02: [{ id: 'pos:SUD:PROMO-ETE' }],
+          sud01: [],
+        },
+        {
+          gtin: EAN.bottle,
+          some: [],
+          none: [],
+          pricesNow: [],
+          allPrices: [],
+          // Keyed twice in OUE's back office, served once.
+          storePromotions: [{ id: 'pos:OUE:OF-3POUR2', kind: 'OTHER', value: 3, startsAt: '2026-04-01T00:00:00.000Z', endsAt: '2026-06-30T21:59:59.000Z' }],
+          sud02: [],
+          sud01: [],
+        },
+      ],
+    });
+  });
+
+  test('LoyaltyCard: receipts, returns and quotes carrying the card, in every franchise, most recent first', async () => {
+    const { data, errors } = await gql(
+      url,
+      `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on LoyaltyCard {
+          number
+          storeReceipts { id placedAt }
+          latest: storeReceipts(first: 1) { id }
+          storeReturns { number returnedAt refund { amount currency } receipt { id } webOrderNumber seller { name } store { code }
+                         lines { lineNumber product { gtin } gtin localCode quantity refund { amount } restock } }
+          quotes { number status }
+      } } }`,
+      { reps: [{ __typename: 'LoyaltyCard', number: CARD.garcia }, { __typename: 'LoyaltyCard', number: CARD.morvan }, { __typename: 'LoyaltyCard', number: '2999999999999' }] },
+    );
+    expect(errors).toBeUndefined();
+    expect(data).toEqual({
+      _entities: [
+        {
+          number: CARD.garcia,
+          storeReceipts: [
+            { id: 'SUD03-0000077', placedAt: '2026-10-25T00:30:00.000Z' },
+            { id: 'SUD03-0000078', placedAt: '2026-10-25T00:30:00.000Z' },
+            { id: 'SUD01-0002001', placedAt: '2026-03-14T10:22:00.000Z' },
+          ],
+          latest: [{ id: 'SUD03-0000077' }],
+          storeReturns: [],
+          quotes: [{ number: 'Q-SUD01-000007', status: 'CONVERTED_ONLINE' }],
+        },
+        {
+          number: CARD.morvan,
+          storeReceipts: [{ id: 'OUE01-000302', placedAt: '2026-03-15T09:12:00.000Z' }],
+          latest: [{ id: 'OUE01-000302' }],
+          storeReturns: [
+            {
+              number: 'OUE01-RB-0001',
+              returnedAt: '2026-03-22T16:10:00.000Z',
+              refund: { amount: 2570, currency: 'EUR' },
+              receipt: { id: 'OUE01-000302' },
+              webOrderNumber: null,
+              seller: { name: 'Gwenaëlle Le Goff' },
+              store: { code: 'OUE01' },
+              lines: [
+                { lineNumber: 1, product: null, gtin: null, localCode: 'OUE-77812', quantity: 2, refund: { amount: 1580 }, restock: true },
+                { lineNumber: 2, product: { gtin: EAN.bottle }, gtin: EAN.bottle, localCode: null, quantity: 1, refund: { amount: 990 }, restock: false },
+              ],
+            },
+          ],
+          quotes: [{ number: 'Q-OUE01-000004', status: 'EXPIRED' }],
+        },
+        { number: '2999999999999', storeReceipts: [], latest: [], storeReturns: [], quotes: [] },
+      ],
+    });
+  });
+});
+
+describe('Customer', () => {
+  const CUSTOMER = /* GraphQL */ `
+    query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Customer {
+      id
+      storeSales { id phone cardNumber store { code } }
+      storeReturns { number }
+      quotes { number phone }
+    } } }
+  `;
+
+  test('a card and a phone: receipts of every franchise, merged without duplicates, most recent first', async () => {
+    const { data, errors } = await gql(url, CUSTOMER, {
+      reps: [
+        {
+          __typename: 'Customer',
+          id: 'C-1',
+          identities: [
+            { system: 'POS', localId: `card:${CARD.dupont}`, franchise: null },
+            { system: 'POS', localId: 'phone:+33612345678', franchise: null },
+            // Other systems' identities are theirs to resolve.
+            { system: 'ECOMMERCE', localId: '1042', franchise: null },
+            { system: 'LOYALTY', localId: 'M00012345', franchise: null },
+          ],
+        },
+      ],
+    });
+    expect(errors).toBeUndefined();
+    expect(data).toEqual({
+      _entities: [
+        {
+          id: 'C-1',
+          storeSales: [
+            { id: 'SUD02-0000450', phone: '+33612345678', cardNumber: null, store: { code: 'SUD02' } },
+            { id: 'NRD03-0000101', phone: '+33612345678', cardNumber: CARD.dupont, store: { code: 'NRD03' } },
+            { id: 'NRD02-0000815', phone: '+33612345678', cardNumber: null, store: { code: 'NRD02' } },
+            // OUE's client 101 filed the same phone.
+            { id: 'OUE01-000301', phone: '+33612345678', cardNumber: null, store: { code: 'OUE01' } },
+            { id: 'NRD01-0004711', phone: null, cardNumber: CARD.dupont, store: { code: 'NRD01' } },
+          ],
+          storeReturns: [{ number: 'R-NRD01-000012' }],
+          quotes: [{ number: 'Q-NRD01-000042', phone: '+33612345678' }],
+        },
+      ],
+    });
+  });
+
+  test('an identity with a franchise is looked for in that franchise only', async () => {
+    const { data } = await gql<{ _entities: Array<{ storeSales: Array<{ id: string }> }> }>(url, CUSTOMER, {
+      reps: [{ __typename: 'Customer', id: 'C-2', identities: [{ system: 'POS', localId: 'phone:+33612345678', franchise: 'NRD' }] }],
+    });
+    expect(data!._entities[0]!.storeSales.map((s) => s.id)).toEqual(['NRD03-0000101', 'NRD02-0000815']);
+  });
+
+  test('OUE phone-only client: client:<id> finds its own sales and quotes; the phone finds every client filed under it', async () => {
+    const { data, errors } = await gql(url, CUSTOMER, {
+      reps: [
+        { __typename: 'Customer', id: 'C-3', identities: [{ system: 'POS', localId: 'client:102', franchise: 'OUE' }] },
+        // The family landline: clients 102 and 104 share it.
+        { __typename: 'Customer', id: 'C-4', identities: [{ system: 'POS', localId: 'phone:+33240123456', franchise: null }] },
+        { __typename: 'Customer', id: 'C-5', identities: [{ system: 'POS', localId: 'client:102', franchise: 'NRD' }] },
+        { __typename: 'Customer', id: 'C-6', identities: [] },
+      ],
+    });
+    expect(errors).toBeUndefined();
+    expect(data).toEqual({
+      _entities: [
+        {
+          id: 'C-3',
+          storeSales: [{ id: 'OUE02-000033', phone: '+33240123456', cardNumber: null, store: { code: 'OUE02' } }],
+          storeReturns: [],
+          quotes: [{ number: 'Q-OUE02-000003', phone: '+33240123456' }],
+        },
+        {
+          id: 'C-4',
+          storeSales: [
+            { id: 'OUE02-000034', phone: '+33240123456', cardNumber: null, store: { code: 'OUE02' } },
+            { id: 'OUE02-000033', phone: '+33240123456', cardNumber: null, store: { code: 'OUE02' } },
+          ],
+          storeReturns: [],
+          quotes: [{ number: 'Q-OUE02-000003', phone: '+33240123456' }],
+        },
+        // NRD keeps no client table: nothing there has that id.
+        { id: 'C-5', storeSales: [], storeReturns: [], quotes: [] },
+        { id: 'C-6', storeSales: [], storeReturns: [], quotes: [] },
+      ],
+    });
+  });
+
+  test('returns are found by the card on the return or by the identity of the receipt returned', async () => {
+    const { data } = await gql(url, CUSTOMER, {
+      reps: [
+        { __typename: 'Customer', id: 'C-7', identities: [{ system: 'POS', localId: `card:${CARD.morvan}`, franchise: null }] },
+        { __typename: 'Customer', id: 'C-8', identities: [{ system: 'POS', localId: 'client:101', franchise: 'OUE' }] },
+      ],
+    });
+    expect(data).toEqual({
+      _entities: [
+        {
+          id: 'C-7',
+          storeSales: [{ id: 'OUE01-000302', phone: null, cardNumber: CARD.morvan, store: { code: 'OUE01' } }],
+          storeReturns: [{ number: 'OUE01-RB-0001' }],
+          quotes: [{ number: 'Q-OUE01-000004', phone: '+33611223344' }],
+        },
+        { id: 'C-8', storeSales: [{ id: 'OUE01-000301', phone: '+33612345678', cardNumber: null, store: { code: 'OUE01' } }], storeReturns: [], quotes: [] },
+      ],
+    });
+  });
+});
+
+describe('bad user input', () => {
+  test.each([
+    ['storeSale(number: "NRD01 0004711") { id }', 'storeSale', '"NRD01 0004711"'],
+    ['quote(number: "") { number }', 'quote', '""'],
+    ['store(code: "NRD;01") { code }', 'store', '"NRD;01"'],
+  ])('%s is refused with the value in the message', async (field, path, shown) => {
+    const { data, errors } = await gql(url, `{ ${field} ok: store(code: "NRD01") { code } }`);
+    expect(errors).toHaveLength(1);
+    expect(errors![0]).toMatchObject({ path: [path], extensions: { code: 'BAD_USER_INPUT' } });
+    expect(errors![0]!.message).toContain(shown);
+    expect(data).toEqual({ [path]: null, ok: { code: 'NRD01' } });
+  });
+
+  test('first out of range, a malformed store code in a list, a malformed POS identity', async () => {
+    const { errors } = await gql(
+      url,
+      `query ($reps: [_Any!]!) { _entities(representations: $reps) {
+         ... on LoyaltyCard { storeReceipts(first: 500) { id } }
+         ... on Product { storeStock(storeCodes: ["NRD 01"]) { quantity } }
+         ... on Customer { storeSales { id } }
+      } }`,
+      {
+        reps: [
+          { __typename: 'LoyaltyCard', number: CARD.dupont },
+          { __typename: 'Product', gtin: EAN.tent },
+          { __typename: 'Customer', id: 'C-9', identities: [{ system: 'POS', localId: 'email:someone@example.com', franchise: null }] },
+          { __typename: 'Customer', id: 'C-10', identities: [{ system: 'POS', localId: 'client:102', franchise: null }] },
+        ],
+      },
+    );
+    const byEntity = Object.fromEntries(errors!.map((e) => [e.path![1], e]));
+    expect(Object.values(byEntity).every((e) => e.extensions?.code === 'BAD_USER_INPUT')).toBe(true);
+    expect(byEntity[0]!.message).toBe('first must be from 0 to 100, got 500');
+    expect(byEntity[1]!.message).toContain('"NRD 01"');
+    expect(byEntity[2]!.message).toContain('"email:someone@example.com"');
+    expect(byEntity[3]!.message).toContain('"client:102"');
+  });
+
+  test('a DateTime without a zone is refused', async () => {
+    const { errors } = await gql(url, 'query ($at: DateTime) { store(code: "NRD01") { promotions(activeAt: $at) { id } } }', { at: '2026-03-15 12:00' });
+    expect(errors![0]!.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(errors![0]!.message).toContain('2026-03-15 12:00');
+  });
+});
+
+describe('batching and caching', () => {
+  const statements = () => stack.pos.counter.snapshot().byOperation.select ?? 0;
+
+  test('N sales cost one statement per franchise per 100 keys, and nothing once cached', async () => {
+    const { url: batched } = await stack.subgraph({ batchSize: 100, cache: new Keyv() });
+    const known = [
+      ...bulkReceiptNumbers(150),
+      'NRD01-0004711', 'NRD01-0004712', 'NRD02-0000815', 'NRD03-0000101', 'NRD02-0000816',
+      'SUD01-0002001', 'SUD02-0000450', 'SUD01-0002002', 'SUD03-0000077', 'SUD03-0000078',
+      'OUE01-000301', 'OUE01-000302', 'OUE02-000033', 'OUE02-000034', 'OUE01-000303', 'OUE02-000035',
+    ];
+    const query = `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on StoreSale { id total { amount } seller { name } store { name franchise { name } } lines { label } } } }`;
+    const reps = (numbers: string[]) => numbers.map((id) => ({ __typename: 'StoreSale', id }));
+
+    stack.pos.counter.reset();
+    const first = await gql<{ _entities: Array<{ id: string } | null> }>(batched, query, { reps: reps([...known, 'NRD01-9999999', 'ZZZ-1']) });
+    expect(first.errors).toBeUndefined();
+    expect(first.data!._entities.map((e) => e?.id ?? null)).toEqual([...known, null, null]);
+    // The directory, NRD's 156 numbers in two statements, SUD's and OUE's in one each.
+    expect(statements()).toBe(5);
+
+    stack.pos.counter.reset();
+    const second = await gql<{ _entities: Array<{ id: string } | null> }>(batched, query, { reps: reps(known) });
+    expect(second.data!._entities).toEqual(first.data!._entities.slice(0, known.length));
+    expect(statements()).toBe(0);
+
+    stack.pos.counter.reset();
+    const stores = await gql<{ _entities: unknown[] }>(batched, ENTITIES, {
+      representations: ['NRD01', 'NRD02', 'NRD03', 'SUD01', 'SUD02', 'SUD03', 'OUE01', 'OUE02'].map((code) => ({ __typename: 'Store', code })),
+    });
+    expect(stores.data!._entities).toHaveLength(8);
+    expect(statements()).toBe(0);
+  });
+
+  test('customers, cards and products cost one statement per franchise per loader, whatever their number', async () => {
+    const { url: fresh } = await stack.subgraph({ cache: new Keyv() });
+    await gql(fresh, '{ franchises { code } }');
+
+    stack.pos.counter.reset();
+    const customers = await gql<{ _entities: unknown[] }>(
+      fresh,
+      `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Customer { storeSales { id } storeReturns { number } quotes { number } } } }`,
+      {
+        reps: [
+          { __typename: 'Customer', id: 'C-1', identities: [{ system: 'POS', localId: `card:${CARD.dupont}`, franchise: null }] },
+          { __typename: 'Customer', id: 'C-2', identities: [{ system: 'POS', localId: 'phone:+33612345678', franchise: null }] },
+          { __typename: 'Customer', id: 'C-3', identities: [{ system: 'POS', localId: 'client:102', franchise: 'OUE' }] },
+          { __typename: 'Customer', id: 'C-4', identities: [{ system: 'POS', localId: `card:${CARD.garcia}`, franchise: null }] },
+        ],
+      },
+    );
+    expect(customers.errors).toBeUndefined();
+    // Three loaders (sales, returns, quotes) × three franchises.
+    expect(statements()).toBe(9);
+
+    stack.pos.counter.reset();
+    const products = await gql<{ _entities: unknown[] }>(
+      fresh,
+      `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { storeStock { quantity } } } }`,
+      { reps: Object.values(EAN).map((gtin) => ({ __typename: 'Product', gtin })) },
+    );
+    expect(products.data!._entities).toHaveLength(4);
+    expect(statements()).toBe(3);
+
+    stack.pos.counter.reset();
+    await gql(fresh, `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { storeStock { quantity } } } }`, {
+      reps: Object.values(EAN).map((gtin) => ({ __typename: 'Product', gtin })),
+    });
+    expect(statements()).toBe(0);
+  });
+});
+
+describe('faults', () => {
+  afterEach(() => {
+    stack.pos.faults.reset();
+  });
+
+  test('statements failing: SOURCE_UNAVAILABLE on what was not cached, cached data still served', async () => {
+    const { url: faulty } = await stack.subgraph({ cache: new Keyv(), retries: 1 });
+    const warm = await gql(faulty, '{ storeSale(number: "NRD01-0004711") { id } }');
+    expect(warm.errors).toBeUndefined();
+
+    stack.pos.faults.set({ errorRate: 1 });
+    const { data, errors } = await gql(faulty, '{ storeSale(number: "NRD01-0004711") { id total { amount } } quote(number: "Q-NRD01-000042") { number } }');
+    expect(data).toEqual({ storeSale: { id: 'NRD01-0004711', total: { amount: 8790 } }, quote: null });
+    expect(errors).toHaveLength(1);
+    expect(errors![0]).toMatchObject({ path: ['quote'], extensions: { code: 'SOURCE_UNAVAILABLE', source: 'pos' } });
+    expect(errors![0]!.message).toMatch(/^pos: quotesByNumber NRD: injected fault/);
+  });
+
+  test('the database down: SOURCE_UNAVAILABLE', async () => {
+    const { url: faulty } = await stack.subgraph({ cache: new Keyv(), retries: 0 });
+    stack.pos.faults.set({ down: true });
+    const { data, errors } = await gql(faulty, '{ storeSale(number: "NRD01-0004711") { id } }');
+    expect(data).toEqual({ storeSale: null });
+    expect(errors![0]).toMatchObject({ path: ['storeSale'], extensions: { code: 'SOURCE_UNAVAILABLE', source: 'pos' } });
+  });
+
+  test('an answer slower than the timeout: SOURCE_UNAVAILABLE after the timeout', async () => {
+    const { url: faulty } = await stack.subgraph({ cache: new Keyv(), retries: 0, timeoutMs: 150 });
+    stack.pos.faults.set({ latencyMs: 1000 });
+    const started = Date.now();
+    const { data, errors } = await gql(faulty, '{ franchises { code } }');
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(data).toBeNull();
+    expect(errors![0]).toMatchObject({ path: ['franchises'], extensions: { code: 'SOURCE_UNAVAILABLE', source: 'pos' } });
+    expect(errors![0]!.message).toBe('pos: directory: no answer within 150 ms');
+  });
+});
+
+describe('through a gateway', () => {
+  const identities: Record<string, Array<{ system: string; localId: string; franchise: string | null }>> = {
+    'C-1': [
+      { system: 'POS', localId: `card:${CARD.dupont}`, franchise: null },
+      { system: 'POS', localId: 'phone:+33612345678', franchise: 'NRD' },
+      { system: 'ECOMMERCE', localId: '1042', franchise: null },
+    ],
+    'C-2': [{ system: 'POS', localId: 'client:102', franchise: 'OUE' }],
+  };
+  let crosscanal: ApolloServer;
+  let gateway: ApolloServer;
+  let gatewayUrl: string;
+
+  beforeAll(async () => {
+    crosscanal = new ApolloServer({
+      schema: buildSubgraphSchema({
+        typeDefs: crosscanalStub,
+        resolvers: {
+          Query: { customer: (_: unknown, { id }: { id: string }) => (identities[id] ? { id } : null) },
+          Customer: {
+            __resolveReference: ({ id }: { id: string }) => ({ id }),
+            identities: ({ id }: { id: string }) => identities[id] ?? [],
+          },
+        },
+      }),
+    });
+    const { url: crosscanalUrl } = await startStandaloneServer(crosscanal, { listen: { port: 0, host: '127.0.0.1' } });
+    const composed = composeServices([
+      { name: 'pos', typeDefs: subgraph.typeDefs, url },
+      { name: 'crosscanal', typeDefs: crosscanalStub, url: crosscanalUrl },
+    ]);
+    expect(composed.errors).toBeUndefined();
+    gateway = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: composed.supergraphSdl! }) });
+    ({ url: gatewayUrl } = await startStandaloneServer(gateway, { listen: { port: 0, host: '127.0.0.1' } }));
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await crosscanal?.stop();
+  });
+
+  test('the planner hands the identities over: the store sales, returns and quotes of a customer', async () => {
+    const { data, errors } = await gql(
+      gatewayUrl,
+      `{ c1: customer(id: "C-1") { id storeSales(first: 3) { id placedAt store { name } } storeReturns { number receipt { id } } quotes { number } }
+         c2: customer(id: "C-2") { storeSales { ... on Order { number channel total { amount currency } } } quotes { number status } } }`,
+    );
+    expect(errors).toBeUndefined();
+    expect(data).toEqual({
+      c1: {
+        id: 'C-1',
+        storeSales: [
+          { id: 'NRD03-0000101', placedAt: '2026-05-09T08:05:00.000Z', store: { name: 'Arras Héros' } },
+          { id: 'NRD02-0000815', placedAt: '2026-04-02T16:45:00.000Z', store: { name: 'Roubaix Grand-Place' } },
+          { id: 'NRD01-0004711', placedAt: '2026-03-14T10:22:00.000Z', store: { name: 'Lille Centre' } },
+        ],
+        storeReturns: [{ number: 'R-NRD01-000012', receipt: { id: 'NRD01-0004711' } }],
+        quotes: [{ number: 'Q-NRD01-000042' }],
+      },
+      c2: {
+        storeSales: [{ number: 'OUE02-000033', channel: 'STORE', total: { amount: 24900, currency: 'EUR' } }],
+        quotes: [{ number: 'Q-OUE02-000003', status: 'OPEN' }],
+      },
+    });
+  });
+});

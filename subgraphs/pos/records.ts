@@ -1,0 +1,158 @@
+import type { Money } from '../../utilities/money.js';
+
+/**
+ * The POS records in the graph's shapes, as the layout mappers produce them. They are plain
+ * JSON (instants as ISO strings) because the cross-request cache stores them.
+ */
+
+/** A franchisee, as the directory lists it. */
+export interface FranchiseEntry {
+  code: string;
+  name: string;
+  /** The schema that holds its database. */
+  schema: string;
+  /** Which till vendor's layout the schema follows (a key of the layout registry). */
+  layout: string;
+}
+
+/** A store, as the directory lists it. */
+export interface StoreEntry {
+  code: string;
+  franchise: string;
+  name: string;
+  city: string;
+  postcode: string;
+  country: string;
+  clickAndCollect: boolean;
+  location: { latitude: number; longitude: number } | null;
+}
+
+export interface DirectoryData {
+  franchises: FranchiseEntry[];
+  stores: StoreEntry[];
+}
+
+export interface SellerRecord {
+  code: string;
+  name: string | null;
+}
+
+/** The graph's `OrderLine`. */
+export interface OrderLineRecord {
+  lineNumber: number;
+  product: { gtin: string } | null;
+  sku: null;
+  gtin: string | null;
+  localCode: string | null;
+  label: string | null;
+  quantity: number;
+  unitPrice: Money;
+  discount: Money | null;
+  lineTotal: Money;
+}
+
+/** Who a record belongs to, as the till knew them: what POS identities match it. Not served. */
+export interface Holder {
+  /** Loyalty cards on the record (a return also carries its receipt's). */
+  cards: string[];
+  /** E.164. */
+  phone: string | null;
+  /** OUE's customer-table id. */
+  clientId: number | null;
+}
+
+export interface StoreSaleRecord {
+  id: string;
+  number: string;
+  channel: 'STORE';
+  franchise: string;
+  storeCode: string;
+  seller: SellerRecord | null;
+  placedAt: string;
+  total: Money;
+  cardNumber: string | null;
+  phone: string | null;
+  lines: OrderLineRecord[];
+  holder: Holder;
+}
+
+export interface StoreReturnLineRecord {
+  lineNumber: number;
+  product: { gtin: string } | null;
+  gtin: string | null;
+  localCode: string | null;
+  quantity: number;
+  refund: Money;
+  restock: boolean;
+}
+
+export interface StoreReturnRecord {
+  number: string;
+  franchise: string;
+  storeCode: string;
+  seller: SellerRecord | null;
+  returnedAt: string;
+  receiptNumber: string | null;
+  webOrderNumber: string | null;
+  cardNumber: string | null;
+  refund: Money;
+  lines: StoreReturnLineRecord[];
+  holder: Holder;
+}
+
+export type QuoteStatus = 'OPEN' | 'CONVERTED_IN_STORE' | 'CONVERTED_ONLINE' | 'EXPIRED';
+
+export interface QuoteRecord {
+  number: string;
+  franchise: string;
+  storeCode: string;
+  seller: SellerRecord | null;
+  createdAt: string;
+  validUntil: string;
+  status: QuoteStatus;
+  cardNumber: string | null;
+  phone: string | null;
+  lines: OrderLineRecord[];
+  total: Money;
+  holder: Holder;
+}
+
+/** One stock level of a GTIN in a store. */
+export interface StockRecord {
+  storeCode: string;
+  /** GTIN-14, to compare with the requested product whatever length each side wrote. */
+  gtin14: string;
+  quantity: number;
+  updatedAt: string;
+}
+
+export interface PriceRecord {
+  storeCode: string;
+  gtin14: string;
+  price: Money;
+  validFrom: string;
+  validTo: string | null;
+}
+
+/** The graph's `Promotion`. */
+export interface PromotionValue {
+  id: string;
+  system: 'POS';
+  title: string;
+  kind: 'PERCENT' | 'AMOUNT' | 'POINTS' | 'OTHER';
+  value: number;
+  currency: string | null;
+  startsAt: string;
+  endsAt: string;
+  code: null;
+}
+
+/** A promotion and where it applies. */
+export interface PromotionRecord {
+  promotion: PromotionValue;
+  franchise: string;
+  /** Null: every store of the franchise. */
+  storeCode: string | null;
+  /** GTIN-14 of the item the row was found for; null when looked up by store. */
+  gtin14: string | null;
+}

@@ -1,0 +1,198 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { badUserInput } from '../shared/errors.js';
+import { DateTime } from '../shared/scalars.js';
+import { isValidGtin, toGtin14 } from '../../utilities/gtin.js';
+import { cardLookup, isCardNumber, lookupKey, lookupsOf, type IdentityInput, type PosLookup } from './identities.js';
+import { itemKey, type PosLoaders } from './loaders.js';
+import type {
+  FranchiseEntry,
+  PromotionRecord,
+  PromotionValue,
+  QuoteRecord,
+  StoreEntry,
+  StoreReturnRecord,
+  StoreSaleRecord,
+} from './records.js';
+
+export interface PosContext {
+  loaders: PosLoaders;
+}
+
+const CODE = /^[A-Za-z0-9_-]{1,32}$/;
+const NUMBER = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_FIRST = 100;
+const MAX_STORE_CODES = 200;
+
+function storeCode(code: string, argument: string): string {
+  if (!CODE.test(code)) throw badUserInput(`${argument} expects a store code such as NRD01 (1 to 32 letters, digits, - or _), got ${JSON.stringify(code)}`, argument);
+  return code;
+}
+
+function recordNumber(number: string, argument: string, example: string): string {
+  if (!NUMBER.test(number)) throw badUserInput(`${argument} expects a number such as ${example} (1 to 64 letters, digits, - or _), got ${JSON.stringify(number)}`, argument);
+  return number;
+}
+
+function firstOf(first: number | null | undefined): number {
+  const value = first ?? 20;
+  if (!Number.isInteger(value) || value < 0 || value > MAX_FIRST) throw badUserInput(`first must be from 0 to ${MAX_FIRST}, got ${first}`, 'first');
+  return value;
+}
+
+/** The stores asked for, null for every store; each code checked. */
+function storeCodesOf(codes: readonly string[] | null | undefined): string[] | null {
+  if (codes === null || codes === undefined) return null;
+  if (codes.length > MAX_STORE_CODES) throw badUserInput(`storeCodes takes at most ${MAX_STORE_CODES} codes, got ${codes.length}`, 'storeCodes');
+  return codes.map((code) => storeCode(code, 'storeCodes'));
+}
+
+const isActive = (activeAt: string | null | undefined) => (from: string, to: string | null) =>
+  !activeAt || (Date.parse(from) <= Date.parse(activeAt) && (to === null || Date.parse(activeAt) <= Date.parse(to)));
+
+/** Promotions without duplicates (one row per item or store), optionally only those running at `activeAt`. */
+function promotions(records: readonly PromotionRecord[], activeAt: string | null | undefined): PromotionValue[] {
+  const active = isActive(activeAt);
+  const byId = new Map<string, PromotionValue>();
+  for (const { promotion } of records) {
+    if (active(promotion.startsAt, promotion.endsAt)) byId.set(promotion.id, promotion);
+  }
+  return [...byId.values()].sort((a, b) => a.startsAt.localeCompare(b.startsAt) || a.id.localeCompare(b.id));
+}
+
+/** Records of several lookups merged without duplicates, most recent first, at most `first`. */
+function mostRecent<R extends { franchise: string; number: string }>(lists: readonly R[][], at: (record: R) => string, first: number): R[] {
+  const byNumber = new Map<string, R>();
+  for (const record of lists.flat()) byNumber.set(`${record.franchise}:${record.number}`, record);
+  return [...byNumber.values()].sort((a, b) => at(b).localeCompare(at(a)) || a.number.localeCompare(b.number)).slice(0, first);
+}
+
+async function forLookups<R>(lookups: readonly PosLookup[], loader: { load(key: string): Promise<R[]> }): Promise<R[][]> {
+  return Promise.all(lookups.map((lookup) => loader.load(lookupKey(lookup))));
+}
+
+interface CustomerRepresentation {
+  id: string;
+  identities?: IdentityInput[] | null;
+}
+
+interface ProductArgs {
+  storeCodes?: string[] | null;
+  activeAt?: string | null;
+}
+
+/** Key of the product in the stores asked for; null when no store was asked for at all. */
+function productItem(product: { gtin: string }, storeCodes: string[] | null | undefined): string | null {
+  const stores = storeCodesOf(storeCodes);
+  if (stores !== null && stores.length === 0) return null;
+  return itemKey(toGtin14(product.gtin), stores);
+}
+
+const bySale = (s: StoreSaleRecord) => s.placedAt;
+const byReturn = (r: StoreReturnRecord) => r.returnedAt;
+const byQuote = (q: QuoteRecord) => q.createdAt;
+
+export const resolvers: GraphQLResolverMap<PosContext> = {
+  DateTime,
+
+  Query: {
+    store: (_: unknown, { code }: { code: string }, { loaders }: PosContext) => loaders.store.load(storeCode(code, 'code')),
+    stores: async (_: unknown, { franchise }: { franchise?: string | null }, { loaders }: PosContext) => {
+      const directory = await loaders.directory();
+      return franchise === null || franchise === undefined ? directory.stores : directory.storesOf(franchise);
+    },
+    franchises: async (_: unknown, __: unknown, { loaders }: PosContext) => (await loaders.directory()).franchises,
+    storeSale: (_: unknown, { number }: { number: string }, { loaders }: PosContext) =>
+      loaders.sale.load(recordNumber(number, 'number', 'NRD01-0004711')),
+    quote: (_: unknown, { number }: { number: string }, { loaders }: PosContext) =>
+      loaders.quote.load(recordNumber(number, 'number', 'Q-NRD01-000042')),
+  },
+
+  Order: {
+    __resolveType: () => 'StoreSale',
+  },
+
+  Franchise: {
+    __resolveReference: ({ code }: { code: string }, { loaders }: PosContext) => loaders.franchise.load(code),
+    stores: async (franchise: FranchiseEntry, _: unknown, { loaders }: PosContext) => (await loaders.directory()).storesOf(franchise.code),
+  },
+
+  Store: {
+    __resolveReference: ({ code }: { code: string }, { loaders }: PosContext) => loaders.store.load(code),
+    franchise: (store: StoreEntry, _: unknown, { loaders }: PosContext) => loaders.franchise.load(store.franchise),
+    promotions: async (store: StoreEntry, { activeAt }: { activeAt?: string | null }, { loaders }: PosContext) =>
+      promotions(await loaders.storePromotions.load(store.code), activeAt),
+  },
+
+  StoreSale: {
+    __resolveReference: ({ id }: { id: string }, { loaders }: PosContext) => loaders.sale.load(id),
+    store: (sale: StoreSaleRecord, _: unknown, { loaders }: PosContext) => loaders.store.load(sale.storeCode),
+  },
+
+  StoreReturn: {
+    store: (ret: StoreReturnRecord, _: unknown, { loaders }: PosContext) => loaders.store.load(ret.storeCode),
+    receipt: (ret: StoreReturnRecord, _: unknown, { loaders }: PosContext) => (ret.receiptNumber ? loaders.sale.load(ret.receiptNumber) : null),
+  },
+
+  Quote: {
+    __resolveReference: ({ number }: { number: string }, { loaders }: PosContext) => loaders.quote.load(number),
+    store: (quote: QuoteRecord, _: unknown, { loaders }: PosContext) => loaders.store.load(quote.storeCode),
+  },
+
+  StoreStock: {
+    store: (stock: { storeCode: string }, _: unknown, { loaders }: PosContext) => loaders.store.load(stock.storeCode),
+  },
+
+  StorePrice: {
+    store: (price: { storeCode: string }, _: unknown, { loaders }: PosContext) => loaders.store.load(price.storeCode),
+  },
+
+  Product: {
+    // The POS has no product table: any valid GTIN is a product it can answer for (with
+    // empty lists when no store has it); the fields go through the loaders.
+    __resolveReference: ({ gtin }: { gtin: string }) => (typeof gtin === 'string' && isValidGtin(gtin) ? { gtin } : null),
+    storeStock: async (product: { gtin: string }, { storeCodes }: ProductArgs, { loaders }: PosContext) => {
+      const key = productItem(product, storeCodes);
+      if (key === null) return [];
+      return (await loaders.stock.load(key)).sort((a, b) => a.storeCode.localeCompare(b.storeCode));
+    },
+    storePrices: async (product: { gtin: string }, { storeCodes, activeAt }: ProductArgs, { loaders }: PosContext) => {
+      const key = productItem(product, storeCodes);
+      if (key === null) return [];
+      const active = isActive(activeAt);
+      return (await loaders.prices.load(key))
+        .filter((price) => active(price.validFrom, price.validTo))
+        .sort((a, b) => a.storeCode.localeCompare(b.storeCode) || a.validFrom.localeCompare(b.validFrom));
+    },
+    storePromotions: async (product: { gtin: string }, { storeCodes, activeAt }: ProductArgs, { loaders }: PosContext) => {
+      const key = productItem(product, storeCodes);
+      if (key === null) return [];
+      return promotions(await loaders.itemPromotions.load(key), activeAt);
+    },
+  },
+
+  LoyaltyCard: {
+    // Cards belong to the loyalty system; the POS only knows the receipts that carry them.
+    __resolveReference: ({ number }: { number: string }) => (isCardNumber(number) ? { number: number.trim() } : null),
+    storeReceipts: async (card: { number: string }, { first }: { first?: number | null }, { loaders }: PosContext) =>
+      mostRecent(await forLookups([cardLookup(card.number)], loaders.salesFor), bySale, firstOf(first)),
+    storeReturns: async (card: { number: string }, { first }: { first?: number | null }, { loaders }: PosContext) =>
+      mostRecent(await forLookups([cardLookup(card.number)], loaders.returnsFor), byReturn, firstOf(first)),
+    quotes: async (card: { number: string }, { first }: { first?: number | null }, { loaders }: PosContext) =>
+      mostRecent(await forLookups([cardLookup(card.number)], loaders.quotesFor), byQuote, firstOf(first)),
+  },
+
+  Customer: {
+    storeSales: async (customer: CustomerRepresentation, { first }: { first?: number | null }, { loaders }: PosContext) => {
+      const limit = firstOf(first);
+      return mostRecent(await forLookups(lookupsOf(customer.identities), loaders.salesFor), bySale, limit);
+    },
+    storeReturns: async (customer: CustomerRepresentation, { first }: { first?: number | null }, { loaders }: PosContext) => {
+      const limit = firstOf(first);
+      return mostRecent(await forLookups(lookupsOf(customer.identities), loaders.returnsFor), byReturn, limit);
+    },
+    quotes: async (customer: CustomerRepresentation, { first }: { first?: number | null }, { loaders }: PosContext) => {
+      const limit = firstOf(first);
+      return mostRecent(await forLookups(lookupsOf(customer.identities), loaders.quotesFor), byQuote, limit);
+    },
+  },
+};
