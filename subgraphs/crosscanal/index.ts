@@ -1,0 +1,39 @@
+import { loadConfig } from './config.js';
+import { startCrosscanalSubgraph } from './server.js';
+import { formatSummary } from './syncReport.js';
+
+/** Serves the crosswalk subgraph from the environment (see config.ts); Ctrl-C or SIGTERM stops it cleanly. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const running = await startCrosscanalSubgraph({
+    port: config.port,
+    host: config.host,
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    dbSchema: config.dbSchema,
+    sources: config.sources,
+    initialSync: config.initialSync,
+    syncIntervalMs: config.syncIntervalMs,
+    onSync: (result) => {
+      if (result instanceof Error) process.stderr.write(`crosscanal sync failed: ${result.message}\n`);
+    },
+  });
+  if (running.initial) process.stdout.write(`${formatSummary(running.initial)}\n`);
+  process.stdout.write(`crosscanal subgraph on ${running.url}\n`);
+  const shutdown = () => {
+    running.stop().then(
+      () => process.exit(0),
+      (error: Error) => {
+        process.stderr.write(`crosscanal: stop failed: ${error.message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`crosscanal: ${error.message}\n`);
+  process.exit(1);
+});

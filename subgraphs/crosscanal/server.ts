@@ -1,0 +1,86 @@
+import { createSubgraphServer, listenSubgraph, readSdl, type SubgraphModule } from '../shared/subgraphServer.js';
+import { createContext, type Context } from './context.js';
+import { createReaders, type SourcesOptions } from './dataSources.js';
+import { createIdentitySync, type IdentitySync, type SyncProgress, type SyncSummary } from './identitySync.js';
+import { resolvers } from './resolvers.js';
+import { CrosswalkStore } from './store/crosswalkStore.js';
+
+export const subgraph: SubgraphModule<Context> = {
+  name: 'crosscanal',
+  typeDefs: readSdl(new URL('./schema.graphql', import.meta.url)),
+  resolvers,
+};
+
+export interface CrosscanalOptions {
+  /** Port to listen on; 0 (the default) picks a free one. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** A store already open (tests share one); it is left open on stop. Otherwise one is opened from the options below. */
+  store?: CrosswalkStore;
+  /** A real PostgreSQL; takes precedence over `dataDir`. */
+  databaseUrl?: string;
+  /** PGlite's folder; with neither this nor `databaseUrl`, PGlite in memory. */
+  dataDir?: string;
+  /** The PostgreSQL schema of the crosswalk. Default `crosscanal`. */
+  dbSchema?: string;
+  /** The systems the sync reads; a system left out is not read. */
+  sources?: SourcesOptions;
+  /** Sync before listening: `incremental` (the default; a full read on an empty store), `full` or `none`. */
+  initialSync?: 'none' | 'incremental' | 'full';
+  /** Incremental sync period in milliseconds; 0 or undefined: on demand only. */
+  syncIntervalMs?: number;
+  /** Called with each scheduled sync's summary or failure. */
+  onSync?: (result: SyncSummary | Error) => void;
+  onProgress?: (progress: SyncProgress) => void;
+  /** Show unexpected errors. Default: NODE_ENV === 'development'. */
+  development?: boolean;
+}
+
+export interface RunningCrosscanal {
+  url: string;
+  store: CrosswalkStore;
+  sync: IdentitySync;
+  /** The initial sync's summary; null when none ran. */
+  initial: SyncSummary | null;
+  /** Stops the schedule, drains requests, closes the readers and, if it opened it, the store. */
+  stop(): Promise<void>;
+}
+
+/** Opens the crosswalk, syncs it if asked, and serves the subgraph. */
+export async function startCrosscanalSubgraph(options: CrosscanalOptions = {}): Promise<RunningCrosscanal> {
+  const owned = options.store === undefined;
+  const store = options.store ?? (await CrosswalkStore.open({ databaseUrl: options.databaseUrl, dataDir: options.dataDir, schema: options.dbSchema }));
+  const readers = createReaders(options.sources ?? {});
+  const sync = createIdentitySync({ store, readers, onProgress: options.onProgress });
+  const closeAll = async () => {
+    await sync.stop();
+    await Promise.allSettled(readers.map((reader) => reader.close()));
+    if (owned) await store.close();
+  };
+  try {
+    const mode = options.initialSync ?? 'incremental';
+    const initial = mode === 'none' ? null : mode === 'full' ? await sync.full() : await sync.incremental();
+    const server = createSubgraphServer(subgraph, { development: options.development });
+    const listening = await listenSubgraph(server, { port: options.port ?? 0, host: options.host, context: async () => createContext(store) });
+    if (options.syncIntervalMs) sync.schedule(options.syncIntervalMs, options.onSync);
+    let stopping: Promise<void> | undefined;
+    return {
+      url: listening.url,
+      store,
+      sync,
+      initial,
+      stop: () => {
+        stopping ??= (async () => {
+          await sync.stop();
+          await listening.stop();
+          await closeAll();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
