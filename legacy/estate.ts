@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import { readManifest, readCatalogue, readEcommerce, readLoyalty, readPos, writeEstate } from './generator/files.js';
+import { generateEstate, type ScaleName } from './generator/generate.js';
+import { startCatalogue, type RunningCatalogue } from './catalogue/server.js';
+import { startEcommerce, type RunningEcommerce } from './ecommerce/server.js';
+import { startLoyalty, type RunningLoyalty } from './loyalty/server.js';
+import { startPos, type RunningPos } from './pos/server.js';
+
+/** Ports of the four stand-ins; 0 = any free port (tests). */
+export interface EstatePorts {
+  ecommerce: number;
+  loyalty: number;
+  pos: number;
+  posAdmin: number;
+  catalogue: number;
+}
+
+/** The fixed ports `npm start` uses, chosen clear of the usual database and broker ports. */
+export const DEFAULT_ESTATE_PORTS: Readonly<EstatePorts> = { ecommerce: 4101, loyalty: 4102, pos: 4103, posAdmin: 4113, catalogue: 4104 };
+
+export interface EstateOptions {
+  /** Folder of a generated estate (`npm run generate`); generated there first when empty. */
+  dataDir: string;
+  /** Scale generated when `dataDir` holds no estate yet. Default demo. */
+  scale?: ScaleName;
+  /** Date the generated history ends at; default the generator's own. */
+  asOf?: string;
+  ports?: Partial<EstatePorts>;
+  host?: string;
+  /** A real PostgreSQL for the POS databases; default PGlite persisted in `<dataDir>/pos-pglite`. */
+  posDatabaseUrl?: string;
+  /** Prefix of the POS schemas (lets several estates share one PostgreSQL). */
+  posSchemaPrefix?: string;
+  /** Keep the POS PGlite in memory instead of `<dataDir>/pos-pglite` (tests). */
+  posInMemory?: boolean;
+}
+
+export interface RunningEstate {
+  ecommerce: RunningEcommerce;
+  loyalty: RunningLoyalty;
+  pos: RunningPos;
+  catalogue: RunningCatalogue;
+  /** True when this start generated the data. */
+  generated: boolean;
+  /** One line per stand-in: what it is and where to reach it. */
+  addresses(): string[];
+  stop(): Promise<void>;
+}
+
+/** Generates the estate into `dataDir` unless one is already there; returns whether it did. */
+export async function ensureEstateData(dataDir: string, scale: ScaleName = 'demo', asOf?: string): Promise<boolean> {
+  if (await readManifest(dataDir)) return false;
+  await writeEstate(dataDir, generateEstate({ scale, asOf }));
+  return true;
+}
+
+/** Starts the four legacy stand-ins over one generated estate. */
+export async function startEstate(options: EstateOptions): Promise<RunningEstate> {
+  const ports = { ...DEFAULT_ESTATE_PORTS, ...options.ports };
+  const host = options.host ?? '127.0.0.1';
+  const generated = await ensureEstateData(options.dataDir, options.scale, options.asOf);
+  const started: Array<{ stop(): Promise<void> }> = [];
+  const stopAll = async () => {
+    const results = await Promise.allSettled(started.reverse().map((s) => s.stop()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
+  try {
+    const [ecommerceData, loyaltyData, catalogueData, posData] = await Promise.all([
+      readEcommerce(options.dataDir),
+      readLoyalty(options.dataDir),
+      readCatalogue(options.dataDir),
+      readPos(options.dataDir),
+    ]);
+    const ecommerce = await startEcommerce({ data: ecommerceData, port: ports.ecommerce, host });
+    started.push(ecommerce);
+    const loyalty = await startLoyalty({ data: loyaltyData, port: ports.loyalty, host });
+    started.push(loyalty);
+    const catalogue = await startCatalogue({ data: catalogueData, port: ports.catalogue, host });
+    started.push(catalogue);
+    const pos = await startPos({
+      data: posData,
+      port: ports.pos,
+      adminPort: ports.posAdmin,
+      host,
+      databaseUrl: options.posDatabaseUrl,
+      schemaPrefix: options.posSchemaPrefix,
+      dataDir: options.posDatabaseUrl || options.posInMemory ? undefined : join(options.dataDir, 'pos-pglite'),
+    });
+    started.push(pos);
+    return {
+      ecommerce,
+      loyalty,
+      pos,
+      catalogue,
+      generated,
+      addresses: () => [
+        `e-commerce REST   ${ecommerce.url}/api/v1   (admin ${ecommerce.url}/__admin/calls)`,
+        `loyalty SOAP      ${loyalty.endpoint}   (WSDL ${loyalty.wsdlUrl})`,
+        `franchise POS SQL ${pos.url}   (admin ${pos.adminUrl}/__admin/calls)`,
+        `catalogue PIM     ${catalogue.url}/pim/v2   (admin ${catalogue.url}/__admin/calls)`,
+      ],
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}

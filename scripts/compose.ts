@@ -1,0 +1,17 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { composeSupergraph } from '../schema/compose.js';
+import { SUPERGRAPH_PATH } from '../schema/subgraphs.js';
+
+// `npm run compose`: recomposes the checked-in supergraph from the subgraphs' SDL.
+const root = process.cwd();
+try {
+  const { supergraphSdl, hints } = await composeSupergraph(root);
+  for (const hint of hints) console.warn(`hint ${hint}`);
+  await writeFile(join(root, SUPERGRAPH_PATH), supergraphSdl);
+  console.log(`wrote ${SUPERGRAPH_PATH}${hints.length ? ` (${hints.length} hints to read)` : ''}`);
+  if (hints.length) process.exitCode = 2;
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}

@@ -1,0 +1,113 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startGateway, type RunningGateway } from '../gateway/server.js';
+import type { ScaleName } from '../legacy/generator/generate.js';
+import { DEFAULT_ESTATE_PORTS, startEstate, type EstatePorts, type RunningEstate } from '../legacy/estate.js';
+import { SUPERGRAPH_PATH } from '../schema/subgraphs.js';
+import { createCache } from '../subgraphs/shared/cache.js';
+import { startCatalogueSubgraph } from '../subgraphs/catalogue/server.js';
+import { startCrosscanalSubgraph, type RunningCrosscanal } from '../subgraphs/crosscanal/server.js';
+import type { SyncProgress } from '../subgraphs/crosscanal/identitySync.js';
+import { startEcommerceSubgraph } from '../subgraphs/ecommerce/server.js';
+import { startLoyaltySubgraph } from '../subgraphs/loyalty/server.js';
+import { startPosSubgraph } from '../subgraphs/pos/server.js';
+
+/** Ports of the subgraphs and the gateway; 0 = any free port. */
+export interface GraphPorts {
+  ecommerce: number;
+  loyalty: number;
+  pos: number;
+  catalogue: number;
+  crosscanal: number;
+  gateway: number;
+}
+
+export const DEFAULT_GRAPH_PORTS: Readonly<GraphPorts> = { ecommerce: 4201, loyalty: 4202, pos: 4203, catalogue: 4204, crosscanal: 4205, gateway: 4000 };
+
+export interface StackOptions {
+  /** The generated estate's folder; generated there when empty. */
+  dataDir: string;
+  scale?: ScaleName;
+  /** Ports; default the fixed ones `npm start` uses. Tests pass {@link ANY_PORTS}. */
+  estatePorts?: Partial<EstatePorts>;
+  graphPorts?: Partial<GraphPorts>;
+  /** A real PostgreSQL for the POS stand-in and the crosswalk; default PGlite. */
+  databaseUrl?: string;
+  /** Prefix of the POS schemas and name of the crosswalk schema, so runs can share one database. */
+  schemaPrefix?: string;
+  /** Keep PGlite in memory (tests) rather than in `dataDir`. */
+  inMemory?: boolean;
+  /** Share the subgraphs' caches through Redis; default in-process caches. */
+  redisUrl?: string;
+  onSyncProgress?: (progress: SyncProgress) => void;
+}
+
+export const ANY_PORTS = {
+  estatePorts: { ecommerce: 0, loyalty: 0, pos: 0, posAdmin: 0, catalogue: 0 },
+  graphPorts: { ecommerce: 0, loyalty: 0, pos: 0, catalogue: 0, crosscanal: 0, gateway: 0 },
+} as const;
+
+export interface RunningStack {
+  estate: RunningEstate;
+  crosscanal: RunningCrosscanal;
+  gateway: RunningGateway;
+  subgraphUrls: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts everything: the four stand-ins over one generated estate, the four legacy
+ * subgraphs, the crosswalk (synced from the stand-ins before it listens) and the gateway
+ * over the checked-in supergraph. What started is stopped again if a later piece fails.
+ */
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const graphPorts = { ...DEFAULT_GRAPH_PORTS, ...options.graphPorts };
+  const prefix = options.schemaPrefix ?? '';
+  const estate = await startEstate({
+    dataDir: options.dataDir,
+    scale: options.scale,
+    ports: { ...DEFAULT_ESTATE_PORTS, ...options.estatePorts },
+    posDatabaseUrl: options.databaseUrl,
+    posSchemaPrefix: prefix || undefined,
+    posInMemory: options.inMemory,
+  });
+  const stops: Array<() => Promise<void>> = [() => estate.stop()];
+  const stopAll = async () => {
+    const results = await Promise.allSettled(stops.reverse().map((stop) => stop()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
+  try {
+    const [ecommerce, loyalty, pos, catalogue] = await Promise.all([
+      startEcommerceSubgraph({ legacyUrl: estate.ecommerce.url, port: graphPorts.ecommerce, cache: createCache('subgraph-ecommerce', { redisUrl: options.redisUrl }) }),
+      startLoyaltySubgraph({ endpoint: estate.loyalty.endpoint, port: graphPorts.loyalty, redisUrl: options.redisUrl }),
+      startPosSubgraph({ legacyUrl: estate.pos.url, schemaPrefix: prefix || undefined, port: graphPorts.pos, redisUrl: options.redisUrl }),
+      startCatalogueSubgraph({ pimUrl: estate.catalogue.url, port: graphPorts.catalogue, redisUrl: options.redisUrl }),
+    ]);
+    stops.push(() => ecommerce.stop(), () => loyalty.stop(), () => pos.stop(), () => catalogue.stop());
+    const crosscanal = await startCrosscanalSubgraph({
+      port: graphPorts.crosscanal,
+      databaseUrl: options.databaseUrl,
+      dataDir: options.databaseUrl || options.inMemory ? undefined : join(options.dataDir, 'crosswalk-pglite'),
+      dbSchema: prefix ? `${prefix}crosscanal` : undefined,
+      sources: { ecommerceUrl: estate.ecommerce.url, loyaltyUrl: estate.loyalty.endpoint, posUrl: estate.pos.url, posSchemaPrefix: prefix || undefined },
+      initialSync: 'incremental',
+      onProgress: options.onSyncProgress,
+    });
+    stops.push(() => crosscanal.stop());
+    const subgraphUrls = { ecommerce: ecommerce.url, loyalty: loyalty.url, pos: pos.url, catalogue: catalogue.url, crosscanal: crosscanal.url };
+    const gateway = await startGateway({
+      port: graphPorts.gateway,
+      host: '127.0.0.1',
+      supergraphPath: fileURLToPath(new URL(`../${SUPERGRAPH_PATH}`, import.meta.url)),
+      subgraphUrls,
+      subgraphTimeoutMs: 10_000,
+      development: false,
+    });
+    stops.push(() => gateway.stop());
+    return { estate, crosscanal, gateway, subgraphUrls, stop: stopAll };
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,52 @@
+import { formatSummary, progressReporter } from '../subgraphs/crosscanal/syncReport.js';
+import { startStack } from './stack.js';
+
+// `npm start`: the whole graph on this machine — the four legacy stand-ins over demo data
+// (generated on first start), the subgraphs, the crosswalk and the gateway. Embedded
+// defaults (PGlite in data/, in-process caches); DATABASE_URL and REDIS_URL move the
+// databases and caches to real servers.
+const dataDir = process.env.LEGACY_DATA_DIR || 'data/demo';
+const started = performance.now();
+const progress = progressReporter();
+try {
+  const stack = await startStack({
+    dataDir,
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    redisUrl: process.env.REDIS_URL || undefined,
+    onSyncProgress: progress.onProgress,
+  });
+  progress.stop();
+  if (stack.crosscanal.initial) console.log(formatSummary(stack.crosscanal.initial));
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(
+    [
+      `crosscanal is up in ${seconds} s${stack.estate.generated ? ` (demo data generated in ${dataDir})` : ` (data from ${dataDir})`}`,
+      '',
+      `  gateway           ${stack.gateway.url}   ← query the graph here`,
+      '',
+      ...Object.entries(stack.subgraphUrls).map(([name, url]) => `  subgraph ${name.padEnd(10)} ${url}`),
+      '',
+      ...stack.estate.addresses().map((line) => `  ${line}`),
+      '',
+      'Ctrl-C stops everything.',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`did not stop cleanly: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+} catch (error) {
+  progress.stop();
+  console.error(`crosscanal failed to start: ${(error as Error).stack ?? error}`);
+  process.exit(1);
+}
