@@ -90,7 +90,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       databaseUrl: options.databaseUrl,
       dataDir: options.databaseUrl || options.inMemory ? undefined : join(options.dataDir, 'crosswalk-pglite'),
       dbSchema: prefix ? `${prefix}crosscanal` : undefined,
-      sources: { ecommerceUrl: estate.ecommerce.url, loyaltyUrl: estate.loyalty.endpoint, posUrl: estate.pos.url, posSchemaPrefix: prefix || undefined },
+      sources: { ecommerceUrl: estate.ecommerce.url, loyaltyUrl: estate.loyalty.endpoint, posUrl: estate.pos.url, posSchemaPrefix: prefix || undefined, catalogueUrl: estate.catalogue.url },
       initialSync: 'incremental',
       onProgress: options.onSyncProgress,
     });

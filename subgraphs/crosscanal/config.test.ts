@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       sources: {
         ecommerceUrl: 'http://127.0.0.1:4101',
         loyaltyUrl: 'http://127.0.0.1:4102/LoyaltyService',
+        catalogueUrl: 'http://127.0.0.1:4104',
         posUrl: 'postgres://postgres@127.0.0.1:4103/postgres',
         posSchemaPrefix: '',
         timeoutMs: 30_000,

@@ -15,6 +15,8 @@ export interface CrosscanalConfig {
     ecommerceUrl: string;
     /** LEGACY_LOYALTY_URL, default http://127.0.0.1:4102/LoyaltyService. */
     loyaltyUrl: string;
+    /** LEGACY_CATALOGUE_URL, default http://127.0.0.1:4104: product references. */
+    catalogueUrl: string;
     /** LEGACY_POS_URL, default postgres://postgres@127.0.0.1:4103/postgres. */
     posUrl: string;
     /** LEGACY_POS_SCHEMA_PREFIX, default empty. */
@@ -53,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CrosscanalConf
     sources: {
       ecommerceUrl: url(env, 'LEGACY_ECOMMERCE_URL', ['http:', 'https:'], 'http://127.0.0.1:4101'),
       loyaltyUrl: url(env, 'LEGACY_LOYALTY_URL', ['http:', 'https:'], 'http://127.0.0.1:4102/LoyaltyService'),
+      catalogueUrl: url(env, 'LEGACY_CATALOGUE_URL', ['http:', 'https:'], 'http://127.0.0.1:4104'),
       posUrl: url(env, 'LEGACY_POS_URL', ['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:4103/postgres'),
       posSchemaPrefix,
       timeoutMs: integer(env, 'CROSSCANAL_SOURCE_TIMEOUT_MS', 30_000, 1, 3_600_000),

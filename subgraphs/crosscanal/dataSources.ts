@@ -13,6 +13,8 @@ export interface SourcesOptions {
   /** The POS database URL. */
   posUrl?: string;
   posSchemaPrefix?: string;
+  /** The catalogue PIM's base URL (without /pim/v2), read by the product reference index. */
+  catalogueUrl?: string;
   /** Per call. Default 30 s: a sync reads big pages. */
   timeoutMs?: number;
   posOverlapMs?: number;

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { emailKey } from './matching/keys.js';
-import { planLinks } from './matching/plan.js';
+import type { CustomerLink } from './matching/plan.js';
 import { posKind, recordId, type SourceRecord } from './matching/records.js';
-import { resolveRecords, type ResolveOptions } from './matching/resolve.js';
+import type { ResolveOptions } from './matching/resolve.js';
 import type { ReaderName, SourceReader } from './sources/reader.js';
-import type { CrosswalkStore } from './store/crosswalkStore.js';
+import { DecisionsChanged, type CrosswalkStore } from './store/crosswalkStore.js';
+import { planWithDecisions, type StewardDecisions } from './stewardshipPlan.js';
 
 export type SyncKind = 'full' | 'incremental';
 
@@ -72,6 +73,37 @@ export interface IdentitySync {
 }
 
 const LEASE = 'identity-sync';
+
+/** Plans made again when stewardship decisions keep landing while the sync plans, before giving up. */
+const PLAN_ATTEMPTS = 5;
+
+/**
+ * Widens records to everything their resolution can touch: records sharing an email, a phone
+ * or a card with them, every record of the customers those belong to, and so on until nothing
+ * is added. Resolving that scope alone gives the same answer as resolving everything.
+ */
+export async function widenScope(store: CrosswalkStore, seeds: readonly string[]): Promise<Map<string, SourceRecord>> {
+  const scope = new Map<string, SourceRecord>();
+  let frontier = [...seeds];
+  while (frontier.length > 0) {
+    const fresh = [...(await store.records(frontier))].filter(([id]) => !scope.has(id));
+    for (const [id, record] of fresh) scope.set(id, record);
+    const values = { emailKeys: new Set<string>(), phones: new Set<string>(), cards: new Set<string>() };
+    for (const [, record] of fresh) {
+      const key = emailKey(record.email);
+      if (key) values.emailKeys.add(key);
+      if (record.phone) values.phones.add(record.phone);
+      for (const card of record.cards) values.cards.add(card.number);
+      if (record.system === 'POS' && posKind(record.localId) === 'card') values.cards.add(record.localId.slice('card:'.length));
+    }
+    const sharing = await store.recordIdsSharing({ emailKeys: [...values.emailKeys], phones: [...values.phones], cards: [...values.cards] });
+    const links = await store.linksOfRecords(fresh.map(([id]) => id));
+    const customers = await store.linksOfCustomers([...new Set([...links.values()].map((link) => link.customerId))]);
+    const reached = new Set([...sharing, ...[...customers.values()].flatMap((list) => list.map((link) => link.record))]);
+    frontier = [...reached].filter((id) => !scope.has(id));
+  }
+  return scope;
+}
 
 /**
  * The crosswalk's sync: reads the systems, stores their records, resolves them into golden
@@ -150,8 +182,16 @@ export function createIdentitySync({ store, readers, onProgress, now = () => new
       // Reading can take long on a big estate: hold the lease for the writing that follows,
       // and write nothing if another replica took it over meanwhile.
       if (!(await store.acquireLease(LEASE, holder, leaseMs))) throw new Error('identity sync: the lease expired while reading and another sync took it; nothing was resolved');
-      if (kind === 'full') await resolveAll(summary);
-      else await resolvePending(summary);
+      // A stewardship decision taken while the sync planned makes its plan stale: plan again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          if (kind === 'full') await resolveAll(summary);
+          else await resolvePending(summary);
+          break;
+        } catch (error) {
+          if (!(error instanceof DecisionsChanged) || attempt === PLAN_ATTEMPTS) throw error;
+        }
+      }
 
       const at = now().toISOString();
       for (const reader of readers) {
@@ -177,50 +217,35 @@ export function createIdentitySync({ store, readers, onProgress, now = () => new
   }
 
   async function resolveAll(summary: SyncSummary): Promise<void> {
+    // The version is read before anything the plan rests on, so that a decision taken later is seen.
+    const decisionsVersion = await store.stewardship.version();
     const records = await store.allRecords();
-    await resolveScope(records, await store.allLinks(), summary);
+    await resolveScope(records, await store.allLinks(), await store.stewardship.decisions(), decisionsVersion, summary);
   }
 
-  /**
-   * Widens the records that changed to everything their resolution can touch: records
-   * sharing an email, a phone or a card with them, every record of the customers those
-   * belong to, and so on until nothing is added. Resolving that scope alone gives the same
-   * answer as resolving everything.
-   */
+  /** Resolves the records whose compared values changed, widened to everything they can touch. */
   async function resolvePending(summary: SyncSummary): Promise<void> {
+    const decisionsVersion = await store.stewardship.version();
     const pending = await store.pendingRecordIds();
     if (pending.length === 0) return;
-    const scope = new Map<string, SourceRecord>();
-    let frontier = pending;
-    while (frontier.length > 0) {
-      const fresh = [...(await store.records(frontier))].filter(([id]) => !scope.has(id));
-      for (const [id, record] of fresh) scope.set(id, record);
-      const values = { emailKeys: new Set<string>(), phones: new Set<string>(), cards: new Set<string>() };
-      for (const [, record] of fresh) {
-        const key = emailKey(record.email);
-        if (key) values.emailKeys.add(key);
-        if (record.phone) values.phones.add(record.phone);
-        for (const card of record.cards) values.cards.add(card.number);
-        if (record.system === 'POS' && posKind(record.localId) === 'card') values.cards.add(record.localId.slice('card:'.length));
-      }
-      const sharing = await store.recordIdsSharing({ emailKeys: [...values.emailKeys], phones: [...values.phones], cards: [...values.cards] });
-      const links = await store.linksOfRecords(fresh.map(([id]) => id));
-      const customers = await store.linksOfCustomers([...new Set([...links.values()].map((link) => link.customerId))]);
-      const reached = new Set([...sharing, ...[...customers.values()].flatMap((list) => list.map((link) => link.record))]);
-      frontier = [...reached].filter((id) => !scope.has(id));
-    }
-    await resolveScope([...scope.values()], await store.linksOfRecords([...scope.keys()]), summary);
+    const scope = await widenScope(store, pending);
+    const ids = [...scope.keys()];
+    await resolveScope([...scope.values()], await store.linksOfRecords(ids), await store.stewardship.decisions(ids), decisionsVersion, summary);
   }
 
-  async function resolveScope(records: SourceRecord[], current: Awaited<ReturnType<CrosswalkStore['allLinks']>>, summary: SyncSummary): Promise<void> {
+  async function resolveScope(
+    records: SourceRecord[],
+    current: ReadonlyMap<string, CustomerLink>,
+    decisions: StewardDecisions,
+    decisionsVersion: number,
+    summary: SyncSummary,
+  ): Promise<void> {
     onProgress?.({ phase: 'resolve', records: records.length });
-    const resolution = resolveRecords(records, resolve);
-    const byId = new Map(records.map((r) => [recordId(r), r]));
     const used = await store.usedCustomerIds();
     const at = now().toISOString();
-    const plan = planLinks(resolution, byId, current, { now: at, isTaken: (id) => used.has(id) });
+    const { plan, candidates } = planWithDecisions(records, current, decisions, { now: at, isTaken: (id) => used.has(id), resolve });
     onProgress?.({ phase: 'write', links: plan.changed.length });
-    const { candidatesAdded, candidatesRemoved } = await store.applyPlan(plan, [...byId.keys()], resolution.candidates, at);
+    const { candidatesAdded, candidatesRemoved } = await store.applyPlan(plan, records.map(recordId), candidates, at, 'sync', { decisionsVersion });
     summary.resolved = records.length;
     summary.customersCreated = plan.created.length;
     summary.customersMerged = plan.merged.length;

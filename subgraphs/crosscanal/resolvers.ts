@@ -8,7 +8,9 @@ import { explainLink } from './explain.js';
 import { emailKey } from './matching/keys.js';
 import type { CustomerLink } from './matching/plan.js';
 import { parseRecordId, recordId, type RecordKey, type SourceRecord } from './matching/records.js';
+import { productReferenceQueries } from './products/resolvers.js';
 import type { StoredCustomer } from './store/crosswalkStore.js';
+import { stewardshipResolvers } from './stewardshipResolvers.js';
 import type { Survivor, Survivors } from './survivorship.js';
 
 interface CustomerLookup {
@@ -27,7 +29,13 @@ const SOURCE_SYSTEM: Readonly<Record<string, string>> = { ecommerce: 'ECOMMERCE'
 export const resolvers: GraphQLResolverMap<Context> = {
   DateTime,
 
+  Mutation: stewardshipResolvers.Mutation,
+  StewardshipResult: stewardshipResolvers.StewardshipResult,
+  CustomerOutcome: stewardshipResolvers.CustomerOutcome,
+  StewardshipEvent: stewardshipResolvers.StewardshipEvent,
+
   Query: {
+    ...productReferenceQueries,
     async customer(_: unknown, { id, by }: { id?: string | null; by?: CustomerLookup | null }, context: Context) {
       if ((id == null) === (by == null)) {
         throw badUserInput(`customer: give exactly one of id and by, got ${id == null ? 'neither' : 'both'}`);
@@ -49,6 +57,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
     },
 
     identitySync: () => ({}),
+    ...stewardshipResolvers.Query,
 
     async identityQuality(_: unknown, __: unknown, context: Context) {
       const [report, states] = await Promise.all([context.store.quality(), context.store.syncStates()]);
@@ -97,6 +106,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
     mergedIds: (customer: CustomerParent, _: unknown, context: Context) => context.loaders.mergedIds.load(customer.id),
     createdAt: async (customer: CustomerParent, _: unknown, context: Context) =>
       customer.createdAt ?? (await context.loaders.customer.load(customer.id))?.createdAt,
+    ...stewardshipResolvers.Customer,
   },
 
   CustomerCandidate: {

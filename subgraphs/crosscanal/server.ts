@@ -1,7 +1,10 @@
+import type { IncomingMessage } from 'node:http';
 import { createSubgraphServer, listenSubgraph, readSdl, type SubgraphModule } from '../shared/subgraphServer.js';
 import { createContext, type Context } from './context.js';
 import { createReaders, type SourcesOptions } from './dataSources.js';
 import { createIdentitySync, type IdentitySync, type SyncProgress, type SyncSummary } from './identitySync.js';
+import { createProductReaders } from './products/readers.js';
+import { createProductReferenceSync, type ProductReferenceSync, type ReferenceSyncSummary } from './products/referenceSync.js';
 import { resolvers } from './resolvers.js';
 import { CrosswalkStore } from './store/crosswalkStore.js';
 
@@ -43,6 +46,9 @@ export interface RunningCrosscanal {
   sync: IdentitySync;
   /** The initial sync's summary; null when none ran. */
   initial: SyncSummary | null;
+  /** The product reference index's sync, run beside the identity sync (same initial mode and period). */
+  productSync: ProductReferenceSync;
+  initialProducts: ReferenceSyncSummary | null;
   /** Stops the schedule, drains requests, closes the readers and, if it opened it, the store. */
   stop(): Promise<void>;
 }
@@ -53,26 +59,32 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions = {}): 
   const store = options.store ?? (await CrosswalkStore.open({ databaseUrl: options.databaseUrl, dataDir: options.dataDir, schema: options.dbSchema }));
   const readers = createReaders(options.sources ?? {});
   const sync = createIdentitySync({ store, readers, onProgress: options.onProgress });
+  const productReaders = createProductReaders(options.sources ?? {});
+  const productSync = createProductReferenceSync({ store, readers: productReaders });
   const closeAll = async () => {
-    await sync.stop();
-    await Promise.allSettled(readers.map((reader) => reader.close()));
+    await Promise.all([sync.stop(), productSync.stop()]);
+    await Promise.allSettled([...readers, ...productReaders].map((reader) => reader.close()));
     if (owned) await store.close();
   };
   try {
     const mode = options.initialSync ?? 'incremental';
-    const initial = mode === 'none' ? null : mode === 'full' ? await sync.full() : await sync.incremental();
+    const [initial, initialProducts] =
+      mode === 'none' ? [null, null] : await Promise.all(mode === 'full' ? [sync.full(), productSync.full()] : [sync.incremental(), productSync.incremental()]);
     const server = createSubgraphServer(subgraph, { development: options.development });
-    const listening = await listenSubgraph(server, { port: options.port ?? 0, host: options.host, context: async () => createContext(store) });
+    const listening = await listenSubgraph(server, { port: options.port ?? 0, host: options.host, context: async (request?: { req: IncomingMessage }) => createContext(store, request?.req.headers) });
     if (options.syncIntervalMs) sync.schedule(options.syncIntervalMs, options.onSync);
+    if (options.syncIntervalMs) productSync.schedule(options.syncIntervalMs, (result) => result instanceof Error && options.onSync?.(result));
     let stopping: Promise<void> | undefined;
     return {
       url: listening.url,
       store,
       sync,
       initial,
+      productSync,
+      initialProducts,
       stop: () => {
         stopping ??= (async () => {
-          await sync.stop();
+          await Promise.all([sync.stop(), productSync.stop()]);
           await listening.stop();
           await closeAll();
         })();

@@ -6,6 +6,7 @@ import type { CandidatePair } from '../matching/resolve.js';
 import type { Evidence, LinkRule } from '../matching/rules.js';
 import { openDatabase, type Database, type DatabaseOptions, type SqlSession } from './database.js';
 import { migrate } from './migrate.js';
+import { StewardshipStore } from './stewardshipStore.js';
 
 /** A golden customer as stored. */
 export interface StoredCustomer {
@@ -64,6 +65,14 @@ export interface StoreCounts {
 /** Rows per statement when writing or reading by keys. */
 const CHUNK = 2000;
 
+/** A plan made before a stewardship decision that has since been taken: plan again. */
+export class DecisionsChanged extends Error {
+  override name = 'DecisionsChanged';
+  constructor(planned: number, now: number) {
+    super(`stewardship decisions changed while the plan was made (version ${planned}, now ${now}): plan again`);
+  }
+}
+
 /**
  * The crosswalk in PostgreSQL or PGlite: one implementation over both, tested by one
  * contract suite against each. Every write that belongs together happens in one transaction.
@@ -92,6 +101,19 @@ export class CrosswalkStore {
 
   close(): Promise<void> {
     return this.db.close();
+  }
+
+  /**
+   * Runs `work` on a store bound to one transaction: everything it reads sees its own writes,
+   * and everything it writes commits together, or nothing does when it throws.
+   */
+  transaction<T>(work: (store: CrosswalkStore) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => work(new CrosswalkStore(boundTo(this.db.kind, tx))));
+  }
+
+  /** The stewardship decisions and their audit trail, on this store's session. */
+  get stewardship(): StewardshipStore {
+    return new StewardshipStore(this.db);
   }
 
   // ------------------------------------------------------------------ records
@@ -273,9 +295,26 @@ export class CrosswalkStore {
    * id then resolves to the survivor, and so do ids merged into it before), the audit
    * events, and the candidates of the records in `scope` (replaced by `candidates`; a pair
    * found before keeps its date). The records in `scope` are marked resolved.
+   *
+   * Stewardship decisions wait while a plan is written. Given `decisionsVersion` (what
+   * `stewardship.version()` answered before the plan was made), a plan made before a decision
+   * that has since been taken is refused with {@link DecisionsChanged}, and nothing is written.
    */
-  async applyPlan(plan: LinkPlan, scope: readonly string[], candidates: readonly CandidatePair[], now: string, actor = 'sync'): Promise<{ candidatesAdded: number; candidatesRemoved: number }> {
+  async applyPlan(
+    plan: LinkPlan,
+    scope: readonly string[],
+    candidates: readonly CandidatePair[],
+    now: string,
+    actor = 'sync',
+    { decisionsVersion }: { decisionsVersion?: number } = {},
+  ): Promise<{ candidatesAdded: number; candidatesRemoved: number }> {
     return this.db.transaction(async (tx) => {
+      const stewardship = new StewardshipStore(tx);
+      await stewardship.lock();
+      if (decisionsVersion !== undefined) {
+        const version = await stewardship.version();
+        if (version !== decisionsVersion) throw new DecisionsChanged(decisionsVersion, version);
+      }
       if (plan.created.length > 0) {
         await tx.query(
           `INSERT INTO customer (id, created_at) SELECT id, $2::timestamptz FROM unnest($1::text[]) AS id ON CONFLICT (id) DO NOTHING`,
@@ -546,6 +585,19 @@ export class CrosswalkStore {
   async releaseLease(name: string, holder: string): Promise<void> {
     await this.db.query('DELETE FROM sync_lease WHERE name = $1 AND holder = $2', [name, holder]);
   }
+}
+
+/** The database as seen from inside one transaction: a nested transaction runs in it. */
+function boundTo(kind: Database['kind'], tx: SqlSession): Database {
+  return {
+    kind,
+    query: <T>(text: string, params?: unknown[]) => tx.query<T>(text, params),
+    exec: (script: string) => tx.exec(script),
+    transaction: (work) => work(tx),
+    close: async () => {
+      throw new Error('a store bound to a transaction ends with it; close the store that opened it');
+    },
+  };
 }
 
 // ------------------------------------------------------------------ rows

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import type { CrosswalkStore } from '../store/crosswalkStore.js';
+import type { ProductBatch, ProductReader, ProductSourceName } from './readers.js';
+import { referenceStoreOf } from './referenceIndex.js';
+
+export type ReferenceSyncKind = 'full' | 'incremental';
+
+/** What a sync reports while it runs, for a progress bar or a log. */
+export interface ReferenceSyncProgress {
+  source: ProductSourceName;
+  done: number;
+  total: number | null;
+}
+
+export interface ReferenceSourceSummary {
+  /** Entries the system handed over: products, or a franchise's codes. */
+  read: number;
+  /** Catalogue or web products new to the index, or changed; rows written for the tills. */
+  added: number;
+  changed: number;
+  unchanged: number;
+  /** Entries a full read no longer found, forgotten. */
+  removed: number;
+  /** Whether this run read the system in full (a full sync, or a first read). */
+  full: boolean;
+  /** Set when the system could not be read; its watermark then stays where it was. */
+  error?: string;
+}
+
+export interface ReferenceSyncSummary {
+  kind: ReferenceSyncKind;
+  startedAt: string;
+  durationMs: number;
+  /** Set when another sync held the lease and this one did not run. */
+  skipped?: string;
+  sources: Partial<Record<ProductSourceName, ReferenceSourceSummary>>;
+}
+
+export interface ProductReferenceSyncOptions {
+  /** The crosswalk's store: the index lives in its database and shares its lease table. */
+  store: CrosswalkStore;
+  readers: readonly ProductReader[];
+  onProgress?: (progress: ReferenceSyncProgress) => void;
+  /** Now; injectable for tests. */
+  now?: () => Date;
+  /** How long a sync may hold the lease before another replica may take over. Default 15 min. */
+  leaseMs?: number;
+}
+
+export interface ProductReferenceSync {
+  /** Reads every system in full; what a system no longer has is forgotten. */
+  full(): Promise<ReferenceSyncSummary>;
+  /** Reads each system from its watermark (in full when it has none). */
+  incremental(): Promise<ReferenceSyncSummary>;
+  /** Runs `incremental` every `intervalMs` (a run still going is not doubled). */
+  schedule(intervalMs: number, onResult?: (result: ReferenceSyncSummary | Error) => void): void;
+  /** Stops the schedule and waits for a run in progress. */
+  stop(): Promise<void>;
+  readonly running: Promise<ReferenceSyncSummary> | null;
+}
+
+const LEASE = 'product-reference-sync';
+
+/**
+ * The product reference index's sync: reads the catalogue's products and codes, the web
+ * shop's SKUs and EANs and the codes the tills use, and writes them to the index. Re-running
+ * it changes nothing when nothing changed. One run at a time per process, and per database
+ * across replicas (a lease of its own, beside the identity sync's).
+ */
+export function createProductReferenceSync({ store, readers, onProgress, now = () => new Date(), leaseMs = 900_000 }: ProductReferenceSyncOptions): ProductReferenceSync {
+  const index = referenceStoreOf(store);
+  const holder = `${process.pid}:${randomUUID()}`;
+  let current: Promise<ReferenceSyncSummary> | null = null;
+  let timer: NodeJS.Timeout | undefined;
+
+  const run = (kind: ReferenceSyncKind): Promise<ReferenceSyncSummary> => {
+    if (current) return current.catch(() => undefined).then(() => run(kind));
+    const started = (async () => {
+      try {
+        return await runOnce(kind);
+      } finally {
+        current = null;
+      }
+    })();
+    current = started;
+    return started;
+  };
+
+  async function runOnce(kind: ReferenceSyncKind): Promise<ReferenceSyncSummary> {
+    const clock = performance.now();
+    const summary: ReferenceSyncSummary = { kind, startedAt: now().toISOString(), durationMs: 0, sources: {} };
+    if (!(await store.acquireLease(LEASE, holder, leaseMs))) {
+      summary.skipped = 'another sync holds the lease';
+      summary.durationMs = Math.round(performance.now() - clock);
+      return summary;
+    }
+    try {
+      const states = await index.syncStates();
+      await Promise.all(
+        readers.map(async (reader) => {
+          const since = kind === 'full' ? null : (states.get(reader.name)?.watermark ?? null);
+          const source: ReferenceSourceSummary = { read: 0, added: 0, changed: 0, unchanged: 0, removed: 0, full: since === null };
+          summary.sources[reader.name] = source;
+          const seen = new Set<string>();
+          let outcome: { watermark?: string; error?: string };
+          try {
+            const result = await reader.read(
+              since,
+              async (batch) => {
+                // A long read must not write on after another replica took the lease over.
+                if (!(await store.acquireLease(LEASE, holder, leaseMs))) throw new Error('product reference sync: the lease expired and another sync took it');
+                await write(batch, seen, source);
+              },
+              (done, total) => onProgress?.({ source: reader.name, done, total }),
+            );
+            source.read = result.entries;
+            if (since === null) source.removed = await index.sweep(reader.name, [...seen]);
+            outcome = { watermark: result.watermark };
+          } catch (error) {
+            source.error = (error as Error).message;
+            outcome = { error: source.error };
+          }
+          await index.recordSourceRun(reader.name, { ...outcome, full: since === null, at: now().toISOString() });
+        }),
+      );
+      summary.durationMs = Math.round(performance.now() - clock);
+      return summary;
+    } finally {
+      await store.releaseLease(LEASE, holder).catch(() => undefined);
+    }
+  }
+
+  async function write(batch: ProductBatch, seen: Set<string>, source: ReferenceSourceSummary): Promise<void> {
+    const at = now().toISOString();
+    if (batch.source === 'pos') {
+      seen.add(batch.franchise.franchise);
+      source.added += await index.writePos(batch.franchise);
+      return;
+    }
+    const written = batch.source === 'catalogue' ? await index.writeCatalogue(batch.products, at) : await index.writeWeb(batch.products, at);
+    for (const product of batch.products) seen.add('catalogueRef' in product ? product.catalogueRef : product.sku);
+    source.added += written.added;
+    source.changed += written.changed;
+    source.unchanged += written.unchanged;
+  }
+
+  return {
+    full: () => run('full'),
+    incremental: () => run('incremental'),
+    schedule(intervalMs, onResult) {
+      if (timer) clearInterval(timer);
+      timer = setInterval(() => {
+        if (current) return;
+        run('incremental').then(
+          (result) => onResult?.(result),
+          (error: Error) => onResult?.(error),
+        );
+      }, intervalMs);
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await current?.catch(() => undefined);
+    },
+    get running() {
+      return current;
+    },
+  };
+}

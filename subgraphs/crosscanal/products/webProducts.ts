@@ -1,0 +1,132 @@
+import { isValidGtin } from '../../../utilities/gtin.js';
+import { parseIsoInstant } from '../../../utilities/isoInstant.js';
+import { SourceFailure } from '../../shared/errors.js';
+import { httpFailure, type LegacySource } from '../../shared/source.js';
+import { EPOCH } from '../sources/ecommerce.js';
+import { later, type ReadProgress } from '../sources/reader.js';
+import type { ProductReader, ProductReadResult, WebProductEntry } from './readers.js';
+
+export interface WebProductReaderOptions {
+  /** The platform's base URL, without `/api/v1`. */
+  baseUrl: string;
+  source: LegacySource;
+  /** Products per page, 1 to 200. Default 200. */
+  perPage?: number;
+}
+
+/** A product as the platform serves it (`GET /api/v1/products`), the fields the index reads. */
+interface WireProduct {
+  sku: string;
+  ean: string | null;
+  active: boolean;
+  updated_at: string;
+}
+
+interface WirePage {
+  data: WireProduct[];
+  meta: { total: number };
+  links: { next: string | null };
+}
+
+/**
+ * Reads the web shop's products, SKU and EAN, from `GET /api/v1/products?updated_since=…`,
+ * oldest change first. As with the customers feed, the offset pages shift when a product
+ * changes mid-read, so each page restarts the feed from the last `updated_at` seen
+ * (inclusive) and only pages within one instant.
+ */
+export function webProductReader({ baseUrl, source, perPage = 200 }: WebProductReaderOptions): ProductReader {
+  const root = baseUrl.replace(/\/+$/, '');
+  const getPage = (since: string, page: number): Promise<WirePage> =>
+    source.call('GET /products', async (signal) => {
+      const url = new URL(`${root}/api/v1/products`);
+      url.searchParams.set('updated_since', since);
+      url.searchParams.set('page', String(page));
+      url.searchParams.set('per_page', String(perPage));
+      const response = await fetch(url, { signal, headers: { accept: 'application/json' } });
+      const body = await response.text();
+      if (!response.ok) throw httpFailure(response.status, response.headers.get('retry-after'), errorMessage(body));
+      return readPage(body);
+    });
+
+  return {
+    name: 'ecommerce',
+    async read(since, onBatch, onProgress?: ReadProgress): Promise<ProductReadResult> {
+      let cursor = since ?? EPOCH;
+      let page = 1;
+      let watermark: string | null = since;
+      let total: number | null = null;
+      const seen = new Set<string>();
+      for (;;) {
+        const body = await getPage(cursor, page);
+        total ??= body.meta.total;
+        const products = body.data.map((product) => {
+          seen.add(product.sku);
+          watermark = later(watermark, product.updated_at);
+          return toWebProductEntry(product);
+        });
+        if (products.length > 0) await onBatch({ source: 'ecommerce', products });
+        onProgress?.(seen.size, Math.max(total, seen.size));
+        if (body.data.length < perPage || body.links.next === null) break;
+        const last = body.data[body.data.length - 1]!.updated_at;
+        if (Date.parse(last) > Date.parse(cursor)) {
+          cursor = last;
+          page = 1;
+        } else {
+          page += 1;
+        }
+      }
+      return { watermark: watermark ?? EPOCH, entries: seen.size };
+    },
+    close: async () => undefined,
+  };
+}
+
+/** A web product as the index keeps it: an EAN that is no GTIN is not kept, only noted. */
+export function toWebProductEntry(product: WireProduct): WebProductEntry {
+  const ean = product.ean === null ? '' : product.ean.trim();
+  const gtin = ean !== '' && isValidGtin(ean) ? ean : null;
+  return {
+    sku: product.sku,
+    gtin,
+    eanUnusable: ean !== '' && gtin === null,
+    active: product.active,
+    updatedAt: new Date(parseIsoInstant(product.updated_at)!).toISOString(),
+  };
+}
+
+function readPage(body: string): WirePage {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new SourceFailure('badResponse', `products: not JSON: ${body.slice(0, 80)}`);
+  }
+  const page = parsed as Partial<WirePage>;
+  if (!Array.isArray(page?.data) || typeof page.meta?.total !== 'number' || page.links === undefined) {
+    throw new SourceFailure('badResponse', 'products: expected { data: [], meta: { total }, links }');
+  }
+  for (const product of page.data) {
+    const p = product as Partial<WireProduct>;
+    if (
+      typeof p?.sku !== 'string' ||
+      p.sku === '' ||
+      (p.ean !== null && typeof p.ean !== 'string') ||
+      typeof p.active !== 'boolean' ||
+      typeof p.updated_at !== 'string' ||
+      parseIsoInstant(p.updated_at) === null
+    ) {
+      throw new SourceFailure('badResponse', `products: malformed product ${JSON.stringify(product).slice(0, 120)}`);
+    }
+  }
+  return page as WirePage;
+}
+
+function errorMessage(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: { code?: string; message?: string } };
+    if (parsed.error) return `${parsed.error.code ?? ''}: ${parsed.error.message ?? ''}`.slice(0, 200);
+  } catch {
+    // not JSON: the text itself says what went wrong
+  }
+  return body.slice(0, 200);
+}

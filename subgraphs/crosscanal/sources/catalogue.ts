@@ -1,0 +1,173 @@
+import { isValidGtin } from '../../../utilities/gtin.js';
+import { parseIsoInstant } from '../../../utilities/isoInstant.js';
+import { SourceFailure } from '../../shared/errors.js';
+import { httpFailure, type LegacySource } from '../../shared/source.js';
+import type { CatalogueCode, CatalogueEntry, ProductReader, ProductReadResult } from '../products/readers.js';
+import { catalogueRefOf, franchiseOf, gtinKeyOf, lookupCode } from '../products/references.js';
+import { later, type ReadProgress } from './reader.js';
+
+export interface CatalogueReaderOptions {
+  /** The PIM's base URL, without `/pim/v2`. */
+  baseUrl: string;
+  source: LegacySource;
+  /** Products per page, 1 to 500. Default 500. */
+  pageSize?: number;
+}
+
+/** A product as the PIM lists it (`GET /pim/v2/products`), the fields the index reads. */
+export interface WireProduct {
+  ref: string;
+  ean: string | null;
+  status: string;
+  aliases: { type: string; value: string; franchise: string | null }[];
+  updatedAt: string;
+}
+
+interface WirePage {
+  items: WireProduct[];
+  nextCursor: string | null;
+}
+
+/** The start of the PIM's feed: a full read asks for no `updatedSince`, and this is its watermark when the PIM is empty. */
+const EPOCH = '1970-01-01T00:00:00.000Z';
+
+/**
+ * Reads the catalogue's products and every code they carry from the PIM's list,
+ * `GET /pim/v2/products?updatedSince=…`, ordered by `updatedAt` then ref and paged by an
+ * opaque cursor. `updatedSince` is inclusive: the product last seen is read again, never
+ * missed. The watermark is the latest `updatedAt` read.
+ */
+export function catalogueReader({ baseUrl, source, pageSize = 500 }: CatalogueReaderOptions): ProductReader {
+  const root = `${baseUrl.replace(/\/+$/, '')}/pim/v2`;
+  const getPage = (since: string | null, cursor: string | null): Promise<WirePage> =>
+    source.call('GET /products', async (signal) => {
+      const params = new URLSearchParams({ limit: String(pageSize) });
+      if (since !== null) params.set('updatedSince', since);
+      if (cursor !== null) params.set('cursor', cursor);
+      const response = await fetch(`${root}/products?${params}`, { signal, headers: { accept: 'application/json' } });
+      const body = await response.text();
+      if (!response.ok) throw httpFailure(response.status, response.headers.get('retry-after'), problemDetail(body));
+      return readPage(body);
+    });
+
+  return {
+    name: 'catalogue',
+    async read(since, onBatch, onProgress?: ReadProgress): Promise<ProductReadResult> {
+      let cursor: string | null = null;
+      let watermark: string | null = since;
+      const seen = new Set<string>();
+      do {
+        const page = await getPage(since, cursor);
+        const products: CatalogueEntry[] = [];
+        for (const item of page.items) {
+          watermark = later(watermark, new Date(parseIsoInstant(item.updatedAt)!).toISOString());
+          const entry = toCatalogueEntry(item);
+          if (entry === null) continue;
+          seen.add(entry.catalogueRef);
+          products.push(entry);
+        }
+        if (products.length > 0) await onBatch({ source: 'catalogue', products });
+        onProgress?.(seen.size, page.nextCursor === null ? seen.size : null);
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      return { watermark: watermark ?? EPOCH, entries: seen.size };
+    },
+    close: async () => undefined,
+  };
+}
+
+const ALIAS_KINDS: Readonly<Record<string, CatalogueCode['kind']>> = {
+  WEB_SKU: 'WEB_SKU',
+  SUPPLIER_REF: 'SUPPLIER_REF',
+  POS_CODE: 'POS_LOCAL_CODE',
+  // Last year's paper catalogue still prints it: an old reference names the product too.
+  OLD_REF: 'CATALOGUE_REF',
+};
+
+/**
+ * A PIM product as the index keeps it, or null when its ref is not a catalogue reference
+ * (the PIM writes them dotted; one that is not cannot be printed, nor asked for).
+ */
+export function toCatalogueEntry(product: WireProduct): CatalogueEntry | null {
+  const catalogueRef = catalogueRefOf(product.ref);
+  if (catalogueRef === null || catalogueRef !== product.ref) return null;
+  let unusable = 0;
+  const codes: CatalogueCode[] = [{ kind: 'CATALOGUE_REF', code: catalogueRef, value: catalogueRef, franchise: null }];
+  let gtin: string | null = null;
+  if (product.ean !== null) {
+    const key = isValidGtin(product.ean) ? gtinKeyOf(product.ean) : null;
+    if (key === null) unusable += 1;
+    else {
+      gtin = product.ean;
+      codes.push({ kind: 'GTIN', code: key, value: product.ean, franchise: null });
+    }
+  }
+  for (const alias of product.aliases) {
+    const kind = ALIAS_KINDS[alias.type];
+    if (kind === undefined) continue;
+    const value = alias.value.trim();
+    let code: string | null = lookupCode(value);
+    let franchise: string | null = null;
+    if (kind === 'CATALOGUE_REF') code = catalogueRefOf(value);
+    if (kind === 'POS_LOCAL_CODE') {
+      franchise = alias.franchise === null ? null : franchiseOf(alias.franchise);
+      // A local code means nothing outside its franchise.
+      if (franchise === null) code = null;
+    }
+    if (code === null || code === '') {
+      unusable += 1;
+      continue;
+    }
+    if (!codes.some((c) => c.kind === kind && c.code === code && c.franchise === franchise)) codes.push({ kind, code, value, franchise });
+  }
+  return {
+    catalogueRef,
+    gtin,
+    webSku: product.aliases.find((alias) => alias.type === 'WEB_SKU')?.value ?? null,
+    status: product.status,
+    updatedAt: new Date(parseIsoInstant(product.updatedAt)!).toISOString(),
+    codes,
+    unusable,
+  };
+}
+
+function readPage(body: string): WirePage {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new SourceFailure('badResponse', `products: not JSON: ${body.slice(0, 80)}`);
+  }
+  const page = parsed as Partial<WirePage>;
+  if (!Array.isArray(page?.items) || (page.nextCursor !== null && typeof page.nextCursor !== 'string')) {
+    throw new SourceFailure('badResponse', 'products: expected { items: [], nextCursor }');
+  }
+  for (const item of page.items) {
+    const p = item as Partial<WireProduct>;
+    const aliasesOk =
+      Array.isArray(p?.aliases) &&
+      p.aliases.every((a) => typeof a?.type === 'string' && typeof a.value === 'string' && (a.franchise === null || typeof a.franchise === 'string'));
+    if (
+      typeof p?.ref !== 'string' ||
+      (p.ean !== null && typeof p.ean !== 'string') ||
+      typeof p.status !== 'string' ||
+      !aliasesOk ||
+      typeof p.updatedAt !== 'string' ||
+      parseIsoInstant(p.updatedAt) === null
+    ) {
+      throw new SourceFailure('badResponse', `products: malformed product ${JSON.stringify(item).slice(0, 160)}`);
+    }
+  }
+  return page as WirePage;
+}
+
+/** The `detail` of an RFC 7807 problem, or the start of the body when it is none. */
+function problemDetail(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { title?: unknown; detail?: unknown };
+    if (typeof parsed.detail === 'string') return `${typeof parsed.title === 'string' ? `${parsed.title}: ` : ''}${parsed.detail}`.slice(0, 200);
+  } catch {
+    // not JSON: the text itself says what went wrong
+  }
+  return body.slice(0, 200);
+}
