@@ -365,10 +365,15 @@ class EstateBuilder {
     };
   }
 
+  /**
+   * The phone on a web account: the checkout asks for one for the carrier, so most accounts
+   * have it, and it is the mobile the delivery texts go to; the household's landline only
+   * for those without a mobile, and now and then from habit.
+   */
   private webPhone(random: Random, person: Person): string | null {
-    if (!random.chance(0.45)) return null;
+    if (!random.chance(0.985)) return null;
     const landline = person.household.landline;
-    const e164 = landline && (person.mobile === null || random.chance(0.2)) ? landline : person.mobile;
+    const e164 = landline && (person.mobile === null || random.chance(0.02)) ? landline : person.mobile;
     return e164 ? this.keyedPhone(random, e164, ['spaced', 'dotted', 'compact', 'international']) : null;
   }
 
@@ -418,12 +423,22 @@ class EstateBuilder {
       return card;
     };
     const drafts: { person: Person; member: Omit<LoyaltyMember, 'member_id'> }[] = [];
+    const landlineFamilies = new Map<string, boolean>();
     for (const person of this.people) {
       const hasWeb = this.identities.get(person.id)!.customerIds.length > 0;
       if (!random.chance(hasWeb ? 0.45 : 0.55)) continue;
       const enrolled = daysBefore(this.asOf, random.int(60, 2500), random);
       const landline = person.household.landline;
-      const phoneE164 = !random.chance(0.82) ? null : landline && (person.mobile === null || random.chance(0.25)) ? landline : person.mobile;
+      // The form's first phone: some families give their landline for everyone they enrol
+      // (one number, several members), others their own mobile. The mobile field, for the
+      // offers sent by text, is filled for most.
+      let familyLine = landline !== null && landlineFamilies.get(person.household.id);
+      if (landline !== null && familyLine === undefined) {
+        familyLine = person.household.members.length > 1 && random.chance(0.4);
+        landlineFamilies.set(person.household.id, familyLine);
+      }
+      const phoneE164 = !random.chance(0.92) ? null : landline && (familyLine || person.mobile === null || random.chance(0.1)) ? landline : person.mobile;
+      const mobileE164 = person.mobile !== null && random.chance(0.85) ? person.mobile : null;
       const sizes = {
         shoe: random.chance(0.6) ? String(random.int(36, 46)) : null,
         top: random.chance(0.6) ? random.pick(['S', 'M', 'L', 'XL']) : null,
@@ -435,8 +450,9 @@ class EstateBuilder {
           first_name: this.typedFirstName(random, person.firstName),
           // Staff key surnames in capitals at the desk, about a third of the time.
           last_name: random.chance(0.33) ? person.lastName.toUpperCase() : person.lastName,
-          email: random.chance(0.85) ? (random.chance(0.05) ? this.messyEmail(random, person.email) : person.email) : null,
+          email: random.chance(0.93) ? (random.chance(0.05) ? this.messyEmail(random, person.email) : person.email) : null,
           phone: phoneE164 ? this.keyedPhone(random, phoneE164, ['spaced', 'dotted', 'compact']) : null,
+          mobile: mobileE164 ? this.keyedPhone(random, mobileE164, ['spaced', 'dotted', 'compact']) : null,
           birth_date: random.chance(0.7) ? person.birthDate : null,
           postcode: person.household.postcode,
           tier: 'BRONZE',
@@ -499,7 +515,9 @@ class EstateBuilder {
         if (identity.memberId && random.chance(0.85)) {
           card = cardInUse(identity.cards, soldAt);
         } else if (random.chance(identity.memberId ? 0.3 : 0.35)) {
-          tillPhone = person.isHead && person.household.landline && (person.mobile === null || random.chance(0.3)) ? person.household.landline : person.mobile;
+          // "Your phone number?": the mobile, unless there is none; a head of household
+          // gives the family's landline now and then.
+          tillPhone = person.isHead && person.household.landline && (person.mobile === null || random.chance(0.03)) ? person.household.landline : person.mobile;
         }
 
         let clientId: number | null = null;
@@ -816,7 +834,9 @@ class EstateBuilder {
     for (const member of loyalty.members) {
       for (const channel of channels) {
         if (channel === 'EMAIL' && member.email === null) continue;
-        if ((channel === 'SMS' || channel === 'PHONE') && member.phone === null) continue;
+        // Texts go to the mobile, or to the phone when the mobile field was left empty.
+        if (channel === 'SMS' && (member.mobile ?? member.phone) === null) continue;
+        if (channel === 'PHONE' && member.phone === null) continue;
         const source = random.pick(['WEB', 'APP', 'CALLCENTER', `STORE:${member.home_store_code}`]);
         const first: ConsentRecord = {
           member_id: member.member_id,

@@ -125,8 +125,16 @@ export interface LoyaltyMember {
   first_name: string;
   last_name: string;
   email: string | null;
-  /** National format as keyed at enrolment: "06 12 34 56 78", "0612345678" or "06.12.34.56.78". */
+  /**
+   * National format as keyed at enrolment: "06 12 34 56 78", "0612345678" or "06.12.34.56.78".
+   * The number the member gave first: often the household's landline.
+   */
   phone: string | null;
+  /**
+   * The mobile the offers are texted to, national format as keyed; added to the form when the
+   * programme began sending texts. May repeat `phone`.
+   */
+  mobile: string | null;
   birth_date: IsoDate | null;
   postcode: string | null;
   tier: LoyaltyTier;

@@ -72,7 +72,7 @@ export function generatePeople(random: Random, count: number): { people: Person[
         lastName,
         birthDate: isoDate(adult ? random.int(1950, 2003) : random.int(2004, 2010), random.int(1, 12), random.int(1, 28)),
         email: uniqueEmail(random, emails, firstName, lastName),
-        mobile: random.chance(adult ? 0.97 : 0.8) ? uniquePhone(() => `+33${random.pick(['6', '7'])}${digits(random, 8)}`) : null,
+        mobile: random.chance(adult ? 0.97 : 0.92) ? uniquePhone(() => `+33${random.pick(['6', '7'])}${digits(random, 8)}`) : null,
       };
       household.members.push(person);
       people.push(person);

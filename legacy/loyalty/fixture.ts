@@ -5,8 +5,10 @@ export const FIXTURE_NOW = '2026-03-14T10:00:00.000Z';
 
 /**
  * A small loyalty programme as the real system holds it: emails as typed, phones in the
- * three national formats, a family sharing a landline and an email, a member with nothing
- * but a name, a member whose card was never issued, a card left behind by a deleted
+ * three national formats, a family sharing a landline and an email but each with their own
+ * mobile, a mobile repeating the phone keyed another way, a member who gave a mobile only,
+ * a member who gave their mobile as phone and left the mobile field empty, a member with
+ * nothing but a name, a member whose card was never issued, a card left behind by a deleted
  * member, replaced and lost cards, a consent history where a late-filed paper form is
  * older than the decision in force, and an offer description with legacy HTML in it.
  */
@@ -19,6 +21,7 @@ export function loyaltyFixture(): LoyaltyData {
         last_name: 'Martin',
         email: ' Camille.Martin@Gmail.com ',
         phone: '06 12 34 56 78',
+        mobile: '0612345678',
         birth_date: '1988-05-12',
         postcode: '59000',
         tier: 'GOLD',
@@ -34,6 +37,7 @@ export function loyaltyFixture(): LoyaltyData {
         last_name: 'Bernard',
         email: 'lucas.bernard@orange.fr',
         phone: '07.81.22.33.44',
+        mobile: null,
         birth_date: '1979-11-30',
         postcode: '59100',
         tier: 'SILVER',
@@ -49,6 +53,7 @@ export function loyaltyFixture(): LoyaltyData {
         last_name: 'PETIT',
         email: 'Famille.Petit@free.fr',
         phone: '03.20.12.34.56',
+        mobile: '06 71 45 23 90',
         birth_date: '1984-07-02',
         postcode: '59000',
         tier: 'BRONZE',
@@ -64,6 +69,7 @@ export function loyaltyFixture(): LoyaltyData {
         last_name: 'Petit',
         email: 'famille.petit@free.fr ',
         phone: '0320123456',
+        mobile: '0768124533',
         birth_date: null,
         postcode: '59000',
         tier: 'BRONZE',
@@ -79,6 +85,7 @@ export function loyaltyFixture(): LoyaltyData {
         last_name: 'LEFEVRE',
         email: null,
         phone: null,
+        mobile: null,
         birth_date: null,
         postcode: null,
         tier: 'BRONZE',
@@ -94,6 +101,7 @@ export function loyaltyFixture(): LoyaltyData {
         last_name: "D'Almeida & Fils",
         email: 'zoe.dalmeida+promo@hotmail.fr',
         phone: '06 98 76 54 32',
+        mobile: null,
         birth_date: '1995-02-28',
         postcode: '13001',
         tier: 'SILVER',
@@ -108,7 +116,8 @@ export function loyaltyFixture(): LoyaltyData {
         first_name: 'Paul',
         last_name: 'Roux',
         email: 'PAUL.ROUX@SFR.FR',
-        phone: '0698765433',
+        phone: null,
+        mobile: '06.98.76.54.33',
         birth_date: '1961-04-09',
         postcode: '44000',
         tier: 'BRONZE',

@@ -20,6 +20,7 @@ const memberXml = (m: LoyaltyMember) => {
     lastName: m.last_name,
     email: m.email,
     phone: m.phone,
+    mobile: m.mobile,
     birthDate: m.birth_date,
     postcode: m.postcode,
     tier: m.tier,
@@ -93,9 +94,20 @@ describe('GetMember', () => {
   test('sends unknown values as xsi:nil="true", never omitting them', async () => {
     const reply = await soap.call('GetMember', arg('memberId', 'M00100005'));
     expect(ok(reply, 'GetMember').member).toEqual(memberXml(member('M00100005')));
-    for (const name of ['email', 'phone', 'birthDate', 'postcode', 'homeStoreCode', 'shoe', 'top', 'bottom']) {
+    for (const name of ['email', 'phone', 'mobile', 'birthDate', 'postcode', 'homeStoreCode', 'shoe', 'top', 'bottom']) {
       expect(reply.text).toContain(`<${name} xsi:nil="true"/>`);
     }
+  });
+
+  test('sends the mobile right after the phone, as keyed, each nil on its own', async () => {
+    const both = await soap.call('GetMember', arg('memberId', 'M00100001'));
+    expect(both.text).toContain('<phone>06 12 34 56 78</phone><mobile>0612345678</mobile><birthDate>');
+    const phoneOnly = await soap.call('GetMember', arg('memberId', 'M00100002'));
+    expect(phoneOnly.text).toContain('<phone>07.81.22.33.44</phone><mobile xsi:nil="true"/>');
+    expect(ok(phoneOnly, 'GetMember').member).toMatchObject({ phone: '07.81.22.33.44', mobile: null });
+    const mobileOnly = await soap.call('GetMember', arg('memberId', 'M00100007'));
+    expect(mobileOnly.text).toContain('<phone xsi:nil="true"/><mobile>06.98.76.54.33</mobile>');
+    expect(ok(mobileOnly, 'GetMember').member).toMatchObject({ phone: null, mobile: '06.98.76.54.33' });
   });
 
   test('escapes text and returns a member without cards with an empty list', async () => {
@@ -173,7 +185,9 @@ describe('FindMembersByEmail', () => {
   });
 });
 
-describe('FindMembersByPhone (quirk: national format digits only)', () => {
+describe('FindMembersByPhone (quirk: national format digits only, phone or mobile)', () => {
+  const digits = (number: string | null) => number?.replace(/\D/g, '') ?? null;
+
   test.each(['06 12 34 56 78', '06.12.34.56.78', '0612345678', ' 06-12-34-56-78 '])('%s finds the member keyed as "06 12 34 56 78"', async (phone) => {
     const body = ok(await soap.call('FindMembersByPhone', arg('phone', phone)), 'FindMembersByPhone');
     expect(body.member).toEqual([memberXml(member('M00100001'))]);
@@ -186,9 +200,39 @@ describe('FindMembersByPhone (quirk: national format digits only)', () => {
 
   test('returns every member sharing a landline, whatever format each was keyed in', async () => {
     const body = ok(await soap.call('FindMembersByPhone', arg('phone', '03 20 12 34 56')), 'FindMembersByPhone');
-    const expected = fixture.members.filter((m) => m.phone?.replace(/\D/g, '') === '0320123456');
+    const expected = fixture.members.filter((m) => digits(m.phone) === '0320123456' || digits(m.mobile) === '0320123456');
     expect(new Set(expected.map((m) => m.phone)).size).toBe(2);
     expect(body.member).toEqual(expected.map(memberXml));
+  });
+
+  test.each(['06 98 76 54 33', '0698765433', '06.98.76.54.33'])('%s finds the member who gave it as mobile only', async (phone) => {
+    const body = ok(await soap.call('FindMembersByPhone', arg('phone', phone)), 'FindMembersByPhone');
+    expect(body.member).toEqual([memberXml(member('M00100007'))]);
+    expect(body.member[0]).toMatchObject({ phone: null, mobile: '06.98.76.54.33' });
+  });
+
+  test('the international form of a mobile finds no member either', async () => {
+    const body = ok(await soap.call('FindMembersByPhone', arg('phone', '+33698765433')), 'FindMembersByPhone');
+    expect(body.member).toBeUndefined();
+  });
+
+  test('each member of a family sharing a landline is found alone by their own mobile', async () => {
+    const family = fixture.members.filter((m) => digits(m.phone) === '0320123456');
+    expect(new Set(family.map((m) => digits(m.mobile))).size).toBe(family.length);
+    for (const relative of family) {
+      const body = ok(await soap.call('FindMembersByPhone', arg('phone', relative.mobile!)), 'FindMembersByPhone');
+      expect(body.member).toEqual([memberXml(relative)]);
+    }
+  });
+
+  test('returns a member whose mobile repeats their phone once, by either', async () => {
+    const camille = member('M00100001');
+    expect(camille.mobile).not.toBe(camille.phone);
+    expect(digits(camille.mobile)).toBe(digits(camille.phone));
+    for (const phone of [camille.phone!, camille.mobile!]) {
+      const body = ok(await soap.call('FindMembersByPhone', arg('phone', phone)), 'FindMembersByPhone');
+      expect(body.member).toEqual([memberXml(camille)]);
+    }
   });
 });
 

@@ -95,9 +95,9 @@ export const OPERATIONS: readonly Operation[] = [
   },
   {
     name: 'FindMembersByPhone',
-    doc: 'Members whose phone has the same digits, compared in NATIONAL format only: "06 12 34 56 78", "06.12.34.56.78" and "0612345678" match each other, but an international number such as "+33612345678" or "0033612345678" matches no member. Several members may share a landline. Ordered by memberId.',
-    request: [{ name: 'phone', type: 'xs:string' }],
-    response: [members('unbounded', 'Every member with this phone, national format.')],
+    doc: 'Members whose phone or mobile has the same digits, compared in NATIONAL format only: "06 12 34 56 78", "06.12.34.56.78" and "0612345678" match each other, but an international number such as "+33612345678" or "0033612345678" matches no member. Several members may share a landline. A member whose mobile repeats their phone is returned once. Ordered by memberId.',
+    request: [{ name: 'phone', type: 'xs:string', doc: 'The number to look for, in phone or in mobile.' }],
+    response: [members('unbounded', 'Every member with this number as phone or mobile, national format, each once.')],
     run(args, { store }) {
       const phone = args.one('phone');
       if (!/\d/.test(phone)) {

@@ -105,13 +105,24 @@ export const COMPLEX_TYPES: Record<string, ComplexType> = {
     fields: [{ name: 'card', type: 'tns:Card', minOccurs: 0, maxOccurs: 'unbounded' }],
   },
   Member: {
-    doc: `A programme member. ${NIL_DOC} Values are as stored: the phone in national format as keyed at enrolment, the email as typed.`,
+    doc: `A programme member. ${NIL_DOC} Values are as stored: the phone and the mobile in national format as keyed, the email as typed.`,
     fields: [
       { name: 'memberId', type: 'xs:string' },
       { name: 'firstName', type: 'xs:string' },
       { name: 'lastName', type: 'xs:string' },
       { name: 'email', type: 'xs:string', nillable: true, doc: 'As typed at enrolment: case and stray spaces kept.' },
-      { name: 'phone', type: 'xs:string', nillable: true, doc: 'National format as keyed: "06 12 34 56 78", "0612345678" or "06.12.34.56.78".' },
+      {
+        name: 'phone',
+        type: 'xs:string',
+        nillable: true,
+        doc: 'The number given first at enrolment, often the household landline. National format as keyed: "06 12 34 56 78", "0612345678" or "06.12.34.56.78".',
+      },
+      {
+        name: 'mobile',
+        type: 'xs:string',
+        nillable: true,
+        doc: 'The mobile the offers are texted to, asked for since the programme began sending texts; may repeat phone. National format as keyed: "06 12 34 56 78", "0612345678" or "06.12.34.56.78".',
+      },
       { name: 'birthDate', type: 'xs:date', nillable: true },
       { name: 'postcode', type: 'xs:string', nillable: true },
       { name: 'tier', type: 'tns:Tier' },

@@ -16,7 +16,7 @@ interface ChangeEntry {
 
 /**
  * The loyalty programme's records, indexed at start-up the way the real system's database
- * is (member id, card number, email, phone, update order), so that a bench dataset of
+ * is (member id, card number, email, phone and mobile, update order), so that a bench dataset of
  * 50k+ members answers in constant or logarithmic time.
  *
  * Keeps its own copy of the members and consents: writes never touch the data it was given.
@@ -40,8 +40,12 @@ export class LoyaltyStore {
       const member: LoyaltyMember = { ...source, sizes: { ...source.sizes } };
       this.members.set(member.member_id, member);
       if (member.email !== null) push(this.byEmail, emailKey(member.email), member.member_id);
-      const phone = member.phone === null ? '' : phoneKey(member.phone);
-      if (phone !== '') push(this.byPhone, phone, member.member_id);
+      // One index over both numbers, so that a mobile repeating the phone lists its member once.
+      // An estate generated before members had a mobile leaves the field out.
+      const numbers = [member.phone, member.mobile ?? null].flatMap((number) => (number === null ? [] : [phoneKey(number)]));
+      for (const key of new Set(numbers)) {
+        if (key !== '') push(this.byPhone, key, member.member_id);
+      }
       this.changes.push({ updatedMs: timestamp(member.updated_at, `member ${member.member_id} updated_at`), memberId: member.member_id });
     }
     this.changes.sort(compareChanges);
@@ -87,9 +91,9 @@ export class LoyaltyStore {
   }
 
   /**
-   * Members whose phone has the same digits as the one asked for. The system compares the
-   * digits of national numbers as keyed at enrolment, so any spacing or dots match but an
-   * international form (+33…, 0033…) never does.
+   * Members whose phone or mobile has the same digits as the one asked for, each once. The
+   * system compares the digits of national numbers as keyed, so any spacing or dots match but
+   * an international form (+33…, 0033…) never does.
    */
   membersByPhone(phone: string): LoyaltyMember[] {
     return this.resolve(this.byPhone.get(phoneKey(phone)));

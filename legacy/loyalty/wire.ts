@@ -14,6 +14,7 @@ export function memberWire(member: LoyaltyMember, cards: readonly LoyaltyCard[])
     lastName: member.last_name,
     email: member.email,
     phone: member.phone,
+    mobile: member.mobile,
     birthDate: member.birth_date,
     postcode: member.postcode,
     tier: member.tier,

@@ -88,12 +88,23 @@ describe('GET /LoyaltyService?wsdl', () => {
       expect(builtIn.includes(type!) || schema.complexTypes.has(type!) || schema.simpleTypes.has(type!)).toBe(true);
     }
     const member = new Map(schema.complexTypes.get('tns:Member')!.map((e) => [e.name, e]));
-    for (const name of ['email', 'phone', 'birthDate', 'postcode', 'homeStoreCode']) {
+    for (const name of ['email', 'phone', 'mobile', 'birthDate', 'postcode', 'homeStoreCode']) {
       expect(member.get(name)).toMatchObject({ nillable: true, min: 1 });
     }
     expect(member.get('memberId')).toMatchObject({ nillable: false, min: 1 });
     const getMembers = schema.elements.get('GetMembers')!.sequence!;
     expect(getMembers).toEqual([expect.objectContaining({ name: 'memberId', min: 1, max: 100 })]);
+  });
+
+  test('declares the member\'s mobile right after the phone: a nillable string, documented like the phone', () => {
+    const member = definitions['wsdl:types']['xs:schema']['xs:complexType'].find((t: Node) => t.name === 'Member');
+    const elements: Node[] = member['xs:sequence']['xs:element'];
+    const names = elements.map((e) => e.name);
+    expect(names.slice(names.indexOf('phone'), names.indexOf('phone') + 2)).toEqual(['phone', 'mobile']);
+    const [phone, mobile] = ['phone', 'mobile'].map((name) => elements.find((e) => e.name === name)!);
+    expect(mobile).toMatchObject({ minOccurs: '1', maxOccurs: '1', nillable: 'true', type: 'xs:string' });
+    expect(mobile!['xs:annotation']['xs:documentation']).toMatch(/texted to.*may repeat phone.*National format as keyed: "06 12 34 56 78", "0612345678" or "06\.12\.34\.56\.78"/);
+    expect(phone!['xs:annotation']['xs:documentation']).toMatch(/National format as keyed: "06 12 34 56 78", "0612345678" or "06\.12\.34\.56\.78"/);
   });
 
   test('gives the address the client reached the service at', async () => {
@@ -116,7 +127,7 @@ describe('GET /LoyaltyService?wsdl', () => {
 
   test('documents the national-format phone quirk and the batch behaviour', () => {
     const find = definitions['wsdl:portType']['wsdl:operation'].find((o: Node) => o.name === 'FindMembersByPhone');
-    expect(find['wsdl:documentation']).toMatch(/\+33612345678.*matches no member/);
+    expect(find['wsdl:documentation']).toMatch(/phone or mobile.*\+33612345678.*matches no member.*returned once/);
     const batch = definitions['wsdl:portType']['wsdl:operation'].find((o: Node) => o.name === 'GetMembers');
     expect(batch['wsdl:documentation']).toMatch(/known ones only/);
   });
@@ -127,6 +138,7 @@ describe('GET /LoyaltyService?wsdl', () => {
     expect(conformanceProblems(schema, reply.text)).toEqual([]);
     const broken = [
       [reply.text.replace(/<tier>\w+<\/tier>/, ''), /member\[0\]\/tier occurs 0 times, the schema allows 1 to 1/],
+      [reply.text.replace('<mobile xsi:nil="true"/>', ''), /member\[0\]\/mobile occurs 0 times, the schema allows 1 to 1/],
       [reply.text.replace('<tier>SILVER</tier>', '<tier>PLATINUM</tier>'), /tier\[0\] = "PLATINUM" is not one of BRONZE, SILVER, GOLD/],
       [reply.text.replace(/<firstName>\w+<\/firstName>/, '<firstName xsi:nil="true"/>'), /firstName\[0\] is nil but not nillable/],
       [reply.text.replace(/(<firstName>\w+<\/firstName>)(<lastName>\w+<\/lastName>)/, '$2$1'), /not expected at this position|occurs 0 times/],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { emailKey } from './matching/keys.js';
 import type { CustomerLink } from './matching/plan.js';
-import { posKind, recordId, type SourceRecord } from './matching/records.js';
+import { phonesOf, posKind, recordId, type SourceRecord } from './matching/records.js';
 import type { ResolveOptions } from './matching/resolve.js';
 import type { ReaderName, SourceReader } from './sources/reader.js';
 import { DecisionsChanged, type CrosswalkStore } from './store/crosswalkStore.js';
@@ -92,7 +92,7 @@ export async function widenScope(store: CrosswalkStore, seeds: readonly string[]
     for (const [, record] of fresh) {
       const key = emailKey(record.email);
       if (key) values.emailKeys.add(key);
-      if (record.phone) values.phones.add(record.phone);
+      for (const phone of phonesOf(record)) values.phones.add(phone);
       for (const card of record.cards) values.cards.add(card.number);
       if (record.system === 'POS' && posKind(record.localId) === 'card') values.cards.add(record.localId.slice('card:'.length));
     }

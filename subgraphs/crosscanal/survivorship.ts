@@ -1,5 +1,5 @@
 import { isPersonalLine, nameKey } from './matching/keys.js';
-import type { RecordSystem, SourceRecord } from './matching/records.js';
+import { phonesOf, type RecordSystem, type SourceRecord } from './matching/records.js';
 
 /** How a displayed value was chosen among a customer's records. */
 export type SurvivorshipPolicy =
@@ -95,7 +95,7 @@ function emailSurvivor(records: readonly SourceRecord[]): Survivor | null {
 }
 
 function phoneSurvivor(records: readonly SourceRecord[]): Survivor | null {
-  const values = records.flatMap((record) => (record.phone === null ? [] : [{ value: record.phone, record }]));
+  const values = records.flatMap((record) => phonesOf(record).map((value) => ({ value, record })));
   if (values.length === 0) return null;
   values.sort((a, b) => Number(isPersonalLine(b.value)) - Number(isPersonalLine(a.value)) || newerFirst(a.record, b.record));
   const winner = values[0]!;

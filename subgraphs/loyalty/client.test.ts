@@ -41,7 +41,7 @@ describe('LoyaltyClient against the stand-in', () => {
     expect(unreadable).toEqual([]);
     expect(legacy.counter.snapshot()).toMatchObject({ byOperation: { GetMembers: 3 }, itemsByOperation: { GetMembers: 252 } });
     const camille = members.find((m) => m.memberId === 'M00100001')!;
-    expect(camille).toMatchObject({ email: ' Camille.Martin@Gmail.com ', phone: '06 12 34 56 78', pointsBalance: 909, tier: 'GOLD' });
+    expect(camille).toMatchObject({ email: ' Camille.Martin@Gmail.com ', phone: '06 12 34 56 78', mobile: '0612345678', pointsBalance: 909, tier: 'GOLD' });
     expect(camille.cards.map((c) => c.status)).toEqual(['REPLACED', 'ACTIVE']);
     expect(await client.getMembers([])).toEqual({ records: [], unreadable: [] });
     expect(legacy.counter.snapshot().total).toBe(3);
@@ -49,8 +49,21 @@ describe('LoyaltyClient against the stand-in', () => {
 
   test('reads nil as null and escaped text as text', async () => {
     const [theo, zoe] = (await client.getMembers(['M00100005', 'M00100006'])).records;
-    expect(theo).toMatchObject({ email: null, phone: null, sizes: { shoe: null, top: null, bottom: null } });
+    expect(theo).toMatchObject({ email: null, phone: null, mobile: null, sizes: { shoe: null, top: null, bottom: null } });
     expect(zoe!.lastName).toBe("D'Almeida & Fils");
+  });
+
+  test('reads the mobile as stored, each number nil on its own', async () => {
+    const [lucas, hugo, paul] = (await client.getMembers(['M00100002', 'M00100004', 'M00100007'])).records;
+    expect(lucas).toMatchObject({ phone: '07.81.22.33.44', mobile: null });
+    expect(hugo).toMatchObject({ phone: '0320123456', mobile: '0768124533' });
+    expect(paul).toMatchObject({ phone: null, mobile: '06.98.76.54.33' });
+  });
+
+  test('findMembersByPhone finds by mobile too, a member once when both numbers are the same', async () => {
+    expect((await client.findMembersByPhone('0698765433')).map((m) => m.memberId)).toEqual(['M00100007']);
+    expect((await client.findMembersByPhone('0612345678')).map((m) => m.memberId)).toEqual(['M00100001']);
+    expect((await client.findMembersByPhone('0320123456')).map((m) => m.memberId)).toEqual(['M00100003', 'M00100004']);
   });
 
   test('maps the faults that mean "not found" to null, and a card number the service refuses to no card', async () => {
@@ -163,6 +176,25 @@ describe('LoyaltyClient against answers a SOAP client must survive', () => {
       message: 'loyalty: GetConsents: GetConsentsResponse.consent[0].memberId is missing',
       extensions: { code: 'SOURCE_BAD_RESPONSE' },
     });
+  });
+
+  test('reads a member without a mobile element, as the service sent members before it kept one, as no mobile', async () => {
+    const member = (memberId: string, mobile: string) =>
+      `<member><memberId>${memberId}</memberId><firstName>Léa</firstName><lastName>PETIT</lastName><email xsi:nil="true"/><phone>03.20.12.34.56</phone>${mobile}` +
+      '<birthDate xsi:nil="true"/><postcode xsi:nil="true"/><tier>BRONZE</tier><pointsBalance>0</pointsBalance><homeStoreCode xsi:nil="true"/>' +
+      '<enrolledAt>2022-12-17T11:03:00Z</enrolledAt><updatedAt>2022-12-17T11:03:00Z</updatedAt><sizes><shoe xsi:nil="true"/><top xsi:nil="true"/><bottom xsi:nil="true"/></sizes><cards/></member>';
+    answer = () => ({
+      status: 200,
+      body: envelope(
+        `<FindMembersByPhoneResponse xmlns="${LOYALTY_NS}">${member('M1', '')}${member('M2', '<mobile xsi:nil="true"/>')}${member('M3', '<mobile>06 71 45 23 90</mobile>')}</FindMembersByPhoneResponse>`,
+      ),
+    });
+    const members = await client().findMembersByPhone('0320123456');
+    expect(members.map(({ memberId, phone, mobile }) => ({ memberId, phone, mobile }))).toEqual([
+      { memberId: 'M1', phone: '03.20.12.34.56', mobile: null },
+      { memberId: 'M2', phone: '03.20.12.34.56', mobile: null },
+      { memberId: 'M3', phone: '03.20.12.34.56', mobile: '06 71 45 23 90' },
+    ]);
   });
 
   test('a 429 is SOURCE_RATE_LIMITED when the system asks for a longer wait than we keep callers waiting', async () => {

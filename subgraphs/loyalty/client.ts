@@ -39,7 +39,10 @@ export interface WireMember {
   firstName: string;
   lastName: string;
   email: string | null;
+  /** The number given first at enrolment, often the household's landline. */
   phone: string | null;
+  /** The mobile the offers are texted to; may repeat `phone`. */
+  mobile: string | null;
   birthDate: string | null;
   postcode: string | null;
   tier: Tier;
@@ -174,8 +177,9 @@ export class LoyaltyClient {
   }
 
   /**
-   * Members whose phone has the same digits. The service keeps and compares NATIONAL numbers
-   * only: pass `0612345678`, not `+33612345678`, which would match no member.
+   * Members whose phone or mobile has the same digits, each once. The service keeps and
+   * compares NATIONAL numbers only: pass `0612345678`, not `+33612345678`, which would match
+   * no member.
    */
   findMembersByPhone(nationalPhone: string): Promise<WireMember[]> {
     return this.source.call('FindMembersByPhone', async (signal) => {
@@ -471,6 +475,7 @@ function readMember(value: unknown, path: string): WireMember {
     lastName: text(node, 'lastName', path),
     email: nillable(node, 'email', path),
     phone: nillable(node, 'phone', path),
+    mobile: nillable(node, 'mobile', path),
     birthDate: nillable(node, 'birthDate', path),
     postcode: nillable(node, 'postcode', path),
     tier: oneOf(node, 'tier', path, TIERS),

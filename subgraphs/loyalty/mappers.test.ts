@@ -7,6 +7,7 @@ const member = (patch: Partial<WireMember> = {}): WireMember => ({
   lastName: 'Lima',
   email: null,
   phone: null,
+  mobile: null,
   birthDate: null,
   postcode: null,
   tier: 'SILVER',
@@ -88,6 +89,14 @@ describe('toMembership', () => {
       phone: '+33612345678',
     });
     expect(toMembership(member({ email: 'ana at example', phone: '12 34' }))).toMatchObject({ email: null, emailKey: null, phone: null });
+  });
+
+  test('mobile in E.164 from any stored form, on its own or repeating the phone; null when unreadable or nil', () => {
+    expect(toMembership(member({ phone: '03.20.12.34.56', mobile: '06 71 45 23 90' }))).toMatchObject({ phone: '+33320123456', mobile: '+33671452390' });
+    expect(toMembership(member({ phone: '06 12 34 56 78', mobile: '0612345678' }))).toMatchObject({ phone: '+33612345678', mobile: '+33612345678' });
+    expect(toMembership(member({ phone: null, mobile: '06.98.76.54.33' }))).toMatchObject({ phone: null, mobile: '+33698765433' });
+    expect(toMembership(member({ phone: '07.81.22.33.44', mobile: '06 12 34 56' }))).toMatchObject({ phone: '+33781223344', mobile: null });
+    expect(toMembership(member()).mobile).toBeNull();
   });
 });
 

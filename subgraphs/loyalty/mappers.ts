@@ -46,7 +46,10 @@ export interface MembershipRecord {
   lastName: string;
   email: string | null;
   emailKey: string | null;
+  /** E.164; the number given first at enrolment, often the household's landline. */
   phone: string | null;
+  /** E.164; the mobile the offers are texted to, possibly the same number as `phone`. */
+  mobile: string | null;
   birthDate: string | null;
   postcode: string | null;
   homeStoreCode: string | null;
@@ -149,6 +152,7 @@ export function toMembership(wire: WireMember): MembershipRecord {
     email: displayEmail(wire.email),
     emailKey: emailKey(wire.email),
     phone: toE164(wire.phone),
+    mobile: toE164(wire.mobile),
     birthDate: calendarDate(wire.birthDate),
     postcode: clean(wire.postcode),
     homeStoreCode: clean(wire.homeStoreCode),

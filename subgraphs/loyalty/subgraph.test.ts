@@ -13,7 +13,7 @@ beforeEach(async () => {
 });
 
 const MEMBER = /* GraphQL */ `
-  memberId cardNumber active tier pointsBalance firstName lastName email emailKey phone birthDate postcode homeStoreCode
+  memberId cardNumber active tier pointsBalance firstName lastName email emailKey phone mobile birthDate postcode homeStoreCode
   enrolledAt updatedAt sizeProfile { shoeSize topSize bottomSize } cards { number status issuedAt }
 `;
 
@@ -42,6 +42,8 @@ describe('loyaltyMember', () => {
       email: 'Camille.Martin@Gmail.com',
       emailKey: 'camille.martin@gmail.com',
       phone: '+33612345678',
+      // Keyed another way from the phone: the same number all the same.
+      mobile: '+33612345678',
       birthDate: '1988-05-12',
       postcode: '59000',
       homeStoreCode: 'NRD01',
@@ -67,9 +69,24 @@ describe('loyaltyMember', () => {
     expect(h.calls()).toMatchObject({ byOperation: { GetMembers: 1 }, itemsByOperation: { GetMembers: 3 } });
   });
 
+  test('reads the mobile apart from the phone: a family on one landline, each on their own mobile; a mobile alone', async () => {
+    const { data } = await h.query(`{
+      lea: loyaltyMember(memberId: "M00100003") { phone mobile }
+      hugo: loyaltyMember(memberId: "M00100004") { phone mobile }
+      lucas: loyaltyMember(memberId: "M00100002") { phone mobile }
+      paul: loyaltyMember(memberId: "M00100007") { phone mobile }
+    }`);
+    expect(data).toEqual({
+      lea: { phone: '+33320123456', mobile: '+33671452390' },
+      hugo: { phone: '+33320123456', mobile: '+33768124533' },
+      lucas: { phone: '+33781223344', mobile: null },
+      paul: { phone: null, mobile: '+33698765433' },
+    });
+  });
+
   test('sends nil values as null, a member with no size as a null profile', async () => {
     const { data } = await h.query(`{ loyaltyMember(memberId: "M00100005") { ${MEMBER} } }`);
-    expect(data.loyaltyMember).toMatchObject({ email: null, emailKey: null, phone: null, birthDate: null, postcode: null, sizeProfile: null, cardNumber: '2900100042666' });
+    expect(data.loyaltyMember).toMatchObject({ email: null, emailKey: null, phone: null, mobile: null, birthDate: null, postcode: null, sizeProfile: null, cardNumber: '2900100042666' });
   });
 
   test('turns what cannot be read into null, never the raw text, and reads zone-less instants as UTC', async () => {
@@ -79,6 +96,7 @@ describe('loyaltyMember', () => {
       email: null,
       emailKey: null,
       phone: null,
+      mobile: null,
       birthDate: null,
       postcode: null,
       enrolledAt: '2024-05-01T08:30:00.000Z',
@@ -214,6 +232,23 @@ describe('loyaltyMembersByEmail and loyaltyMembersByPhone', () => {
     },
   );
 
+  test.each(['+33 6 98 76 54 33', '06.98.76.54.33', '0033698765433'])('finds a member by the mobile they gave alone, from %s', async (phone) => {
+    const { data } = await h.query('query ($p: String!) { loyaltyMembersByPhone(phone: $p) { memberId phone mobile } }', { p: phone });
+    expect(data.loyaltyMembersByPhone).toEqual([{ memberId: 'M00100007', phone: null, mobile: '+33698765433' }]);
+    expect(h.calls().byOperation).toEqual({ FindMembersByPhone: 1 });
+  });
+
+  test('finds one member of a family by their own mobile, and a member whose mobile repeats the phone once', async () => {
+    const { data } = await h.query(`{
+      hugo: loyaltyMembersByPhone(phone: "+33 7 68 12 45 33") { memberId phone mobile }
+      camille: loyaltyMembersByPhone(phone: "+33612345678") { memberId phone mobile }
+    }`);
+    expect(data).toEqual({
+      hugo: [{ memberId: 'M00100004', phone: '+33320123456', mobile: '+33768124533' }],
+      camille: [{ memberId: 'M00100001', phone: '+33612345678', mobile: '+33612345678' }],
+    });
+  });
+
   test('answers a foreign number with no member, without calling the system', async () => {
     const { data } = await h.query('{ loyaltyMembersByPhone(phone: "+32 470 12 34 56") { memberId } }');
     expect(data.loyaltyMembersByPhone).toEqual([]);
@@ -234,7 +269,7 @@ describe('loyaltyMembersByEmail and loyaltyMembersByPhone', () => {
 
 describe('_entities', () => {
   test('resolves LoyaltyMembership by memberId and by cardNumber, unknown keys to null, in one mixed batch', async () => {
-    const { data, errors } = await h.query(entitiesQuery('... on LoyaltyMembership { memberId cardNumber tier }'), {
+    const { data, errors } = await h.query(entitiesQuery('... on LoyaltyMembership { memberId cardNumber tier phone mobile }'), {
       representations: [
         { __typename: 'LoyaltyMembership', memberId: 'M00100002' },
         { __typename: 'LoyaltyMembership', cardNumber: '2900100042420' },
@@ -249,12 +284,12 @@ describe('_entities', () => {
     });
     expect(errors).toBeUndefined();
     expect(data._entities).toEqual([
-      { __typename: 'LoyaltyMembership', memberId: 'M00100002', cardNumber: '2900100042352', tier: 'SILVER' },
-      { __typename: 'LoyaltyMembership', memberId: 'M00100004', cardNumber: '2900100042598', tier: 'BRONZE' },
+      { __typename: 'LoyaltyMembership', memberId: 'M00100002', cardNumber: '2900100042352', tier: 'SILVER', phone: '+33781223344', mobile: null },
+      { __typename: 'LoyaltyMembership', memberId: 'M00100004', cardNumber: '2900100042598', tier: 'BRONZE', phone: '+33320123456', mobile: '+33768124533' },
       null,
       null,
       null,
-      { __typename: 'LoyaltyMembership', memberId: 'M00100001', cardNumber: '2900100042284', tier: 'GOLD' },
+      { __typename: 'LoyaltyMembership', memberId: 'M00100001', cardNumber: '2900100042284', tier: 'GOLD', phone: '+33612345678', mobile: '+33612345678' },
       null,
       null,
     ]);

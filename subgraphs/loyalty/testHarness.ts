@@ -20,7 +20,7 @@ export function extraCardNumber(i: number): string {
 /**
  * The stand-in's fixture plus what the subgraph's tests need: `extra` synthetic members with
  * a card, a consent and a movement each; a card whose number has a bad check digit (M00100002);
- * a member whose stored instants carry no zone and whose phone cannot be read (M00100008); a
+ * a member whose stored instants carry no zone and whose phone and mobile cannot be read (M00100008); a
  * member whose tier breaks the service's own schema (M00100009).
  */
 export function subgraphFixture(extra = 150): LoyaltyData {
@@ -32,6 +32,8 @@ export function subgraphFixture(extra = 150): LoyaltyData {
     last_name: 'Moreau',
     email: 'not an email',
     phone: 'n/c',
+    // Two digits short, as keyed in a hurry.
+    mobile: '06 12 34 56',
     birth_date: '1990-02-30',
     postcode: ' ',
     tier: 'SILVER',
@@ -58,6 +60,7 @@ export function subgraphFixture(extra = 150): LoyaltyData {
       last_name: `Last${i}`,
       email: `member${i}@example.com`,
       phone: null,
+      mobile: null,
       birth_date: null,
       postcode: null,
       tier: 'BRONZE',

@@ -1,7 +1,7 @@
 import type { Generated } from '../../../legacy/generator/generate.js';
 import type { LocalRecord } from '../../../legacy/generator/model.js';
 import { emailKey, isPersonalLine, nameKey } from '../matching/keys.js';
-import { posKind, recordId, parseRecordId, type SourceRecord } from '../matching/records.js';
+import { phonesOf, posKind, recordId, parseRecordId, type SourceRecord } from '../matching/records.js';
 import { UnionFind } from '../matching/unionFind.js';
 import type { CrosswalkStore } from '../store/crosswalkStore.js';
 import { EVIDENCE_KINDS, EstateEvidence, type EvidenceKind } from './evidence.js';
@@ -166,7 +166,7 @@ export async function measureAccuracy(store: CrosswalkStore, generated: Scored):
   const inStore = (clusters: Map<string, string>) => new Map([...clusters].filter(([id]) => predicted.has(id)));
 
   const candidates = await candidateFigures(store, truth, predicted, direct);
-  const phones = sharedValuePairs(truth, predicted, (id) => records.get(id)?.phone ?? null);
+  const phones = sharedValuePairs(truth, predicted, (id) => phonesOf(records.get(id) ?? { phone: null }));
   const emails = sharedValuePairs(truth, predicted, (id) => emailKey(records.get(id)?.email));
 
   return {
@@ -251,7 +251,7 @@ export function formatMisses(missed: MissedPair[]): string {
       `born ${record.birthDate ?? '-'}`,
       `postcode ${postcode ?? '-'}`,
       `email ${record.email ?? '-'}`,
-      `phone ${record.phone ?? '-'}`,
+      `phone ${phonesOf(record).join(', ') || '-'}`,
       `cards ${record.cards.map((c) => `${c.number} ${c.status}`).join(', ') || '-'}`,
     ].join(' | ');
   return [
@@ -312,7 +312,7 @@ function namePostcodeTrial(truth: Map<string, string>, predicted: Map<string, st
   for (const customers of byKey.values()) {
     if (customers.size !== 2) continue;
     const [x, y] = [...customers] as [string, string];
-    const conflict = [(r: SourceRecord) => emailKey(r.email), (r: SourceRecord) => (r.phone && isPersonalLine(r.phone) ? r.phone : null), (r: SourceRecord) => r.birthDate].some(
+    const conflict = [(r: SourceRecord) => emailKey(r.email), (r: SourceRecord) => phonesOf(r).find(isPersonalLine) ?? null, (r: SourceRecord) => r.birthDate].some(
       (of) => disagree(values(x, of), values(y, of)),
     );
     if (conflict) continue;
@@ -329,8 +329,8 @@ function namePostcodeTrial(truth: Map<string, string>, predicted: Map<string, st
 function landlineWithNames(truth: Map<string, string>, records: Map<string, SourceRecord>): Accuracy['landlineWithNames'] {
   const byLine = new Map<string, string[]>();
   for (const [id, record] of records) {
-    if (record.system === 'POS' || !truth.has(id) || record.phone === null || isPersonalLine(record.phone)) continue;
-    byLine.set(record.phone, [...(byLine.get(record.phone) ?? []), id]);
+    if (record.system === 'POS' || !truth.has(id)) continue;
+    for (const line of phonesOf(record).filter((phone) => !isPersonalLine(phone))) byLine.set(line, [...(byLine.get(line) ?? []), id]);
   }
   let pairs = 0;
   let differentPeople = 0;
@@ -377,14 +377,20 @@ function customerPair(x: string, y: string): string {
 }
 
 /** Pairs of different people whose records carry one value, and how many of them share a customer. */
-function sharedValuePairs(truth: Map<string, string>, predicted: Map<string, string>, valueOf: (id: string) => string | null): { pairs: number; merged: number } {
+function sharedValuePairs(
+  truth: Map<string, string>,
+  predicted: Map<string, string>,
+  valuesOf: (id: string) => string | null | readonly string[],
+): { pairs: number; merged: number } {
   const holders = new Map<string, Map<string, string[]>>();
   for (const [id, person] of truth) {
-    const value = valueOf(id);
-    if (!value) continue;
-    const byPerson = holders.get(value) ?? new Map<string, string[]>();
-    byPerson.set(person, [...(byPerson.get(person) ?? []), id]);
-    holders.set(value, byPerson);
+    const found = valuesOf(id);
+    for (const value of typeof found === 'string' ? [found] : (found ?? [])) {
+      if (!value) continue;
+      const byPerson = holders.get(value) ?? new Map<string, string[]>();
+      byPerson.set(person, [...(byPerson.get(person) ?? []), id]);
+      holders.set(value, byPerson);
+    }
   }
   let pairs = 0;
   let merged = 0;

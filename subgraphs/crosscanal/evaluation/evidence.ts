@@ -1,7 +1,7 @@
 import type { Estate } from '../../../legacy/generator/model.js';
 import { toE164 } from '../../../utilities/phone.js';
 import { emailKey, isPersonalLine, nameKey } from '../matching/keys.js';
-import { recordId, type SourceRecord } from '../matching/records.js';
+import { phonesOf, recordId, type SourceRecord } from '../matching/records.js';
 
 /**
  * What the estate offers to tie two records together, strongest first. Read by the accuracy
@@ -80,10 +80,11 @@ export class EstateEvidence {
     const found: EvidenceKind[] = [];
     const email = emailKey(x.email);
     if (email !== null && email === emailKey(y.email)) found.push('EMAIL');
-    const samePhone = x.phone !== null && x.phone === y.phone;
-    if (samePhone && isPersonalLine(x.phone!)) found.push('MOBILE');
+    const yPhones = phonesOf(y);
+    const shared = phonesOf(x).filter((phone) => yPhones.includes(phone));
+    if (shared.some(isPersonalLine)) found.push('MOBILE');
     if (this.documents.has(`${a}\n${b}`)) found.push('DOCUMENT');
-    if (samePhone && !isPersonalLine(x.phone!)) found.push('LANDLINE');
+    if (shared.some((phone) => !isPersonalLine(phone))) found.push('LANDLINE');
     const last = nameKey(x.lastName);
     const sameLast = last !== null && last === nameKey(y.lastName);
     const first = nameKey(x.firstName);

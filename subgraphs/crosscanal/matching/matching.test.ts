@@ -128,6 +128,26 @@ describe('resolveRecords', () => {
     expect(resolution.candidates.filter((c) => c.reason === 'SEVERAL_HOLDERS')).toHaveLength(2);
   });
 
+  test("a member's second phone is compared like its first: the mobile beside the family landline links, the landline still does not", () => {
+    const resolution = resolveRecords([
+      member('M1', { firstName: 'Paul', lastName: 'Roux', phone: LANDLINE, secondPhone: MOBILE_A }),
+      member('M2', { firstName: 'Claire', lastName: 'Roux', phone: LANDLINE, secondPhone: MOBILE_B }),
+      web(10001, { firstName: 'Paul', lastName: 'Roux', phone: MOBILE_A }),
+      tillPhone('NRD', MOBILE_B),
+      tillPhone('NRD', LANDLINE),
+    ]);
+    expect(customersOf(resolution)).toEqual([['10001', 'M1'], ['M2', 'phone:+33622222222'], ['phone:+33320304050']]);
+    expect(resolution.edges.map((e) => [e.a, e.b, e.rule])).toEqual([
+      ['ECOMMERCE||10001', 'LOYALTY||M1', 'PHONE_NAME'],
+      ['LOYALTY||M2', 'POS|NRD|phone:+33622222222', 'MOBILE_PHONE'],
+    ]);
+    // The landline's till record stays apart, a candidate of each household member.
+    expect(resolution.candidates.filter((c) => c.b === 'POS|NRD|phone:+33320304050').map((c) => [c.a, c.reason])).toEqual([
+      ['LOYALTY||M1', 'SHARED_LINE'],
+      ['LOYALTY||M2', 'SHARED_LINE'],
+    ]);
+  });
+
   test('gives the same customers whatever the order of the records', () => {
     const records = [
       web(10001, { email: 'a@x.fr', firstName: 'Ana', lastName: 'B', phone: MOBILE_A }),

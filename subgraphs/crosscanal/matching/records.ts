@@ -32,6 +32,12 @@ export interface SourceRecord extends RecordKey {
   email: string | null;
   /** E.164; null when absent or unparseable. */
   phone: string | null;
+  /**
+   * A second E.164 number the system holds for the person, when it differs from `phone`
+   * (loyalty: the mobile the offers are texted to, beside the number given at enrolment).
+   * Null or absent elsewhere.
+   */
+  secondPhone?: string | null;
   /** Loyalty: every card of the member, whatever its status. Empty elsewhere (a POS card record is named by its number). */
   cards: LoyaltyCardRef[];
   postcode: string | null;
@@ -40,6 +46,14 @@ export interface SourceRecord extends RecordKey {
   createdAt: string | null;
   /** When its system last changed it (last seen at a till for POS records). */
   updatedAt: string | null;
+}
+
+/** Every E.164 number a record carries, without repeats. */
+export function phonesOf(record: Pick<SourceRecord, 'phone' | 'secondPhone'>): string[] {
+  const phones: string[] = [];
+  if (record.phone) phones.push(record.phone);
+  if (record.secondPhone && record.secondPhone !== record.phone) phones.push(record.secondPhone);
+  return phones;
 }
 
 /** `system|franchise|localId`: one string per record, for maps and sets. */

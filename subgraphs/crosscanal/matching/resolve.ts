@@ -1,5 +1,5 @@
 import { emailKey, isPersonalLine, nameKey } from './keys.js';
-import { compareKeys, posKind, recordId, type SourceRecord } from './records.js';
+import { compareKeys, phonesOf, posKind, recordId, type SourceRecord } from './records.js';
 import type { CandidateReason, Evidence, MatchRule } from './rules.js';
 import { UnionFind } from './unionFind.js';
 
@@ -111,7 +111,7 @@ export function resolveRecords(records: readonly SourceRecord[], { maxGroup = 25
   }
 
   // Phones between named records: first and last names must agree.
-  const namedByPhone = groupBy(named, (id) => byId.get(id)!.phone);
+  const namedByPhone = groupByEach(named, (id) => phonesOf(byId.get(id)!));
   for (const [phone, group] of namedByPhone) {
     if (group.length > maxGroup) {
       skippedGroups.push({ field: 'PHONE', value: phone, records: group.length });
@@ -193,6 +193,13 @@ export function resolveRecords(records: readonly SourceRecord[], { maxGroup = 25
       return true;
     });
   return { components, edges, candidates: apart, skippedGroups };
+}
+
+/** Groups ids under each of their keys (an id with two phones joins two groups); groups keep the ids' order. */
+function groupByEach(ids: readonly string[], keysOf: (id: string) => readonly string[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const id of ids) for (const key of keysOf(id)) push(groups, key, id);
+  return groups;
 }
 
 /** Groups ids by a key, skipping null keys; groups keep the ids' order. */

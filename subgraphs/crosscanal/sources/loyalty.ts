@@ -26,6 +26,8 @@ export interface WireMember {
   lastName: string | null;
   email: string | null;
   phone: string | null;
+  /** The mobile for texts, national format as keyed; null when nil or absent. */
+  mobile: string | null;
   birthDate: string | null;
   postcode: string | null;
   enrolledAt: string;
@@ -76,6 +78,7 @@ export function loyaltyReader({ endpoint, source, pageSize = 500 }: LoyaltyReade
         total ??= answer.total;
         const records = answer.members.map((member) => {
           if (member.phone !== null && toE164(member.phone) === null) unusable += 1;
+          if (member.mobile !== null && toE164(member.mobile) === null) unusable += 1;
           seen.add(member.memberId);
           watermark = later(watermark, member.updatedAt);
           return toRecord(member);
@@ -97,8 +100,10 @@ export function loyaltyReader({ endpoint, source, pageSize = 500 }: LoyaltyReade
   };
 }
 
-/** A loyalty member as the crosswalk compares it: the phone from national format to E.164. */
+/** A loyalty member as the crosswalk compares it: its phone and mobile from national format to E.164. */
 export function toRecord(member: WireMember): SourceRecord {
+  const phone = toE164(member.phone);
+  const mobile = toE164(member.mobile);
   return {
     system: 'LOYALTY',
     localId: member.memberId,
@@ -106,7 +111,9 @@ export function toRecord(member: WireMember): SourceRecord {
     firstName: text(member.firstName),
     lastName: text(member.lastName),
     email: displayEmail(member.email),
-    phone: toE164(member.phone),
+    // The number given first leads; the mobile is kept beside it when it is another number.
+    phone: phone ?? mobile,
+    secondPhone: phone !== null && mobile !== null && mobile !== phone ? mobile : null,
     cards: member.cards.map((card) => ({ number: card.cardNumber.trim(), status: card.status })),
     postcode: text(member.postcode),
     birthDate: text(member.birthDate),
@@ -156,6 +163,7 @@ function readMember(node: unknown): WireMember {
     lastName: value(m.lastName),
     email: value(m.email),
     phone: value(m.phone),
+    mobile: value(m.mobile),
     birthDate: value(m.birthDate),
     postcode: value(m.postcode),
     enrolledAt: value(m.enrolledAt) ?? '',

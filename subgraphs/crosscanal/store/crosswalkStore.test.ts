@@ -189,6 +189,22 @@ describe.each(backends)('CrosswalkStore on %s', (backend, open) => {
     await store.finishRun(run, 'succeeded', { resolved: 3 }, T1);
     expect((await store.runs(1))[0]).toEqual({ id: run, kind: 'incremental', status: 'succeeded', startedAt: T0, finishedAt: T1, summary: { resolved: 3 } });
   });
+
+  test("keeps a record's second phone, finds the record by it, and tells a new second phone from a refresh", async () => {
+    const landline = '+33320999999';
+    const mobile = '+33633333333';
+    await store.upsertRecords([member('M7', { firstName: 'Paul', phone: landline, secondPhone: mobile, updatedAt: T0 })], T0);
+    expect((await store.records(['LOYALTY||M7'])).get('LOYALTY||M7')).toMatchObject({ phone: landline, secondPhone: mobile });
+    expect(await store.recordIdsByPhone(mobile)).toEqual(['LOYALTY||M7']);
+    expect(await store.recordIdsByPhone(landline)).toEqual(['LOYALTY||M7']);
+    expect(await store.recordIdsSharing({ phones: [mobile] })).toEqual(['LOYALTY||M7']);
+    const again = await store.upsertRecords([member('M7', { firstName: 'Paul', phone: landline, secondPhone: mobile, updatedAt: T0 })], T1);
+    expect(again).toMatchObject({ unchanged: 1 });
+    const changed = await store.upsertRecords([member('M7', { firstName: 'Paul', phone: landline, secondPhone: '+33644444444', updatedAt: T1 })], T1);
+    expect(changed.matchChanged).toEqual(['LOYALTY||M7']);
+    expect(await store.pendingRecordIds()).toContain('LOYALTY||M7');
+    expect(await store.recordIdsByPhone(mobile)).toEqual([]);
+  });
 });
 
 describe('migrations folder', () => {

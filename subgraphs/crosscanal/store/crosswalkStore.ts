@@ -162,15 +162,15 @@ export class CrosswalkStore {
     const column = <T>(pick: (w: (typeof writes)[number]) => T) => writes.map(pick);
     await this.db.query(
       `INSERT INTO source_record (system, franchise, local_id, first_name, last_name, email, email_key, phone, cards, postcode, birth_date,
-         created_at, updated_at, fingerprint, match_fingerprint, read_at, needs_resolution)
+         created_at, updated_at, fingerprint, match_fingerprint, read_at, needs_resolution, second_phone)
        SELECT t.system, t.franchise, t.local_id, t.first_name, t.last_name, t.email, t.email_key, t.phone, t.cards::jsonb, t.postcode, t.birth_date,
-         t.created_at::timestamptz, t.updated_at::timestamptz, t.fingerprint, t.match_fingerprint, $16::timestamptz, t.pending
+         t.created_at::timestamptz, t.updated_at::timestamptz, t.fingerprint, t.match_fingerprint, $16::timestamptz, t.pending, t.second_phone
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-         $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $17::boolean[])
-         AS t(system, franchise, local_id, first_name, last_name, email, email_key, phone, cards, postcode, birth_date, created_at, updated_at, fingerprint, match_fingerprint, pending)
+         $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $17::boolean[], $18::text[])
+         AS t(system, franchise, local_id, first_name, last_name, email, email_key, phone, cards, postcode, birth_date, created_at, updated_at, fingerprint, match_fingerprint, pending, second_phone)
        ON CONFLICT (system, franchise, local_id) DO UPDATE SET
          first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, email = EXCLUDED.email, email_key = EXCLUDED.email_key,
-         phone = EXCLUDED.phone, cards = EXCLUDED.cards, postcode = EXCLUDED.postcode, birth_date = EXCLUDED.birth_date,
+         phone = EXCLUDED.phone, second_phone = EXCLUDED.second_phone, cards = EXCLUDED.cards, postcode = EXCLUDED.postcode, birth_date = EXCLUDED.birth_date,
          created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, fingerprint = EXCLUDED.fingerprint,
          match_fingerprint = EXCLUDED.match_fingerprint, read_at = EXCLUDED.read_at,
          needs_resolution = source_record.needs_resolution OR EXCLUDED.needs_resolution`,
@@ -192,6 +192,7 @@ export class CrosswalkStore {
         column((w) => w.matchFingerprint),
         readAt,
         column((w) => w.pending),
+        column((w) => w.record.secondPhone ?? null),
       ],
     );
   }
@@ -240,6 +241,7 @@ export class CrosswalkStore {
     const rows = await this.db.query<KeyRow>(
       `SELECT system, franchise, local_id FROM source_record WHERE email_key = ANY($1::text[])
        UNION SELECT system, franchise, local_id FROM source_record WHERE phone = ANY($2::text[])
+       UNION SELECT system, franchise, local_id FROM source_record WHERE second_phone = ANY($2::text[])
        UNION SELECT system, franchise, local_id FROM source_record WHERE system = 'POS' AND local_id = ANY($4::text[])
        UNION SELECT r.system, r.franchise, r.local_id FROM unnest($3::text[]) AS n
          CROSS JOIN LATERAL (SELECT system, franchise, local_id FROM source_record
@@ -407,9 +409,13 @@ export class CrosswalkStore {
     return rows.map(keyOfRow);
   }
 
-  /** Records that carry the E.164 `phone`. */
+  /** Records that carry the E.164 `phone`, as their phone or their second phone. */
   async recordIdsByPhone(phone: string): Promise<string[]> {
-    const rows = await this.db.query<KeyRow>('SELECT system, franchise, local_id FROM source_record WHERE phone = $1 ORDER BY 1, 2, 3', [phone]);
+    const rows = await this.db.query<KeyRow>(
+      `SELECT system, franchise, local_id FROM source_record WHERE phone = $1
+       UNION SELECT system, franchise, local_id FROM source_record WHERE second_phone = $1 ORDER BY 1, 2, 3`,
+      [phone],
+    );
     return rows.map(keyOfRow);
   }
 
@@ -603,7 +609,7 @@ function boundTo(kind: Database['kind'], tx: SqlSession): Database {
 // ------------------------------------------------------------------ rows
 
 const RECORD_COLUMNS =
-  'system, franchise, local_id, first_name, last_name, email, phone, cards, postcode, birth_date, created_at, updated_at';
+  'system, franchise, local_id, first_name, last_name, email, phone, second_phone, cards, postcode, birth_date, created_at, updated_at';
 const LINK_COLUMNS =
   'system, franchise, local_id, customer_id, rule, matched_system, matched_franchise, matched_local_id, evidence, linked_at, linked_by';
 
@@ -626,6 +632,7 @@ interface RecordRow extends KeyRow {
   last_name: string | null;
   email: string | null;
   phone: string | null;
+  second_phone: string | null;
   cards: SourceRecord['cards'];
   postcode: string | null;
   birth_date: string | null;
@@ -670,6 +677,7 @@ function toRecord(row: RecordRow): SourceRecord {
     lastName: row.last_name,
     email: row.email,
     phone: row.phone,
+    ...(row.second_phone === null ? {} : { secondPhone: row.second_phone }),
     cards: row.cards,
     postcode: row.postcode,
     birthDate: row.birth_date,
@@ -822,6 +830,8 @@ function fingerprintOf(record: SourceRecord): string {
     record.phone,
     record.cards,
     record.postcode,
+    // Appended only when present, so that records without one keep the fingerprints they had.
+    ...(record.secondPhone ? [record.secondPhone] : []),
     record.birthDate,
     normaliseInstant(record.createdAt),
     normaliseInstant(record.updatedAt),
@@ -829,7 +839,8 @@ function fingerprintOf(record: SourceRecord): string {
 }
 
 function matchFingerprintOf(record: SourceRecord): string {
-  return hash([record.firstName, record.lastName, emailKey(record.email), record.phone, record.cards.map((c) => c.number).sort()]);
+  const second = record.secondPhone ? [record.secondPhone] : [];
+  return hash([record.firstName, record.lastName, emailKey(record.email), record.phone, record.cards.map((c) => c.number).sort(), ...second]);
 }
 
 function hash(value: unknown): string {
