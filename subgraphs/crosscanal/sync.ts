@@ -1,25 +1,45 @@
 import { parseArgs } from 'node:util';
+import { errorLine } from './cli/errorLine.js';
+import { formatReferenceSummary, referenceSyncFailed } from './cli/referenceSyncReport.js';
+import { syncProgressReporter } from './cli/syncProgress.js';
 import { loadConfig } from './config.js';
 import { createReaders } from './dataSources.js';
-import { createIdentitySync, type SyncSummary } from './identitySync.js';
+import { createIdentitySync, type IdentitySync, type SyncSummary } from './identitySync.js';
+import { createProductReaders } from './products/readers.js';
+import { createProductReferenceSync, type ProductReferenceSync, type ReferenceSyncSummary } from './products/referenceSync.js';
 import { CrosswalkStore } from './store/crosswalkStore.js';
-import { formatSummary, progressReporter } from './syncReport.js';
+import { formatSummary } from './syncReport.js';
 
-const USAGE = `Usage: tsx subgraphs/crosscanal/sync.ts [--full | --incremental] [--watch]
+const USAGE = `Usage: tsx subgraphs/crosscanal/sync.ts [--full | --incremental] [--watch] [--only customers|products]
 
-  --full          read every system in full and resolve every record (the initial link build)
+  --full          read every system in full: the initial link build of the customers, and the
+                  product reference index read whole (what a system no longer has is forgotten)
   --incremental   read the systems' change feeds since the last sync (the default)
   --watch         keep syncing incrementally every CROSSCANAL_SYNC_INTERVAL_MS until Ctrl-C
+  --only WHAT     customers (the identity crosswalk) or products (the product reference
+                  index); both by default, side by side
 
 Reads the same environment as the subgraph (DATABASE_URL or CROSSCANAL_DATA_DIR, LEGACY_*_URL).
 With PGlite, the data folder serves one process: stop the subgraph first, or use DATABASE_URL.
-Exit status: 0 done, 1 a system could not be read or the sync failed, 2 bad usage.`;
+Exit status: 0 done, 1 a system could not be read or a sync failed, 2 bad usage.`;
 
-/** The crosswalk's sync from the command line, with progress bars and a summary. */
+const ONLY = ['customers', 'products'] as const;
+
+type Outcome = { customers?: SyncSummary | Error; products?: ReferenceSyncSummary | Error };
+
+/** The crosswalk's syncs from the command line, with progress bars and a summary each. */
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { full: { type: 'boolean' }, incremental: { type: 'boolean' }, watch: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    args = parseArgs({
+      options: {
+        full: { type: 'boolean' },
+        incremental: { type: 'boolean' },
+        watch: { type: 'boolean' },
+        only: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
     return 2;
@@ -32,41 +52,66 @@ async function main(): Promise<number> {
     process.stderr.write(`--full and --incremental exclude each other\n\n${USAGE}\n`);
     return 2;
   }
+  const only = args.values.only;
+  if (only !== undefined && !(ONLY as readonly string[]).includes(only)) {
+    process.stderr.write(`--only must be customers or products, got ${JSON.stringify(only)}\n\n${USAGE}\n`);
+    return 2;
+  }
   const config = loadConfig();
   if (args.values.watch && config.syncIntervalMs === 0) {
     process.stderr.write('--watch needs CROSSCANAL_SYNC_INTERVAL_MS above 0\n');
     return 2;
   }
   const store = await CrosswalkStore.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema });
-  const readers = createReaders(config.sources);
-  const progress = progressReporter();
-  const sync = createIdentitySync({ store, readers, onProgress: progress.onProgress });
-  const failed = (summary: SyncSummary) => Object.values(summary.sources).some((s) => s.error !== undefined);
+  const progress = syncProgressReporter();
+  const readers = only === 'products' ? [] : createReaders(config.sources);
+  const productReaders = only === 'customers' ? [] : createProductReaders(config.sources);
+  const identity: IdentitySync | null = only === 'products' ? null : createIdentitySync({ store, readers, onProgress: progress.customers });
+  const products: ProductReferenceSync | null = only === 'customers' ? null : createProductReferenceSync({ store, readers: productReaders, onProgress: progress.products });
   try {
-    const summary = args.values.full ? await sync.full() : await sync.incremental();
+    const kind = args.values.full ? 'full' : 'incremental';
+    const [customers, references] = await Promise.all([settle(identity?.[kind]()), settle(products?.[kind]())]);
     progress.stop();
-    process.stdout.write(`${formatSummary(summary)}\n`);
-    if (!args.values.watch) return failed(summary) ? 1 : 0;
+    const first: Outcome = { customers, products: references };
+    report(first);
+    if (!args.values.watch) return failed(first) ? 1 : 0;
     await new Promise<void>((resolve) => {
-      sync.schedule(config.syncIntervalMs, (result) => {
-        process.stdout.write(`${result instanceof Error ? `sync failed: ${result.message}` : formatSummary(result)}\n`);
-      });
+      identity?.schedule(config.syncIntervalMs, (result) => report({ customers: result }));
+      products?.schedule(config.syncIntervalMs, (result) => report({ products: result }));
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
     });
     return 0;
   } finally {
     progress.stop();
-    await sync.stop();
-    await Promise.allSettled(readers.map((reader) => reader.close()));
+    await Promise.all([identity?.stop(), products?.stop()]);
+    await Promise.allSettled([...readers, ...productReaders].map((reader) => reader.close()));
     await store.close();
   }
 }
 
+/** A sync's summary, or the error that stopped it: one sync failing must not hide the other's summary. */
+function settle<T>(run: Promise<T> | undefined): Promise<T | Error | undefined> {
+  return run === undefined ? Promise.resolve(undefined) : run.catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+}
+
+function report({ customers, products }: Outcome): void {
+  const lines: string[] = [];
+  if (customers) lines.push(`customers: ${customers instanceof Error ? `sync failed: ${errorLine(customers)}` : formatSummary(customers)}`);
+  if (products) lines.push(`products: ${products instanceof Error ? `sync failed: ${errorLine(products)}` : formatReferenceSummary(products)}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function failed({ customers, products }: Outcome): boolean {
+  const identityFailed = customers instanceof Error || (customers !== undefined && Object.values(customers.sources).some((s) => s.error !== undefined));
+  const productsFailed = products instanceof Error || (products !== undefined && referenceSyncFailed(products));
+  return identityFailed || productsFailed;
+}
+
 main().then(
   (code) => process.exit(code),
-  (error: Error) => {
-    process.stderr.write(`crosscanal sync: ${error.message}\n`);
+  (error: unknown) => {
+    process.stderr.write(`crosscanal sync: ${errorLine(error)}\n`);
     process.exit(1);
   },
 );

@@ -34,8 +34,11 @@ export interface SyncSourceState {
 export interface QualityReport {
   customers: number;
   singleRecordCustomers: number;
-  /** Records per system, and per kind for the POS (`card`, `phone`, `client`). */
-  records: { system: string; kind: string | null; records: number }[];
+  /**
+   * Records per system, and per kind for the POS (`card`, `phone`, `client`); `unlinked` are
+   * those linked to no other record (their customer holds them alone) or not resolved yet.
+   */
+  records: { system: string; kind: string | null; records: number; unlinked: number }[];
   linksByRule: { rule: string; links: number }[];
   candidatesByReason: { reason: string; pairs: number }[];
   duplicateWebAccounts: number;
@@ -469,16 +472,20 @@ export class CrosswalkStore {
               WHERE r.email_key IS NOT NULL GROUP BY r.email_key HAVING count(DISTINCT l.customer_id) > 1) AS e) AS shared_emails,
            (SELECT count(*) FROM source_record WHERE system <> 'POS' AND email IS NULL AND phone IS NULL) AS without_contact`,
       );
-      const records = await tx.query<{ system: string; kind: string | null; records: string | number }>(
-        `SELECT system, CASE WHEN system = 'POS' THEN split_part(local_id, ':', 1) END AS kind, count(*) AS records
-         FROM source_record GROUP BY 1, 2 ORDER BY 1, 2`,
+      const records = await tx.query<{ system: string; kind: string | null; records: string | number; unlinked: string | number }>(
+        `SELECT r.system, CASE WHEN r.system = 'POS' THEN split_part(r.local_id, ':', 1) END AS kind, count(*) AS records,
+           count(*) FILTER (WHERE l.customer_id IS NULL OR c.links = 1) AS unlinked
+         FROM source_record r
+         LEFT JOIN customer_link l USING (system, franchise, local_id)
+         LEFT JOIN (SELECT customer_id, count(*) AS links FROM customer_link GROUP BY customer_id) AS c ON c.customer_id = l.customer_id
+         GROUP BY 1, 2 ORDER BY 1, 2`,
       );
       const rules = await tx.query<{ rule: string; links: string | number }>('SELECT rule, count(*) AS links FROM customer_link GROUP BY rule ORDER BY rule');
       const reasons = await tx.query<{ reason: string; pairs: string | number }>('SELECT reason, count(*) AS pairs FROM match_candidate GROUP BY reason ORDER BY reason');
       return {
         customers: number(totals!.customers),
         singleRecordCustomers: number(totals!.single),
-        records: records.map((r) => ({ system: r.system, kind: r.kind, records: number(r.records) })),
+        records: records.map((r) => ({ system: r.system, kind: r.kind, records: number(r.records), unlinked: number(r.unlinked) })),
         linksByRule: rules.map((r) => ({ rule: r.rule, links: number(r.links) })),
         candidatesByReason: reasons.map((r) => ({ reason: r.reason, pairs: number(r.pairs) })),
         duplicateWebAccounts: number(totals!.duplicates),
