@@ -190,7 +190,8 @@ export function formatReport(r: CrosswalkBenchReport): string {
   lines.push(`  exact email      ${score(a.exactEmail)}`);
   lines.push(`  value ceiling    ${score(a.ceiling)}`);
   lines.push(`  crosswalk, of the pairs the values support: recall ${(a.linkable.recall * 100).toFixed(2)} % (${a.linkable.correctPairs} of ${a.linkable.truePairs})`);
-  lines.push(`  people sharing a phone (family landline): ${a.sharedPhonePairs} pairs, ${a.sharedPhoneMerged} merged`);
+  lines.push(`  people sharing a landline (the family landline): ${a.sharedLandlinePairs} pairs, ${a.sharedLandlineMerged} merged`);
+  lines.push(`  people sharing any phone (a landline, or a mobile a parcel for a relative carries): ${a.sharedPhonePairs} pairs, ${a.sharedPhoneMerged} merged`);
   lines.push('');
   lines.push('targets:');
   for (const v of r.targets) lines.push(`  ${v.met ? 'MET    ' : 'NOT MET'} ${v.target}: ${v.measured}`);

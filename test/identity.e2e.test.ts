@@ -166,7 +166,8 @@ describe('the same customer everywhere', () => {
     expect(missed).toBeLessThanOrEqual(weakOrNone.reduce((n, row) => n + row.pairs - row.found, 0));
     expect(accuracy.crosswalk.recall).toBeGreaterThanOrEqual(0.98);
     // A shared phone or email alone never merged two people.
-    expect(accuracy.sharedPhonePairs).toBeGreaterThan(0);
+    expect(accuracy.sharedLandlinePairs).toBeGreaterThan(0);
+    expect(accuracy.sharedLandlineMerged).toBe(0);
     expect(accuracy.sharedPhoneMerged).toBe(0);
     expect(accuracy.sharedEmailMerged).toBe(0);
   });

@@ -4,7 +4,9 @@ import type { EcomCartRule, EcomCustomer, EcomOrder, EcommerceData } from '../ge
  * A small web shop, as its database really looks: emails as typed (capitals, stray spaces,
  * a duplicate account in another case), phones in any format or missing, records stored
  * out of id order, two customers updated in the same second, a product relisted under a
- * new SKU with the old EAN, products without EAN, and a coupon code in mixed case.
+ * new SKU with the old EAN, products without EAN, and a coupon code in mixed case. Orders
+ * go to the account holder, to a relative, and as a gift to someone with no account; the
+ * delivery phone is keyed as typed, left out once, and once keyed too short to be a number.
  */
 export function ecommerceFixture(): EcommerceData {
   return {
@@ -136,6 +138,7 @@ const ORDERS: EcomOrder[] = [
     fulfilment: { type: 'click_and_collect', store_code: 'NRD01' },
     quote_number: 'Q-NRD01-000042',
     coupon_code: null,
+    delivery: { first_name: 'Jean', last_name: 'Dupont', phone: '0612345678' },
     lines: [
       { sku: 'WEB-TENT-2P', quantity: 1, unit_price: '129.00', discount: '10.00' },
       { sku: 'WEB-SOCK-0032', quantity: 2, unit_price: '9.99', discount: '0.00' },
@@ -153,6 +156,7 @@ const ORDERS: EcomOrder[] = [
     fulfilment: home,
     quote_number: null,
     coupon_code: null,
+    delivery: { first_name: 'Jean', last_name: 'Dupont', phone: '06 12 34 56 78' },
     lines: [{ sku: 'WEB-RUN-4471', quantity: 1, unit_price: '89.90', discount: '0.00' }],
     total: '89.90',
   },
@@ -167,6 +171,7 @@ const ORDERS: EcomOrder[] = [
     fulfilment: home,
     quote_number: null,
     coupon_code: null,
+    delivery: { first_name: 'Marie', last_name: 'Martin', phone: '+33 7 81 22 40 19' },
     lines: [{ sku: 'WEB-BAG-20L', quantity: 1, unit_price: '24.90', discount: '0.00' }],
     total: '24.90',
   },
@@ -181,6 +186,7 @@ const ORDERS: EcomOrder[] = [
     fulfilment: home,
     quote_number: null,
     coupon_code: 'bienvenue10',
+    delivery: { first_name: 'Sophie', last_name: 'Le Gall', phone: '06.71.44.20.93' },
     lines: [
       { sku: 'WEB-RUN-4471-W', quantity: 1, unit_price: '89.90', discount: '8.99' },
       { sku: 'web-cap-001', quantity: 1, unit_price: '12.5', discount: '1.25' },
@@ -198,6 +204,7 @@ const ORDERS: EcomOrder[] = [
     fulfilment: home,
     quote_number: null,
     coupon_code: null,
+    delivery: { first_name: 'Camille', last_name: 'Roussel', phone: '07 62 18 90 45' },
     lines: [{ sku: 'WEB-SOCK-0032', quantity: 3, unit_price: '9.99', discount: '0.00' }],
     total: '29.97',
   },
@@ -212,6 +219,7 @@ const ORDERS: EcomOrder[] = [
     fulfilment: { type: 'click_and_collect', store_code: 'SUD02' },
     quote_number: null,
     coupon_code: null,
+    delivery: { first_name: 'jean', last_name: 'DUPONT', phone: null },
     lines: [{ sku: 'WEB-RUN-4471', quantity: 1, unit_price: '84.90', discount: '0.00' }],
     total: '84.90',
   },
@@ -226,6 +234,7 @@ const ORDERS: EcomOrder[] = [
     fulfilment: home,
     quote_number: null,
     coupon_code: null,
+    delivery: { first_name: 'Lucas', last_name: 'Bernard', phone: '06.45.12.33' },
     lines: [{ sku: 'WEB-TENT-2P', quantity: 1, unit_price: '129.00', discount: '0.00' }],
     total: '129.00',
   },
@@ -240,6 +249,7 @@ const ORDERS: EcomOrder[] = [
     fulfilment: home,
     quote_number: 'Q-OUE01-000007',
     coupon_code: null,
+    delivery: { first_name: 'Yann', last_name: 'Le Gall', phone: '02 98 76 54 32' },
     lines: [{ sku: 'WEB-RUN-4471-W', quantity: 2, unit_price: '79.90', discount: '5.00' }],
     total: '154.80',
   },

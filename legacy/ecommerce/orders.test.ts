@@ -96,6 +96,20 @@ describe('GET /api/v1/orders/:id', () => {
     expect(body.data.lines[1]).toEqual({ sku: 'web-cap-001', quantity: 1, unit_price: '12.5', discount: '1.25' });
   });
 
+  test('names the recipient and the phone as keyed at checkout: the holder, a relative, a gift, or no phone', async () => {
+    const delivery = async (id: number) => (await api.get(`/api/v1/orders/${id}`)).body.data.delivery;
+    expect(await delivery(90001)).toEqual({ first_name: 'Jean', last_name: 'Dupont', phone: '06 12 34 56 78' });
+    expect(await delivery(90005)).toEqual({ first_name: 'Camille', last_name: 'Roussel', phone: '07 62 18 90 45' });
+    expect(await delivery(90008)).toEqual({ first_name: 'Yann', last_name: 'Le Gall', phone: '02 98 76 54 32' });
+    expect(await delivery(90006)).toEqual({ first_name: 'jean', last_name: 'DUPONT', phone: null });
+    const lists = ['/api/v1/orders?per_page=200', '/api/v1/customers/1001/orders', '/api/v1/orders?numbers=W1000145,W1000204'];
+    for (const list of lists) {
+      const { body } = await api.get(list);
+      expect(body.data.length).toBeGreaterThan(0);
+      for (const order of body.data as EcomOrder[]) expect(order.delivery).toEqual(fixture.orders.find((o) => o.id === order.id)!.delivery);
+    }
+  });
+
   test('404 for an unknown order, 400 for a malformed id', async () => {
     expect((await api.get('/api/v1/orders/1')).body).toEqual({ error: { code: 'not_found', message: 'no order with id 1' } });
     expect((await api.get('/api/v1/orders/W1000101')).body).toEqual({

@@ -83,6 +83,25 @@ describe('generateEstate', () => {
     const renamed = ecommerce.products.filter((p) => catalogueBySku.has(p.sku) && catalogueBySku.get(p.sku)!.name.fr !== p.title).length;
     expect(renamed).toBe(demo.stats.productsNamedDifferentlyOnWeb);
     expect(renamed).toBeGreaterThan(50);
+
+    // Deliveries: mostly to the account holder, on their own number; some to a relative or,
+    // as a gift, to someone else, whose name differs from the account's.
+    const folded = (name: string) => name.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+    const accounts = new Map(ecommerce.customers.map((c) => [c.id, c]));
+    const toSomeoneElse = ecommerce.orders.filter((o) => {
+      const account = accounts.get(o.customer_id)!;
+      return folded(o.delivery.first_name) !== folded(account.first_name) || o.delivery.last_name !== account.last_name;
+    }).length;
+    expect(demo.stats.giftOrders).toBeGreaterThan(ecommerce.orders.length * 0.01);
+    expect(toSomeoneElse).toBeGreaterThanOrEqual(demo.stats.giftOrders);
+    expect(toSomeoneElse).toBeLessThan(ecommerce.orders.length * 0.12);
+    const withPhone = ecommerce.orders.filter((o) => o.delivery.phone !== null);
+    const ownNumber = withPhone.filter((o) => {
+      const own = accounts.get(o.customer_id)!.phone;
+      return own !== null && national(own) === national(o.delivery.phone!);
+    }).length;
+    expect(withPhone.length).toBeGreaterThan(ecommerce.orders.length * 0.9);
+    expect(ownNumber).toBeGreaterThan(withPhone.length * 0.8);
   });
 
   test('uses valid codes: GTINs, loyalty cards in the 29 range, unique ids', () => {

@@ -70,6 +70,8 @@ export interface MessStats {
   productsNamedDifferentlyOnWeb: number;
   replacedCards: number;
   namesTypedWithoutAccents: number;
+  /** Web orders delivered to someone outside the account holder's household. */
+  giftOrders: number;
 }
 
 export interface Generated {
@@ -141,6 +143,7 @@ class EstateBuilder {
     productsNamedDifferentlyOnWeb: 0,
     replacedCards: 0,
     namesTypedWithoutAccents: 0,
+    giftOrders: 0,
   };
   private readonly estate: Estate = {
     ecommerce: { customers: [], addresses: [], orders: [], products: [], cartRules: [] },
@@ -375,6 +378,30 @@ class EstateBuilder {
     const landline = person.household.landline;
     const e164 = landline && (person.mobile === null || random.chance(0.02)) ? landline : person.mobile;
     return e164 ? this.keyedPhone(random, e164, ['spaced', 'dotted', 'compact', 'international']) : null;
+  }
+
+  /**
+   * Who the checkout names as recipient: the account holder, now and then another member of
+   * the household, and for a gift someone else entirely, with that person's own phone. The
+   * carrier texts a mobile, so the recipient's mobile is given when there is one.
+   */
+  private deliveryContact(random: Random, holder: Person): EcomOrder['delivery'] {
+    const roll = random.next();
+    let recipient = holder;
+    if (roll < 0.03 && this.people.length > holder.household.members.length) {
+      do recipient = random.pick(this.people);
+      while (recipient.household === holder.household);
+      this.stats.giftOrders += 1;
+    } else if (roll < 0.07 && holder.household.members.length > 1) {
+      const others = holder.household.members.filter((m) => m !== holder);
+      recipient = random.pick(others);
+    }
+    const e164 = recipient.mobile ?? recipient.household.landline;
+    return {
+      first_name: this.typedFirstName(random, recipient.firstName),
+      last_name: recipient.lastName,
+      phone: e164 && random.chance(0.97) ? this.keyedPhone(random, e164, ['spaced', 'dotted', 'compact', 'international']) : null,
+    };
   }
 
   private keyedPhone(random: Random, e164: string, formats: readonly PhoneFormat[]): string {
@@ -709,6 +736,7 @@ class EstateBuilder {
         fulfilment: { type: clickAndCollect ? 'click_and_collect' : 'home_delivery', store_code: store?.code ?? null },
         quote_number: quoteNumber,
         coupon_code: coupon,
+        delivery: this.deliveryContact(random, person),
         lines,
         total: toDecimal(lines.reduce((sum, l) => sum + toCents(l.unit_price) * l.quantity - toCents(l.discount), 0)),
       });

@@ -75,6 +75,12 @@ export interface EcomOrder {
   /** Set when the order finishes a quote prepared in a store (POS quote number). */
   quote_number: string | null;
   coupon_code: string | null;
+  /**
+   * The recipient as typed at checkout and the phone the carrier (or the store, for
+   * click-and-collect) texts, keyed as typed ("06 12 34 56 78", "06.12.34.56.78",
+   * "0612345678", "+33 6 12 34 56 78"); a gift goes to someone else.
+   */
+  delivery: { first_name: string; last_name: string; phone: string | null };
   lines: EcomOrderLine[];
   /** Decimal string: sum of lines minus discounts. */
   total: string;

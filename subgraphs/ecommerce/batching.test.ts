@@ -33,6 +33,7 @@ function bulkData(): EcommerceData {
         fulfilment: { type: 'home_delivery', store_code: null },
         quote_number: null,
         coupon_code: null,
+        delivery: { first_name: `Shopper${i}`, last_name: 'Bulk', phone: null },
         lines: [{ sku, quantity: 1, unit_price: '10.00', discount: '0.00' }],
         total: '10.00',
       });

@@ -47,6 +47,8 @@ export interface WireOrder {
   fulfilment: { type: string; store_code: string | null };
   quote_number: string | null;
   coupon_code: string | null;
+  /** The recipient named at checkout; the phone as keyed. */
+  delivery: { first_name: string; last_name: string; phone: string | null } | null;
   lines: WireOrderLine[];
   total: string;
 }

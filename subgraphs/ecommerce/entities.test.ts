@@ -49,16 +49,22 @@ describe('WebOrder @key(fields: "id")', () => {
         { __typename: 'WebOrder', id: 'W1000204' },
         { __typename: 'WebOrder', id: '90001' },
       ],
-      '... on WebOrder { id number status fulfilment { kind store { code } } total { amount currency } }',
+      '... on WebOrder { id number status fulfilment { kind store { code } } delivery { firstName lastName phone } total { amount currency } }',
     );
     expect(answer.errors).toBeUndefined();
-    const collect = { id: '90006', number: 'W1000204', status: 'READY_FOR_PICKUP', fulfilment: { kind: 'CLICK_AND_COLLECT', store: { code: 'SUD02' } }, total: { amount: 8490, currency: 'EUR' } };
+    const collect = {
+      id: '90006', number: 'W1000204', status: 'READY_FOR_PICKUP', fulfilment: { kind: 'CLICK_AND_COLLECT', store: { code: 'SUD02' } },
+      delivery: { firstName: 'jean', lastName: 'DUPONT', phone: null }, total: { amount: 8490, currency: 'EUR' },
+    };
     expect(answer.data._entities).toEqual([
       collect,
       null,
       collect,
       null,
-      { id: '90001', number: 'W1000101', status: 'DELIVERED', fulfilment: { kind: 'HOME_DELIVERY', store: null }, total: { amount: 8990, currency: 'EUR' } },
+      {
+        id: '90001', number: 'W1000101', status: 'DELIVERED', fulfilment: { kind: 'HOME_DELIVERY', store: null },
+        delivery: { firstName: 'Jean', lastName: 'Dupont', phone: '+33612345678' }, total: { amount: 8990, currency: 'EUR' },
+      },
     ]);
     // The platform has no batch filter on order ids: one call per distinct, well-formed id.
     expect(await stack.calls()).toEqual({ 'GET /orders/:id': 3 });

@@ -65,12 +65,28 @@ describe('records that break the platform contract', () => {
     const order: WireOrder = {
       id: 5, number: 'W1', customer_id: 1, placed_at: '2020-01-01T00:00:00Z', updated_at: '2020-01-01T00:00:00Z',
       status: 'paid', currency: 'EUR', fulfilment: { type: 'home_delivery', store_code: null }, quote_number: null,
-      coupon_code: null, lines: [], total: '0.00',
+      coupon_code: null, delivery: { first_name: 'A', last_name: 'B', phone: null }, lines: [], total: '0.00',
     };
     expect(toWebOrder(order).lines).toEqual([]);
     expect(() => toWebOrder({ ...order, status: 'lost' })).toThrow('order 5: unknown status "lost"');
     expect(() => toWebOrder({ ...order, fulfilment: { type: 'click_and_collect', store_code: null } })).toThrow(
       'order 5 fulfilment: store_code must be a string, got null',
     );
+    expect(() => toWebOrder({ ...order, delivery: { first_name: 'A', phone: null } as unknown as WireOrder['delivery'] })).toThrow(
+      new MalformedRecord('order 5 delivery: last_name must be a string, got nothing'),
+    );
+    expect(() => toWebOrder({ ...order, delivery: 'A B' as unknown as WireOrder['delivery'] })).toThrow(new MalformedRecord('order 5: delivery must be an object, got "A B"'));
+  });
+
+  it('reads a delivery phone in E.164, an unreadable one as null, and an order without a recipient as delivery null', () => {
+    const order = (delivery: unknown) => ({
+      id: 6, number: 'W2', customer_id: 1, placed_at: '2020-01-01T00:00:00Z', updated_at: '2020-01-01T00:00:00Z',
+      status: 'paid', currency: 'EUR', fulfilment: { type: 'home_delivery', store_code: null }, quote_number: null,
+      coupon_code: null, delivery, lines: [], total: '0.00',
+    }) as WireOrder;
+    expect(toWebOrder(order({ first_name: 'Zoé', last_name: 'Roux', phone: '06.71.44.20.93' })).delivery).toEqual({ firstName: 'Zoé', lastName: 'Roux', phone: '+33671442093' });
+    expect(toWebOrder(order({ first_name: 'Zoé', last_name: 'Roux', phone: '+33 6 71 44 20 93' })).delivery!.phone).toBe('+33671442093');
+    expect(toWebOrder(order({ first_name: 'Zoé', last_name: 'Roux', phone: '06 71 44' })).delivery!.phone).toBeNull();
+    expect(toWebOrder(order(undefined)).delivery).toBeNull();
   });
 });

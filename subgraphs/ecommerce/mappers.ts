@@ -76,7 +76,15 @@ export interface WebOrder {
   fulfilment: { kind: 'HOME_DELIVERY' | 'CLICK_AND_COLLECT'; store: { code: string } | null };
   quote: { number: string } | null;
   couponCode: string | null;
+  delivery: DeliveryContact | null;
   accountId: string;
+}
+
+/** Who receives (or collects) the order and the phone the carrier or store texts, in E.164. */
+export interface DeliveryContact {
+  firstName: string;
+  lastName: string;
+  phone: string | null;
 }
 
 export interface WebProduct {
@@ -190,8 +198,17 @@ export function toWebOrder(raw: WireOrder): WebOrder {
     fulfilment: { kind: store ? 'CLICK_AND_COLLECT' : 'HOME_DELIVERY', store },
     quote: quoteNumber === null ? null : { number: quoteNumber },
     couponCode: read.optionalText('coupon_code'),
+    delivery: toDeliveryContact(raw.delivery as unknown, what),
     accountId: String(read.integer('customer_id')),
   };
+}
+
+/** Null when the platform sent no recipient; a phone that cannot be read is null, never the raw text. */
+function toDeliveryContact(raw: unknown, what: string): DeliveryContact | null {
+  if (raw === null || raw === undefined) return null;
+  if (typeof raw !== 'object') throw new MalformedRecord(`${what}: delivery must be an object, got ${JSON.stringify(raw)}`);
+  const read = reader(raw, `${what} delivery`);
+  return { firstName: read.text('first_name'), lastName: read.text('last_name'), phone: toE164(read.optionalText('phone')) };
 }
 
 function toWebOrderLine(raw: unknown, index: number, currency: string, what: string): WebOrderLine {

@@ -121,6 +121,7 @@ describe('webOrder', () => {
         total { amount currency }
         fulfilment { kind store { code } }
         quote { number }
+        delivery { firstName lastName phone }
         account { id firstName }
         lines {
           lineNumber sku gtin localCode label quantity
@@ -142,6 +143,7 @@ describe('webOrder', () => {
       total: { amount: 13898, currency: 'EUR' },
       fulfilment: { kind: 'CLICK_AND_COLLECT', store: { code: 'NRD01' } },
       quote: { number: 'Q-NRD01-000042' },
+      delivery: { firstName: 'Jean', lastName: 'Dupont', phone: '+33612345678' },
       account: { id: '1001', firstName: 'Jean' },
       lines: [
         {
@@ -156,6 +158,17 @@ describe('webOrder', () => {
         },
       ],
     });
+  });
+
+  it.each([
+    ['W1000203', 'a gift, to someone without an account', { firstName: 'Camille', lastName: 'Roussel', phone: '+33762189045' }],
+    ['W1000230', 'a relative, on the household landline', { firstName: 'Yann', lastName: 'Le Gall', phone: '+33298765432' }],
+    ['W1000204', 'a click-and-collect without a phone', { firstName: 'jean', lastName: 'DUPONT', phone: null }],
+    ['W1000215', 'a phone keyed too short to be one', { firstName: 'Lucas', lastName: 'Bernard', phone: null }],
+  ])('names the recipient of %s, %s, with the phone in E.164', async (number, _, delivery) => {
+    const answer = await stack.query(`query ($number: String!) { webOrder(number: $number) { delivery { firstName lastName phone } } }`, { number });
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data.webOrder.delivery).toEqual(delivery);
   });
 
   it('serves a home delivery with a coupon, and a product price written without decimals', async () => {

@@ -60,10 +60,17 @@ export interface Accuracy {
   landlineWithNames: { pairs: number; differentPeople: number };
   /** The pairs kept apart for a steward, and the true pairs the crosswalk missed that they point at. */
   candidates: { pairs: number; samePerson: number; missedPairsFlagged: number };
-  /** Pairs of two different people whose records carry one phone (the family landline). */
+  /**
+   * Pairs of two different people whose records carry one phone: the family landline, and the
+   * mobile of a relative that a web account holds from a parcel sent to them.
+   */
   sharedPhonePairs: number;
-  /** Of those, pairs the crosswalk put in one customer (must be 0). */
+  /** Of those, pairs the crosswalk put in one customer. */
   sharedPhoneMerged: number;
+  /** Pairs of two different people whose records carry one landline (the family landline). */
+  sharedLandlinePairs: number;
+  /** Of those, pairs the crosswalk put in one customer (must be 0: a landline alone merges nobody). */
+  sharedLandlineMerged: number;
   /** Pairs of two different people whose records carry one email. */
   sharedEmailPairs: number;
   /** Of those, pairs the crosswalk put in one customer (must be 0). */
@@ -167,6 +174,7 @@ export async function measureAccuracy(store: CrosswalkStore, generated: Scored):
 
   const candidates = await candidateFigures(store, truth, predicted, direct);
   const phones = sharedValuePairs(truth, predicted, (id) => phonesOf(records.get(id) ?? { phone: null }));
+  const landlines = sharedValuePairs(truth, predicted, (id) => phonesOf(records.get(id) ?? { phone: null }).filter((phone) => !isPersonalLine(phone)));
   const emails = sharedValuePairs(truth, predicted, (id) => emailKey(records.get(id)?.email));
 
   return {
@@ -183,6 +191,8 @@ export async function measureAccuracy(store: CrosswalkStore, generated: Scored):
     candidates,
     sharedPhonePairs: phones.pairs,
     sharedPhoneMerged: phones.merged,
+    sharedLandlinePairs: landlines.pairs,
+    sharedLandlineMerged: landlines.merged,
     sharedEmailPairs: emails.pairs,
     sharedEmailMerged: emails.merged,
   };
@@ -237,7 +247,8 @@ export function formatAccuracy(accuracy: Accuracy): string[] {
     `  trial, merging on full name + postcode: ${trial.merges} merges, ${trial.wrongMerges} of two different people; ${formatScore(trial.score)}`,
     `  named records on one landline with both names agreeing: ${accuracy.landlineWithNames.pairs} pairs, ${accuracy.landlineWithNames.differentPeople} of two different people`,
     `  candidates kept for a steward: ${accuracy.candidates.pairs} pairs, ${accuracy.candidates.samePerson} of one person; they point at ${accuracy.candidates.missedPairsFlagged} missed true pairs`,
-    `  people sharing a phone (the family landline): ${accuracy.sharedPhonePairs} pairs, ${accuracy.sharedPhoneMerged} merged`,
+    `  people sharing a landline (the family landline): ${accuracy.sharedLandlinePairs} pairs, ${accuracy.sharedLandlineMerged} merged`,
+    `  people sharing any phone (a landline, or a mobile a parcel for a relative carries): ${accuracy.sharedPhonePairs} pairs, ${accuracy.sharedPhoneMerged} merged`,
     `  people sharing an email: ${accuracy.sharedEmailPairs} pairs, ${accuracy.sharedEmailMerged} merged`,
   ];
 }

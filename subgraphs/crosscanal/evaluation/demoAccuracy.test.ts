@@ -37,8 +37,8 @@ test('pairwise precision >= 99.9 % and recall >= 98 % of every true pair, far ab
 });
 
 test('the family landline is there, and merges nobody', () => {
-  expect(accuracy.sharedPhonePairs).toBeGreaterThan(50);
-  expect(accuracy.sharedPhoneMerged).toBe(0);
+  expect(accuracy.sharedLandlinePairs).toBeGreaterThan(50);
+  expect(accuracy.sharedLandlineMerged).toBe(0);
   expect(accuracy.sharedEmailMerged).toBe(0);
 });
 

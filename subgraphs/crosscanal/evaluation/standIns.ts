@@ -58,7 +58,7 @@ export function before(estate: Generated['estate'], cutoff: string): { ecommerce
       ...estate.ecommerce,
       customers,
       addresses: estate.ecommerce.addresses.filter((a) => kept.has(a.customer_id)),
-      orders: estate.ecommerce.orders.filter((o) => kept.has(o.customer_id)),
+      orders: estate.ecommerce.orders.filter((o) => kept.has(o.customer_id) && Date.parse(o.updated_at) < at),
     },
     loyalty: {
       ...estate.loyalty,

@@ -3,6 +3,7 @@ import { parseIsoInstant } from '../../../utilities/isoInstant.js';
 import { toE164 } from '../../../utilities/phone.js';
 import { SourceFailure } from '../../shared/errors.js';
 import { httpFailure, type LegacySource } from '../../shared/source.js';
+import { isPersonalLine, nameKey } from '../matching/keys.js';
 import type { SourceRecord } from '../matching/records.js';
 import { later, text, type ReadProgress, type ReadResult, type SourceReader } from './reader.js';
 
@@ -28,69 +29,187 @@ interface WireCustomer {
   updated_at: string;
 }
 
-interface WirePage {
-  data: WireCustomer[];
+interface WirePage<T = WireCustomer> {
+  data: T[];
   meta: { total: number };
   links: { next: string | null };
 }
 
+/** What the crosswalk reads of an order (`GET /api/v1/orders`): whose, when, and the delivery contact. */
+interface WireOrder {
+  customer_id: number;
+  placed_at: string;
+  updated_at: string;
+  /** The recipient and the phone the carrier texts; absent on platforms that do not keep it. */
+  delivery?: { first_name: string | null; last_name: string | null; phone: string | null } | null;
+}
+
+/** Where the next incremental read starts in each feed. */
+interface Watermark {
+  customers: string;
+  orders: string;
+}
+
+/** Most ids the platform takes in one batch parameter. */
+const MAX_IDS = 100;
+
 /**
- * Reads web accounts from `GET /api/v1/customers?updated_since=…`, oldest change first. The
- * feed is paged by offset and a customer who changes mid-read moves to its end, which would
- * shift later pages; so after each page the read restarts from the last `updated_at` seen
- * (inclusive) instead of asking for the next offset, and only pages within one instant.
+ * Reads web accounts from `GET /api/v1/customers?updated_since=…`, oldest change first, each
+ * with the phone of its latest order delivered to the account holder (`GET /api/v1/orders`,
+ * by batches of customer ids). An incremental read also follows the orders' feed, so that an
+ * account whose only news is a new order is read again.
+ *
+ * Both feeds are paged by offset and a row that changes mid-read moves to the end, which
+ * would shift later pages; so after each page a feed restarts from the last `updated_at`
+ * seen (inclusive) instead of asking for the next offset, and only pages within one instant.
  */
 export function ecommerceReader({ baseUrl, source, perPage = 200 }: EcommerceReaderOptions): SourceReader {
   const root = baseUrl.replace(/\/+$/, '');
-  const getPage = (since: string, page: number): Promise<WirePage> =>
-    source.call('GET /customers', async (signal) => {
-      const url = new URL(`${root}/api/v1/customers`);
-      url.searchParams.set('updated_since', since);
-      url.searchParams.set('page', String(page));
-      url.searchParams.set('per_page', String(perPage));
+  const get = <T>(operation: string, path: string, params: Record<string, string>, check: (body: string) => WirePage<T>): Promise<WirePage<T>> =>
+    source.call(operation, async (signal) => {
+      const url = new URL(`${root}/api/v1${path}`);
+      for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
       const response = await fetch(url, { signal, headers: { accept: 'application/json' } });
       const body = await response.text();
       if (!response.ok) throw httpFailure(response.status, response.headers.get('retry-after'), errorMessage(body));
-      return readPage(body);
+      return check(body);
     });
+  const pageParams = (page: number) => ({ page: String(page), per_page: String(perPage) });
+
+  /** Walks a feed by `updated_at`, restarting each page from the last instant seen. */
+  async function walk<T extends { updated_at: string }>(
+    operation: string,
+    path: string,
+    since: string,
+    check: (body: string) => WirePage<T>,
+    onPage: (rows: T[], total: number) => Promise<void>,
+  ): Promise<void> {
+    let cursor = since;
+    let page = 1;
+    for (;;) {
+      const body = await get(operation, path, { updated_since: cursor, ...pageParams(page) }, check);
+      await onPage(body.data, body.meta.total);
+      if (body.data.length < perPage || body.links.next === null) break;
+      const last = body.data[body.data.length - 1]!.updated_at;
+      if (Date.parse(last) > Date.parse(cursor)) {
+        cursor = last;
+        page = 1;
+      } else {
+        page += 1;
+      }
+    }
+  }
+
+  /** Every order of these customers, by batches of ids, every page. */
+  async function ordersOf(customerIds: readonly number[]): Promise<Map<number, WireOrder[]>> {
+    const byCustomer = new Map<number, WireOrder[]>();
+    for (let i = 0; i < customerIds.length; i += MAX_IDS) {
+      const ids = customerIds.slice(i, i + MAX_IDS).join(',');
+      for (let page = 1; ; page++) {
+        const body = await get('GET /orders', '/orders', { customer_ids: ids, ...pageParams(page) }, readOrders);
+        for (const order of body.data) byCustomer.set(order.customer_id, [...(byCustomer.get(order.customer_id) ?? []), order]);
+        if (body.data.length < perPage || body.links.next === null) break;
+      }
+    }
+    return byCustomer;
+  }
 
   return {
     name: 'ecommerce',
     async read(since, onBatch, onProgress?: ReadProgress): Promise<ReadResult> {
-      let cursor = since ?? EPOCH;
-      let page = 1;
-      let watermark: string | null = since;
+      const from = parseWatermark(since);
+      const watermark: Watermark = { ...from };
       let total: number | null = null;
       let unusable = 0;
       const seen = new Set<number>();
-      for (;;) {
-        const body = await getPage(cursor, page);
-        total ??= body.meta.total;
-        const records = body.data.map((customer) => {
+      const emit = async (customers: WireCustomer[]) => {
+        const orders = await ordersOf(customers.map((c) => c.id));
+        const records = customers.map((customer) => {
           if (customer.phone !== null && customer.phone.trim() !== '' && toE164(customer.phone) === null) unusable += 1;
           seen.add(customer.id);
-          watermark = later(watermark, customer.updated_at);
-          return toRecord(customer);
+          watermark.customers = later(watermark.customers, customer.updated_at)!;
+          const own = orders.get(customer.id) ?? [];
+          for (const order of own) watermark.orders = later(watermark.orders, order.updated_at)!;
+          return toRecord(customer, deliveryPhone(customer, own));
         });
         if (records.length > 0) await onBatch(records);
-        onProgress?.(seen.size, Math.max(total, seen.size));
-        if (body.data.length < perPage || body.links.next === null) break;
-        const last = body.data[body.data.length - 1]!.updated_at;
-        if (Date.parse(last) > Date.parse(cursor)) {
-          cursor = last;
-          page = 1;
-        } else {
-          page += 1;
+        onProgress?.(seen.size, Math.max(total ?? 0, seen.size));
+      };
+
+      await walk('GET /customers', '/customers', from.customers, readPage, async (customers, count) => {
+        total ??= count;
+        await emit(customers);
+      });
+
+      // Accounts whose only news is an order: read again with all their orders.
+      if (since !== null) {
+        const again = new Set<number>();
+        await walk('GET /orders', '/orders', from.orders, readOrders, async (orders) => {
+          for (const order of orders) {
+            watermark.orders = later(watermark.orders, order.updated_at)!;
+            if (!seen.has(order.customer_id)) again.add(order.customer_id);
+          }
+        });
+        const ids = [...again];
+        for (let i = 0; i < ids.length; i += MAX_IDS) {
+          const body = await get('GET /customers', '/customers', { ids: ids.slice(i, i + MAX_IDS).join(','), page: '1', per_page: String(MAX_IDS) }, readPage);
+          await emit(body.data);
         }
       }
-      return { watermark: watermark ?? EPOCH, records: seen.size, unusable };
+      return { watermark: JSON.stringify(watermark), records: seen.size, unusable };
     },
     close: async () => undefined,
   };
 }
 
-/** A web account as the crosswalk compares it. */
-export function toRecord(customer: WireCustomer): SourceRecord {
+/**
+ * Both feeds' watermarks. A watermark written before the orders were read is the customers'
+ * instant alone; the orders' feed then starts from the same instant.
+ */
+function parseWatermark(since: string | null): Watermark {
+  if (since === null) return { customers: EPOCH, orders: EPOCH };
+  if (since.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(since) as Partial<Watermark>;
+      if (typeof parsed.customers === 'string' && typeof parsed.orders === 'string') return { customers: parsed.customers, orders: parsed.orders };
+    } catch {
+      // fall through: an unreadable watermark means reading everything again
+    }
+    return { customers: EPOCH, orders: EPOCH };
+  }
+  return { customers: since, orders: since };
+}
+
+/**
+ * The phone of the latest order delivered to the account holder (first and last names
+ * agreeing with the account's): the number the carrier texts. A parcel sent to someone else
+ * says nothing of the account holder's phone.
+ */
+export function deliveryPhone(customer: Pick<WireCustomer, 'first_name' | 'last_name'>, orders: readonly WireOrder[]): string | null {
+  const first = nameKey(customer.first_name);
+  const last = nameKey(customer.last_name);
+  if (first === null || last === null) return null;
+  let best: { at: number; phone: string } | null = null;
+  for (const order of orders) {
+    const delivery = order.delivery;
+    if (!delivery || nameKey(delivery.first_name) !== first || nameKey(delivery.last_name) !== last) continue;
+    const phone = toE164(delivery.phone);
+    const at = Date.parse(order.placed_at);
+    if (phone !== null && (best === null || at > best.at)) best = { at, phone };
+  }
+  return best?.phone ?? null;
+}
+
+/**
+ * A web account as the crosswalk compares it. The phone its deliveries give counts only where
+ * the account has no mobile of its own: a parcel for a namesake in the household (a daughter
+ * named after her mother) carries the other's mobile, and an account's own mobile is the
+ * better word.
+ */
+export function toRecord(customer: WireCustomer, delivered: string | null = null): SourceRecord {
+  const own = toE164(customer.phone);
+  const phone = own ?? delivered;
+  const second = own !== null && !isPersonalLine(own) && delivered !== null && delivered !== own ? delivered : null;
   return {
     system: 'ECOMMERCE',
     localId: String(customer.id),
@@ -98,13 +217,34 @@ export function toRecord(customer: WireCustomer): SourceRecord {
     firstName: text(customer.first_name),
     lastName: text(customer.last_name),
     email: displayEmail(customer.email),
-    phone: toE164(customer.phone),
+    phone,
+    ...(second === null ? {} : { secondPhone: second }),
     cards: [],
     postcode: null,
     birthDate: null,
     createdAt: customer.created_at,
     updatedAt: customer.updated_at,
   };
+}
+
+function readOrders(body: string): WirePage<WireOrder> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new SourceFailure('badResponse', `orders: not JSON: ${body.slice(0, 80)}`);
+  }
+  const page = parsed as Partial<WirePage<WireOrder>>;
+  if (!Array.isArray(page?.data) || typeof page.meta?.total !== 'number' || page.links === undefined) {
+    throw new SourceFailure('badResponse', 'orders: expected { data: [], meta: { total }, links } ');
+  }
+  for (const order of page.data) {
+    const o = order as Partial<WireOrder>;
+    if (!Number.isInteger(o?.customer_id) || typeof o.updated_at !== 'string' || parseIsoInstant(o.updated_at) === null || typeof o.placed_at !== 'string') {
+      throw new SourceFailure('badResponse', `orders: malformed order ${JSON.stringify(order).slice(0, 120)}`);
+    }
+  }
+  return page as WirePage<WireOrder>;
 }
 
 function readPage(body: string): WirePage {
