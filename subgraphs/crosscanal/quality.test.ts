@@ -1,10 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { generateEstate } from '../../legacy/generator/generate.js';
 import type { DataQualityReport } from './cli/qualityReport.js';
-import { runCommand } from './cli/runCommand.js';
+import { runCommand, dropSchema } from './cli/runCommand.js';
 import { startSyncStandIns, type SyncStandIns } from './cli/standIns.js';
 import { parseRecordId } from './matching/records.js';
 import { referenceStoreOf } from './products/referenceIndex.js';
@@ -223,13 +222,7 @@ describe('quality command', () => {
       // The same estate gives the same figures on either database.
       expect(report.identity).toEqual(expected.graph.identityQuality);
     } finally {
-      const client = new pg.Client({ connectionString: DATABASE_URL });
-      await client.connect();
-      try {
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await client.end();
-      }
+      await dropSchema(DATABASE_URL!, schema);
     }
   }, 60_000);
 });

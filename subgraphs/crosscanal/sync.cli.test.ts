@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { generateEstate, type Generated } from '../../legacy/generator/generate.js';
-import { runCommand, startCommand } from './cli/runCommand.js';
+import { runCommand, startCommand, dropSchema } from './cli/runCommand.js';
 import { startSyncStandIns, type SyncStandIns } from './cli/standIns.js';
 import { referenceStoreOf } from './products/referenceIndex.js';
 import { CrosswalkStore } from './store/crosswalkStore.js';
@@ -148,13 +147,7 @@ describe('sync command', () => {
       const result = await runCommand(COMMAND, ['--full'], env({ DATABASE_URL: DATABASE_URL!, CROSSCANAL_DB_SCHEMA: schema }));
       await expectFullSync(result, { databaseUrl: DATABASE_URL, schema });
     } finally {
-      const client = new pg.Client({ connectionString: DATABASE_URL });
-      await client.connect();
-      try {
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await client.end();
-      }
+      await dropSchema(DATABASE_URL!, schema);
     }
   });
 });

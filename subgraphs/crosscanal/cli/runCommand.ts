@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -39,4 +40,15 @@ export function startCommand(file: string | URL, args: readonly string[], env: R
 /** Runs a command to its end; see {@link startCommand}. */
 export function runCommand(file: string | URL, args: readonly string[], env: Record<string, string> = {}): Promise<CommandResult> {
   return startCommand(file, args, env).exited;
+}
+
+/** Drops a throw-away schema a test made on a real PostgreSQL. */
+export async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
 }

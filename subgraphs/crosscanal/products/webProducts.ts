@@ -3,7 +3,7 @@ import { parseIsoInstant } from '../../../utilities/isoInstant.js';
 import { SourceFailure } from '../../shared/errors.js';
 import { httpFailure, type LegacySource } from '../../shared/source.js';
 import { EPOCH } from '../sources/ecommerce.js';
-import { later, type ReadProgress } from '../sources/reader.js';
+import { later, walkFeed, type ReadProgress } from '../sources/reader.js';
 import type { ProductReader, ProductReadResult, WebProductEntry } from './readers.js';
 
 export interface WebProductReaderOptions {
@@ -30,9 +30,7 @@ interface WirePage {
 
 /**
  * Reads the web shop's products, SKU and EAN, from `GET /api/v1/products?updated_since=…`,
- * oldest change first. As with the customers feed, the offset pages shift when a product
- * changes mid-read, so each page restarts the feed from the last `updated_at` seen
- * (inclusive) and only pages within one instant.
+ * oldest change first, walked as {@link walkFeed} says.
  */
 export function webProductReader({ baseUrl, source, perPage = 200 }: WebProductReaderOptions): ProductReader {
   const root = baseUrl.replace(/\/+$/, '');
@@ -51,30 +49,27 @@ export function webProductReader({ baseUrl, source, perPage = 200 }: WebProductR
   return {
     name: 'ecommerce',
     async read(since, onBatch, onProgress?: ReadProgress): Promise<ProductReadResult> {
-      let cursor = since ?? EPOCH;
-      let page = 1;
       let watermark: string | null = since;
       let total: number | null = null;
       const seen = new Set<string>();
-      for (;;) {
-        const body = await getPage(cursor, page);
-        total ??= body.meta.total;
-        const products = body.data.map((product) => {
-          seen.add(product.sku);
-          watermark = later(watermark, product.updated_at);
-          return toWebProductEntry(product);
-        });
-        if (products.length > 0) await onBatch({ source: 'ecommerce', products });
-        onProgress?.(seen.size, Math.max(total, seen.size));
-        if (body.data.length < perPage || body.links.next === null) break;
-        const last = body.data[body.data.length - 1]!.updated_at;
-        if (Date.parse(last) > Date.parse(cursor)) {
-          cursor = last;
-          page = 1;
-        } else {
-          page += 1;
-        }
-      }
+      await walkFeed(
+        since ?? EPOCH,
+        async (cursor, page) => {
+          const body = await getPage(cursor, page);
+          total ??= body.meta.total;
+          return { rows: body.data, more: body.data.length === perPage && body.links.next !== null };
+        },
+        (product) => product.updated_at,
+        async (rows) => {
+          const products = rows.map((product) => {
+            seen.add(product.sku);
+            watermark = later(watermark, product.updated_at);
+            return toWebProductEntry(product);
+          });
+          if (products.length > 0) await onBatch({ source: 'ecommerce', products });
+          onProgress?.(seen.size, Math.max(total ?? 0, seen.size));
+        },
+      );
       return { watermark: watermark ?? EPOCH, entries: seen.size };
     },
     close: async () => undefined,

@@ -5,7 +5,7 @@ import { SourceFailure } from '../../shared/errors.js';
 import { httpFailure, type LegacySource } from '../../shared/source.js';
 import { isPersonalLine, nameKey } from '../matching/keys.js';
 import type { SourceRecord } from '../matching/records.js';
-import { later, text, type ReadProgress, type ReadResult, type SourceReader } from './reader.js';
+import { later, text, walkFeed, type ReadProgress, type ReadResult, type SourceReader } from './reader.js';
 
 /** The start of every feed: a full read is the change feed since the epoch. */
 export const EPOCH = '1970-01-01T00:00:00.000Z';
@@ -76,29 +76,26 @@ export function ecommerceReader({ baseUrl, source, perPage = 200 }: EcommerceRea
     });
   const pageParams = (page: number) => ({ page: String(page), per_page: String(perPage) });
 
-  /** Walks a feed by `updated_at`, restarting each page from the last instant seen. */
-  async function walk<T extends { updated_at: string }>(
+  /** Walks a feed by `updated_at` (see {@link walkFeed}). */
+  const walk = <T extends { updated_at: string }>(
     operation: string,
     path: string,
     since: string,
     check: (body: string) => WirePage<T>,
     onPage: (rows: T[], total: number) => Promise<void>,
-  ): Promise<void> {
-    let cursor = since;
-    let page = 1;
-    for (;;) {
-      const body = await get(operation, path, { updated_since: cursor, ...pageParams(page) }, check);
-      await onPage(body.data, body.meta.total);
-      if (body.data.length < perPage || body.links.next === null) break;
-      const last = body.data[body.data.length - 1]!.updated_at;
-      if (Date.parse(last) > Date.parse(cursor)) {
-        cursor = last;
-        page = 1;
-      } else {
-        page += 1;
-      }
-    }
-  }
+  ): Promise<void> => {
+    let total = 0;
+    return walkFeed(
+      since,
+      async (cursor, page) => {
+        const body = await get(operation, path, { updated_since: cursor, ...pageParams(page) }, check);
+        total = body.meta.total;
+        return { rows: body.data, more: body.data.length === perPage && body.links.next !== null };
+      },
+      (row) => row.updated_at,
+      (rows) => onPage(rows, total),
+    );
+  };
 
   /** Every order of these customers, by batches of ids, every page. */
   async function ordersOf(customerIds: readonly number[]): Promise<Map<number, WireOrder[]>> {

@@ -6,7 +6,7 @@ import { SourceFailure } from '../../shared/errors.js';
 import type { LegacySource } from '../../shared/source.js';
 import type { SourceRecord } from '../matching/records.js';
 import { EPOCH } from './ecommerce.js';
-import { later, text, type ReadProgress, type ReadResult, type SourceReader } from './reader.js';
+import { later, text, walkFeed, type ReadProgress, type ReadResult, type SourceReader } from './reader.js';
 
 /** The service's namespace (WSDL targetNamespace). */
 export const LOYALTY_NS = 'urn:crosscanal:loyalty:v3';
@@ -67,33 +67,30 @@ export function loyaltyReader({ endpoint, source, pageSize = 500 }: LoyaltyReade
   return {
     name: 'loyalty',
     async read(since, onBatch, onProgress?: ReadProgress): Promise<ReadResult> {
-      let cursor = since ?? EPOCH;
-      let page = 1;
       let watermark: string | null = since;
       let total: number | null = null;
       let unusable = 0;
       const seen = new Set<string>();
-      for (;;) {
-        const answer = await listChanged(cursor, page);
-        total ??= answer.total;
-        const records = answer.members.map((member) => {
-          if (member.phone !== null && toE164(member.phone) === null) unusable += 1;
-          if (member.mobile !== null && toE164(member.mobile) === null) unusable += 1;
-          seen.add(member.memberId);
-          watermark = later(watermark, member.updatedAt);
-          return toRecord(member);
-        });
-        if (records.length > 0) await onBatch(records);
-        onProgress?.(seen.size, Math.max(total, seen.size));
-        if (!answer.hasMore || answer.members.length === 0) break;
-        const last = answer.members[answer.members.length - 1]!.updatedAt;
-        if (Date.parse(last) > Date.parse(cursor)) {
-          cursor = last;
-          page = 1;
-        } else {
-          page += 1;
-        }
-      }
+      await walkFeed(
+        since ?? EPOCH,
+        async (cursor, page) => {
+          const answer = await listChanged(cursor, page);
+          total ??= answer.total;
+          return { rows: answer.members, more: answer.hasMore };
+        },
+        (member) => member.updatedAt,
+        async (members) => {
+          const records = members.map((member) => {
+            if (member.phone !== null && toE164(member.phone) === null) unusable += 1;
+            if (member.mobile !== null && toE164(member.mobile) === null) unusable += 1;
+            seen.add(member.memberId);
+            watermark = later(watermark, member.updatedAt);
+            return toRecord(member);
+          });
+          if (records.length > 0) await onBatch(records);
+          onProgress?.(seen.size, Math.max(total ?? 0, seen.size));
+        },
+      );
       return { watermark: watermark ?? EPOCH, records: seen.size, unusable };
     },
     close: async () => undefined,

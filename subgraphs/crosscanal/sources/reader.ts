@@ -39,3 +39,37 @@ export function later(a: string | null, b: string | null): string | null {
   if (b === null) return a;
   return Date.parse(b) > Date.parse(a) ? b : a;
 }
+
+/** One page of a change feed: its rows, and whether the system says more follow. */
+export interface FeedPage<T> {
+  rows: T[];
+  more: boolean;
+}
+
+/**
+ * Walks a change feed that is paged by offset, oldest change first, from `since`. A row that
+ * changes mid-read moves to the feed's end, which would shift later pages; so after each page
+ * the walk restarts from the last instant seen (inclusive) instead of asking for the next
+ * offset, and pages on only within one instant. A row may arrive twice, which is harmless.
+ */
+export async function walkFeed<T>(
+  since: string,
+  fetchPage: (cursor: string, page: number) => Promise<FeedPage<T>>,
+  instantOf: (row: T) => string,
+  onPage: (rows: T[]) => Promise<void>,
+): Promise<void> {
+  let cursor = since;
+  let page = 1;
+  for (;;) {
+    const { rows, more } = await fetchPage(cursor, page);
+    await onPage(rows);
+    if (!more || rows.length === 0) return;
+    const last = instantOf(rows[rows.length - 1]!);
+    if (Date.parse(last) > Date.parse(cursor)) {
+      cursor = last;
+      page = 1;
+    } else {
+      page += 1;
+    }
+  }
+}
