@@ -1,0 +1,74 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ANY_PORTS, startStack, type RunningStack } from '../scripts/stack.js';
+import { graphql } from './graphql.js';
+
+// The README's quick start and first queries, kept true: the two commands it gives, and each
+// query it tells a newcomer to paste, run through the gateway over the default demo estate
+// that `npm start` generates.
+const README = fileURLToPath(new URL('../README.md', import.meta.url));
+
+let dir: string;
+let stack: RunningStack;
+let readme: string;
+
+beforeAll(async () => {
+  readme = await readFile(README, 'utf8');
+  dir = await mkdtemp(join(tmpdir(), 'crosscanal-readme-'));
+  stack = await startStack({ dataDir: dir, scale: 'demo', inMemory: true, ...ANY_PORTS });
+}, 240_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The fenced blocks of a section of the README, by language. */
+function blocks(section: string, language: string): string[] {
+  const start = readme.indexOf(section);
+  expect(start).toBeGreaterThanOrEqual(0);
+  const next = readme.indexOf('\n## ', start + section.length);
+  const text = readme.slice(start, next === -1 ? undefined : next);
+  return [...text.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
+}
+
+test('the quick start is two commands: one starts the graph, one runs the tests', () => {
+  const [commands] = blocks('## Quick start', 'sh');
+  const lines = commands!.split('\n').filter((line) => line.trim() !== '').map((line) => line.replace(/#.*$/, '').trim());
+  expect(lines).toEqual(['npm start', 'npm test']);
+});
+
+test('every first query runs through the gateway without an error, on the default demo estate', async () => {
+  const queries = blocks('### First queries', 'graphql');
+  expect(queries.length).toBeGreaterThanOrEqual(2);
+  for (const query of queries) {
+    const answer = await graphql(stack.gateway.url, query);
+    expect({ query, errors: answer.errors ?? [] }).toEqual({ query, errors: [] });
+  }
+});
+
+test('the customer example finds one person by a messy email, with a loyalty card, web orders and store receipts', async () => {
+  const query = blocks('### First queries', 'graphql').find((q) => q.includes('customer(by:'))!;
+  const { data } = await graphql(stack.gateway.url, query);
+  const customer = data!.customer as { identities: { system: string }[]; loyalty: { cardNumber: string } | null; webOrders: unknown[]; storeSales: unknown[] };
+  expect(customer.loyalty?.cardNumber).toMatch(/^29\d{11}$/);
+  expect(customer.webOrders.length).toBeGreaterThan(0);
+  expect(customer.storeSales.length).toBeGreaterThan(0);
+  // Two web accounts, as the README says.
+  expect(customer.identities.filter((i) => i.system === 'ECOMMERCE')).toHaveLength(2);
+});
+
+test('the product example resolves its catalogue reference, with its web price and stock in stores', async () => {
+  const query = blocks('### First queries', 'graphql').find((q) => q.includes('product('))!;
+  const ref = /catalogueRef: "([^"]+)"/.exec(query)![1]!;
+  const { data } = await graphql(stack.gateway.url, query);
+  expect(data!.product).toMatchObject({ catalogueRef: ref, gtin: expect.stringMatching(/^\d{13}$/) });
+  expect(data!.product!.webPrice).not.toBeNull();
+  expect(data!.product!.storeStock.length).toBeGreaterThan(0);
+  // The same product by the other references the README names.
+  const bySku = await graphql(stack.gateway.url, `{ product(webSku: "${data!.product!.webSku}") { catalogueRef } }`);
+  const byGtin = await graphql(stack.gateway.url, `{ product(gtin: "${data!.product!.gtin}") { catalogueRef } }`);
+  expect([bySku.data?.product?.catalogueRef, byGtin.data?.product?.catalogueRef]).toEqual([ref, ref]);
+});
