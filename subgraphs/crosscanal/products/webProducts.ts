@@ -1,8 +1,8 @@
 import { isValidGtin } from '../../../utilities/gtin.js';
 import { parseIsoInstant } from '../../../utilities/isoInstant.js';
-import { SourceFailure } from '../../shared/errors.js';
 import { httpFailure, type LegacySource } from '../../shared/source.js';
 import { EPOCH } from '../sources/ecommerce.js';
+import { platformError, readPlatformPage, type PlatformPage } from '../sources/platformPage.js';
 import { later, walkFeed, type ReadProgress } from '../sources/reader.js';
 import type { ProductReader, ProductReadResult, WebProductEntry } from './readers.js';
 
@@ -22,19 +22,13 @@ interface WireProduct {
   updated_at: string;
 }
 
-interface WirePage {
-  data: WireProduct[];
-  meta: { total: number };
-  links: { next: string | null };
-}
-
 /**
  * Reads the web shop's products, SKU and EAN, from `GET /api/v1/products?updated_since=…`,
  * oldest change first, walked as {@link walkFeed} says.
  */
 export function webProductReader({ baseUrl, source, perPage = 200 }: WebProductReaderOptions): ProductReader {
   const root = baseUrl.replace(/\/+$/, '');
-  const getPage = (since: string, page: number): Promise<WirePage> =>
+  const getPage = (since: string, page: number): Promise<PlatformPage<WireProduct>> =>
     source.call('GET /products', async (signal) => {
       const url = new URL(`${root}/api/v1/products`);
       url.searchParams.set('updated_since', since);
@@ -42,7 +36,7 @@ export function webProductReader({ baseUrl, source, perPage = 200 }: WebProductR
       url.searchParams.set('per_page', String(perPage));
       const response = await fetch(url, { signal, headers: { accept: 'application/json' } });
       const body = await response.text();
-      if (!response.ok) throw httpFailure(response.status, response.headers.get('retry-after'), errorMessage(body));
+      if (!response.ok) throw httpFailure(response.status, response.headers.get('retry-after'), platformError(body));
       return readPage(body);
     });
 
@@ -89,39 +83,16 @@ export function toWebProductEntry(product: WireProduct): WebProductEntry {
   };
 }
 
-function readPage(body: string): WirePage {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw new SourceFailure('badResponse', `products: not JSON: ${body.slice(0, 80)}`);
-  }
-  const page = parsed as Partial<WirePage>;
-  if (!Array.isArray(page?.data) || typeof page.meta?.total !== 'number' || page.links === undefined) {
-    throw new SourceFailure('badResponse', 'products: expected { data: [], meta: { total }, links }');
-  }
-  for (const product of page.data) {
-    const p = product as Partial<WireProduct>;
-    if (
-      typeof p?.sku !== 'string' ||
-      p.sku === '' ||
-      (p.ean !== null && typeof p.ean !== 'string') ||
-      typeof p.active !== 'boolean' ||
-      typeof p.updated_at !== 'string' ||
-      parseIsoInstant(p.updated_at) === null
-    ) {
-      throw new SourceFailure('badResponse', `products: malformed product ${JSON.stringify(product).slice(0, 120)}`);
-    }
-  }
-  return page as WirePage;
-}
-
-function errorMessage(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { error?: { code?: string; message?: string } };
-    if (parsed.error) return `${parsed.error.code ?? ''}: ${parsed.error.message ?? ''}`.slice(0, 200);
-  } catch {
-    // not JSON: the text itself says what went wrong
-  }
-  return body.slice(0, 200);
+function readPage(body: string): PlatformPage<WireProduct> {
+  return readPlatformPage<WireProduct>(
+    'product',
+    body,
+    (p) =>
+      typeof p.sku === 'string' &&
+      p.sku !== '' &&
+      (p.ean === null || typeof p.ean === 'string') &&
+      typeof p.active === 'boolean' &&
+      typeof p.updated_at === 'string' &&
+      parseIsoInstant(p.updated_at) !== null,
+  );
 }

@@ -1,10 +1,10 @@
 import { displayEmail } from '../../../utilities/email.js';
 import { parseIsoInstant } from '../../../utilities/isoInstant.js';
 import { toE164 } from '../../../utilities/phone.js';
-import { SourceFailure } from '../../shared/errors.js';
 import { httpFailure, type LegacySource } from '../../shared/source.js';
 import { isPersonalLine, nameKey } from '../matching/keys.js';
 import type { SourceRecord } from '../matching/records.js';
+import { platformError, readPlatformPage, type PlatformPage } from './platformPage.js';
 import { later, text, walkFeed, type ReadProgress, type ReadResult, type SourceReader } from './reader.js';
 
 /** The start of every feed: a full read is the change feed since the epoch. */
@@ -27,12 +27,6 @@ interface WireCustomer {
   phone: string | null;
   created_at: string;
   updated_at: string;
-}
-
-interface WirePage<T = WireCustomer> {
-  data: T[];
-  meta: { total: number };
-  links: { next: string | null };
 }
 
 /** What the crosswalk reads of an order (`GET /api/v1/orders`): whose, when, and the delivery contact. */
@@ -65,13 +59,13 @@ const MAX_IDS = 100;
  */
 export function ecommerceReader({ baseUrl, source, perPage = 200 }: EcommerceReaderOptions): SourceReader {
   const root = baseUrl.replace(/\/+$/, '');
-  const get = <T>(operation: string, path: string, params: Record<string, string>, check: (body: string) => WirePage<T>): Promise<WirePage<T>> =>
+  const get = <T>(operation: string, path: string, params: Record<string, string>, check: (body: string) => PlatformPage<T>): Promise<PlatformPage<T>> =>
     source.call(operation, async (signal) => {
       const url = new URL(`${root}/api/v1${path}`);
       for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
       const response = await fetch(url, { signal, headers: { accept: 'application/json' } });
       const body = await response.text();
-      if (!response.ok) throw httpFailure(response.status, response.headers.get('retry-after'), errorMessage(body));
+      if (!response.ok) throw httpFailure(response.status, response.headers.get('retry-after'), platformError(body));
       return check(body);
     });
   const pageParams = (page: number) => ({ page: String(page), per_page: String(perPage) });
@@ -81,7 +75,7 @@ export function ecommerceReader({ baseUrl, source, perPage = 200 }: EcommerceRea
     operation: string,
     path: string,
     since: string,
-    check: (body: string) => WirePage<T>,
+    check: (body: string) => PlatformPage<T>,
     onPage: (rows: T[], total: number) => Promise<void>,
   ): Promise<void> => {
     let total = 0;
@@ -224,58 +218,23 @@ export function toRecord(customer: WireCustomer, delivered: string | null = null
   };
 }
 
-function readOrders(body: string): WirePage<WireOrder> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw new SourceFailure('badResponse', `orders: not JSON: ${body.slice(0, 80)}`);
-  }
-  const page = parsed as Partial<WirePage<WireOrder>>;
-  if (!Array.isArray(page?.data) || typeof page.meta?.total !== 'number' || page.links === undefined) {
-    throw new SourceFailure('badResponse', 'orders: expected { data: [], meta: { total }, links } ');
-  }
-  for (const order of page.data) {
-    const o = order as Partial<WireOrder>;
-    if (!Number.isInteger(o?.customer_id) || typeof o.updated_at !== 'string' || parseIsoInstant(o.updated_at) === null || typeof o.placed_at !== 'string') {
-      throw new SourceFailure('badResponse', `orders: malformed order ${JSON.stringify(order).slice(0, 120)}`);
-    }
-  }
-  return page as WirePage<WireOrder>;
+function readOrders(body: string): PlatformPage<WireOrder> {
+  return readPlatformPage<WireOrder>(
+    'order',
+    body,
+    (o) => Number.isInteger(o.customer_id) && typeof o.updated_at === 'string' && parseIsoInstant(o.updated_at) !== null && typeof o.placed_at === 'string',
+  );
 }
 
-function readPage(body: string): WirePage {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw new SourceFailure('badResponse', `customers: not JSON: ${body.slice(0, 80)}`);
-  }
-  const page = parsed as Partial<WirePage>;
-  if (!Array.isArray(page?.data) || typeof page.meta?.total !== 'number' || page.links === undefined) {
-    throw new SourceFailure('badResponse', 'customers: expected { data: [], meta: { total }, links } ');
-  }
-  for (const customer of page.data) {
-    const c = customer as Partial<WireCustomer>;
-    if (
-      !Number.isInteger(c?.id) ||
-      typeof c.email !== 'string' ||
-      typeof c.updated_at !== 'string' ||
-      parseIsoInstant(c.updated_at) === null ||
-      typeof c.created_at !== 'string'
-    ) {
-      throw new SourceFailure('badResponse', `customers: malformed customer ${JSON.stringify(customer).slice(0, 120)}`);
-    }
-  }
-  return page as WirePage;
-}
-
-function errorMessage(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { error?: { code?: string; message?: string } };
-    if (parsed.error) return `${parsed.error.code ?? ''}: ${parsed.error.message ?? ''}`.slice(0, 200);
-  } catch {
-    // not JSON: the text itself says what went wrong
-  }
-  return body.slice(0, 200);
+function readPage(body: string): PlatformPage<WireCustomer> {
+  return readPlatformPage<WireCustomer>(
+    'customer',
+    body,
+    (c) =>
+      Number.isInteger(c.id) &&
+      typeof c.email === 'string' &&
+      typeof c.updated_at === 'string' &&
+      parseIsoInstant(c.updated_at) !== null &&
+      typeof c.created_at === 'string',
+  );
 }
