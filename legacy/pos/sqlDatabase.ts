@@ -1,5 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
+import { inPoolTransaction } from '../../utilities/poolTransaction.js';
 
 /** Runs statements on one session: a transaction, or the database itself. */
 export interface SqlExecutor {
@@ -34,23 +35,6 @@ export function pgPoolDatabase(pool: pg.Pool): SqlDatabase {
   });
   return {
     ...wrap(pool),
-    transaction: async (work) => {
-      const client = await pool.connect();
-      // A client whose ROLLBACK failed is in an unknown state: the pool must discard it.
-      let broken: Error | undefined;
-      try {
-        await client.query('BEGIN');
-        const result = await work(wrap(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: Error) => {
-          broken = rollbackError;
-        });
-        throw error;
-      } finally {
-        client.release(broken);
-      }
-    },
+    transaction: (work) => inPoolTransaction(pool, (client) => work(wrap(client))),
   };
 }

@@ -2,6 +2,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { inPoolTransaction } from '../../../utilities/poolTransaction.js';
 
 /** Statements on one session: a transaction, or the database itself. */
 export interface SqlSession {
@@ -63,24 +64,7 @@ async function postgres(url: string, schema: string, max: number): Promise<Datab
   return {
     kind: 'postgresql',
     ...wrap(pool),
-    async transaction(work) {
-      const client = await pool.connect();
-      let broken: Error | undefined;
-      try {
-        await client.query('BEGIN');
-        const result = await work(wrap(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        // A client whose ROLLBACK failed is in an unknown state: the pool must drop it.
-        await client.query('ROLLBACK').catch((rollbackError: Error) => {
-          broken = rollbackError;
-        });
-        throw error;
-      } finally {
-        client.release(broken);
-      }
-    },
+    transaction: (work) => inPoolTransaction(pool, (client) => work(wrap(client))),
     close: () => pool.end(),
   };
 }
