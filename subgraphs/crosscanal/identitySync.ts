@@ -6,6 +6,7 @@ import type { ResolveOptions } from './matching/resolve.js';
 import type { ReaderName, SourceReader } from './sources/reader.js';
 import { DecisionsChanged, type CrosswalkStore } from './store/crosswalkStore.js';
 import { planWithDecisions, type StewardDecisions } from './stewardshipPlan.js';
+import { syncRunner, type SyncRunner } from './syncRunner.js';
 
 export type SyncKind = 'full' | 'incremental';
 
@@ -59,18 +60,11 @@ export interface IdentitySyncOptions {
   resolve?: ResolveOptions;
 }
 
-export interface IdentitySync {
-  /** Reads every system in full and resolves every record: the initial link build. */
-  full(): Promise<SyncSummary>;
-  /** Reads the systems' change feeds since their watermarks and resolves what they touched. */
-  incremental(): Promise<SyncSummary>;
-  /** Runs `incremental` every `intervalMs` (a run still going is not doubled). */
-  schedule(intervalMs: number, onResult?: (result: SyncSummary | Error) => void): void;
-  /** Stops the schedule and waits for a run in progress. */
-  stop(): Promise<void>;
-  /** The run in progress, if any. */
-  readonly running: Promise<SyncSummary> | null;
-}
+/**
+ * `full` reads every system and resolves every record (the initial link build);
+ * `incremental` reads the change feeds since the watermarks and resolves what they touched.
+ */
+export type IdentitySync = SyncRunner<SyncSummary>;
 
 const LEASE = 'identity-sync';
 
@@ -112,22 +106,6 @@ export async function widenScope(store: CrosswalkStore, seeds: readonly string[]
  */
 export function createIdentitySync({ store, readers, onProgress, now = () => new Date(), leaseMs = 900_000, resolve }: IdentitySyncOptions): IdentitySync {
   const holder = `${process.pid}:${randomUUID()}`;
-  let current: Promise<SyncSummary> | null = null;
-  let timer: NodeJS.Timeout | undefined;
-
-  const run = (kind: SyncKind): Promise<SyncSummary> => {
-    if (current) return current.catch(() => undefined).then(() => run(kind));
-    const started = (async () => {
-      try {
-        return await runOnce(kind);
-      } finally {
-        current = null;
-      }
-    })();
-    current = started;
-    return started;
-  };
-
   async function runOnce(kind: SyncKind): Promise<SyncSummary> {
     const startedAt = now().toISOString();
     const clock = performance.now();
@@ -255,26 +233,5 @@ export function createIdentitySync({ store, readers, onProgress, now = () => new
     summary.candidatesRemoved = candidatesRemoved;
   }
 
-  return {
-    full: () => run('full'),
-    incremental: () => run('incremental'),
-    schedule(intervalMs, onResult) {
-      if (timer) clearInterval(timer);
-      timer = setInterval(() => {
-        if (current) return;
-        run('incremental').then(
-          (result) => onResult?.(result),
-          (error: Error) => onResult?.(error),
-        );
-      }, intervalMs);
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await current?.catch(() => undefined);
-    },
-    get running() {
-      return current;
-    },
-  };
+  return syncRunner(runOnce);
 }

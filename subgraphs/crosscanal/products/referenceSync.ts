@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CrosswalkStore } from '../store/crosswalkStore.js';
 import type { ProductBatch, ProductReader, ProductSourceName } from './readers.js';
 import { referenceStoreOf } from './referenceIndex.js';
+import { syncRunner, type SyncRunner } from '../syncRunner.js';
 
 export type ReferenceSyncKind = 'full' | 'incremental';
 
@@ -47,17 +48,11 @@ export interface ProductReferenceSyncOptions {
   leaseMs?: number;
 }
 
-export interface ProductReferenceSync {
-  /** Reads every system in full; what a system no longer has is forgotten. */
-  full(): Promise<ReferenceSyncSummary>;
-  /** Reads each system from its watermark (in full when it has none). */
-  incremental(): Promise<ReferenceSyncSummary>;
-  /** Runs `incremental` every `intervalMs` (a run still going is not doubled). */
-  schedule(intervalMs: number, onResult?: (result: ReferenceSyncSummary | Error) => void): void;
-  /** Stops the schedule and waits for a run in progress. */
-  stop(): Promise<void>;
-  readonly running: Promise<ReferenceSyncSummary> | null;
-}
+/**
+ * `full` reads every system in full, and what a system no longer has is forgotten;
+ * `incremental` reads each system from its watermark (in full when it has none).
+ */
+export type ProductReferenceSync = SyncRunner<ReferenceSyncSummary>;
 
 const LEASE = 'product-reference-sync';
 
@@ -70,22 +65,6 @@ const LEASE = 'product-reference-sync';
 export function createProductReferenceSync({ store, readers, onProgress, now = () => new Date(), leaseMs = 900_000 }: ProductReferenceSyncOptions): ProductReferenceSync {
   const index = referenceStoreOf(store);
   const holder = `${process.pid}:${randomUUID()}`;
-  let current: Promise<ReferenceSyncSummary> | null = null;
-  let timer: NodeJS.Timeout | undefined;
-
-  const run = (kind: ReferenceSyncKind): Promise<ReferenceSyncSummary> => {
-    if (current) return current.catch(() => undefined).then(() => run(kind));
-    const started = (async () => {
-      try {
-        return await runOnce(kind);
-      } finally {
-        current = null;
-      }
-    })();
-    current = started;
-    return started;
-  };
-
   async function runOnce(kind: ReferenceSyncKind): Promise<ReferenceSyncSummary> {
     const clock = performance.now();
     const summary: ReferenceSyncSummary = { kind, startedAt: now().toISOString(), durationMs: 0, sources: {} };
@@ -144,26 +123,5 @@ export function createProductReferenceSync({ store, readers, onProgress, now = (
     source.unchanged += written.unchanged;
   }
 
-  return {
-    full: () => run('full'),
-    incremental: () => run('incremental'),
-    schedule(intervalMs, onResult) {
-      if (timer) clearInterval(timer);
-      timer = setInterval(() => {
-        if (current) return;
-        run('incremental').then(
-          (result) => onResult?.(result),
-          (error: Error) => onResult?.(error),
-        );
-      }, intervalMs);
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await current?.catch(() => undefined);
-    },
-    get running() {
-      return current;
-    },
-  };
+  return syncRunner(runOnce);
 }
