@@ -1,0 +1,221 @@
+import { selectWhereAny, type Branch, type IdentityFilter, type LayoutQueries } from './layout.js';
+
+/**
+ * The canonical row shape of each statement, column by column: a layout gives, for every
+ * column, the SQL expression that reads it from its own tables. `canonicalMapper` reads these
+ * columns and nothing else.
+ */
+export interface SaleColumns {
+  number: string;
+  store_code: string;
+  seller_code: string;
+  seller_name: string;
+  placed_at: string;
+  card_number: string;
+  phone: string;
+  /** Only a layout with a customer table has one. */
+  client_id?: string;
+  currency: string;
+  total: string;
+  /** A JSON array of {@link SaleLineColumns}, in line order. */
+  lines: string;
+}
+
+export interface ReturnColumns {
+  number: string;
+  store_code: string;
+  seller_code: string;
+  seller_name: string;
+  returned_at: string;
+  receipt_number: string;
+  web_order_number: string;
+  card_number: string;
+  refund: string;
+  /** The receipt's currency, card, phone and customer: the holder of a return is the receipt's. */
+  receipt_currency: string;
+  receipt_card_number: string;
+  receipt_phone: string;
+  receipt_client_id?: string;
+  /** A JSON array of {@link ReturnLineColumns}, in line order. */
+  lines: string;
+}
+
+export interface QuoteColumns {
+  number: string;
+  store_code: string;
+  seller_code: string;
+  seller_name: string;
+  created_at: string;
+  valid_until: string;
+  status: string;
+  card_number: string;
+  phone: string;
+  client_id?: string;
+  /** A JSON array of {@link QuoteLineColumns}, in line order. */
+  lines: string;
+}
+
+export interface StockColumns {
+  store_code: string;
+  ean: string;
+  quantity: string;
+  updated_at: string;
+}
+
+export interface PriceColumns {
+  store_code: string;
+  ean: string;
+  price: string;
+  valid_from: string;
+  valid_to: string;
+}
+
+export interface PromotionColumns {
+  id: string;
+  store_code: string;
+  title: string;
+  kind: string;
+  value: string;
+  starts_at: string;
+  ends_at: string;
+}
+
+/** The keys of the JSON objects a `lines` column aggregates. */
+export interface SaleLineColumns {
+  line_no: string;
+  ean: string;
+  local_code: string;
+  label: string;
+  quantity: string;
+  unit_price: string;
+  discount: string;
+}
+
+export interface ReturnLineColumns {
+  line_no: string;
+  ean: string;
+  local_code: string;
+  quantity: string;
+  refund: string;
+  restock: string;
+}
+
+export interface QuoteLineColumns {
+  line_no: string;
+  ean: string;
+  local_code: string;
+  quantity: string;
+  unit_price: string;
+}
+
+/** Sales, returns and quotes: read by number, or by the identities that hold them. */
+export interface RecordSource<Columns> {
+  columns(schema: string): Columns;
+  /** The FROM clause, joins included. */
+  from(schema: string): string;
+  /** The record number's column, for `… = ANY($1)`. */
+  number: string;
+  /** The card columns a row matches a card by. */
+  cards: readonly string[];
+  /** The condition matching a row to the phones in `param`. */
+  phones(schema: string, param: string): string;
+  /** The customer-table id column, in a layout that has one. */
+  clientId?: string;
+}
+
+/** Stock and prices: one table, read by EAN and store. */
+export interface ItemSource<Columns extends { store_code: string; ean: string }> {
+  columns: Columns;
+  table(schema: string): string;
+}
+
+/** Promotions, with the table that lists their items. */
+export interface PromotionSource {
+  columns: PromotionColumns;
+  /** The promotions table with its alias. */
+  table(schema: string): string;
+  /** The item table with its alias and its join condition. */
+  items(schema: string): string;
+  /** The item table's EAN column. */
+  itemEan: string;
+}
+
+export interface LayoutSql {
+  sale: RecordSource<SaleColumns>;
+  storeReturn: RecordSource<ReturnColumns>;
+  quote: RecordSource<QuoteColumns>;
+  stock: ItemSource<StockColumns>;
+  price: ItemSource<PriceColumns>;
+  promotion: PromotionSource;
+}
+
+/** The till phone with its separators stripped, to compare with {@link phoneVariants}. */
+export const stripped = (column: string): string => `regexp_replace(${column}, '[^0-9+]', '', 'g')`;
+
+/** Phones kept on the row itself, in `column`. */
+export const phoneColumn = (column: string) => (_schema: string, param: string): string => `${stripped(column)} = ANY(${param}::text[])`;
+
+/** `expression AS column`, for each canonical column. */
+function selectList(columns: object): string {
+  return Object.entries(columns)
+    .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+    .map(([column, expression]) => `${expression} AS ${column}`)
+    .join(', ');
+}
+
+/** A `lines` column: the rows of `from` as JSON objects with canonical keys, ordered by `orderBy`. */
+export function jsonLines(columns: SaleLineColumns | ReturnLineColumns | QuoteLineColumns, from: string, orderBy: string): string {
+  const fields = Object.entries(columns).map(([key, expression]) => `'${key}', ${expression}`);
+  return `COALESCE((SELECT json_agg(json_build_object(${fields.join(', ')}) ORDER BY ${orderBy}) FROM ${from}), '[]')`;
+}
+
+const select = <C>(source: RecordSource<C>, s: string): string => /* SQL */ `SELECT ${selectList(source.columns(s) as object)} FROM ${source.from(s)}`;
+
+function byNumber<C>(source: RecordSource<C>) {
+  return (s: string, numbers: string[]) => ({ text: `${select(source, s)} WHERE ${source.number} = ANY($1::text[])`, values: [numbers] });
+}
+
+function byIdentity<C>(source: RecordSource<C>) {
+  return (s: string, f: IdentityFilter) => {
+    const branches: Branch[] = [
+      { values: f.cards, condition: (p) => source.cards.map((column) => `${column} = ANY(${p}::text[])`).join(' OR ') },
+      { values: f.phones, condition: (p) => source.phones(s, p) },
+    ];
+    const { clientId } = source;
+    if (clientId) branches.push({ values: f.clientIds, condition: (p) => `${clientId} = ANY(${p}::int[])` });
+    return selectWhereAny(select(source, s), branches);
+  };
+}
+
+function byItem<C extends { store_code: string; ean: string }>({ columns, table }: ItemSource<C>) {
+  return (s: string, eans: string[], stores: string[] | null) => ({
+    text: /* SQL */ `SELECT ${selectList(columns)} FROM ${table(s)}
+      WHERE ${columns.ean} = ANY($1::text[]) AND ($2::text[] IS NULL OR ${columns.store_code} = ANY($2::text[]))`,
+    values: [eans, stores],
+  });
+}
+
+/** The statements of a layout, from its canonical columns and tables. */
+export function canonicalQueries(sql: LayoutSql): LayoutQueries {
+  const { columns, table, items, itemEan } = sql.promotion;
+  const store = columns.store_code;
+  return {
+    salesByNumber: byNumber(sql.sale),
+    salesFor: byIdentity(sql.sale),
+    returnsFor: byIdentity(sql.storeReturn),
+    quotesByNumber: byNumber(sql.quote),
+    quotesFor: byIdentity(sql.quote),
+    stock: byItem(sql.stock),
+    prices: byItem(sql.price),
+    promotionsForItems: (s, eans, stores) => ({
+      text: /* SQL */ `SELECT ${selectList(columns)}, ${itemEan} AS ean FROM ${table(s)} JOIN ${items(s)}
+      WHERE ${itemEan} = ANY($1::text[]) AND ($2::text[] IS NULL OR ${store} IS NULL OR ${store} = ANY($2::text[]))`,
+      values: [eans, stores],
+    }),
+    promotionsForStores: (s, stores) => ({
+      text: /* SQL */ `SELECT ${selectList(columns)}, NULL::text AS ean FROM ${table(s)}
+      WHERE ${store} IS NULL OR ${store} = ANY($1::text[])`,
+      values: [stores],
+    }),
+  };
+}
