@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       },
       syncIntervalMs: 300_000,
       initialSync: 'incremental',
+      misses: { days: 90, max: 10_000 },
     });
   });
 
@@ -42,6 +43,8 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be a postgres: or postgresql: URL, got one starting "mysql:"'],
     [{ LEGACY_LOYALTY_URL: 'not a url' }, 'LEGACY_LOYALTY_URL must be a URL (http: or https://…), got "not a url"'],
     [{ CROSSCANAL_INITIAL_SYNC: 'sometimes' }, 'CROSSCANAL_INITIAL_SYNC must be none, incremental or full, got "sometimes"'],
+    [{ CROSSCANAL_MISS_RETENTION_DAYS: '0' }, 'CROSSCANAL_MISS_RETENTION_DAYS must be a whole number from 1 to 3650, got "0"'],
+    [{ CROSSCANAL_MAX_MISSES: 'lots' }, 'CROSSCANAL_MAX_MISSES must be a whole number from 0 to 10000000, got "lots"'],
     [{ CROSSCANAL_DB_SCHEMA: 'Cross-Canal' }, 'CROSSCANAL_DB_SCHEMA must be a lower-case SQL identifier, got "Cross-Canal"'],
   ])('fails fast on %j, naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);

@@ -1,3 +1,5 @@
+import { DEFAULT_MISS_RETENTION, type MissRetention } from './products/referenceSync.js';
+
 /** The crosswalk's configuration, read from the environment once and checked. */
 export interface CrosscanalConfig {
   /** CROSSCANAL_PORT, default 4205; 0 picks a free port. */
@@ -30,6 +32,11 @@ export interface CrosscanalConfig {
   syncIntervalMs: number;
   /** CROSSCANAL_INITIAL_SYNC, default incremental (a full read on an empty store): none, incremental or full. */
   initialSync: 'none' | 'incremental' | 'full';
+  /**
+   * References asked for that named nothing, kept for the data-quality report:
+   * CROSSCANAL_MISS_RETENTION_DAYS (default 90) since last asked, CROSSCANAL_MAX_MISSES (default 10000) at most.
+   */
+  misses: MissRetention;
 }
 
 /** Reads and checks the environment; throws naming the variable that is wrong. */
@@ -63,6 +70,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CrosscanalConf
     },
     syncIntervalMs: integer(env, 'CROSSCANAL_SYNC_INTERVAL_MS', 300_000, 0, 7 * 86_400_000),
     initialSync,
+    misses: {
+      days: integer(env, 'CROSSCANAL_MISS_RETENTION_DAYS', DEFAULT_MISS_RETENTION.days, 1, 3650),
+      max: integer(env, 'CROSSCANAL_MAX_MISSES', DEFAULT_MISS_RETENTION.max, 0, 10_000_000),
+    },
   };
 }
 

@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     sources: config.sources,
     initialSync: config.initialSync,
     syncIntervalMs: config.syncIntervalMs,
+    misses: config.misses,
     onSync: (result) => {
       if (result instanceof Error) process.stderr.write(`crosscanal sync failed: ${result.message}\n`);
     },

@@ -4,7 +4,7 @@ import { createContext, type Context } from './context.js';
 import { createReaders, type SourcesOptions } from './dataSources.js';
 import { createIdentitySync, type IdentitySync, type SyncProgress, type SyncSummary } from './identitySync.js';
 import { createProductReaders } from './products/readers.js';
-import { createProductReferenceSync, type ProductReferenceSync, type ReferenceSyncSummary } from './products/referenceSync.js';
+import { createProductReferenceSync, type MissRetention, type ProductReferenceSync, type ReferenceSyncSummary } from './products/referenceSync.js';
 import { resolvers } from './resolvers.js';
 import { CrosswalkStore } from './store/crosswalkStore.js';
 
@@ -33,6 +33,8 @@ export interface CrosscanalOptions {
   initialSync?: 'none' | 'incremental' | 'full';
   /** Incremental sync period in milliseconds; 0 or undefined: on demand only. */
   syncIntervalMs?: number;
+  /** What the product sync keeps of the references asked for that named nothing. */
+  misses?: MissRetention;
   /** Called with each scheduled sync's summary or failure. */
   onSync?: (result: SyncSummary | Error) => void;
   onProgress?: (progress: SyncProgress) => void;
@@ -60,7 +62,7 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions = {}): 
   const readers = createReaders(options.sources ?? {});
   const sync = createIdentitySync({ store, readers, onProgress: options.onProgress });
   const productReaders = createProductReaders(options.sources ?? {});
-  const productSync = createProductReferenceSync({ store, readers: productReaders });
+  const productSync = createProductReferenceSync({ store, readers: productReaders, misses: options.misses });
   const closeAll = async () => {
     await Promise.all([sync.stop(), productSync.stop()]);
     await Promise.allSettled([...readers, ...productReaders].map((reader) => reader.close()));

@@ -67,7 +67,7 @@ async function main(): Promise<number> {
   const readers = only === 'products' ? [] : createReaders(config.sources);
   const productReaders = only === 'customers' ? [] : createProductReaders(config.sources);
   const identity: IdentitySync | null = only === 'products' ? null : createIdentitySync({ store, readers, onProgress: progress.customers });
-  const products: ProductReferenceSync | null = only === 'customers' ? null : createProductReferenceSync({ store, readers: productReaders, onProgress: progress.products });
+  const products: ProductReferenceSync | null = only === 'customers' ? null : createProductReferenceSync({ store, readers: productReaders, onProgress: progress.products, misses: config.misses });
   try {
     const kind = args.values.full ? 'full' : 'incremental';
     const [customers, references] = await Promise.all([settle(identity?.[kind]()), settle(products?.[kind]())]);

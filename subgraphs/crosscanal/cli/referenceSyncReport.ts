@@ -12,6 +12,7 @@ export function formatReferenceSummary(summary: ReferenceSyncSummary): string {
     else outcome = `${s.read} read: ${s.added} new, ${s.changed} changed, ${s.unchanged} unchanged${s.full ? `, ${s.removed} gone` : ''}`;
     lines.push(`  ${source.padEnd(10)} ${outcome}`);
   }
+  if (summary.missesPruned) lines.push(`  misses     ${summary.missesPruned} references asked for that named nothing forgotten (past their retention)`);
   return lines.join('\n');
 }
 

@@ -175,6 +175,29 @@ describe.each(backends)('ProductReferenceStore on %s', (backend, open) => {
     expect(await resolve('CAP089877')).toMatchObject({ product: null, ambiguous: true, kind: 'SUPPLIER_REF' });
   });
 
+  test('references asked for that named nothing are forgotten past their retention, and beyond the most recent ones kept', async () => {
+    const misses = async () =>
+      (await crosswalk.db.query<{ code: string }>("SELECT code FROM product_reference_miss WHERE code LIKE 'zz-prune-%' ORDER BY code")).map((r) => r.code);
+    await index.recordMiss('zz-prune-old', 'ZZ-PRUNE-OLD', null, '2026-01-01T00:00:00.000Z');
+    await index.recordMiss('zz-prune-a', 'ZZ-PRUNE-A', null, '2026-11-20T10:00:00.000Z');
+    await index.recordMiss('zz-prune-b', 'ZZ-PRUNE-B', 'NRD', '2026-11-21T10:00:00.000Z');
+    await index.recordMiss('zz-prune-c', 'ZZ-PRUNE-C', null, '2026-11-22T10:00:00.000Z');
+    // Asked again lately: kept by its last lookup, not its first.
+    await index.recordMiss('zz-prune-a', 'ZZ-PRUNE-A', null, '2026-11-23T10:00:00.000Z');
+    const total = async () => Number((await crosswalk.db.query<{ n: string }>('SELECT count(*) AS n FROM product_reference_miss'))[0]!.n);
+    const before = await total();
+
+    expect(await index.pruneMisses('2026-08-01T00:00:00.000Z', 1_000_000)).toBe(1);
+    expect(await misses()).toEqual(['zz-prune-a', 'zz-prune-b', 'zz-prune-c']);
+    expect(await total()).toBe(before - 1);
+
+    // Keep only the two most recently asked of the whole table.
+    const others = (await total()) - 3;
+    expect(await index.pruneMisses('2026-08-01T00:00:00.000Z', 2)).toBe(others + 1);
+    expect(await misses()).toEqual(['zz-prune-a', 'zz-prune-c']);
+    expect(await index.pruneMisses('2026-08-01T00:00:00.000Z', 2)).toBe(0);
+  });
+
   test('a full read that no longer lists a franchise forgets its codes', async () => {
     expect(await index.sweep('pos', ['NRD'])).toBe(2);
     expect((await index.unmapped({ system: 'POS', first: 10 })).map((u) => u.franchise)).toEqual(['NRD']);

@@ -289,6 +289,26 @@ export class ProductReferenceStore {
     );
   }
 
+  /**
+   * Forgets the references asked for that named nothing and were last asked before `before`,
+   * then all but the `keep` most recently asked: whatever is typed into a search box must not
+   * grow the table without end. Returns how many were forgotten.
+   */
+  async pruneMisses(before: string, keep: number): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const old = count(await tx.query('DELETE FROM product_reference_miss WHERE last_at < $1 RETURNING 1', [before]));
+      const beyond = count(
+        await tx.query(
+          `DELETE FROM product_reference_miss WHERE (code, franchise) IN (
+             SELECT code, franchise FROM product_reference_miss ORDER BY last_at DESC, code, franchise OFFSET $1)
+           RETURNING 1`,
+          [keep],
+        ),
+      );
+      return old + beyond;
+    });
+  }
+
   // ------------------------------------------------------------------ sync state
 
   async syncStates(): Promise<Map<ProductSourceName, ProductSyncState>> {

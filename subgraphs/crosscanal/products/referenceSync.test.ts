@@ -5,6 +5,7 @@ import type { Estate } from '../../../legacy/generator/model.js';
 import { startPos, type RunningPos } from '../../../legacy/pos/server.js';
 import { CrosswalkStore } from '../store/crosswalkStore.js';
 import { createProductReaders, type ProductReader } from './readers.js';
+import { formatReferenceSummary } from '../cli/referenceSyncReport.js';
 import { referenceStoreOf, resolveReferences } from './referenceIndex.js';
 import { createProductReferenceSync, type ReferenceSyncProgress } from './referenceSync.js';
 
@@ -240,6 +241,24 @@ describe('product reference sync', () => {
     }
     await createProductReferenceSync({ store, readers: present.readers }).incremental();
     expect((await index.syncStates()).get('catalogue')!.lastError).toBeNull();
+  });
+
+  test('each run forgets the references asked for that named nothing, past their retention or beyond the most recent kept', async () => {
+    const index = referenceStoreOf(store);
+    const longAgo = new Date(Date.now() - 200 * 86_400_000).toISOString();
+    await resolveReferences(index, [{ ref: 'NO-SUCH-REF-OLD', franchise: null }], longAgo);
+    await resolveReferences(index, [{ ref: 'NO-SUCH-REF-1', franchise: null }, { ref: 'NO-SUCH-REF-2', franchise: null }], new Date().toISOString());
+    const asked = async () => (await index.unmapped({ system: 'CROSSCANAL', first: 500 })).map((u) => u.code).filter((v) => v.startsWith('NO-SUCH-REF')).sort();
+    expect(await asked()).toEqual(['NO-SUCH-REF-1', 'NO-SUCH-REF-2', 'NO-SUCH-REF-OLD']);
+
+    const kept = await createProductReferenceSync({ store, readers: present.readers, misses: { days: 90, max: 10_000 } }).incremental();
+    expect(kept.missesPruned).toBeGreaterThanOrEqual(1);
+    expect(await asked()).toEqual(['NO-SUCH-REF-1', 'NO-SUCH-REF-2']);
+    expect(formatReferenceSummary(kept)).toMatch(/misses +\d+ references asked for that named nothing forgotten/);
+
+    const capped = await createProductReferenceSync({ store, readers: present.readers, misses: { days: 90, max: 0 } }).incremental();
+    expect(capped.missesPruned).toBeGreaterThanOrEqual(2);
+    expect(await asked()).toEqual([]);
   });
 
   test('one sync at a time across replicas: a lease another holds makes a run skip', async () => {

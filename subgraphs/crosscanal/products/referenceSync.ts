@@ -35,7 +35,19 @@ export interface ReferenceSyncSummary {
   /** Set when another sync held the lease and this one did not run. */
   skipped?: string;
   sources: Partial<Record<ProductSourceName, ReferenceSourceSummary>>;
+  /** References asked for that named nothing, forgotten by this run (see `misses`). */
+  missesPruned?: number;
 }
+
+/** How long references asked for that named nothing are kept, and how many at most. */
+export interface MissRetention {
+  /** Days since a reference was last asked for. Default 90. */
+  days: number;
+  /** Most references kept, the most recently asked. Default 10,000. */
+  max: number;
+}
+
+export const DEFAULT_MISS_RETENTION: MissRetention = { days: 90, max: 10_000 };
 
 export interface ProductReferenceSyncOptions {
   /** The crosswalk's store: the index lives in its database and shares its lease table. */
@@ -46,6 +58,8 @@ export interface ProductReferenceSyncOptions {
   now?: () => Date;
   /** How long a sync may hold the lease before another replica may take over. Default 15 min. */
   leaseMs?: number;
+  /** What each run keeps of the references asked for that named nothing. */
+  misses?: MissRetention;
 }
 
 /**
@@ -62,7 +76,14 @@ const LEASE = 'product-reference-sync';
  * it changes nothing when nothing changed. One run at a time per process, and per database
  * across replicas (a lease of its own, beside the identity sync's).
  */
-export function createProductReferenceSync({ store, readers, onProgress, now = () => new Date(), leaseMs = 900_000 }: ProductReferenceSyncOptions): ProductReferenceSync {
+export function createProductReferenceSync({
+  store,
+  readers,
+  onProgress,
+  now = () => new Date(),
+  leaseMs = 900_000,
+  misses = DEFAULT_MISS_RETENTION,
+}: ProductReferenceSyncOptions): ProductReferenceSync {
   const index = referenceStoreOf(store);
   const holder = `${process.pid}:${randomUUID()}`;
   async function runOnce(kind: ReferenceSyncKind): Promise<ReferenceSyncSummary> {
@@ -102,6 +123,7 @@ export function createProductReferenceSync({ store, readers, onProgress, now = (
           await index.recordSourceRun(reader.name, { ...outcome, full: since === null, at: now().toISOString() });
         }),
       );
+      summary.missesPruned = await index.pruneMisses(new Date(now().getTime() - misses.days * 86_400_000).toISOString(), misses.max);
       summary.durationMs = Math.round(performance.now() - clock);
       return summary;
     } finally {
