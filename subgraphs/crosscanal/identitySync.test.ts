@@ -187,7 +187,7 @@ describe('identity sync', () => {
     try {
       const summary = await createIdentitySync({ store, readers: presentReaders }).incremental();
       expect(summary.sources.loyalty!.error).toMatch(/^loyalty: ListChangedMembers: soap:Server SERVER_ERROR: Server was unable to process request/);
-      expect(summary.sources.pos!.error).toMatch(/^pos: franchises: SQLSTATE 08006: injected fault/);
+      expect(summary.sources.pos!.error).toMatch(/^pos: franchises: injected fault \(SQLSTATE 08006\)/);
       expect(summary.sources.ecommerce!.error).toBeUndefined();
     } finally {
       present.loyalty.faults.reset();

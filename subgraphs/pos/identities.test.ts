@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { Directory, directoryFromRow } from './directory.js';
 import { lookupKey, lookupsOf, matches, parseLookupKey, phoneVariants } from './identities.js';
-import { pgFailure } from './client.js';
+import { pgFailure } from '../shared/postgres.js';
 import { configFromEnv } from './config.js';
 import { nrdCents } from './layouts/nrdCents.js';
 import { oueClientTable } from './layouts/oueClientTable.js';

@@ -1,6 +1,5 @@
-import pg from 'pg';
-import { SourceFailure } from '../../shared/errors.js';
 import type { LegacySource } from '../../shared/source.js';
+import { posConnection, type PosFranchise } from '../sources/posConnection.js';
 import type { ReadProgress } from '../sources/reader.js';
 import type { PosCodeDay, PosFranchiseCodes, PosGtinSighting, PosStockEntry, ProductReader, ProductReadResult } from './readers.js';
 import { gtinKeyOf, lookupCode } from './references.js';
@@ -44,15 +43,10 @@ const LAYOUTS: Readonly<Record<string, CodeLayout>> = {
   },
 };
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 /** The shape of a GTIN; its check digit is verified in code, not in SQL. */
 const GTIN_SHAPE = `'^([0-9]{8}|[0-9]{12,14})$'`;
 
-interface Franchise {
-  code: string;
-  schema: string;
-  layout: CodeLayout;
-}
+type Franchise = PosFranchise<CodeLayout>;
 
 /**
  * Reads the product codes a franchise's tills use, over SQL, read-only, one franchise per
@@ -62,59 +56,9 @@ interface Franchise {
  * receipts from the watermark's day (less the overlap) on; stock is read whole each time.
  */
 export function posCodeReader({ databaseUrl, source, schemaPrefix = '', overlapMs = 86_400_000 }: PosCodeReaderOptions): ProductReader {
-  const directory = `${schemaPrefix}pos_directory`;
-  if (!IDENTIFIER.test(directory)) throw new Error(`schemaPrefix must make SQL identifiers ([a-z_][a-z0-9_]*), got ${JSON.stringify(schemaPrefix)}`);
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, application_name: 'crosscanal-references' });
-  pool.on('error', () => undefined);
-
-  /** Runs `work` in one read-only snapshot; a timed-out attempt gives its connection up. */
-  const readOnly = <T>(operation: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
-    source.call(operation, async (signal) => {
-      const connecting = pool.connect();
-      let client: pg.PoolClient;
-      try {
-        client = await abortable(connecting, signal);
-      } catch (error) {
-        connecting.then((late) => late.release(), () => undefined);
-        throw posFailure(error);
-      }
-      let broken: Error | undefined;
-      try {
-        return await abortable(
-          (async () => {
-            await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-            try {
-              const result = await work(client);
-              await client.query('COMMIT');
-              return result;
-            } catch (error) {
-              await client.query('ROLLBACK').catch(() => undefined);
-              throw error;
-            }
-          })(),
-          signal,
-        );
-      } catch (error) {
-        broken = error as Error;
-        throw posFailure(error);
-      } finally {
-        // A connection whose statement may still run, or that failed, is not reused.
-        client.release(broken);
-      }
-    });
-
-  const franchises = () =>
-    readOnly('franchises', async (client) => {
-      const { rows } = await client.query<{ code: string; schema_name: string; layout: string }>(
-        `SELECT code, schema_name, layout FROM ${directory}.franchises ORDER BY code`,
-      );
-      return rows.map((row): Franchise => {
-        const layout = LAYOUTS[row.layout];
-        if (!layout) throw new SourceFailure('badResponse', `franchise ${row.code} uses layout ${JSON.stringify(row.layout)}, which the reference index cannot read`);
-        if (!IDENTIFIER.test(row.schema_name)) throw new SourceFailure('badResponse', `franchise ${row.code}: schema name ${JSON.stringify(row.schema_name)} is not a plain identifier`);
-        return { code: row.code, schema: row.schema_name, layout };
-      });
-    });
+  const pos = posConnection({ databaseUrl, source, schemaPrefix, max: 1, applicationName: 'crosscanal-references' });
+  const readOnly = pos.readOnly;
+  const franchises = () => pos.franchises(LAYOUTS, 'the reference index');
 
   const readFranchise = ({ code, schema: s, layout }: Franchise, fromDay: string | null) =>
     readOnly(`product codes ${code}`, async (client) => {
@@ -208,7 +152,7 @@ export function posCodeReader({ databaseUrl, source, schemaPrefix = '', overlapM
       }
       return { watermark: JSON.stringify(watermark), entries };
     },
-    close: () => pool.end(),
+    close: () => pos.close(),
   };
 }
 
@@ -234,36 +178,4 @@ function parseWatermark(since: string): Record<string, string> {
 
 function instant(value: Date | string): string {
   return (value instanceof Date ? value : new Date(value)).toISOString();
-}
-
-/** Rejects when `signal` fires, whatever the promise is doing. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(signal.reason);
-    signal.addEventListener('abort', abort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', abort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', abort);
-        reject(error);
-      },
-    );
-  });
-}
-
-/**
- * What a PostgreSQL error means for the sync: connection and resource trouble (SQLSTATE
- * classes 08, 53, 57) is the system being unavailable; a missing table or column (42) a
- * layout we cannot read; anything else is passed on for the source to classify.
- */
-function posFailure(error: unknown): unknown {
-  if (!(error instanceof pg.DatabaseError) || error.code === undefined) return error;
-  const message = `SQLSTATE ${error.code}: ${error.message}`;
-  if (/^(08|53|57)/.test(error.code)) return new SourceFailure('unavailable', message);
-  if (error.code.startsWith('42')) return new SourceFailure('badResponse', message);
-  return new SourceFailure('badRequest', message);
 }

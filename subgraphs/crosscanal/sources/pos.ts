@@ -1,8 +1,7 @@
-import pg from 'pg';
 import { toE164 } from '../../../utilities/phone.js';
-import { SourceFailure } from '../../shared/errors.js';
 import type { LegacySource } from '../../shared/source.js';
 import type { SourceRecord } from '../matching/records.js';
+import { posConnection, type PosFranchise } from './posConnection.js';
 import { text, type ReadProgress, type ReadResult, type SourceReader } from './reader.js';
 
 export interface PosReaderOptions {
@@ -62,8 +61,6 @@ const LAYOUTS: Readonly<Record<string, Layout>> = {
   },
 };
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-
 interface SightingRow {
   kind: 'card' | 'phone' | 'client';
   value: string;
@@ -71,11 +68,7 @@ interface SightingRow {
   last_seen: Date | string;
 }
 
-interface Franchise {
-  code: string;
-  schema: string;
-  layout: Layout;
-}
+type Franchise = PosFranchise<Layout>;
 
 /**
  * Reads the customer evidence the franchise tills keep, over SQL, read-only: every loyalty
@@ -85,60 +78,9 @@ interface Franchise {
  * sales themselves: an incremental read looks at what was sold since the watermark.
  */
 export function posReader({ databaseUrl, source, schemaPrefix = '', overlapMs = 86_400_000 }: PosReaderOptions): SourceReader {
-  const directory = `${schemaPrefix}pos_directory`;
-  if (!IDENTIFIER.test(directory)) throw new Error(`schemaPrefix must make SQL identifiers ([a-z_][a-z0-9_]*), got ${JSON.stringify(schemaPrefix)}`);
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2, application_name: 'crosscanal-sync' });
-  pool.on('error', () => undefined);
-
-  /** Runs `work` in one read-only snapshot; a timed-out attempt gives its connection up. */
-  const readOnly = <T>(operation: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
-    source.call(operation, async (signal) => {
-      const connecting = pool.connect();
-      let client: pg.PoolClient;
-      try {
-        client = await abortable(connecting, signal);
-      } catch (error) {
-        // A connection that arrives after the timeout goes straight back to the pool.
-        connecting.then((late) => late.release(), () => undefined);
-        throw posFailure(error);
-      }
-      let broken: Error | undefined;
-      try {
-        return await abortable(
-          (async () => {
-            await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-            try {
-              const result = await work(client);
-              await client.query('COMMIT');
-              return result;
-            } catch (error) {
-              await client.query('ROLLBACK').catch(() => undefined);
-              throw error;
-            }
-          })(),
-          signal,
-        );
-      } catch (error) {
-        broken = error as Error;
-        throw posFailure(error);
-      } finally {
-        // A connection whose statement may still run, or that failed, is not given back for reuse.
-        client.release(broken);
-      }
-    });
-
-  const franchises = () =>
-    readOnly('franchises', async (client) => {
-      const { rows } = await client.query<{ code: string; schema_name: string; layout: string }>(
-        `SELECT code, schema_name, layout FROM ${directory}.franchises ORDER BY code`,
-      );
-      return rows.map((row): Franchise => {
-        const layout = LAYOUTS[row.layout];
-        if (!layout) throw new SourceFailure('badResponse', `franchise ${row.code} uses layout ${JSON.stringify(row.layout)}, which the crosswalk cannot read`);
-        if (!IDENTIFIER.test(row.schema_name)) throw new SourceFailure('badResponse', `franchise ${row.code}: schema name ${JSON.stringify(row.schema_name)} is not a plain identifier`);
-        return { code: row.code, schema: row.schema_name, layout };
-      });
-    });
+  const pos = posConnection({ databaseUrl, source, schemaPrefix, max: 2, applicationName: 'crosscanal-sync' });
+  const readOnly = pos.readOnly;
+  const franchises = () => pos.franchises(LAYOUTS, 'the crosswalk');
 
   const readFranchise = (franchise: Franchise, since: string | null) =>
     readOnly(`sightings ${franchise.code}`, async (client) => {
@@ -218,7 +160,7 @@ export function posReader({ databaseUrl, source, schemaPrefix = '', overlapMs = 
       if (cards.size > 0) await onBatch([...cards.values()]);
       return { watermark: JSON.stringify(watermark), records, unusable };
     },
-    close: () => pool.end(),
+    close: () => pos.close(),
   };
 }
 
@@ -264,37 +206,4 @@ function parseWatermark(since: string): Record<string, string> {
 
 function instant(value: Date | string): string {
   return (value instanceof Date ? value : new Date(value)).toISOString();
-}
-
-/** Rejects when `signal` fires, whatever the promise is doing. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(signal.reason);
-    signal.addEventListener('abort', abort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', abort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', abort);
-        reject(error);
-      },
-    );
-  });
-}
-
-/**
- * What a PostgreSQL error means for the sync: connection and resource trouble (SQLSTATE
- * classes 08, 53, 57) is the system being unavailable; a missing table or column (42) is a
- * layout we cannot read; anything else is passed on for the source to classify.
- */
-function posFailure(error: unknown): unknown {
-  if (!(error instanceof pg.DatabaseError) || error.code === undefined) return error;
-  const code = error.code;
-  const message = `SQLSTATE ${code}: ${error.message}`;
-  if (/^(08|53|57)/.test(code)) return new SourceFailure('unavailable', message);
-  if (code.startsWith('42')) return new SourceFailure('badResponse', message);
-  return new SourceFailure('badRequest', message);
 }
