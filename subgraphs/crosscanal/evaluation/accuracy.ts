@@ -173,9 +173,10 @@ export async function measureAccuracy(store: CrosswalkStore, generated: Scored):
   const inStore = (clusters: Map<string, string>) => new Map([...clusters].filter(([id]) => predicted.has(id)));
 
   const candidates = await candidateFigures(store, truth, predicted, direct);
-  const phones = sharedValuePairs(truth, predicted, (id) => phonesOf(records.get(id) ?? { phone: null }));
-  const landlines = sharedValuePairs(truth, predicted, (id) => phonesOf(records.get(id) ?? { phone: null }).filter((phone) => !isPersonalLine(phone)));
-  const emails = sharedValuePairs(truth, predicted, (id) => emailKey(records.get(id)?.email));
+  const phonesOfId = (id: string) => phonesOf(records.get(id) ?? { phone: null });
+  const phones = sharedValuePairs(truth, predicted, phonesOfId);
+  const landlines = sharedValuePairs(truth, predicted, (id) => phonesOfId(id).filter((phone) => !isPersonalLine(phone)));
+  const emails = sharedValuePairs(truth, predicted, (id) => [emailKey(records.get(id)?.email)].filter((key): key is string => key !== null));
 
   return {
     crosswalk: pairwiseScore(truth, predicted),
@@ -391,13 +392,11 @@ function customerPair(x: string, y: string): string {
 function sharedValuePairs(
   truth: Map<string, string>,
   predicted: Map<string, string>,
-  valuesOf: (id: string) => string | null | readonly string[],
+  valuesOf: (id: string) => readonly string[],
 ): { pairs: number; merged: number } {
   const holders = new Map<string, Map<string, string[]>>();
   for (const [id, person] of truth) {
-    const found = valuesOf(id);
-    for (const value of typeof found === 'string' ? [found] : (found ?? [])) {
-      if (!value) continue;
+    for (const value of valuesOf(id)) {
       const byPerson = holders.get(value) ?? new Map<string, string[]>();
       byPerson.set(person, [...(byPerson.get(person) ?? []), id]);
       holders.set(value, byPerson);

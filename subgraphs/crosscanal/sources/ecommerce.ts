@@ -51,11 +51,8 @@ const MAX_IDS = 100;
  * Reads web accounts from `GET /api/v1/customers?updated_since=…`, oldest change first, each
  * with the phone of its latest order delivered to the account holder (`GET /api/v1/orders`,
  * by batches of customer ids). An incremental read also follows the orders' feed, so that an
- * account whose only news is a new order is read again.
- *
- * Both feeds are paged by offset and a row that changes mid-read moves to the end, which
- * would shift later pages; so after each page a feed restarts from the last `updated_at`
- * seen (inclusive) instead of asking for the next offset, and only pages within one instant.
+ * account whose only news is a new order is read again. Both feeds are walked as
+ * {@link walkFeed} says.
  */
 export function ecommerceReader({ baseUrl, source, perPage = 200 }: EcommerceReaderOptions): SourceReader {
   const root = baseUrl.replace(/\/+$/, '');
@@ -98,7 +95,11 @@ export function ecommerceReader({ baseUrl, source, perPage = 200 }: EcommerceRea
       const ids = customerIds.slice(i, i + MAX_IDS).join(',');
       for (let page = 1; ; page++) {
         const body = await get('GET /orders', '/orders', { customer_ids: ids, ...pageParams(page) }, readOrders);
-        for (const order of body.data) byCustomer.set(order.customer_id, [...(byCustomer.get(order.customer_id) ?? []), order]);
+        for (const order of body.data) {
+          const list = byCustomer.get(order.customer_id);
+          if (list) list.push(order);
+          else byCustomer.set(order.customer_id, [order]);
+        }
         if (body.data.length < perPage || body.links.next === null) break;
       }
     }
