@@ -1,10 +1,25 @@
 import { readFile } from 'node:fs/promises';
-import type { IncomingHttpHeaders } from 'node:http';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { startStandaloneServer } from '@apollo/server/standalone';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { parse, type GraphQLSchema } from 'graphql';
+import { readAccessPolicy } from '../subgraphs/shared/access.js';
+import { listenGraphQL } from '../subgraphs/shared/graphqlHttp.js';
+import { internalKey } from '../subgraphs/shared/principal.js';
 import { maskErrors } from '../subgraphs/shared/subgraphServer.js';
-import type { GatewayConfig } from './config.js';
+import { useAccessPolicy } from './accessPolicy.js';
+import { createAuthenticator } from './authenticate.js';
+import type { GatewayConfig, TrustedIssuer } from './config.js';
+import { useCors } from './cors.js';
+import { openDevIssuer } from './devIssuer.js';
+import { gatewayHandler, type GatewayContext } from './httpHandler.js';
+import { readCostDirectives } from './operationLimits.js';
+import { createRateLimiter } from './rateLimit.js';
+import { createSafelists } from './safelist.js';
+import { SubgraphDataSource } from './subgraphDataSource.js';
+
+export type { GatewayContext } from './httpHandler.js';
 
 export interface RunningGateway {
   url: string;
@@ -12,48 +27,64 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-/** What the gateway keeps of an incoming request for the subgraph fetches it makes. */
-export interface GatewayContext {
-  headers: IncomingHttpHeaders;
+/**
+ * `@apollo/gateway` reads this at construction: unless the operator turned vendor telemetry on,
+ * it must not send usage metrics out nor probe cloud metadata endpoints to describe the host.
+ */
+function silenceVendorTelemetry(enabled: boolean): void {
+  if (!enabled) process.env.APOLLO_TELEMETRY_DISABLED = 'true';
 }
 
-/** Headers that say who acts, passed on to every subgraph: the crosswalk's stewardship checks them. */
-export const FORWARDED_HEADERS: readonly string[] = ['x-crosscanal-actor', 'x-crosscanal-role'];
-
-/** A fetch that gives up on a subgraph after `timeoutMs` (the gateway's default has no limit). */
-function fetchWithTimeout(timeoutMs: number): typeof fetch {
-  return (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) });
-}
-
-/** The gateway over the checked-in supergraph, routing each subgraph to its configured URL. */
-export async function createGateway(
-  config: Pick<GatewayConfig, 'supergraphPath' | 'subgraphUrls' | 'subgraphTimeoutMs' | 'development'>,
-): Promise<ApolloServer<GatewayContext>> {
+/** Starts the gateway on `config.port` (0 = any free port). */
+export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
+  silenceVendorTelemetry(config.vendorTelemetry);
   const supergraphSdl = await readFile(config.supergraphPath, 'utf8');
-  const fetcher = fetchWithTimeout(config.subgraphTimeoutMs);
+  const supergraph = parse(supergraphSdl);
+  const key = internalKey(config.internalSecret);
+  const issuers: TrustedIssuer[] = [...config.issuers];
+  if (config.devIssuerDir) issuers.push((await openDevIssuer(config.devIssuerDir)).trusted);
+  const costDirectives = readCostDirectives(supergraph);
+  let apiSchema: GraphQLSchema | undefined;
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) => {
       const routed = config.subgraphUrls[name] ?? url;
       if (!routed) throw new Error(`no URL for subgraph ${JSON.stringify(name)}: set SUBGRAPH_${name.toUpperCase()}_URL`);
-      return new RemoteGraphQLDataSource<GatewayContext>({
-        url: routed,
-        fetcher: fetcher as never,
-        willSendRequest({ request, context }) {
-          for (const name of FORWARDED_HEADERS) {
-            const value = (context as Partial<GatewayContext>).headers?.[name];
-            if (value !== undefined) request.http?.headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-          }
-        },
-      });
+      return new SubgraphDataSource(name, routed, key, config.subgraphTimeoutMs);
     },
   });
-  return new ApolloServer<GatewayContext>({ gateway, stopOnTerminationSignals: false, formatError: maskErrors(config.development), includeStacktraceInErrorResponses: config.development });
-}
-
-/** Starts the gateway on `config.port` (0 = any free port). */
-export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
-  const server = await createGateway(config);
-  const { url } = await startStandaloneServer(server, { listen: { port: config.port, host: config.host }, context: async ({ req }) => ({ headers: req.headers }) });
-  return { url, stop: () => server.stop() };
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => {
+    apiSchema = loaded;
+  });
+  const server = new ApolloServer<GatewayContext>({
+    gateway,
+    stopOnTerminationSignals: false,
+    formatError: maskErrors(config.development),
+    includeStacktraceInErrorResponses: config.development,
+    introspection: config.introspection,
+    // Operations found by id in the automatic persisted query cache are parsed here, not by the handler.
+    parseOptions: { maxTokens: config.limits.maxTokens },
+    // Only clients held to no safelist reach the automatic persisted queries (the handler rewrites the others' requests).
+    plugins: [
+      useAccessPolicy<GatewayContext>({ policy: readAccessPolicy(supergraph), costDirectives, limits: config.limits }),
+      config.introspection ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
+    ],
+  });
+  const handler = gatewayHandler({
+    server,
+    schema: () => {
+      if (!apiSchema) throw new Error('the gateway has not loaded its supergraph yet');
+      return apiSchema;
+    },
+    authenticator: createAuthenticator(issuers),
+    cors: useCors(config.corsOrigins),
+    rateLimiter: createRateLimiter({ perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst }),
+    safelists: createSafelists(config.safelistsByClient, config.safelistsByRole),
+    limits: config.limits,
+    costDirectives,
+    maxBodyBytes: config.maxBodyBytes,
+    requestDeadlineMs: config.requestDeadlineMs,
+  });
+  const listening = await listenGraphQL(server, { port: config.port, host: config.host }, handler);
+  return { url: listening.url, stop: listening.stop };
 }

@@ -1,15 +1,21 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { buildSafelistManifests } from '../gateway/safelistManifests.js';
 import { composeSupergraph } from '../schema/compose.js';
 import { SUPERGRAPH_PATH } from '../schema/subgraphs.js';
 
-// `npm run compose`: recomposes the checked-in supergraph from the subgraphs' SDL.
+// `npm run compose`: recomposes the checked-in supergraph from the subgraphs' SDL, and the
+// safelisted clients' persisted-operation manifests from their operations.
 const root = process.cwd();
 try {
   const { supergraphSdl, hints } = await composeSupergraph(root);
   for (const hint of hints) console.warn(`hint ${hint}`);
   await writeFile(join(root, SUPERGRAPH_PATH), supergraphSdl);
   console.log(`wrote ${SUPERGRAPH_PATH}${hints.length ? ` (${hints.length} hints to read)` : ''}`);
+  for (const [path, manifest] of await buildSafelistManifests(root)) {
+    await writeFile(join(root, path), manifest);
+    console.log(`wrote ${path}`);
+  }
   if (hints.length) process.exitCode = 2;
 } catch (error) {
   console.error((error as Error).message);

@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gatewayConfigFromEnv } from '../gateway/config.js';
+import { openDevIssuer, type DevIssuer } from '../gateway/devIssuer.js';
 import { startGateway, type RunningGateway } from '../gateway/server.js';
 import type { ScaleName } from '../legacy/generator/generate.js';
 import { DEFAULT_ESTATE_PORTS, startEstate, type EstatePorts, type RunningEstate } from '../legacy/estate.js';
@@ -40,6 +43,13 @@ export interface StackOptions {
   /** Share the subgraphs' caches through Redis; default in-process caches. */
   redisUrl?: string;
   onSyncProgress?: (progress: SyncProgress) => void;
+  /**
+   * The development token issuer's folder, which the gateway trusts; default `dev-issuer` in
+   * `dataDir`. `npm start` keeps it in `data/dev-issuer`, where `npm run token` finds it.
+   */
+  devIssuerDir?: string;
+  /** Gateway settings as environment variables (`GATEWAY_*`), over the stack's own. */
+  gatewayEnv?: NodeJS.ProcessEnv;
 }
 
 export const ANY_PORTS = {
@@ -51,6 +61,8 @@ export interface RunningStack {
   estate: RunningEstate;
   crosscanal: RunningCrosscanal;
   gateway: RunningGateway;
+  /** Signs development tokens the gateway accepts. */
+  tokens: DevIssuer;
   subgraphUrls: Record<string, string>;
   stop(): Promise<void>;
 }
@@ -63,6 +75,9 @@ export interface RunningStack {
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const graphPorts = { ...DEFAULT_GRAPH_PORTS, ...options.graphPorts };
   const prefix = options.schemaPrefix ?? '';
+  // One secret per stack: the gateway signs each request's principal with it, the subgraphs check it.
+  const internalSecret = randomBytes(32).toString('base64url');
+  const devIssuerDir = options.devIssuerDir ?? join(options.dataDir, 'dev-issuer');
   const estate = await startEstate({
     dataDir: options.dataDir,
     scale: options.scale,
@@ -72,6 +87,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     posInMemory: options.inMemory,
   });
   const stops: Array<() => Promise<void>> = [() => estate.stop()];
+  // After the estate: generating it clears the data folder, where tests keep the issuer's key.
+  const tokens = await openDevIssuer(devIssuerDir);
   const stopAll = async () => {
     const results = await Promise.allSettled(stops.reverse().map((stop) => stop()));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -79,13 +96,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   };
   try {
     const [ecommerce, loyalty, pos, catalogue] = await Promise.all([
-      startEcommerceSubgraph({ legacyUrl: estate.ecommerce.url, port: graphPorts.ecommerce, cache: createCache('subgraph-ecommerce', { redisUrl: options.redisUrl }) }),
-      startLoyaltySubgraph({ endpoint: estate.loyalty.endpoint, port: graphPorts.loyalty, redisUrl: options.redisUrl }),
-      startPosSubgraph({ legacyUrl: estate.pos.url, schemaPrefix: prefix || undefined, port: graphPorts.pos, redisUrl: options.redisUrl }),
-      startCatalogueSubgraph({ pimUrl: estate.catalogue.url, port: graphPorts.catalogue, redisUrl: options.redisUrl }),
+      startEcommerceSubgraph({ legacyUrl: estate.ecommerce.url, internalSecret, port: graphPorts.ecommerce, cache: createCache('subgraph-ecommerce', { redisUrl: options.redisUrl }) }),
+      startLoyaltySubgraph({ endpoint: estate.loyalty.endpoint, internalSecret, port: graphPorts.loyalty, redisUrl: options.redisUrl }),
+      startPosSubgraph({ legacyUrl: estate.pos.url, internalSecret, schemaPrefix: prefix || undefined, port: graphPorts.pos, redisUrl: options.redisUrl }),
+      startCatalogueSubgraph({ pimUrl: estate.catalogue.url, internalSecret, port: graphPorts.catalogue, redisUrl: options.redisUrl }),
     ]);
     stops.push(() => ecommerce.stop(), () => loyalty.stop(), () => pos.stop(), () => catalogue.stop());
     const crosscanal = await startCrosscanalSubgraph({
+      internalSecret,
       port: graphPorts.crosscanal,
       databaseUrl: options.databaseUrl,
       dataDir: options.databaseUrl || options.inMemory ? undefined : join(options.dataDir, 'crosswalk-pglite'),
@@ -96,16 +114,22 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     });
     stops.push(() => crosscanal.stop());
     const subgraphUrls = { ecommerce: ecommerce.url, loyalty: loyalty.url, pos: pos.url, catalogue: catalogue.url, crosscanal: crosscanal.url };
+    const gatewayConfig = gatewayConfigFromEnv({
+      GATEWAY_SUBGRAPH_TIMEOUT_MS: '10000',
+      GATEWAY_INTROSPECTION: 'on',
+      ...options.gatewayEnv,
+      GATEWAY_PORT: String(graphPorts.gateway),
+      GATEWAY_HOST: '127.0.0.1',
+      CROSSCANAL_INTERNAL_SECRET: internalSecret,
+      GATEWAY_DEV_ISSUER_DIR: devIssuerDir,
+    });
     const gateway = await startGateway({
-      port: graphPorts.gateway,
-      host: '127.0.0.1',
+      ...gatewayConfig,
       supergraphPath: fileURLToPath(new URL(`../${SUPERGRAPH_PATH}`, import.meta.url)),
       subgraphUrls,
-      subgraphTimeoutMs: 10_000,
-      development: false,
     });
     stops.push(() => gateway.stop());
-    return { estate, crosscanal, gateway, subgraphUrls, stop: stopAll };
+    return { estate, crosscanal, gateway, tokens, subgraphUrls, stop: stopAll };
   } catch (error) {
     await stopAll().catch(() => undefined);
     throw error;

@@ -1,10 +1,13 @@
 import { formatSummary, progressReporter } from '../subgraphs/crosscanal/syncReport.js';
+import { DEFAULT_DEV_ISSUER_DIR } from '../gateway/devIssuer.js';
 import { startStack } from './stack.js';
 
 // `npm start`: the whole graph on this machine — the four legacy stand-ins over demo data
 // (generated on first start), the subgraphs, the crosswalk and the gateway. Embedded
 // defaults (PGlite in data/, in-process caches); DATABASE_URL and REDIS_URL move the
-// databases and caches to real servers.
+// databases and caches to real servers. The gateway trusts the development token issuer
+// (`npm run token`) and serves the explorer; the GATEWAY_* variables tune it as they do the
+// gateway alone.
 const dataDir = process.env.LEGACY_DATA_DIR || 'data/demo';
 const started = performance.now();
 const progress = progressReporter();
@@ -14,6 +17,9 @@ try {
     databaseUrl: process.env.DATABASE_URL || undefined,
     redisUrl: process.env.REDIS_URL || undefined,
     onSyncProgress: progress.onProgress,
+    devIssuerDir: process.env.GATEWAY_DEV_ISSUER_DIR || DEFAULT_DEV_ISSUER_DIR,
+    // The explorer at / embeds Apollo Sandbox, whose frame calls the graph from its own origin.
+    gatewayEnv: { GATEWAY_CORS_ORIGINS: 'https://sandbox.embed.apollographql.com,https://studio.apollographql.com', ...process.env },
   });
   progress.stop();
   if (stack.crosscanal.initial) console.log(formatSummary(stack.crosscanal.initial));
@@ -23,6 +29,7 @@ try {
       `crosscanal is up in ${seconds} s${stack.estate.generated ? ` (demo data generated in ${dataDir})` : ` (data from ${dataDir})`}`,
       '',
       `  gateway           ${stack.gateway.url}   ← query the graph here`,
+      '  a token           npm run token -- --role service   (roles and what each sees: README, "Access")',
       '',
       ...Object.entries(stack.subgraphUrls).map(([name, url]) => `  subgraph ${name.padEnd(10)} ${url}`),
       '',

@@ -1,13 +1,12 @@
-import { startGateway, type RunningGateway } from '../gateway/server.js';
 import { startCatalogue, type RunningCatalogue } from '../legacy/catalogue/server.js';
 import { startEcommerce, type RunningEcommerce } from '../legacy/ecommerce/server.js';
 import { generateEstate } from '../legacy/generator/generate.js';
-import { SUBGRAPHS } from '../schema/subgraphs.js';
 import { startCatalogueSubgraph } from '../subgraphs/catalogue/server.js';
 import { startEcommerceSubgraph } from '../subgraphs/ecommerce/server.js';
 import type { ListeningSubgraph } from '../subgraphs/shared/subgraphServer.js';
-import { fileURLToPath } from 'node:url';
 import { graphql } from './graphql.js';
+import { TEST_INTERNAL_SECRET } from './support/grant.js';
+import { startTestGateway, type TestGateway } from './support/gateway.js';
 
 // N+1 through the gateway: a question about 200 products must cost the catalogue one call
 // per plan step, and the web shop one call per 100 SKUs (its batch limit), however the
@@ -17,23 +16,15 @@ const { estate } = generateEstate({ scale: 'demo' });
 let catalogue: RunningCatalogue;
 let ecommerce: RunningEcommerce;
 const subgraphs: ListeningSubgraph[] = [];
-let gateway: RunningGateway;
+let gateway: TestGateway;
 
 beforeAll(async () => {
   catalogue = await startCatalogue({ data: estate.catalogue });
   ecommerce = await startEcommerce({ data: estate.ecommerce });
-  const catalogueSubgraph = await startCatalogueSubgraph({ pimUrl: catalogue.url });
-  const ecommerceSubgraph = await startEcommerceSubgraph({ legacyUrl: ecommerce.url });
+  const catalogueSubgraph = await startCatalogueSubgraph({ pimUrl: catalogue.url, internalSecret: TEST_INTERNAL_SECRET });
+  const ecommerceSubgraph = await startEcommerceSubgraph({ legacyUrl: ecommerce.url, internalSecret: TEST_INTERNAL_SECRET });
   subgraphs.push(catalogueSubgraph, ecommerceSubgraph);
-  const unreachable = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, 'http://127.0.0.1:9/']));
-  gateway = await startGateway({
-    port: 0,
-    host: '127.0.0.1',
-    supergraphPath: fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url)),
-    subgraphUrls: { ...unreachable, catalogue: catalogueSubgraph.url, ecommerce: ecommerceSubgraph.url },
-    subgraphTimeoutMs: 5000,
-    development: false,
-  });
+  gateway = await startTestGateway({ catalogue: catalogueSubgraph.url, ecommerce: ecommerceSubgraph.url });
 }, 60_000);
 
 afterAll(async () => {

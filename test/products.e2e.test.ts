@@ -13,12 +13,19 @@ let dir: string;
 let stack: RunningStack;
 let estate: Estate;
 let gateway: string;
+let token: string;
+
+/** Asks the gateway as a data steward would, with a steward token. */
+function ask(query: string, variables: Record<string, unknown> = {}) {
+  return graphql(gateway, query, variables, token);
+}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'crosscanal-products-e2e-'));
   stack = await startStack({ dataDir: dir, scale: 'tiny', inMemory: true, ...ANY_PORTS });
   estate = await readEstate(dir);
   gateway = stack.gateway.url;
+  token = await stack.tokens.sign({ role: 'steward' });
 }, 180_000);
 
 afterAll(async () => {
@@ -69,7 +76,7 @@ describe('one product by any of its codes', () => {
       { variables: { ref: webSku.toLowerCase() }, kind: 'WEB_SKU', value: webSku, franchise: null },
       { variables: { ref: pos.value, franchise: pos.franchise!.toLowerCase() }, kind: 'POS_LOCAL_CODE', value: pos.value, franchise: pos.franchise },
     ];
-    const answers = await Promise.all(asks.map((ask) => graphql(gateway, BY_REFERENCE, ask.variables)));
+    const answers = await Promise.all(asks.map((one) => ask(BY_REFERENCE, one.variables)));
     for (const [i, answer] of answers.entries()) {
       expect(answer.errors).toBeUndefined();
       const match = answer.data!.productByReference;
@@ -81,23 +88,21 @@ describe('one product by any of its codes', () => {
 
   it('a local code two franchises use, asked without a franchise, answers every candidate and guesses none', async () => {
     const { code, uses } = sharedLocalCode();
-    const answer = await graphql(gateway, BY_REFERENCE, { ref: code });
+    const answer = await ask(BY_REFERENCE, { ref: code });
     expect(answer.errors).toBeUndefined();
     const match = answer.data!.productByReference;
     expect(match).toMatchObject({ product: null, ambiguous: true, kind: 'POS_LOCAL_CODE', value: code, franchise: null });
     const name = (ref: string) => estate.catalogue.products.find((p) => p.ref === ref)!.name.fr;
     expect(match.candidates).toEqual(uses.map((u) => ({ kind: 'POS_LOCAL_CODE', value: code, franchise: u.franchise, product: { catalogueRef: u.ref, name: name(u.ref) } })));
-    const one = await graphql(gateway, BY_REFERENCE, { ref: code, franchise: uses[1]!.franchise });
+    const one = await ask(BY_REFERENCE, { ref: code, franchise: uses[1]!.franchise });
     expect(one.data!.productByReference.product.catalogueRef).toBe(uses[1]!.ref);
   });
 
   it('an unknown code is null, and counted in the unmapped-codes report and the quality report', async () => {
-    const unknown = await graphql(gateway, BY_REFERENCE, { ref: 'nope-404' });
+    const unknown = await ask(BY_REFERENCE, { ref: 'nope-404' });
     expect(unknown.errors).toBeUndefined();
     expect(unknown.data!.productByReference).toBeNull();
-    const report = await graphql(
-      gateway,
-      /* GraphQL */ `
+    const report = await ask(/* GraphQL */ `
         {
           unmappedProductCodes(system: CROSSCANAL, first: 50) { system franchise code tillLines lookups }
           referenceQuality { catalogueProducts unmappedCodes { system franchise codes lookups } }
@@ -117,22 +122,22 @@ describe('one product by any of its codes', () => {
     const sold = estate.pos.receipts.flatMap((r) => r.lines.filter((l) => l.local_code && !catalogued.has(`${r.franchise} ${l.local_code}`)).map((l) => ({ franchise: r.franchise, code: l.local_code! })));
     if (sold.length === 0) throw new Error('the tiny estate has no till line with a local code the catalogue does not list');
     const { franchise, code } = sold[0]!;
-    const answer = await graphql(gateway, BY_REFERENCE, { ref: code, franchise });
+    const answer = await ask(BY_REFERENCE, { ref: code, franchise });
     expect(answer.data!.productByReference).toBeNull();
-    const report = await graphql(gateway, /* GraphQL */ `query ($f: String) { unmappedProductCodes(system: POS, franchise: $f, first: 50) { code franchise tillLines lookups label } }`, { f: franchise });
+    const report = await ask(/* GraphQL */ `query ($f: String) { unmappedProductCodes(system: POS, franchise: $f, first: 50) { code franchise tillLines lookups label } }`, { f: franchise });
     const line = report.data!.unmappedProductCodes.find((u: { code: string }) => u.code === code);
     expect(line).toMatchObject({ franchise, tillLines: sold.filter((s) => s.franchise === franchise && s.code === code).length });
     expect(line.lookups).toBeGreaterThanOrEqual(1);
   });
 
   it('refuses a reference that cannot be a code, naming it', async () => {
-    const answer = await graphql(gateway, BY_REFERENCE, { ref: '   ' });
+    const answer = await ask(BY_REFERENCE, { ref: '   ' });
     expect(answer.data?.productByReference ?? null).toBeNull();
     expect(answer.errors?.[0]).toMatchObject({ message: 'productByReference: ref must not be empty', extensions: { code: 'BAD_USER_INPUT' } });
   });
 
   it('says how far it has read each system', async () => {
-    const answer = await graphql(gateway, '{ productReferenceSync { sources { source lastError lastFullAt entries } } }');
+    const answer = await ask('{ productReferenceSync { sources { source lastError lastFullAt entries } } }');
     expect(answer.errors).toBeUndefined();
     const sources = answer.data!.productReferenceSync.sources;
     expect(sources.map((s: { source: string; lastError: string | null }) => [s.source, s.lastError])).toEqual([

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ANY_PORTS, startStack, type RunningStack } from '../scripts/stack.js';
+import { isRole, type Role } from '../subgraphs/shared/principal.js';
 import { graphql } from './graphql.js';
 
 // The README's quick start and first queries, kept true: the two commands it gives, and each
@@ -13,11 +14,13 @@ const README = fileURLToPath(new URL('../README.md', import.meta.url));
 let dir: string;
 let stack: RunningStack;
 let readme: string;
+let token: string;
 
 beforeAll(async () => {
   readme = await readFile(README, 'utf8');
   dir = await mkdtemp(join(tmpdir(), 'crosscanal-readme-'));
   stack = await startStack({ dataDir: dir, scale: 'demo', inMemory: true, ...ANY_PORTS });
+  token = await stack.tokens.sign({ role: readmeRole() });
 }, 240_000);
 
 afterAll(async () => {
@@ -34,6 +37,19 @@ function blocks(section: string, language: string): string[] {
   return [...text.matchAll(new RegExp('```' + language + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
 }
 
+/** The role the README's token command asks for (`npm run --silent token -- --role <role>`). */
+function readmeRole(): Role {
+  const [commands] = blocks('### First queries', 'sh');
+  const role = /npm run --silent token -- --role (\w+)/.exec(commands ?? '')?.[1];
+  if (!isRole(role)) throw new Error(`the README's first queries make no token with a known role: ${JSON.stringify(commands)}`);
+  return role;
+}
+
+/** Asks the gateway with the README's token. */
+function ask(query: string) {
+  return graphql(stack.gateway.url, query, {}, token);
+}
+
 test('the quick start is two commands: one starts the graph, one runs the tests', () => {
   const [commands] = blocks('## Quick start', 'sh');
   const lines = commands!.split('\n').filter((line) => line.trim() !== '').map((line) => line.replace(/#.*$/, '').trim());
@@ -44,14 +60,25 @@ test('every first query runs through the gateway without an error, on the defaul
   const queries = blocks('### First queries', 'graphql');
   expect(queries.length).toBeGreaterThanOrEqual(2);
   for (const query of queries) {
-    const answer = await graphql(stack.gateway.url, query);
+    const answer = await ask(query);
     expect({ query, errors: answer.errors ?? [] }).toEqual({ query, errors: [] });
   }
 });
 
+test('the curl example finds the customer with the token, and nothing without one', async () => {
+  const [commands] = blocks('### First queries', 'sh');
+  const body = /-d '([^']+)'/.exec(commands!)![1]!;
+  const { query } = JSON.parse(body) as { query: string };
+  const answer = await ask(query);
+  expect(answer.errors).toBeUndefined();
+  expect(answer.data!.customer.displayName.value).toMatch(/Noah Aubry/i);
+  const anonymous = await graphql(stack.gateway.url, query);
+  expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+});
+
 test('the customer example finds one person by a messy email, with a loyalty card, web orders and store receipts', async () => {
   const query = blocks('### First queries', 'graphql').find((q) => q.includes('customer(by:'))!;
-  const { data } = await graphql(stack.gateway.url, query);
+  const { data } = await ask(query);
   const customer = data!.customer as { identities: { system: string }[]; loyalty: { cardNumber: string } | null; webOrders: unknown[]; storeSales: unknown[] };
   expect(customer.loyalty?.cardNumber).toMatch(/^29\d{11}$/);
   expect(customer.webOrders.length).toBeGreaterThan(0);
@@ -63,12 +90,12 @@ test('the customer example finds one person by a messy email, with a loyalty car
 test('the product example resolves its catalogue reference, with its web price and stock in stores', async () => {
   const query = blocks('### First queries', 'graphql').find((q) => q.includes('product('))!;
   const ref = /catalogueRef: "([^"]+)"/.exec(query)![1]!;
-  const { data } = await graphql(stack.gateway.url, query);
+  const { data } = await ask(query);
   expect(data!.product).toMatchObject({ catalogueRef: ref, gtin: expect.stringMatching(/^\d{13}$/) });
   expect(data!.product!.webPrice).not.toBeNull();
   expect(data!.product!.storeStock.length).toBeGreaterThan(0);
   // The same product by the other references the README names.
-  const bySku = await graphql(stack.gateway.url, `{ product(webSku: "${data!.product!.webSku}") { catalogueRef } }`);
-  const byGtin = await graphql(stack.gateway.url, `{ product(gtin: "${data!.product!.gtin}") { catalogueRef } }`);
+  const bySku = await ask(`{ product(webSku: "${data!.product!.webSku}") { catalogueRef } }`);
+  const byGtin = await ask(`{ product(gtin: "${data!.product!.gtin}") { catalogueRef } }`);
   expect([bySku.data?.product?.catalogueRef, byGtin.data?.product?.catalogueRef]).toEqual([ref, ref]);
 });

@@ -7,21 +7,24 @@ import type { Estate } from '../legacy/generator/model.js';
 import { ANY_PORTS, startStack, type RunningStack } from '../scripts/stack.js';
 import { isPersonalLine } from '../subgraphs/crosscanal/matching/keys.js';
 import { parseRecordId, type SourceRecord } from '../subgraphs/crosscanal/matching/records.js';
-import type { GraphQLAnswer } from './graphql.js';
+import { graphql, type GraphQLAnswer } from './graphql.js';
 
-// Stewardship through the gateway, as a steward's tool would drive it: who acts travels in
-// headers the gateway passes on; each decision is checked against the crosswalk afterwards,
+// Stewardship through the gateway, as a steward's tool would drive it: who acts is the subject
+// of the steward's bearer token, which the gateway verifies; each decision is checked against the crosswalk afterwards,
 // against the sync run full and incremental, and against the audit trail.
 let dir: string;
 let stack: RunningStack;
 let estate: Estate;
 
-const STEWARD = { 'x-crosscanal-actor': 'alice@crosscanal.example', 'x-crosscanal-role': 'steward' };
+/** The subject of the steward's token: the actor every decision records. */
+const STEWARD = 'alice.steward';
+let steward: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'crosscanal-stewardship-'));
   stack = await startStack({ dataDir: dir, scale: 'tiny', inMemory: true, ...ANY_PORTS });
   estate = await readEstate(dir);
+  steward = await stack.tokens.sign({ role: 'steward', actor: STEWARD });
 }, 180_000);
 
 afterAll(async () => {
@@ -29,13 +32,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function ask(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<GraphQLAnswer> {
-  const response = await fetch(stack.gateway.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as GraphQLAnswer;
+/** Asks the gateway with the steward's token, another one, or none (`null`). */
+function ask(query: string, variables: Record<string, unknown> = {}, token: string | null = steward): Promise<GraphQLAnswer> {
+  return graphql(stack.gateway.url, query, variables, token ?? undefined);
 }
 
 const RESULT = /* GraphQL */ `
@@ -118,18 +117,26 @@ describe('stewardship through the gateway', () => {
     expect(ana).toBeDefined();
     const before = await identitiesOf(ana.customerId);
     const variables = { identity: identity(ana.account), reason: 'test' };
-    const anonymous = await ask(UNLINK, variables);
+    const anonymous = await ask(UNLINK, variables, null);
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    expect(anonymous.errors?.[0]?.message).toMatch(/x-crosscanal-actor/);
-    const support = await ask(UNLINK, variables, { 'x-crosscanal-actor': 'bob', 'x-crosscanal-role': 'support' });
-    expect(support.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' } });
-    expect(support.errors?.[0]?.message).toMatch(/needs the steward role/);
+    expect(anonymous.errors?.[0]?.message).toMatch(/sign in/);
+    // The headers the gateway once passed on are nobody's word now.
+    const forged = await fetch(stack.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-crosscanal-actor': 'mallory', 'x-crosscanal-role': 'steward' },
+      body: JSON.stringify({ query: UNLINK, variables }),
+    });
+    expect(forged.status).toBe(401);
+    expect(((await forged.json()) as GraphQLAnswer).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const service = await ask(UNLINK, variables, await stack.tokens.sign({ role: 'service', actor: 'bob' }));
+    expect(service.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' } });
+    expect(service.errors?.[0]?.message).toMatch(/the service role may not read Mutation.unlinkIdentity/);
     expect(await identitiesOf(ana.customerId)).toEqual(before);
   });
 
   test('unlinkIdentity detaches the web account into a customer of its own, and says who, when, why, before and after', async () => {
     const reason = 'the account is her son\u2019s: same email, different person';
-    const answer = await ask(UNLINK, { identity: identity(ana.account), reason }, STEWARD);
+    const answer = await ask(UNLINK, { identity: identity(ana.account), reason });
     expect(answer.errors).toBeUndefined();
     const result = answer.data!.unlinkIdentity;
     alone = result.customer.id;
@@ -137,9 +144,9 @@ describe('stewardship through the gateway', () => {
     expect(result.applied).toBe(true);
     expect(result.customer.identities).toEqual([identity(ana.account)]);
     expect(result.customer.links).toEqual([
-      { identity: { system: 'ECOMMERCE', localId: ana.account.localId }, rule: 'MANUAL', linkedBy: STEWARD['x-crosscanal-actor'], explanation: `linked by ${STEWARD['x-crosscanal-actor']}` },
+      { identity: { system: 'ECOMMERCE', localId: ana.account.localId }, rule: 'MANUAL', linkedBy: STEWARD, explanation: `linked by ${STEWARD}` },
     ]);
-    expect(result.event).toMatchObject({ action: 'UNLINK', actor: STEWARD['x-crosscanal-actor'], role: 'steward', reason, identity: identity(ana.account) });
+    expect(result.event).toMatchObject({ action: 'UNLINK', actor: STEWARD, role: 'steward', reason, identity: identity(ana.account) });
     expect(Math.abs(Date.parse(result.event.at) - Date.now())).toBeLessThan(60_000);
     expect(result.event.customerIds.slice(0, 2)).toEqual([alone, ana.customerId]);
     const beforeAna = result.event.before.find((s: { customerId: string }) => s.customerId === ana.customerId);
@@ -164,12 +171,12 @@ describe('stewardship through the gateway', () => {
   test('linkIdentity moves it to another customer with rule MANUAL; the emptied customer resolves there; the sync keeps it', async () => {
     const customers = await crosswalk();
     other = [...customers.keys()].find((id) => id !== ana.customerId && id !== alone && customers.get(id)!.length >= 2)!;
-    const answer = await ask(LINK, { customerId: other, identity: identity(ana.account), reason: 'the son has a card: his account goes with it' }, STEWARD);
+    const answer = await ask(LINK, { customerId: other, identity: identity(ana.account), reason: 'the son has a card: his account goes with it' });
     expect(answer.errors).toBeUndefined();
     const result = answer.data!.linkIdentity;
     expect(result.customer.id).toBe(other);
     expect(result.customer.links).toEqual(
-      expect.arrayContaining([{ identity: { system: 'ECOMMERCE', localId: ana.account.localId }, rule: 'MANUAL', linkedBy: STEWARD['x-crosscanal-actor'], explanation: expect.any(String) }]),
+      expect.arrayContaining([{ identity: { system: 'ECOMMERCE', localId: ana.account.localId }, rule: 'MANUAL', linkedBy: STEWARD, explanation: expect.any(String) }]),
     );
     expect(result.customers.find((c: { id: string }) => c.id === alone)).toMatchObject({ mergedInto: other, identities: [] });
     expect((await identitiesOf(alone)).id).toBe(other);
@@ -178,7 +185,7 @@ describe('stewardship through the gateway', () => {
   });
 
   test('releaseIdentity hands it back to the rules: it rejoins Ana', async () => {
-    const answer = await ask(RELEASE, { identity: identity(ana.account), reason: 'checked at the desk: it is hers after all' }, STEWARD);
+    const answer = await ask(RELEASE, { identity: identity(ana.account), reason: 'checked at the desk: it is hers after all' });
     expect(answer.errors).toBeUndefined();
     expect(answer.data!.releaseIdentity.customer.id).toBe(ana.customerId);
     const link = answer.data!.releaseIdentity.customer.links.find((l: { identity: { localId: string } }) => l.identity.localId === ana.account.localId);
@@ -198,7 +205,7 @@ describe('stewardship through the gateway', () => {
     const shoppers = [...customers].filter(([id, records]) => id !== ana.customerId && id !== other && records.some((r) => r.system === 'ECOMMERCE' && withOrders.has(r.localId)));
     [[survivor], [merged]] = shoppers;
     const expected = [...customers.get(survivor)!, ...customers.get(merged)!].map(tag).sort();
-    const answer = await ask(MERGE, { survivorId: survivor, mergedIds: [merged], reason: 'same person, two web accounts', preview: true }, STEWARD);
+    const answer = await ask(MERGE, { survivorId: survivor, mergedIds: [merged], reason: 'same person, two web accounts', preview: true });
     expect(answer.errors).toBeUndefined();
     const result = answer.data!.mergeCustomers;
     expect(result).toMatchObject({ applied: false, customer: null, event: null });
@@ -212,7 +219,7 @@ describe('stewardship through the gateway', () => {
   });
 
   test('mergeCustomers keeps the survivor id; the merged id resolves to it, with both accounts\u2019 orders; the sync keeps them together', async () => {
-    const answer = await ask(MERGE, { survivorId: survivor, mergedIds: [merged], reason: 'same person, two web accounts' }, STEWARD);
+    const answer = await ask(MERGE, { survivorId: survivor, mergedIds: [merged], reason: 'same person, two web accounts' });
     expect(answer.errors).toBeUndefined();
     const result = answer.data!.mergeCustomers;
     mergeEventId = result.event.id;
@@ -233,7 +240,7 @@ describe('stewardship through the gateway', () => {
 
   test('unmergeCustomer restores the merged customer with its records; its id answers itself again', async () => {
     const before = (await crosswalk()).get(survivor)!;
-    const answer = await ask(UNMERGE, { customerId: merged, reason: 'two people after all' }, STEWARD);
+    const answer = await ask(UNMERGE, { customerId: merged, reason: 'two people after all' });
     expect(answer.errors).toBeUndefined();
     const result = answer.data!.unmergeCustomer;
     expect(result.event).toMatchObject({ action: 'UNMERGE', reverses: mergeEventId });
@@ -254,12 +261,12 @@ describe('stewardship through the gateway', () => {
     expect(history.errors).toBeUndefined();
     expect(history.data!.customer.history.map((e: { action: string }) => e.action)).toEqual(['MERGE', 'UNMERGE']);
     for (const event of history.data!.customer.history) {
-      expect(event).toMatchObject({ actor: STEWARD['x-crosscanal-actor'], role: 'steward', reason: expect.any(String), at: expect.any(String) });
+      expect(event).toMatchObject({ actor: STEWARD, role: 'steward', reason: expect.any(String), at: expect.any(String) });
       expect(event.before.length).toBeGreaterThan(0);
     }
     const anas = await ask('query ($id: ID!) { stewardshipLog(customerId: $id) { action identity { localId } } }', { id: ana.customerId });
     expect(anas.data!.stewardshipLog.map((e: { action: string }) => e.action)).toEqual(['RELEASE', 'UNLINK']);
-    const byAlice = await ask('query ($actor: String) { stewardshipLog(actor: $actor) { action } }', { actor: STEWARD['x-crosscanal-actor'] });
+    const byAlice = await ask('query ($actor: String) { stewardshipLog(actor: $actor) { action } }', { actor: STEWARD });
     expect(byAlice.data!.stewardshipLog.map((e: { action: string }) => e.action)).toEqual(['UNMERGE', 'MERGE', 'RELEASE', 'LINK', 'UNLINK']);
   });
 
@@ -275,7 +282,7 @@ describe('stewardship through the gateway', () => {
     if (filled.customerId === 'cus_nobody') filled.identity = identity(parseRecordId([...(await stack.crosscanal.store.allLinks()).keys()][0]!));
     const links = await stack.crosscanal.store.allLinks();
     const log = await ask('{ stewardshipLog(last: 500) { id } }');
-    const answer = await ask(mutation, filled, STEWARD);
+    const answer = await ask(mutation, filled);
     expect(answer.data).toBeNull();
     expect(answer.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(answer.errors?.[0]?.message).toMatch(message);

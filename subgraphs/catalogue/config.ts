@@ -1,3 +1,4 @@
+import { internalSecretFromEnv } from '../shared/principal.js';
 /** Where the catalogue subgraph listens by default. */
 export const DEFAULT_PORT = 4204;
 
@@ -5,6 +6,8 @@ export const DEFAULT_PORT = 4204;
 export const DEFAULT_PIM_URL = 'http://127.0.0.1:4104';
 
 export interface CatalogueSubgraphConfig {
+  /** `CROSSCANAL_INTERNAL_SECRET`: shared with the gateway, which signs each request's principal with it. */
+  internalSecret: string;
   port: number;
   host: string;
   /** The PIM's base address. */
@@ -23,6 +26,7 @@ export interface CatalogueSubgraphConfig {
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CatalogueSubgraphConfig {
   return {
+    internalSecret: internalSecretFromEnv(env),
     port: integer(env, 'SUBGRAPH_CATALOGUE_PORT', 0, 65535) ?? DEFAULT_PORT,
     host: env.SUBGRAPH_CATALOGUE_HOST || '127.0.0.1',
     pimUrl: url(env, 'LEGACY_CATALOGUE_URL', ['http:', 'https:']) ?? DEFAULT_PIM_URL,

@@ -4,6 +4,7 @@ import { catalogueFixture } from '../../legacy/catalogue/fixture.js';
 import type { CatalogueData } from '../../legacy/generator/model.js';
 import { startCatalogueSubgraph } from './server.js';
 import { startHarness, type Harness } from './testHarness.js';
+import { grantHeaders, TEST_INTERNAL_SECRET } from '../../test/support/grant.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -109,9 +110,9 @@ test('an answer that is not the PIM\'s JSON is SOURCE_BAD_RESPONSE, not retried'
     res.writeHead(200, { 'content-type': 'text/html' }).end('<html>Maintenance</html>');
   });
   await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
-  const subgraph = await startCatalogueSubgraph({ pimUrl: `http://127.0.0.1:${(impostor.address() as AddressInfo).port}`, cache: false });
+  const subgraph = await startCatalogueSubgraph({ pimUrl: `http://127.0.0.1:${(impostor.address() as AddressInfo).port}`, cache: false, internalSecret: TEST_INTERNAL_SECRET });
   try {
-    const res = await fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ campaigns { id } }' }) });
+    const res = await fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(await grantHeaders()) }, body: JSON.stringify({ query: '{ campaigns { id } }' }) });
     const { data, errors } = (await res.json()) as { data: unknown; errors: { message: string; extensions: unknown }[] };
     expect(data).toEqual({ campaigns: null });
     expect(errors).toEqual([

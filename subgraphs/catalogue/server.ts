@@ -22,6 +22,8 @@ export const CACHE_NAMESPACE = 'subgraph-catalogue';
 export interface CatalogueSubgraphOptions {
   /** The PIM's base address, e.g. `http://127.0.0.1:4104`. */
   pimUrl: string;
+  /** The secret shared with the gateway, which signs each request's principal with it (CROSSCANAL_INTERNAL_SECRET). */
+  internalSecret: string;
   /** Port to listen on; 0 (the default) picks a free one. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -64,7 +66,8 @@ export async function startCatalogueSubgraph(options: CatalogueSubgraphOptions):
     const listening = await listenSubgraph(server, {
       port: options.port ?? 0,
       host: options.host,
-      context: async () => createContext(client, options.ttls),
+      internalSecret: options.internalSecret,
+      context: async (identity) => ({ ...identity, ...createContext(client, options.ttls) }),
     });
     return {
       url: listening.url,

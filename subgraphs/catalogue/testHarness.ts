@@ -2,6 +2,7 @@ import { catalogueFixture } from '../../legacy/catalogue/fixture.js';
 import { startCatalogue, type RunningCatalogue } from '../../legacy/catalogue/server.js';
 import type { CatalogueData, CatalogueProduct } from '../../legacy/generator/model.js';
 import { withCheckDigit } from '../../utilities/gtin.js';
+import { grantHeaders, TEST_INTERNAL_SECRET } from '../../test/support/grant.js';
 import type { ListeningSubgraph } from '../shared/subgraphServer.js';
 import { startCatalogueSubgraph, type CatalogueSubgraphOptions } from './server.js';
 
@@ -27,11 +28,11 @@ export interface Harness {
 export async function startHarness({
   data = catalogueFixture,
   ...options
-}: { data?: CatalogueData } & Partial<Omit<CatalogueSubgraphOptions, 'pimUrl'>> = {}): Promise<Harness> {
+}: { data?: CatalogueData } & Partial<Omit<CatalogueSubgraphOptions, 'pimUrl' | 'internalSecret'>> = {}): Promise<Harness> {
   const pim = await startCatalogue({ data, port: 0 });
   let subgraph: ListeningSubgraph;
   try {
-    subgraph = await startCatalogueSubgraph({ retryBaseMs: 1, ...options, pimUrl: pim.url, port: 0 });
+    subgraph = await startCatalogueSubgraph({ retryBaseMs: 1, ...options, internalSecret: TEST_INTERNAL_SECRET, pimUrl: pim.url, port: 0 });
   } catch (error) {
     await pim.stop();
     throw error;
@@ -39,7 +40,7 @@ export async function startHarness({
   const query = async (text: string, variables?: Record<string, unknown>): Promise<Answer> => {
     const res = await fetch(subgraph.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await grantHeaders()) },
       body: JSON.stringify({ query: text, variables }),
     });
     return (await res.json()) as Answer;

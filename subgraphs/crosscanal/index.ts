@@ -1,3 +1,4 @@
+import { internalSecretFromEnv } from '../shared/principal.js';
 import { loadConfig } from './config.js';
 import { startCrosscanalSubgraph } from './server.js';
 import { formatSummary } from './syncReport.js';
@@ -6,6 +7,8 @@ import { formatSummary } from './syncReport.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const running = await startCrosscanalSubgraph({
+    // Read here, not in loadConfig: the sync and quality commands share that and serve nothing.
+    internalSecret: internalSecretFromEnv(process.env),
     port: config.port,
     host: config.host,
     databaseUrl: config.databaseUrl,

@@ -9,6 +9,7 @@ import { parseRecordId } from './matching/records.js';
 import { referenceStoreOf } from './products/referenceIndex.js';
 import { startCrosscanalSubgraph } from './server.js';
 import { CrosswalkStore } from './store/crosswalkStore.js';
+import { grantHeaders, TEST_INTERNAL_SECRET } from '../../test/support/grant.js';
 
 /**
  * The data-quality command against a store synced from a tiny estate: its figures are what
@@ -64,10 +65,10 @@ let expected: Expected;
 /** Syncs the estate into a store through the subgraph, asks a reference nothing names, and reads the expected figures. */
 async function syncAndRead(store: { dataDir?: string; databaseUrl?: string; dbSchema?: string }): Promise<Expected> {
   const { identity, catalogue } = standIns;
-  const running = await startCrosscanalSubgraph({ ...store, port: 0, sources: { ...identity.sources, catalogueUrl: catalogue.url, retries: 0 }, initialSync: 'full' });
+  const running = await startCrosscanalSubgraph({ ...store, internalSecret: TEST_INTERNAL_SECRET, port: 0, sources: { ...identity.sources, catalogueUrl: catalogue.url, retries: 0 }, initialSync: 'full' });
   try {
     const ask = async (query: string, variables: Record<string, unknown> = {}) => {
-      const response = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      const response = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(await grantHeaders()) }, body: JSON.stringify({ query, variables }) });
       const answer = (await response.json()) as { data: Record<string, any>; errors?: unknown[] };
       expect(answer.errors).toBeUndefined();
       return answer.data;

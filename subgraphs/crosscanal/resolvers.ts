@@ -1,7 +1,9 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { isValidGtin } from '../../utilities/gtin.js';
 import { toE164 } from '../../utilities/phone.js';
+import { GraphQLError } from 'graphql';
 import { badUserInput } from '../shared/errors.js';
+import { accessDenied } from '../shared/principal.js';
 import { DateTime } from '../shared/scalars.js';
 import type { Context } from './context.js';
 import { explainLink } from './explain.js';
@@ -19,6 +21,22 @@ interface CustomerLookup {
   cardNumber?: string | null;
   webAccountId?: string | null;
   loyaltyMemberId?: string | null;
+}
+
+/**
+ * The customer a customer token names. One merged away since the token was issued is refused
+ * with the surviving id: the token still names the old id, which every subgraph checks.
+ */
+async function signedInCustomer(context: Context): Promise<StoredCustomer | null> {
+  const { principal } = context;
+  if (principal.role !== 'customer' || !principal.customerId) throw accessDenied(principal, 'me answers a customer token only');
+  const customer = await context.loaders.customer.load(principal.customerId);
+  if (customer !== null && customer.id !== principal.customerId) {
+    throw new GraphQLError(`the token names customer ${principal.customerId}, merged into ${customer.id} since: sign in again`, {
+      extensions: { code: 'CUSTOMER_MERGED', mergedInto: customer.id },
+    });
+  }
+  return customer;
 }
 
 /** A customer as resolvers pass it on: its live golden id. */
@@ -40,6 +58,15 @@ export const resolvers: GraphQLResolverMap<Context> = {
       if ((id == null) === (by == null)) {
         throw badUserInput(`customer: give exactly one of id and by, got ${id == null ? 'neither' : 'both'}`);
       }
+      const { principal } = context;
+      if (principal.role === 'customer') {
+        if (id !== principal.customerId) throw accessDenied(principal, 'a customer token reads its own customer only: ask for me');
+        return signedInCustomer(context);
+      }
+      if (principal.role === 'associate') {
+        const presented = by?.cardNumber != null || by?.phone != null || by?.email != null;
+        if (!presented) throw accessDenied(principal, 'an associate finds a customer by what they present at the till: by.cardNumber, by.phone or by.email');
+      }
       if (id != null) return context.loaders.customer.load(id);
       const [field, value] = lookupField(by!, 'customer');
       const ids = await customersFor(field, value, context);
@@ -55,6 +82,8 @@ export const resolvers: GraphQLResolverMap<Context> = {
       const found = await context.loaders.customer.loadMany(ids);
       return found.filter((c): c is StoredCustomer => c !== null && !(c instanceof Error));
     },
+
+    me: (_: unknown, __: unknown, context: Context) => signedInCustomer(context),
 
     identitySync: () => ({}),
     ...stewardshipResolvers.Query,

@@ -4,6 +4,7 @@ import { startStandIns, type StandIns } from './evaluation/standIns.js';
 import { isPersonalLine } from './matching/keys.js';
 import { recordId, type SourceRecord } from './matching/records.js';
 import { startCrosscanalSubgraph, type RunningCrosscanal } from './server.js';
+import { grantHeaders, TEST_INTERNAL_SECRET } from '../../test/support/grant.js';
 
 let generated: Generated;
 let estate: StandIns;
@@ -14,7 +15,7 @@ let customerOf: Map<string, string>;
 beforeAll(async () => {
   generated = generateEstate({ scale: 'tiny' });
   estate = await startStandIns(generated.estate);
-  running = await startCrosscanalSubgraph({ port: 0, sources: { ...estate.sources, retries: 0 }, initialSync: 'full' });
+  running = await startCrosscanalSubgraph({ internalSecret: TEST_INTERNAL_SECRET, port: 0, sources: { ...estate.sources, retries: 0 }, initialSync: 'full' });
   records = new Map((await running.store.allRecords()).map((r) => [recordId(r), r]));
   customerOf = new Map([...(await running.store.allLinks())].map(([id, link]) => [id, link.customerId]));
 }, 120_000);
@@ -30,7 +31,7 @@ interface Answer {
 }
 
 async function query(text: string, variables: Record<string, unknown> = {}): Promise<Answer> {
-  const response = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: text, variables }) });
+  const response = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(await grantHeaders()) }, body: JSON.stringify({ query: text, variables }) });
   return (await response.json()) as Answer;
 }
 
@@ -67,7 +68,7 @@ describe('the crosscanal subgraph', () => {
   test('serves its SDL for composition, with the golden Customer entity and the shared Identity', async () => {
     const { data } = await query('{ _service { sdl } }');
     expect(data!._service.sdl).toMatch(/type Customer\s+@key\(fields: "id"\)/);
-    expect(data!._service.sdl).toMatch(/type Identity\s+@shareable\s+\{\s+system: SourceSystem!\s+localId: ID!\s+franchise: String\s+\}/);
+    expect(data!._service.sdl).toMatch(/type Identity\s+@shareable\s+@access\(roles: \["public"\]\)\s+\{\s+system: SourceSystem!\s+localId: ID!\s+franchise: String\s+\}/);
   });
 
   test('resolves a customer by golden id: every local id, and why each belongs', async () => {

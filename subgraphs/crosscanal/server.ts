@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { createSubgraphServer, listenSubgraph, readSdl, type SubgraphModule } from '../shared/subgraphServer.js';
 import { createContext, type Context } from './context.js';
 import { createReaders, type SourcesOptions } from './dataSources.js';
@@ -15,6 +14,8 @@ export const subgraph: SubgraphModule<Context> = {
 };
 
 export interface CrosscanalOptions {
+  /** The secret shared with the gateway, which signs each request's principal with it (CROSSCANAL_INTERNAL_SECRET). */
+  internalSecret: string;
   /** Port to listen on; 0 (the default) picks a free one. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -56,7 +57,7 @@ export interface RunningCrosscanal {
 }
 
 /** Opens the crosswalk, syncs it if asked, and serves the subgraph. */
-export async function startCrosscanalSubgraph(options: CrosscanalOptions = {}): Promise<RunningCrosscanal> {
+export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promise<RunningCrosscanal> {
   const owned = options.store === undefined;
   const store = options.store ?? (await CrosswalkStore.open({ databaseUrl: options.databaseUrl, dataDir: options.dataDir, schema: options.dbSchema }));
   const readers = createReaders(options.sources ?? {});
@@ -73,7 +74,7 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions = {}): 
     const [initial, initialProducts] =
       mode === 'none' ? [null, null] : await Promise.all(mode === 'full' ? [sync.full(), productSync.full()] : [sync.incremental(), productSync.incremental()]);
     const server = createSubgraphServer(subgraph, { development: options.development });
-    const listening = await listenSubgraph(server, { port: options.port ?? 0, host: options.host, context: async (request?: { req: IncomingMessage }) => createContext(store, request?.req.headers) });
+    const listening = await listenSubgraph(server, { port: options.port ?? 0, host: options.host, internalSecret: options.internalSecret, context: async (identity) => createContext(store, identity) });
     if (options.syncIntervalMs) sync.schedule(options.syncIntervalMs, options.onSync);
     if (options.syncIntervalMs) productSync.schedule(options.syncIntervalMs, (result) => result instanceof Error && options.onSync?.(result));
     let stopping: Promise<void> | undefined;

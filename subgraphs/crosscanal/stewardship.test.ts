@@ -14,6 +14,7 @@ import {
   type StewardshipOutcome,
 } from './stewardship.js';
 import { DecisionsChanged, CrosswalkStore } from './store/crosswalkStore.js';
+import type { Principal } from '../shared/principal.js';
 
 /**
  * Stewardship over a small estate held in memory: each decision, what the sync does after it
@@ -298,16 +299,16 @@ describe('stewardship', () => {
 });
 
 describe('who may decide', () => {
-  test.each<[string, Record<string, string>, string, RegExp]>([
-    ['no actor', {}, 'UNAUTHENTICATED', /linkIdentity needs to know who acts: send the x-crosscanal-actor header/],
-    ['a blank actor', { 'x-crosscanal-actor': '  ', 'x-crosscanal-role': 'steward' }, 'UNAUTHENTICATED', /x-crosscanal-actor header/],
-    ['the rules name', { 'x-crosscanal-actor': 'sync', 'x-crosscanal-role': 'steward' }, 'UNAUTHENTICATED', /"sync" names the rules/],
-    ['no role', { 'x-crosscanal-actor': 'carol' }, 'FORBIDDEN', /needs the steward role \(x-crosscanal-role\); carol has none/],
-    ['another role', { 'x-crosscanal-actor': 'carol', 'x-crosscanal-role': 'support, marketing' }, 'FORBIDDEN', /carol has support, marketing/],
-  ])('refuses %s', (_, headers, code, message) => {
+  test.each<[string, Principal, string, RegExp]>([
+    ['an anonymous request', { role: 'anonymous', actor: null }, 'UNAUTHENTICATED', /linkIdentity needs to know who acts: sign in/],
+    ['a blank subject', { role: 'steward', actor: '  ' }, 'UNAUTHENTICATED', /needs to know who acts/],
+    ['the rules name', { role: 'steward', actor: 'sync' }, 'UNAUTHENTICATED', /"sync" names the rules/],
+    ['another role', { role: 'service', actor: 'carol' }, 'FORBIDDEN', /needs the steward role; carol acts as service/],
+    ['a partner', { role: 'partner', actor: 'nrd-integration', franchise: 'NRD' }, 'FORBIDDEN', /acts as partner/],
+  ])('refuses %s', (_, principal, code, message) => {
     let error: unknown;
     try {
-      stewardOf(headers, 'linkIdentity');
+      stewardOf(principal, 'linkIdentity');
     } catch (e) {
       error = e;
     }
@@ -315,7 +316,8 @@ describe('who may decide', () => {
     expect((error as GraphQLError).message).toMatch(message);
   });
 
-  test('takes a steward among several roles', () => {
-    expect(stewardOf({ 'x-crosscanal-actor': ' dana ', 'x-crosscanal-role': 'support, Steward' }, 'mergeCustomers')).toEqual({ name: 'dana', role: 'steward' });
+  test('takes a steward, or an admin, by the subject of their token', () => {
+    expect(stewardOf({ role: 'steward', actor: ' dana ' }, 'mergeCustomers')).toEqual({ name: 'dana', role: 'steward' });
+    expect(stewardOf({ role: 'admin', actor: 'root' }, 'mergeCustomers')).toEqual({ name: 'root', role: 'admin' });
   });
 });

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { badUserInput } from '../shared/errors.js';
+import type { Principal } from '../shared/principal.js';
 import { describeRecord } from './explain.js';
 import { widenScope } from './identitySync.js';
 import { newCustomerId, type CustomerLink, type LinkPlan } from './matching/plan.js';
@@ -9,42 +10,30 @@ import type { CustomerState, StewardshipAction, StewardshipEvent } from './store
 import { planWithDecisions } from './stewardshipPlan.js';
 import { survivors, type Survivors } from './survivorship.js';
 
-/** Who acts: the gateway forwards it from the caller's request. */
-export const ACTOR_HEADER = 'x-crosscanal-actor';
-/** The roles the actor holds, comma-separated. */
-export const ROLE_HEADER = 'x-crosscanal-role';
-/** The role that may link, unlink, merge and unmerge. */
-export const STEWARD_ROLE = 'steward';
-
-/** A request's headers, as Node hands them over. */
-export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
-
 export interface Steward {
   name: string;
   role: string;
 }
 
+/** The roles that may link, unlink, merge and unmerge. */
+const STEWARD_ROLES: ReadonlySet<string> = new Set(['steward', 'admin']);
+
 /**
- * The steward a request acts for, from its headers: no actor is UNAUTHENTICATED, an actor
- * without the steward role is FORBIDDEN. `sync` names the rules and no person.
+ * The steward a request acts for, from the principal the gateway verified: an anonymous
+ * request is UNAUTHENTICATED, another role FORBIDDEN. `sync` names the rules and no person,
+ * so no token may act under that name.
  */
-export function stewardOf(headers: RequestHeaders, operation: string): Steward {
-  const name = single(headers[ACTOR_HEADER])?.trim() ?? '';
-  if (name === '') {
-    throw coded('UNAUTHENTICATED', `${operation} needs to know who acts: send the ${ACTOR_HEADER} header (the gateway forwards it)`);
+export function stewardOf(principal: Principal, operation: string): Steward {
+  const name = principal.actor?.trim() ?? '';
+  if (principal.role === 'anonymous' || name === '') {
+    throw coded('UNAUTHENTICATED', `${operation} needs to know who acts: sign in with a token that names its subject`);
   }
   if (name.length > 200 || /[\u0000-\u001f\u007f]/.test(name)) {
-    throw coded('UNAUTHENTICATED', `${ACTOR_HEADER} must be a name of 1 to 200 printable characters, got ${JSON.stringify(name.slice(0, 60))}`);
+    throw coded('UNAUTHENTICATED', `the token's subject must be 1 to 200 printable characters, got ${JSON.stringify(name.slice(0, 60))}`);
   }
-  if (name.toLowerCase() === 'sync') throw coded('UNAUTHENTICATED', `${ACTOR_HEADER} "${name}" names the rules, not a steward`);
-  const roles = (single(headers[ROLE_HEADER]) ?? '')
-    .split(',')
-    .map((role) => role.trim().toLowerCase())
-    .filter((role) => role !== '');
-  if (!roles.includes(STEWARD_ROLE)) {
-    throw coded('FORBIDDEN', `${operation} needs the ${STEWARD_ROLE} role (${ROLE_HEADER}); ${name} has ${roles.length === 0 ? 'none' : roles.join(', ')}`);
-  }
-  return { name, role: STEWARD_ROLE };
+  if (name.toLowerCase() === 'sync') throw coded('UNAUTHENTICATED', `the subject "${name}" names the rules, not a steward`);
+  if (!STEWARD_ROLES.has(principal.role)) throw coded('FORBIDDEN', `${operation} needs the steward role; ${name} acts as ${principal.role}`);
+  return { name, role: principal.role };
 }
 
 /** A local record as the graph names it (`Identity`). */
@@ -424,10 +413,6 @@ function emptyPlan(parts: Partial<Omit<LinkPlan, 'links'>>): LinkPlan {
 
 function coded(code: 'UNAUTHENTICATED' | 'FORBIDDEN', message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code } });
-}
-
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(',') : value;
 }
 
 function compareText(a: string, b: string): number {

@@ -80,7 +80,7 @@ async function decide(
   args: DecisionArgs,
   take: (options: { steward: Steward; reason: string; preview: boolean }) => Promise<StewardshipOutcome>,
 ): Promise<StewardshipOutcome> {
-  const steward = stewardOf(context.headers, operation);
+  const steward = stewardOf(context.principal, operation);
   const outcome = await take({ steward, reason: args.reason, preview: args.preview ?? false });
   if (outcome.applied) for (const loader of Object.values(context.loaders)) loader.clearAll();
   return outcome;

@@ -1,8 +1,15 @@
 import { loadConfig } from './config.js';
 
+const SECRET = 'a-secret-shared-by-gateway-and-subgraphs';
+
+test('refuses to serve without the secret shared with the gateway, naming the variable', () => {
+  expect(() => loadConfig({})).toThrow(/CROSSCANAL_INTERNAL_SECRET must be set/);
+});
+
 describe('loadConfig', () => {
   it('has defaults for everything', () => {
-    expect(loadConfig({})).toEqual({
+    expect(loadConfig({ CROSSCANAL_INTERNAL_SECRET: SECRET })).toEqual({
+      internalSecret: SECRET,
       port: 4201,
       host: '127.0.0.1',
       legacyUrl: 'http://127.0.0.1:4101',
@@ -16,6 +23,7 @@ describe('loadConfig', () => {
   it('reads every variable', () => {
     expect(
       loadConfig({
+        CROSSCANAL_INTERNAL_SECRET: SECRET,
         SUBGRAPH_ECOMMERCE_PORT: '0',
         SUBGRAPH_ECOMMERCE_HOST: '0.0.0.0',
         LEGACY_ECOMMERCE_URL: 'https://shop.internal:8443',
@@ -25,6 +33,7 @@ describe('loadConfig', () => {
         NODE_ENV: 'development',
       }),
     ).toEqual({
+      internalSecret: SECRET,
       port: 0,
       host: '0.0.0.0',
       legacyUrl: 'https://shop.internal:8443',
@@ -45,6 +54,6 @@ describe('loadConfig', () => {
     ['SUBGRAPH_ECOMMERCE_TIMEOUT_MS', '2.5', /^SUBGRAPH_ECOMMERCE_TIMEOUT_MS .*"2.5"$/],
     ['SUBGRAPH_ECOMMERCE_CURRENCY', 'eur', /^SUBGRAPH_ECOMMERCE_CURRENCY must be an ISO 4217 code/],
   ])('refuses %s=%j, naming the variable', (name, value, message) => {
-    expect(() => loadConfig({ [name]: value })).toThrow(message);
+    expect(() => loadConfig({ CROSSCANAL_INTERNAL_SECRET: SECRET, [name]: value })).toThrow(message);
   });
 });

@@ -1,5 +1,8 @@
+import { internalSecretFromEnv } from '../shared/principal.js';
 /** The subgraph process's settings, read once from the environment. */
 export interface EcommerceSubgraphConfig {
+  /** `CROSSCANAL_INTERNAL_SECRET`: shared with the gateway, which signs each request's principal with it. */
+  internalSecret: string;
   /** `SUBGRAPH_ECOMMERCE_PORT`, default 4201; 0 picks a free port. */
   port: number;
   /** `SUBGRAPH_ECOMMERCE_HOST`, default 127.0.0.1. */
@@ -22,6 +25,7 @@ export const DEFAULT_LEGACY_URL = 'http://127.0.0.1:4101';
 /** Reads and checks the environment; a malformed value throws, naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): EcommerceSubgraphConfig {
   return {
+    internalSecret: internalSecretFromEnv(env),
     port: port(env, 'SUBGRAPH_ECOMMERCE_PORT', DEFAULT_PORT),
     host: env.SUBGRAPH_ECOMMERCE_HOST || '127.0.0.1',
     legacyUrl: httpUrl(env, 'LEGACY_ECOMMERCE_URL', DEFAULT_LEGACY_URL),

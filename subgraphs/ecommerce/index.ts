@@ -6,6 +6,7 @@ try {
   const config = loadConfig();
   const running = await startEcommerceSubgraph({
     legacyUrl: config.legacyUrl,
+    internalSecret: config.internalSecret,
     port: config.port,
     host: config.host,
     cache: createCache('subgraph-ecommerce', config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),

@@ -1,11 +1,13 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { displayEmail } from '../../utilities/email.js';
 import { badUserInput } from '../shared/errors.js';
+import { accessDenied } from '../shared/principal.js';
 import { DateTime } from '../shared/scalars.js';
 import type { EcommerceLoaders, PromotionFilter } from './loaders.js';
 import { byMostRecent, ruleCovers, type WebAccount, type WebOrder, type WebOrderLine, type WebProduct } from './mappers.js';
+import type { RequestIdentity } from '../shared/subgraphServer.js';
 
-export interface EcommerceContext {
+export interface EcommerceContext extends RequestIdentity {
   loaders: EcommerceLoaders;
   /** Epoch milliseconds: the instant at which "running now" is judged. */
   now: () => number;
@@ -45,12 +47,17 @@ export const resolvers: GraphQLResolverMap<EcommerceContext> = {
       return loaders.accountsByEmail.load(address.toLowerCase());
     },
 
-    webOrder: (_: unknown, { number }: { number: string }, { loaders }: EcommerceContext) => {
+    webOrder: async (_: unknown, { number }: { number: string }, { loaders, principal }: EcommerceContext) => {
       const trimmed = number.trim();
       if (!/^[^\s,]+$/.test(trimmed)) {
         throw badUserInput(`webOrder: number must be a web order number such as W1000145 (no spaces or commas), got ${JSON.stringify(number)}`, 'number');
       }
-      return loaders.orderByNumber.load(trimmed);
+      const order = await loaders.orderByNumber.load(trimmed);
+      // An associate hands over click-and-collect orders at their own store, and sees those only.
+      if (order && principal.role === 'associate' && order.fulfilment.store?.code !== principal.store) {
+        throw accessDenied(principal, `web order ${trimmed} is not collected at ${principal.store}`);
+      }
+      return order;
     },
 
     webPromotions: (_: unknown, { activeAt, code }: { activeAt?: string | null; code?: string | null }, { loaders }: EcommerceContext) => {

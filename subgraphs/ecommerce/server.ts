@@ -4,6 +4,7 @@ import { LegacySource, type SourceOptions } from '../shared/source.js';
 import { createSubgraphServer, listenSubgraph, readSdl, type ListeningSubgraph, type SubgraphModule } from '../shared/subgraphServer.js';
 import { EcommerceClient } from './client.js';
 import { createLoaders } from './loaders.js';
+import type { WebAccount } from './mappers.js';
 import { resolvers, type EcommerceContext } from './resolvers.js';
 
 export type { EcommerceContext } from './resolvers.js';
@@ -13,11 +14,15 @@ export const subgraph: SubgraphModule<EcommerceContext> = {
   name: 'ecommerce',
   typeDefs: readSdl(new URL('./schema.graphql', import.meta.url)),
   resolvers,
+  // The web shop's only contact consent is its newsletter, by email.
+  contactConsent: (account, channel) => channel === 'EMAIL' && (account as WebAccount).newsletter.status === 'SUBSCRIBED',
 };
 
 export interface EcommerceSubgraphOptions {
   /** The platform's base URL, without `/api/v1` (e.g. http://127.0.0.1:4101). */
   legacyUrl: string;
+  /** The secret shared with the gateway, which signs each request's principal with it (CROSSCANAL_INTERNAL_SECRET). */
+  internalSecret: string;
   /** Port to listen on; 0 (the default) picks a free one. */
   port?: number;
   /** Interface to listen on; default 127.0.0.1. */
@@ -42,6 +47,7 @@ export interface RunningEcommerceSubgraph extends ListeningSubgraph {
 /** Builds the subgraph over the platform at `legacyUrl` and listens; `stop` drains in-flight requests. */
 export async function startEcommerceSubgraph({
   legacyUrl,
+  internalSecret,
   port = 0,
   host = '127.0.0.1',
   cache = createCache('subgraph-ecommerce'),
@@ -56,7 +62,8 @@ export async function startEcommerceSubgraph({
   const listening = await listenSubgraph(server, {
     port,
     host,
-    context: async () => ({ loaders: createLoaders(client, { shopCurrency }), now: clock }),
+    internalSecret,
+    context: async (identity) => ({ ...identity, loaders: createLoaders(client, { shopCurrency }), now: clock }),
   });
   return { ...listening, source };
 }

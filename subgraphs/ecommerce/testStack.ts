@@ -2,6 +2,8 @@ import type { EcommerceData } from '../../legacy/generator/model.js';
 import { ecommerceFixture } from '../../legacy/ecommerce/fixture.js';
 import { startEcommerce, type EcommerceOptions, type RunningEcommerce } from '../../legacy/ecommerce/server.js';
 import type { FaultConfig } from '../../legacy/shared/faults.js';
+import { grantHeaders, TEST_INTERNAL_SECRET } from '../../test/support/grant.js';
+import type { Principal } from '../shared/principal.js';
 import { startEcommerceSubgraph, type EcommerceSubgraphOptions, type RunningEcommerceSubgraph } from './server.js';
 
 /** One GraphQL answer, as the tests read it. */
@@ -15,7 +17,7 @@ export interface TestStack {
   shop: RunningEcommerce;
   graph: RunningEcommerceSubgraph;
   /** POSTs a GraphQL operation to the subgraph. */
-  query(query: string, variables?: Record<string, unknown>): Promise<GraphQLAnswer>;
+  query(query: string, variables?: Record<string, unknown>, principal?: Principal): Promise<GraphQLAnswer>;
   /** Calls served by the platform per operation since the last reset (read through its admin endpoint). */
   calls(): Promise<Record<string, number>>;
   resetCalls(): Promise<void>;
@@ -44,6 +46,7 @@ export async function startStack({
   try {
     graph = await startEcommerceSubgraph({
       legacyUrl: shop.url,
+      internalSecret: TEST_INTERNAL_SECRET,
       port: 0,
       clock: () => TEST_NOW,
       ...subgraphOptions,
@@ -61,10 +64,10 @@ export async function startStack({
   return {
     shop,
     graph,
-    async query(query, variables) {
+    async query(query, variables, principal) {
       const response = await fetch(graph.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(await grantHeaders(principal)) },
         body: JSON.stringify({ query, variables }),
       });
       return (await response.json()) as GraphQLAnswer;

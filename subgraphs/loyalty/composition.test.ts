@@ -7,6 +7,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { subgraph } from './server.js';
 import { startHarness, type Harness } from './testHarness.js';
+import { GrantingDataSource } from '../../test/support/grant.js';
 
 /** The least of what crosscanal serves: the golden Customer and its identities. */
 const crosscanalSdl = parse(/* GraphQL */ `
@@ -88,7 +89,7 @@ describe('through @apollo/gateway', () => {
     });
     const { url: crosscanalUrl } = await startStandaloneServer(crosscanal, { listen: { port: 0, host: '127.0.0.1' } });
     const composed = compose({ crosscanal: crosscanalUrl, loyalty: h.subgraph.url, pos: 'http://127.0.0.1:9/' });
-    gateway = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: composed.supergraphSdl! }) });
+    gateway = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: composed.supergraphSdl!, buildService: ({ url }) => new GrantingDataSource({ url }) }) });
     await gateway.start();
   });
   afterAll(async () => {

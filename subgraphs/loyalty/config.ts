@@ -1,5 +1,8 @@
+import { internalSecretFromEnv } from '../shared/principal.js';
 /** Where the loyalty subgraph listens and what it wraps, read once from the environment. */
 export interface LoyaltySubgraphConfig {
+  /** `CROSSCANAL_INTERNAL_SECRET`: shared with the gateway, which signs each request's principal with it. */
+  internalSecret: string;
   /** `SUBGRAPH_LOYALTY_PORT`, default 4202; 0 picks a free port. */
   port: number;
   /** `SUBGRAPH_LOYALTY_HOST`, default 127.0.0.1. */
@@ -39,7 +42,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LoyaltySubg
     throw new Error(`SUBGRAPH_LOYALTY_TIMEOUT_MS must be a whole number of milliseconds from 1 to 9999999, got ${JSON.stringify(timeoutRaw)}`);
   }
 
-  return { port, host: value('SUBGRAPH_LOYALTY_HOST') ?? '127.0.0.1', legacyUrl, redisUrl, timeoutMs };
+  return { internalSecret: internalSecretFromEnv(env), port, host: value('SUBGRAPH_LOYALTY_HOST') ?? '127.0.0.1', legacyUrl, redisUrl, timeoutMs };
 }
 
 function isUrl(text: string, protocols: readonly string[]): boolean {

@@ -13,7 +13,7 @@ function run(env: Record<string, string>): { child: ChildProcessWithoutNullStrea
 }
 
 test.concurrent('listens where the environment says, prints its URL, and stops cleanly on SIGTERM', async () => {
-  const started = run({ SUBGRAPH_LOYALTY_PORT: '0', LEGACY_LOYALTY_URL: 'http://127.0.0.1:9/LoyaltyService' });
+  const started = run({ CROSSCANAL_INTERNAL_SECRET: 'a-secret-shared-by-gateway-and-subgraphs', SUBGRAPH_LOYALTY_PORT: '0', LEGACY_LOYALTY_URL: 'http://127.0.0.1:9/LoyaltyService' });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       started.child.stdout.on('data', () => {

@@ -5,6 +5,7 @@ try {
   const config = configFromEnv();
   const running = await startLoyaltySubgraph({
     endpoint: config.legacyUrl,
+    internalSecret: config.internalSecret,
     port: config.port,
     host: config.host,
     ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),

@@ -1,5 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { badUserInput } from '../shared/errors.js';
+import { loggerFor } from '../shared/logger.js';
+import { accessDenied, type Principal } from '../shared/principal.js';
 import { DateScalar, DateTime } from '../shared/scalars.js';
 import { emailKey } from '../../utilities/email.js';
 import { gs1CheckDigit } from '../../utilities/gtin.js';
@@ -7,9 +9,10 @@ import { frenchNational, toE164 } from '../../utilities/phone.js';
 import type { ConsentChannel, WireMember } from './client.js';
 import { forget, type LoyaltyBackend, type LoyaltyLoaders } from './loaders.js';
 import { isCurrent, isLoyaltyCardNumber, legacyConsentStatus, toMembership, type CardRecord, type ConsentStatus, type MembershipRecord } from './mappers.js';
+import type { RequestIdentity } from '../shared/subgraphServer.js';
 
 /** What every resolver gets: the process-wide backend and this request's loaders. */
-export interface LoyaltyContext {
+export interface LoyaltyContext extends RequestIdentity {
   backend: LoyaltyBackend;
   loaders: LoyaltyLoaders;
 }
@@ -26,6 +29,31 @@ interface CustomerRepresentation {
 
 const MAX_MOVEMENTS = 100;
 const CONSENT_SOURCE = /^(WEB|APP|CALLCENTER|STORE:[A-Z0-9]+)$/;
+
+/** Every write, with the verified actor who made it: one line each, before the system is asked. */
+const audit = loggerFor('audit-loyalty');
+
+/**
+ * Where a consent was given follows from who records it: an associate at their store's till,
+ * customer service on the phone. A `source` that says otherwise is refused; an admin, who
+ * records for any channel, must say which.
+ */
+function consentSource(principal: Principal, given: string | null | undefined): string {
+  const asked = given?.trim().toUpperCase() || undefined;
+  if (asked !== undefined && !CONSENT_SOURCE.test(asked)) {
+    throw badUserInput(`source must be WEB, APP, CALLCENTER or STORE:<store code>, got ${JSON.stringify(given)}`, 'source');
+  }
+  const own = principal.role === 'associate' && principal.store ? `STORE:${principal.store}` : principal.role === 'service' ? 'CALLCENTER' : undefined;
+  if (own === undefined) {
+    if (principal.role !== 'admin') throw accessDenied(principal, `updateLoyaltyConsent needs the associate or service role; the request acts as ${principal.role}`);
+    if (asked === undefined) throw badUserInput('source: say where the consent was given (WEB, APP, CALLCENTER or STORE:<store code>)', 'source');
+    return asked;
+  }
+  if (asked !== undefined && asked !== own) {
+    throw accessDenied(principal, `a ${principal.role} records consents given ${own}, not ${asked}`);
+  }
+  return own;
+}
 
 /**
  * Whether a value can be a member id: 1 to 64 printable ASCII characters. Anything else is
@@ -121,14 +149,12 @@ export const resolvers: GraphQLResolverMap<LoyaltyContext> = {
   Mutation: {
     updateLoyaltyConsent: async (
       _: unknown,
-      args: { memberId: string; channel: ConsentChannel; status: ConsentStatus; source: string },
-      { backend, loaders }: LoyaltyContext,
+      args: { memberId: string; channel: ConsentChannel; status: ConsentStatus; source?: string | null },
+      { backend, loaders, principal, requestId }: LoyaltyContext,
     ) => {
       const memberId = memberIdArgument(args.memberId);
-      const source = args.source.trim().toUpperCase();
-      if (!CONSENT_SOURCE.test(source)) {
-        throw badUserInput(`source must be WEB, APP, CALLCENTER or STORE:<store code>, got ${JSON.stringify(args.source)}`, 'source');
-      }
+      const source = consentSource(principal, args.source);
+      audit.info({ rid: requestId, write: 'updateLoyaltyConsent', actor: principal.actor, role: principal.role, memberId, channel: args.channel, status: args.status, source }, 'consent change');
       const stored = await backend.client.updateConsent({
         memberId,
         channel: args.channel,

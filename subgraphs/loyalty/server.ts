@@ -1,9 +1,10 @@
 import type Keyv from 'keyv';
 import { createCache } from '../shared/cache.js';
 import { LegacySource, type SourceOptions } from '../shared/source.js';
-import { createSubgraphServer, listenSubgraph, readSdl, type ListeningSubgraph, type SubgraphModule } from '../shared/subgraphServer.js';
+import { createSubgraphServer, listenSubgraph, readSdl, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../shared/subgraphServer.js';
 import { LoyaltyClient } from './client.js';
 import { createLoaders, DEFAULT_CACHE_KINDS, type LoyaltyBackend, type LoyaltyCacheKinds } from './loaders.js';
+import type { MembershipRecord } from './mappers.js';
 import { resolvers, type LoyaltyContext } from './resolvers.js';
 
 export type { LoyaltyContext } from './resolvers.js';
@@ -16,11 +17,16 @@ export const subgraph: SubgraphModule<LoyaltyContext> = {
   name: 'loyalty',
   typeDefs: readSdl(new URL('./schema.graphql', import.meta.url)),
   resolvers,
+  // The programme's own record of the member's marketing consent on the channel.
+  contactConsent: async (membership, channel, { loaders }) =>
+    (await loaders.consents.load((membership as MembershipRecord).memberId)).some((consent) => consent.channel === channel && consent.status === 'SUBSCRIBED'),
 };
 
 export interface LoyaltySubgraphOptions {
   /** The loyalty system's SOAP endpoint, e.g. `http://127.0.0.1:4102/LoyaltyService`. */
   endpoint: string;
+  /** The secret shared with the gateway, which signs each request's principal with it (CROSSCANAL_INTERNAL_SECRET). */
+  internalSecret: string;
   /** Port to listen on; 0 (the default) picks a free one. */
   port?: number;
   /** Interface to listen on; 127.0.0.1 by default. */
@@ -69,8 +75,8 @@ export function createBackend(options: LoyaltySubgraphOptions): LoyaltyBackend {
 export async function startLoyaltySubgraph(options: LoyaltySubgraphOptions): Promise<RunningLoyaltySubgraph> {
   const backend = createBackend(options);
   const server = createSubgraphServer(subgraph, options.development === undefined ? {} : { development: options.development });
-  const context = async (): Promise<LoyaltyContext> => ({ backend, loaders: createLoaders(backend) });
-  const listening = await listenSubgraph(server, { port: options.port ?? 0, host: options.host ?? '127.0.0.1', context });
+  const context = async (identity: RequestIdentity): Promise<LoyaltyContext> => ({ ...identity, backend, loaders: createLoaders(backend) });
+  const listening = await listenSubgraph(server, { port: options.port ?? 0, host: options.host ?? '127.0.0.1', internalSecret: options.internalSecret, context });
   const ownsCache = options.cache === undefined;
   return {
     url: listening.url,

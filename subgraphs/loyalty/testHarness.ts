@@ -3,6 +3,8 @@ import type { LoyaltyData, LoyaltyTier } from '../../legacy/generator/model.js';
 import { FIXTURE_NOW, loyaltyFixture } from '../../legacy/loyalty/fixture.js';
 import { startLoyalty, type RunningLoyalty } from '../../legacy/loyalty/server.js';
 import { withCheckDigit } from '../../utilities/gtin.js';
+import { grantHeaders, TEST_INTERNAL_SECRET } from '../../test/support/grant.js';
+import type { Principal } from '../shared/principal.js';
 import { startLoyaltySubgraph, type LoyaltySubgraphOptions, type RunningLoyaltySubgraph } from './server.js';
 
 export { FIXTURE_NOW };
@@ -82,7 +84,7 @@ export interface Harness {
   subgraph: RunningLoyaltySubgraph;
   cache: Keyv;
   /** POSTs a GraphQL operation to the subgraph and returns the JSON answer. */
-  query(query: string, variables?: Record<string, unknown>): Promise<GraphQLAnswer>;
+  query(query: string, variables?: Record<string, unknown>, principal?: Principal): Promise<GraphQLAnswer>;
   /** SOAP calls the stand-in served since the last {@link resetCalls}. */
   calls(): ReturnType<RunningLoyalty['counter']['snapshot']>;
   resetCalls(): void;
@@ -103,6 +105,7 @@ export async function startHarness(options: Partial<LoyaltySubgraphOptions> = {}
   try {
     subgraph = await startLoyaltySubgraph({
       endpoint: legacy.endpoint,
+      internalSecret: TEST_INTERNAL_SECRET,
       port: 0,
       cache,
       now: () => new Date(FIXTURE_NOW),
@@ -117,10 +120,10 @@ export async function startHarness(options: Partial<LoyaltySubgraphOptions> = {}
     legacy,
     subgraph,
     cache,
-    async query(query, variables) {
+    async query(query, variables, principal) {
       const response = await fetch(subgraph.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(await grantHeaders(principal)) },
         body: JSON.stringify({ query, variables }),
       });
       return (await response.json()) as GraphQLAnswer;

@@ -1,5 +1,8 @@
+import { internalSecretFromEnv } from '../shared/principal.js';
 /** Where the POS subgraph listens and which POS database it reads, from the environment. */
 export interface PosSubgraphConfig {
+  /** `CROSSCANAL_INTERNAL_SECRET`: shared with the gateway, which signs each request's principal with it. */
+  internalSecret: string;
   port: number;
   host: string;
   /** The POS database, `postgres://…`. */
@@ -49,6 +52,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): PosSubgraph
   const redisUrl = env.REDIS_URL || undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) throw new Error(`REDIS_URL must be a redis:// URL, got ${JSON.stringify(redisUrl)}`);
   return {
+    internalSecret: internalSecretFromEnv(env),
     port: integer('SUBGRAPH_POS_PORT', DEFAULT_PORT, 0, 65535),
     host: env.SUBGRAPH_POS_HOST || '127.0.0.1',
     legacyUrl,

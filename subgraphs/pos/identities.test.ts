@@ -6,6 +6,12 @@ import { configFromEnv } from './config.js';
 import { nrdCents } from './layouts/nrdCents.js';
 import { oueClientTable } from './layouts/oueClientTable.js';
 
+const SECRET = 'a-secret-shared-by-gateway-and-subgraphs';
+
+test('refuses to serve without the secret shared with the gateway, naming the variable', () => {
+  expect(() => configFromEnv({})).toThrow(/CROSSCANAL_INTERNAL_SECRET must be set/);
+});
+
 describe('POS identities', () => {
   test('card, phone and client forms become lookups; other systems are skipped; duplicates merge', () => {
     const lookups = lookupsOf([
@@ -110,7 +116,8 @@ describe('PostgreSQL errors', () => {
 
 describe('configFromEnv', () => {
   test('defaults', () => {
-    expect(configFromEnv({})).toEqual({
+    expect(configFromEnv({ CROSSCANAL_INTERNAL_SECRET: SECRET })).toEqual({
+      internalSecret: SECRET,
       port: 4203,
       host: '127.0.0.1',
       legacyUrl: 'postgres://postgres@127.0.0.1:4103/postgres',
@@ -128,7 +135,7 @@ describe('configFromEnv', () => {
     [{ LEGACY_POS_SCHEMA_PREFIX: 'Test-' }, 'LEGACY_POS_SCHEMA_PREFIX'],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
   ])('%j fails naming %s', (env, name) => {
-    expect(() => configFromEnv(env)).toThrow(name);
+    expect(() => configFromEnv({ CROSSCANAL_INTERNAL_SECRET: SECRET, ...env })).toThrow(name);
   });
 });
 

@@ -8,6 +8,7 @@ import { CARD, EAN } from '../../legacy/pos/fixture.js';
 import { crosscanalStub } from './federationStubs.js';
 import { subgraph } from './server.js';
 import { BAD_EAN, bulkReceiptNumbers, gql, startPosStack, type PosStack } from './testStack.js';
+import { GrantingDataSource } from '../../test/support/grant.js';
 
 const SALE_FIELDS = /* GraphQL */ `
   id number channel placedAt total { amount currency } cardNumber phone
@@ -783,7 +784,7 @@ describe('through a gateway', () => {
       { name: 'crosscanal', typeDefs: crosscanalStub, url: crosscanalUrl },
     ]);
     expect(composed.errors).toBeUndefined();
-    gateway = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: composed.supergraphSdl! }) });
+    gateway = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: composed.supergraphSdl!, buildService: ({ url }) => new GrantingDataSource({ url }) }) });
     ({ url: gatewayUrl } = await startStandaloneServer(gateway, { listen: { port: 0, host: '127.0.0.1' } }));
   });
 

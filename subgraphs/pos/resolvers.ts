@@ -4,6 +4,8 @@ import { DateTime } from '../shared/scalars.js';
 import { isValidGtin, toGtin14 } from '../../utilities/gtin.js';
 import { cardLookup, isCardNumber, lookupKey, lookupsOf, type IdentityInput, type PosLookup } from './identities.js';
 import { itemKey, type PosLoaders } from './loaders.js';
+import { ownStoreRows, visibleRecord } from './scope.js';
+import type { RequestIdentity } from '../shared/subgraphServer.js';
 import type {
   FranchiseEntry,
   PromotionRecord,
@@ -14,7 +16,7 @@ import type {
   StoreSaleRecord,
 } from './records.js';
 
-export interface PosContext {
+export interface PosContext extends RequestIdentity {
   loaders: PosLoaders;
 }
 
@@ -101,10 +103,10 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
       return franchise === null || franchise === undefined ? directory.stores : directory.storesOf(franchise);
     },
     franchises: async (_: unknown, __: unknown, { loaders }: PosContext) => (await loaders.directory()).franchises,
-    storeSale: (_: unknown, { number }: { number: string }, { loaders }: PosContext) =>
-      loaders.sale.load(recordNumber(number, 'number', 'NRD01-0004711')),
-    quote: (_: unknown, { number }: { number: string }, { loaders }: PosContext) =>
-      loaders.quote.load(recordNumber(number, 'number', 'Q-NRD01-000042')),
+    storeSale: async (_: unknown, { number }: { number: string }, { loaders, principal }: PosContext) =>
+      visibleRecord(principal, await loaders.sale.load(recordNumber(number, 'number', 'NRD01-0004711')), `receipt ${number}`, 'lookup'),
+    quote: async (_: unknown, { number }: { number: string }, { loaders, principal }: PosContext) =>
+      visibleRecord(principal, await loaders.quote.load(recordNumber(number, 'number', 'Q-NRD01-000042')), `quote ${number}`, 'lookup'),
   },
 
   Order: {
@@ -124,17 +126,18 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
   },
 
   StoreSale: {
-    __resolveReference: ({ id }: { id: string }, { loaders }: PosContext) => loaders.sale.load(id),
+    __resolveReference: async ({ id }: { id: string }, { loaders, principal }: PosContext) => visibleRecord(principal, await loaders.sale.load(id), `receipt ${id}`, 'reference'),
     store: (sale: StoreSaleRecord, _: unknown, { loaders }: PosContext) => loaders.store.load(sale.storeCode),
   },
 
   StoreReturn: {
     store: (ret: StoreReturnRecord, _: unknown, { loaders }: PosContext) => loaders.store.load(ret.storeCode),
-    receipt: (ret: StoreReturnRecord, _: unknown, { loaders }: PosContext) => (ret.receiptNumber ? loaders.sale.load(ret.receiptNumber) : null),
+    receipt: async (ret: StoreReturnRecord, _: unknown, { loaders, principal }: PosContext) =>
+      ret.receiptNumber ? visibleRecord(principal, await loaders.sale.load(ret.receiptNumber), `receipt ${ret.receiptNumber}`, 'reference') : null,
   },
 
   Quote: {
-    __resolveReference: ({ number }: { number: string }, { loaders }: PosContext) => loaders.quote.load(number),
+    __resolveReference: async ({ number }: { number: string }, { loaders, principal }: PosContext) => visibleRecord(principal, await loaders.quote.load(number), `quote ${number}`, 'reference'),
     store: (quote: QuoteRecord, _: unknown, { loaders }: PosContext) => loaders.store.load(quote.storeCode),
   },
 
@@ -150,16 +153,16 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
     // The POS has no product table: any valid GTIN is a product it can answer for (with
     // empty lists when no store has it); the fields go through the loaders.
     __resolveReference: ({ gtin }: { gtin: string }) => (typeof gtin === 'string' && isValidGtin(gtin) ? { gtin } : null),
-    storeStock: async (product: { gtin: string }, { storeCodes }: ProductArgs, { loaders }: PosContext) => {
+    storeStock: async (product: { gtin: string }, { storeCodes }: ProductArgs, { loaders, principal }: PosContext) => {
       const key = productItem(product, storeCodes);
       if (key === null) return [];
-      return (await loaders.stock.load(key)).sort((a, b) => a.storeCode.localeCompare(b.storeCode));
+      return (await ownStoreRows(principal, loaders, await loaders.stock.load(key))).sort((a, b) => a.storeCode.localeCompare(b.storeCode));
     },
-    storePrices: async (product: { gtin: string }, { storeCodes, activeAt }: ProductArgs, { loaders }: PosContext) => {
+    storePrices: async (product: { gtin: string }, { storeCodes, activeAt }: ProductArgs, { loaders, principal }: PosContext) => {
       const key = productItem(product, storeCodes);
       if (key === null) return [];
       const active = isActive(activeAt);
-      return (await loaders.prices.load(key))
+      return (await ownStoreRows(principal, loaders, await loaders.prices.load(key)))
         .filter((price) => active(price.validFrom, price.validTo))
         .sort((a, b) => a.storeCode.localeCompare(b.storeCode) || a.validFrom.localeCompare(b.validFrom));
     },

@@ -21,6 +21,8 @@ export interface PosSubgraphOptions {
   legacyUrl: string;
   /** Put in front of the POS schema names, as the database was loaded. Default ''. */
   schemaPrefix?: string;
+  /** The secret shared with the gateway, which signs each request's principal with it (CROSSCANAL_INTERNAL_SECRET). */
+  internalSecret: string;
   /** 0 (the default) picks a free port. */
   port?: number;
   host?: string;
@@ -55,7 +57,8 @@ export async function startPosSubgraph(options: PosSubgraphOptions): Promise<Lis
     listening = await listenSubgraph(server, {
       port: options.port ?? 0,
       host: options.host,
-      context: async () => ({ loaders: createLoaders(client, source, { batchSize: options.batchSize }) }),
+      internalSecret: options.internalSecret,
+      context: async (identity) => ({ ...identity, loaders: createLoaders(client, source, { batchSize: options.batchSize }) }),
     });
   } catch (error) {
     await client.close();

@@ -6,6 +6,8 @@ import { dropPos } from '../../legacy/pos/loadPos.js';
 import { startPos, type RunningPos } from '../../legacy/pos/server.js';
 import { pgPoolDatabase } from '../../legacy/pos/sqlDatabase.js';
 import { startPosSubgraph, type PosSubgraphOptions } from './server.js';
+import { grantHeaders, TEST_INTERNAL_SECRET } from '../../test/support/grant.js';
+import type { Principal } from '../shared/principal.js';
 
 /** An EAN-13 with a wrong check digit (the trail shoe's is 1), as a till may have keyed it. */
 export const BAD_EAN = '3614270012340';
@@ -71,7 +73,7 @@ export async function startPosStack(data: PosData = posTestData()): Promise<PosS
   return {
     pos,
     async subgraph(options = {}) {
-      const running = await startPosSubgraph({ legacyUrl: pos.url, schemaPrefix, timeoutMs: 2000, ...options });
+      const running = await startPosSubgraph({ legacyUrl: pos.url, schemaPrefix, timeoutMs: 2000, internalSecret: TEST_INTERNAL_SECRET, ...options });
       subgraphs.push(running);
       return running;
     },
@@ -96,10 +98,15 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 }
 
 /** POSTs a GraphQL operation and returns the parsed answer. */
-export async function gql<T = Record<string, unknown>>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResponse<T>> {
+export async function gql<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  principal?: Principal,
+): Promise<GraphQLResponse<T>> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(await grantHeaders(principal)) },
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as GraphQLResponse<T>;

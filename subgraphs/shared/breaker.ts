@@ -50,6 +50,11 @@ export class CircuitBreaker {
     this.current = 'closed';
   }
 
+  /** A call given up by its caller says nothing of the system: a trial it held goes to the next call. */
+  abandoned(): void {
+    this.trialInFlight = false;
+  }
+
   failed(): void {
     this.trialInFlight = false;
     this.failures += 1;

@@ -1,7 +1,8 @@
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type Keyv from 'keyv';
 import { CircuitBreaker, type BreakerOptions } from './breaker.js';
 import { SourceFailure, sourceError, type SourceName } from './errors.js';
+import { currentRequestScope, RequestAborted, type RequestScope } from './requestScope.js';
 
 export interface SourceOptions {
   /** Per attempt. Default 3 s. */
@@ -64,25 +65,46 @@ export class LegacySource {
    * treated as the system being unavailable. Throws a coded GraphQLError.
    */
   async call<T>(operation: string, attempt: (signal: AbortSignal) => Promise<T>, { idempotent = true } = {}): Promise<T> {
+    const scope = currentRequestScope();
     for (let tries = 0; ; tries++) {
+      if (scope?.signal.aborted) throw this.givenUp(operation, scope.signal);
       if (!this.breaker.tryAcquire()) {
         throw sourceError(this.name, new SourceFailure('unavailable', `${operation}: circuit open after repeated failures, not calling`));
       }
       let failure: SourceFailure;
       try {
-        const result = await attempt(AbortSignal.timeout(this.timeoutMs));
+        const result = await attempt(this.attemptSignal(scope));
         this.breaker.succeeded();
         return result;
       } catch (error) {
+        // The request was given up (deadline, caller gone): the system is not to blame.
+        if (scope?.signal.aborted) {
+          this.breaker.abandoned();
+          throw this.givenUp(operation, scope.signal);
+        }
         failure = this.classify(operation, error);
       }
       if (failure.kind === 'unavailable') this.breaker.failed();
       else this.breaker.succeeded();
       const retryable = idempotent && (failure.kind === 'unavailable' || failure.kind === 'rateLimited') && tries < this.retries;
       const wait = failure.retryAfterMs ?? this.retryBaseMs * 2 ** tries * (0.5 + Math.random());
-      if (!retryable || wait > this.maxRetryAfterMs) throw sourceError(this.name, failure);
+      if (!retryable || wait > this.maxRetryAfterMs || (scope && Date.now() + wait >= scope.deadline)) throw sourceError(this.name, failure);
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
+  }
+
+  /** An attempt stops at its timeout, at the request's deadline if sooner, or when the request is given up. */
+  private attemptSignal(scope: RequestScope | undefined): AbortSignal {
+    if (!scope) return AbortSignal.timeout(this.timeoutMs);
+    const left = scope.deadline - Date.now();
+    return AbortSignal.any([scope.signal, AbortSignal.timeout(Math.max(1, Math.min(this.timeoutMs, left)))]);
+  }
+
+  private givenUp(operation: string, signal: AbortSignal): GraphQLError {
+    const reason = signal.reason instanceof RequestAborted ? signal.reason.reason : 'deadline';
+    return new GraphQLError(`${this.name}: ${operation}: not finished, ${reason === 'gone' ? 'the caller went away' : "the request's deadline passed"}`, {
+      extensions: { code: 'DEADLINE_EXCEEDED', source: this.name },
+    });
   }
 
   /**

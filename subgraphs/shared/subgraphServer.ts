@@ -1,16 +1,23 @@
 import { readFileSync } from 'node:fs';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { GraphQLError, parse, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, Kind, parse, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import { enforceAccess, readAccessPolicy, type ConsentCheck } from './access.js';
+import { HttpRefusal, listenGraphQL, readBody, toGraphQLRequest, writeGraphQLResponse, type ListeningServer } from './graphqlHttp.js';
+import { loggerFor } from './logger.js';
+import { ANONYMOUS, GrantRefused, internalKey, PRINCIPAL_HEADER, verifyGrant, type InternalGrant, type Principal } from './principal.js';
+import { RequestController, runInRequestScope } from './requestScope.js';
 
 /** What every subgraph module exports, so tests can compose in-process and production can serve it. */
 export interface SubgraphModule<TContext = BaseContext> {
   name: string;
   typeDefs: DocumentNode;
   resolvers: GraphQLResolverMap<TContext>;
+  /** For `@contact` fields: whether the customer behind the parent consented to marketing on a channel. */
+  contactConsent?: ConsentCheck<TContext>;
 }
 
 /** Reads a subgraph's SDL file next to the calling module (`new URL('./schema.graphql', import.meta.url)`). */
@@ -25,6 +32,7 @@ const PUBLIC_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',
   'BAD_REQUEST',
   'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
   'SOURCE_UNAVAILABLE',
   'SOURCE_RATE_LIMITED',
@@ -32,51 +40,145 @@ const PUBLIC_CODES = new Set([
   'SOURCE_BAD_REQUEST',
   'FORBIDDEN',
   'UNAUTHENTICATED',
+  'CONSENT_REQUIRED',
+  'CUSTOMER_MERGED',
+  'DEADLINE_EXCEEDED',
   'DOWNSTREAM_SERVICE_ERROR',
 ]);
+
+const log = loggerFor('errors');
 
 /** Keeps coded errors as they are and hides the rest, unless `development`. */
 export function maskErrors(development: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
-    if (development || (typeof code === 'string' && PUBLIC_CODES.has(code))) return formatted;
+    if (development || (typeof code === 'string' && PUBLIC_CODES.has(code))) {
+      if (development) return formatted;
+      // Outside development a coded error says what broke, never where in the code nor at
+      // which internal address (the gateway copies a subgraph's HTTP answer into `response`).
+      const { stacktrace: _, response: __, exception: ___, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
     const original = error instanceof GraphQLError ? error.originalError : error;
-    process.emitWarning(`unexpected error masked: ${(original as Error)?.stack ?? String(original)}`);
+    log.error({ err: original ?? error, path: formatted.path }, 'unexpected error masked');
     return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
 }
+
+/** What every subgraph context carries: who the request acts for, as the gateway vouched. */
+export interface RequestIdentity {
+  principal: Principal;
+  requestId: string;
+}
+
+/** Root fields a caller without the gateway's grant may still ask: composition and a liveness probe. */
+const OPEN_ROOT_FIELDS = new Set(['_service', '__typename']);
+
+/**
+ * Refuses any operation but composition's `_service` and `__typename` from a caller the gateway
+ * did not vouch for: the subgraphs are reachable on the network, `_entities` included.
+ */
+function useGrantRequired<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, operation }) {
+          if (granted.has((contextValue as Partial<RequestIdentity>).principal ?? ANONYMOUS)) return;
+          const open = operation !== undefined && operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && OPEN_ROOT_FIELDS.has(s.name.value));
+          if (!open) {
+            throw new GraphQLError('this subgraph answers the gateway only: the request carries no principal token', {
+              extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+            });
+          }
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Principals that came with a valid grant (each grant makes a new principal object; Apollo
+ * Server hands plugins a copy of the context, so the principal is what identifies the request).
+ */
+const granted = new WeakSet<Principal>();
 
 export interface SubgraphServerOptions {
   /** Show unexpected errors and stack traces. Default: NODE_ENV === 'development'. */
   development?: boolean;
 }
 
-/** An Apollo Server over the module's federated schema; it does not listen. */
+/** An Apollo Server over the module's federated schema, with its `@access` enforced; it does not listen. */
 export function createSubgraphServer<TContext extends BaseContext>(
   module: SubgraphModule<TContext>,
   { development = process.env.NODE_ENV === 'development' }: SubgraphServerOptions = {},
 ): ApolloServer<TContext> {
+  const schema = buildSubgraphSchema({ typeDefs: module.typeDefs, resolvers: module.resolvers as GraphQLResolverMap<unknown> });
   return new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({ typeDefs: module.typeDefs, resolvers: module.resolvers as GraphQLResolverMap<unknown> }),
+    schema: enforceAccess(schema, readAccessPolicy(module.typeDefs), module.contactConsent),
     formatError: maskErrors(development),
     includeStacktraceInErrorResponses: development,
+    // The gateway plans from the checked-in supergraph; nobody needs to introspect a subgraph.
+    introspection: development,
     // Inline traces (ftv1) cost throughput on every request; nothing here reads them.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), useGrantRequired<TContext>()],
     // The process's index.ts owns SIGTERM/SIGINT: it drains, then exits 0.
     stopOnTerminationSignals: false,
   });
 }
 
-export interface ListeningSubgraph {
-  url: string;
-  stop(): Promise<void>;
+/** A listening subgraph: where it answers, and how to stop it. */
+export type ListeningSubgraph = Pick<ListeningServer, 'url' | 'stop'>;
+
+export interface ListenSubgraphOptions<TContext> {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** The secret shared with the gateway, which signs each request's principal with it. */
+  internalSecret: string;
+  /** The request's context, from who it acts for. */
+  context: (request: RequestIdentity) => Promise<TContext>;
+  /** Largest body accepted; the gateway's entity batches are the biggest. Default 8 MiB. */
+  maxBodyBytes?: number;
 }
 
-/** Listens on `port` (0 = any free port); `stop` drains in-flight requests first. */
+/** How long a request without a grant (composition) may run. */
+const UNGRANTED_DEADLINE_MS = 30_000;
+
+/**
+ * Listens on `port`. Each request's principal comes from the gateway's grant; the request
+ * runs within its deadline, and its legacy calls are abandoned when the gateway gives up
+ * (deadline, or the gateway's connection closing). `stop` drains in-flight requests first.
+ */
 export async function listenSubgraph<TContext extends BaseContext>(
   server: ApolloServer<TContext>,
-  { port = 0, host = '127.0.0.1', context }: { port?: number; host?: string; context: () => Promise<TContext> },
+  { port = 0, host = '127.0.0.1', internalSecret, context, maxBodyBytes = 8 * 1024 * 1024 }: ListenSubgraphOptions<TContext>,
 ): Promise<ListeningSubgraph> {
-  const { url } = await startStandaloneServer(server, { listen: { port, host }, context });
-  return { url, stop: () => server.stop() };
+  const key = internalKey(internalSecret);
+  return listenGraphQL(server, { port, host }, async (req: IncomingMessage, res: ServerResponse) => {
+    let grant: InternalGrant | null = null;
+    try {
+      const token = req.headers[PRINCIPAL_HEADER];
+      if (typeof token === 'string') grant = await verifyGrant(key, token);
+      else if (token !== undefined) throw new GrantRefused(`${PRINCIPAL_HEADER} must be sent once`);
+      const body = await readBody(req, maxBodyBytes);
+      const httpGraphQLRequest = toGraphQLRequest(req, body);
+      const controller = new RequestController(grant?.deadline ?? Date.now() + UNGRANTED_DEADLINE_MS);
+      res.once('close', () => {
+        if (!res.writableFinished) controller.gone();
+        controller.dispose();
+      });
+      const identity: RequestIdentity = { principal: grant?.principal ?? ANONYMOUS, requestId: grant?.requestId ?? '' };
+      if (grant) granted.add(grant.principal);
+      const response = await runInRequestScope({ requestId: identity.requestId, deadline: controller.deadline, signal: controller.signal }, () =>
+        server.executeHTTPGraphQLRequest({
+          httpGraphQLRequest,
+          context: () => context(identity),
+        }),
+      );
+      await writeGraphQLResponse(res, response);
+    } catch (error) {
+      if (error instanceof GrantRefused) throw new HttpRefusal(401, 'UNAUTHENTICATED', error.message);
+      throw error;
+    }
+  });
 }

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { accessDenied } from '../../shared/principal.js';
 import { badUserInput } from '../../shared/errors.js';
 import type { Context } from '../context.js';
 import type { ReferenceMatch } from './lookup.js';
@@ -48,7 +49,15 @@ export const productReferenceQueries = {
 
   unmappedProductCodes(_: unknown, { system, franchise, first }: { system?: string | null; franchise?: string | null; first: number }, context: Context) {
     if (!Number.isInteger(first) || first < 1 || first > MAX_UNMAPPED) throw badUserInput(`unmappedProductCodes: first must be from 1 to ${MAX_UNMAPPED}, got ${first}`, 'first');
-    const code = franchiseArgument(franchise, 'unmappedProductCodes');
+    let code = franchiseArgument(franchise, 'unmappedProductCodes');
+    const { principal } = context;
+    if (principal.role === 'partner') {
+      // A partner sees its own tills' codes: not another franchise's, nor what anyone asked of the index.
+      if (code !== null && code !== principal.franchise) throw accessDenied(principal, `a partner of ${principal.franchise} sees its own franchise's codes, not ${code}'s`);
+      if (system === 'CROSSCANAL') return [];
+      code = principal.franchise ?? null;
+      system = 'POS';
+    }
     // Only the tills' codes and the references asked for can be unmapped: other systems name their products.
     if (system != null && system !== 'POS' && system !== 'CROSSCANAL') return [];
     return referenceStoreOf(context.store).unmapped({ system: system ?? null, franchise: code, first });

@@ -1,0 +1,73 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, type DocumentNode } from 'graphql';
+import { allows, describeRule, type AccessPolicy } from '../subgraphs/shared/access.js';
+import type { Principal } from '../subgraphs/shared/principal.js';
+import { analyseOperation, checkOperationLimits, type CostDirectives, type OperationLimits } from './operationLimits.js';
+
+/** What the access plugin needs of the gateway's context. */
+export interface AccessContext {
+  principal: Principal;
+  /** True when the HTTP layer measured the operation's text already (it had the text). */
+  limitsChecked: boolean;
+}
+
+/** Coordinates listed in a refusal; the rest are counted. */
+const LISTED = 5;
+
+/**
+ * Checks the operation against the supergraph's `@access` before it is planned: an operation
+ * that selects a field the principal's role may not read is refused as a whole (FORBIDDEN, or
+ * UNAUTHENTICATED without a token), naming the fields and the roles they need. The owning
+ * subgraphs check again, and filter rows by scope (a partner's franchise, a customer's self).
+ *
+ * An operation found by its id in the automatic persisted query cache arrives here without
+ * having passed the HTTP layer's limits, so they are checked here for it.
+ */
+export function useAccessPolicy<TContext extends AccessContext>({
+  policy,
+  costDirectives,
+  limits,
+}: {
+  policy: AccessPolicy;
+  costDirectives: CostDirectives;
+  limits: OperationLimits;
+}): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, document, schema, request, operationName }) {
+          const shape = analyseOperation(schema, document as DocumentNode, {
+            operationName,
+            variables: request.variables ?? null,
+            costDirectives,
+            defaultListSize: limits.defaultListSize,
+          });
+          if (!shape) return;
+          if (!contextValue.limitsChecked) {
+            const [first] = checkOperationLimits(shape, limits);
+            if (first) throw new GraphQLError(first.message, { extensions: { ...first.extensions, http: { status: 400 } } });
+          }
+          const { principal } = contextValue;
+          const denied: string[] = [];
+          for (const coordinate of shape.coordinates) {
+            const [typeName, fieldName] = coordinate.split('.') as [string, string];
+            if (fieldName.startsWith('__')) continue;
+            const rule = policy.rule(typeName, fieldName);
+            if (!allows(rule, principal)) denied.push(`${coordinate} (${describeRule(rule)})`);
+          }
+          if (denied.length === 0) return;
+          const listed = denied.slice(0, LISTED).join('; ');
+          const more = denied.length > LISTED ? ` and ${denied.length - LISTED} more` : '';
+          if (principal.role === 'anonymous') {
+            throw new GraphQLError(`sign in to read these fields: send a bearer token. ${listed}${more}`, {
+              extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+            });
+          }
+          throw new GraphQLError(`the ${principal.role} role may not read ${listed}${more}`, {
+            extensions: { code: 'FORBIDDEN', role: principal.role, http: { status: 403 } },
+          });
+        },
+      };
+    },
+  };
+}

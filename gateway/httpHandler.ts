@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApolloServer, HTTPGraphQLRequest } from '@apollo/server';
+import type { GraphQLSchema } from 'graphql';
+import { HttpRefusal, readBody, sendRefusal, toGraphQLRequest, writeGraphQLResponse } from '../subgraphs/shared/graphqlHttp.js';
+import { loggerFor } from '../subgraphs/shared/logger.js';
+import type { Principal } from '../subgraphs/shared/principal.js';
+import { RequestController, runInRequestScope } from '../subgraphs/shared/requestScope.js';
+import type { AccessContext } from './accessPolicy.js';
+import type { Authenticator } from './authenticate.js';
+import type { CorsDecision } from './cors.js';
+import { analyseOperation, checkOperationLimits, parseOperation, type CostDirectives, type OperationLimits } from './operationLimits.js';
+import type { RateLimiter } from './rateLimit.js';
+import { applySafelist, type Safelists } from './safelist.js';
+import type { FetchContext } from './subgraphDataSource.js';
+
+/** The context of one gateway request. */
+export interface GatewayContext extends FetchContext, AccessContext {}
+
+export interface GatewayHandlerOptions {
+  server: ApolloServer<GatewayContext>;
+  /** The API schema, to measure operations before Apollo Server validates them. */
+  schema: () => GraphQLSchema;
+  authenticator: Authenticator;
+  cors: (req: IncomingMessage) => CorsDecision;
+  rateLimiter: RateLimiter;
+  safelists: Safelists;
+  limits: OperationLimits;
+  costDirectives: CostDirectives;
+  maxBodyBytes: number;
+  requestDeadlineMs: number;
+}
+
+const log = loggerFor('gateway');
+
+/** A caller's request id is kept when it is a plain token; otherwise one is made. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : randomUUID();
+}
+
+/** Whose bucket a request draws on: the client and subject of its token, or its address. */
+function rateKey(principal: Principal, req: IncomingMessage): string {
+  return principal.role === 'anonymous' ? `addr:${req.socket.remoteAddress ?? 'unknown'}` : `sub:${principal.client ?? ''}:${principal.actor}`;
+}
+
+/** The operation a request carries, as a JSON body or as GET parameters. */
+function payloadOf(request: HTTPGraphQLRequest): Record<string, unknown> {
+  if (request.method === 'POST') {
+    if (request.body === null || typeof request.body !== 'object' || Array.isArray(request.body)) {
+      throw new HttpRefusal(400, 'BAD_REQUEST', 'the body must be a JSON object with a `query` (batches are not accepted)');
+    }
+    return request.body as Record<string, unknown>;
+  }
+  const payload: Record<string, unknown> = {};
+  for (const [name, value] of new URLSearchParams(request.search)) {
+    if (name === 'variables' || name === 'extensions') {
+      try {
+        payload[name] = JSON.parse(value);
+      } catch {
+        throw new HttpRefusal(400, 'BAD_REQUEST', `the ${name} parameter is not valid JSON`);
+      }
+    } else {
+      payload[name] = value;
+    }
+  }
+  return payload;
+}
+
+function withPayload(request: HTTPGraphQLRequest, payload: Record<string, unknown>): HTTPGraphQLRequest {
+  if (request.method === 'POST') return { ...request, body: payload };
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(payload)) params.set(name, typeof value === 'string' ? value : JSON.stringify(value));
+  return { ...request, search: `?${params}` };
+}
+
+/**
+ * The gateway's front door, in order: CORS, the bearer token, the client's rate, the body
+ * (size, JSON), the client's safelist, the operation's size and shape (before Apollo Server
+ * validates it: validation itself is what a hostile document would make expensive), then
+ * execution within the request's deadline, cancelled with its subgraph fetches when the client
+ * goes away. Every refusal is JSON with a code; one log line per request, without personal data.
+ */
+export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const { server, authenticator, rateLimiter, safelists, limits, costDirectives } = options;
+  return async (req, res) => {
+    const started = performance.now();
+    const requestId = requestIdOf(req);
+    res.setHeader('x-request-id', requestId);
+    let principal: Principal | undefined;
+    let operationName: string | undefined;
+    let corsHeaders: Record<string, string> = {};
+    let outcome: string[] = [];
+    try {
+      const cors = options.cors(req);
+      corsHeaders = cors.headers;
+      if (cors.preflight) {
+        res.writeHead(204, corsHeaders).end();
+        return;
+      }
+      const path = (req.url ?? '/').split('?')[0];
+      if (path !== '/' && path !== '/graphql') throw new HttpRefusal(404, 'NOT_FOUND', `nothing is served at ${JSON.stringify(path!.slice(0, 100))}: the graph is at /`);
+      principal = await authenticator.authenticate(req.headers.authorization);
+      rateLimiter.take(rateKey(principal, req));
+      let request = toGraphQLRequest(req, await readBody(req, options.maxBodyBytes));
+      let limitsChecked = false;
+      const wantsPage = request.method === 'GET' && request.search === '' && (req.headers.accept ?? '').includes('text/html');
+      if (!wantsPage) {
+        let payload = payloadOf(request);
+        const safelist = safelists.forPrincipal(principal);
+        if (safelist) {
+          payload = applySafelist(safelist, payload);
+          request = withPayload(request, payload);
+        }
+        operationName = typeof payload.operationName === 'string' ? payload.operationName : undefined;
+        if (typeof payload.query === 'string') {
+          const document = parseOperation(payload.query, limits);
+          const variables = payload.variables !== null && typeof payload.variables === 'object' ? (payload.variables as Record<string, unknown>) : null;
+          const shape = analyseOperation(options.schema(), document, { operationName, variables, costDirectives, defaultListSize: limits.defaultListSize });
+          if (shape) {
+            const broken = checkOperationLimits(shape, limits);
+            if (broken.length > 0) {
+              throw new HttpRefusal(400, String(broken[0]!.extensions.code), broken[0]!.message, {}, broken.map((error) => error.toJSON()));
+            }
+            limitsChecked = true;
+          }
+        }
+      }
+      const controller = new RequestController(Date.now() + options.requestDeadlineMs);
+      res.once('close', () => {
+        if (!res.writableFinished) controller.gone();
+        controller.dispose();
+      });
+      const context: GatewayContext = { principal, requestId, deadline: controller.deadline, limitsChecked };
+      const response = await runInRequestScope({ requestId, deadline: controller.deadline, signal: controller.signal }, () =>
+        server.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => context }),
+      );
+      outcome = [String(response.status ?? 200)];
+      await writeGraphQLResponse(res, response, corsHeaders);
+    } catch (error) {
+      const refusal =
+        error instanceof HttpRefusal
+          ? error
+          : (error as { extensions?: { code?: string } })?.extensions?.code
+            ? new HttpRefusal(400, String((error as { extensions: { code: string } }).extensions.code), (error as Error).message)
+            : undefined;
+      if (!refusal) log.error({ rid: requestId, err: error }, 'request failed');
+      const sent = refusal ?? new HttpRefusal(500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      outcome = [String(sent.status), sent.code];
+      sendRefusal(res, sent, corsHeaders);
+    } finally {
+      log.info(
+        { rid: requestId, method: req.method, role: principal?.role, client: principal?.client, op: operationName, outcome, ms: Math.round(performance.now() - started) },
+        'request',
+      );
+    }
+  };
+}

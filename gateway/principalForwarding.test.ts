@@ -1,0 +1,132 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { composeServices } from '@apollo/composition';
+import { parse } from 'graphql';
+import { grantHeaders, TEST_INTERNAL_SECRET } from '../test/support/grant.js';
+import { startTestGateway, type TestGateway } from '../test/support/gateway.js';
+import { internalKey, PRINCIPAL_HEADER, signGrant } from '../subgraphs/shared/principal.js';
+import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
+
+// A subgraph that answers with the principal it was handed, behind the gateway over a
+// supergraph of that subgraph alone: what reaches a subgraph is what the gateway verified,
+// whatever the client sent.
+const typeDefs = parse(/* GraphQL */ `
+  extend schema
+    @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@composeDirective"])
+    @link(url: "https://crosscanal.dev/access/v1.0", import: ["@access"])
+    @composeDirective(name: "@access")
+  directive @access(roles: [String!]!) on FIELD_DEFINITION | OBJECT | INTERFACE
+  type Query {
+    received: Received! @access(roles: ["public"])
+    secret: String @access(roles: ["steward"])
+  }
+  type Thing @key(fields: "id") @access(roles: ["public"]) {
+    id: ID!
+  }
+  type Received @access(roles: ["public"]) {
+    role: String!
+    actor: String
+    franchise: String
+    requestId: String!
+  }
+`);
+
+const echo: SubgraphModule<RequestIdentity> = {
+  name: 'echo',
+  typeDefs,
+  resolvers: {
+    Query: {
+      received: (_: unknown, __: unknown, { principal, requestId }: RequestIdentity) => ({ ...principal, requestId }),
+      secret: () => 'for stewards',
+    },
+    Thing: { __resolveReference: ({ id }: { id: string }) => ({ id }) },
+  },
+};
+
+let subgraph: ListeningSubgraph;
+let gateway: TestGateway;
+let dir: string;
+
+beforeAll(async () => {
+  subgraph = await listenSubgraph(createSubgraphServer(echo), { port: 0, internalSecret: TEST_INTERNAL_SECRET, context: async (identity) => identity });
+  const composed = composeServices([{ name: 'echo', url: subgraph.url, typeDefs }]);
+  if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
+  dir = await mkdtemp(join(tmpdir(), 'crosscanal-echo-'));
+  await writeFile(join(dir, 'supergraph.graphql'), composed.supergraphSdl);
+  gateway = await startTestGateway({ echo: subgraph.url }, { supergraphPath: join(dir, 'supergraph.graphql') });
+});
+
+afterAll(async () => {
+  await gateway?.stop();
+  await subgraph?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function post(url: string, query: string, headers: Record<string, string> = {}) {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+  return { status: response.status, body: (await response.json()) as { data?: Record<string, any> | null; errors?: Array<{ message: string; extensions?: { code?: string } }> } };
+}
+
+const RECEIVED = '{ received { role actor franchise requestId } }';
+
+describe('what the gateway hands a subgraph', () => {
+  it("is the verified token's principal, with the request's id", async () => {
+    const token = await gateway.tokens.sign({ role: 'associate', store: 'nrd01', franchise: 'nrd', actor: 'alice' });
+    const { body } = await post(gateway.url, RECEIVED, { authorization: `Bearer ${token}`, 'x-request-id': 'req-12345678' });
+    expect(body.data!.received).toEqual({ role: 'associate', actor: 'alice', franchise: 'NRD', requestId: 'req-12345678' });
+  });
+
+  it('is anonymous without a token', async () => {
+    const { body } = await post(gateway.url, RECEIVED);
+    expect(body.data!.received).toMatchObject({ role: 'anonymous', actor: null });
+  });
+
+  it("never a client's own principal header, nor the old actor and role headers", async () => {
+    const forged = await grantHeaders({ role: 'admin', actor: 'mallory' });
+    const { body } = await post(gateway.url, RECEIVED, { ...forged, 'x-crosscanal-actor': 'mallory', 'x-crosscanal-role': 'steward' });
+    expect(body.data!.received).toMatchObject({ role: 'anonymous', actor: null });
+    const denied = await post(gateway.url, '{ secret }', { ...forged, 'x-crosscanal-role': 'steward' });
+    expect(denied.status).toBe(401);
+    expect(denied.body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('a subgraph called directly', () => {
+  it('refuses a request without the gateway grant', async () => {
+    const { status, body } = await post(subgraph.url, RECEIVED);
+    expect(status).toBe(401);
+    expect(body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    expect(body.data ?? null).toBeNull();
+  });
+
+  it('refuses `_entities` without the grant', async () => {
+    const { status, body } = await post(subgraph.url, '{ _entities(representations: [{ __typename: "Thing", id: "1" }]) { ... on Thing { id } } }');
+    expect(status).toBe(401);
+    expect(body.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a grant signed with another secret, and an expired one', async () => {
+    const wrong = await post(subgraph.url, RECEIVED, await grantHeaders({ role: 'admin', actor: 'mallory' }, 'another-secret-of-at-least-32-characters'));
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.errors![0]!.message).toMatch(/not one the gateway signed/);
+    const expired = await signGrant(internalKey(TEST_INTERNAL_SECRET), { principal: { role: 'admin', actor: 'a' }, requestId: 'r', deadline: Date.now() - 60_000 });
+    const late = await post(subgraph.url, RECEIVED, { [PRINCIPAL_HEADER]: expired });
+    expect(late.status).toBe(401);
+    expect(late.body.errors![0]!.message).toMatch(/expired/);
+  });
+
+  it('answers composition (`_service`) and a liveness probe without the grant', async () => {
+    const { status, body } = await post(subgraph.url, '{ _service { sdl } __typename }');
+    expect(status).toBe(200);
+    expect(body.data!._service.sdl).toContain('received');
+  });
+
+  it("enforces the field's roles again with a valid grant", async () => {
+    const { body } = await post(subgraph.url, '{ secret }', await grantHeaders({ role: 'partner', actor: 'p', franchise: 'NRD' }));
+    expect(body.data).toEqual({ secret: null });
+    expect(body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+    const steward = await post(subgraph.url, '{ secret }', await grantHeaders({ role: 'steward', actor: 's' }));
+    expect(steward.body.data).toEqual({ secret: 'for stewards' });
+  });
+});

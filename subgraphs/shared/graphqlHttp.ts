@@ -1,0 +1,165 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ApolloServer, BaseContext, HTTPGraphQLRequest, HTTPGraphQLResponse } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { HeaderMap } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
+
+/**
+ * The HTTP side of every GraphQL server here (the gateway and the subgraphs), in place of
+ * Apollo's standalone server, whose body parser takes 50 MB, whose CORS answers `*` and whose
+ * errors are HTML pages with a stack trace. Here a body has a size limit, every refusal is a
+ * JSON body with a code, and a request's context is built by the server that owns it.
+ */
+
+/** A request refused before GraphQL sees it: the status, a code and a message for the client. */
+export class HttpRefusal extends Error {
+  override name = 'HttpRefusal';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+    /** Every error when there are several (operation limits); the first is `code` and `message`. */
+    readonly errors?: readonly GraphQLFormattedError[],
+  ) {
+    super(message);
+  }
+}
+
+/** The body of a refusal, shaped as a GraphQL response so that every client can read it. */
+export function refusalBody(refusal: HttpRefusal): string {
+  return JSON.stringify({ errors: refusal.errors ?? [{ message: refusal.message, extensions: { code: refusal.code } }] });
+}
+
+export function sendRefusal(res: ServerResponse, refusal: HttpRefusal, extraHeaders: Readonly<Record<string, string>> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(refusal.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extraHeaders, ...refusal.headers });
+  res.end(refusalBody(refusal));
+}
+
+/** Reads the whole body, refusing past `limit` bytes without reading the rest. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    return Promise.reject(new HttpRefusal(413, 'BODY_TOO_LARGE', `the request body is ${declared} bytes; the limit is ${limit}`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new HttpRefusal(413, 'BODY_TOO_LARGE', `the request body passed the limit of ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** JSON nested deeper than this in a body is refused: graphql-js coerces variables recursively. */
+const MAX_JSON_DEPTH = 64;
+
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > deepest) deepest = depth;
+    if (deepest > MAX_JSON_DEPTH) return deepest;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/**
+ * Turns a Node request and its body into Apollo's HTTP request: POST bodies must be JSON
+ * (`application/json`) and parse; GET passes its query string through.
+ */
+export function toGraphQLRequest(req: IncomingMessage, body: Buffer): HTTPGraphQLRequest {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const method = (req.method ?? 'GET').toUpperCase();
+  const url = req.url ?? '/';
+  const search = url.includes('?') ? url.slice(url.indexOf('?')) : '';
+  if (method !== 'POST') return { method, headers, search, body: undefined };
+  const type = (headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json' && type !== 'application/graphql-response+json') {
+    throw new HttpRefusal(415, 'UNSUPPORTED_MEDIA_TYPE', `a POST must send its operation as application/json, got ${JSON.stringify(type || 'no content type')}`);
+  }
+  const charset = /charset=([^;]+)/i.exec(headers.get('content-type') ?? '')?.[1]?.trim().toLowerCase();
+  if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new HttpRefusal(415, 'UNSUPPORTED_MEDIA_TYPE', `the body must be UTF-8, got charset ${JSON.stringify(charset)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new HttpRefusal(400, 'BAD_REQUEST', `the body is not valid JSON: ${(error as Error).message.slice(0, 120)}`);
+  }
+  if (depthOf(parsed) > MAX_JSON_DEPTH) throw new HttpRefusal(400, 'BAD_REQUEST', `the body nests JSON deeper than ${MAX_JSON_DEPTH} levels`);
+  return { method, headers, search, body: parsed };
+}
+
+/** Writes Apollo's answer; a chunked body is streamed. */
+export async function writeGraphQLResponse(res: ServerResponse, response: HTTPGraphQLResponse, extraHeaders: Readonly<Record<string, string>> = {}): Promise<void> {
+  for (const [key, value] of response.headers) res.setHeader(key, value);
+  for (const [key, value] of Object.entries(extraHeaders)) res.setHeader(key, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+export interface ListeningServer {
+  url: string;
+  httpServer: Server;
+  /** Drains in-flight requests (Apollo's drain plugin), then stops the server. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `server` behind `handler` on `port` (0: any free port). The drain plugin is added so
+ * that `stop` lets in-flight requests finish and closes idle connections.
+ */
+export async function listenGraphQL<TContext extends BaseContext>(
+  server: ApolloServer<TContext>,
+  { port, host, path = '/' }: { port: number; host: string; path?: string },
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): Promise<ListeningServer> {
+  const httpServer = createServer((req, res) => {
+    handler(req, res).catch((error: unknown) => {
+      sendRefusal(res, error instanceof HttpRefusal ? error : new HttpRefusal(500, 'INTERNAL_SERVER_ERROR', 'Internal server error'));
+    });
+  });
+  // Slow clients must not hold sockets for ever: a request has 30 s to arrive whole.
+  httpServer.requestTimeout = 30_000;
+  httpServer.headersTimeout = 10_000;
+  server.addPlugin(ApolloServerPluginDrainHttpServer({ httpServer }));
+  await server.start();
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const address = httpServer.address() as AddressInfo;
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const shownHost = wildcard ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return { url: `http://${shownHost}:${address.port}${path}`, httpServer, stop: () => server.stop() };
+}

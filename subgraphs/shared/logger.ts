@@ -1,0 +1,48 @@
+import { pino, type Logger } from 'pino';
+
+/**
+ * One structured logger for every process (JSON lines, pino). Personal data never reaches
+ * it: every string it writes goes through {@link scrubPersonalData} first, so an error message
+ * that echoes an email, a phone or a card number is logged without it. `LOG_LEVEL` sets the
+ * level (default `info`; `silent` under jest unless LOG_LEVEL is set).
+ */
+
+const EMAIL = /[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+\.[A-Za-z]{2,}/g;
+/** E.164 (`+33612345678`), national French (`06 12 34 56 78`, `06.12.34.56.78`), `0033…`. */
+const PHONE = /(?:\+|00)\d[\d .-]{6,16}\d|\b0\d(?:[ .-]?\d{2}){4}\b/g;
+/** Any run of nine or more digits: card numbers, phones keyed without separators, EANs. */
+const LONG_NUMBER = /\d{9,}/g;
+
+/** The text with emails, phone numbers and long digit runs (card numbers) replaced by placeholders. */
+export function scrubPersonalData(text: string): string {
+  return text.replace(EMAIL, '[email]').replace(PHONE, '[phone]').replace(LONG_NUMBER, '[number]');
+}
+
+function scrubValue(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return scrubPersonalData(value);
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return { type: value.name, message: scrubPersonalData(value.message), stack: value.stack && scrubPersonalData(value.stack) };
+  if (Array.isArray(value)) return value.map((item) => scrubValue(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubValue(item, depth + 1)]));
+}
+
+function defaultLevel(env: NodeJS.ProcessEnv): string {
+  if (env.LOG_LEVEL) return env.LOG_LEVEL;
+  return env.JEST_WORKER_ID ? 'silent' : 'info';
+}
+
+const root: Logger = pino({
+  level: defaultLevel(process.env),
+  base: { pid: process.pid },
+  formatters: { log: (object) => scrubValue(object) as Record<string, unknown> },
+  hooks: {
+    logMethod(args, method) {
+      method.apply(this, args.map((arg) => scrubValue(arg)) as Parameters<typeof method>);
+    },
+  },
+});
+
+/** A logger for one component (`gateway`, `subgraph-pos`, …). */
+export function loggerFor(component: string): Logger {
+  return root.child({ component });
+}

@@ -1,0 +1,60 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * What outlives a function call but not a request: its id, its deadline and a signal that
+ * fires when the deadline passes or the caller goes away. Held in an AsyncLocalStorage so that
+ * a legacy call deep in a DataLoader batch can give up with its request, without every
+ * client method taking a signal.
+ */
+export interface RequestScope {
+  requestId: string;
+  /** Milliseconds since the epoch. */
+  deadline: number;
+  signal: AbortSignal;
+}
+
+const storage = new AsyncLocalStorage<RequestScope>();
+
+/** Runs `work` within `scope`: every asynchronous continuation of it sees the scope. */
+export function runInRequestScope<T>(scope: RequestScope, work: () => T): T {
+  return storage.run(scope, work);
+}
+
+/** The scope of the request being served; undefined outside one (syncs, tests). */
+export function currentRequestScope(): RequestScope | undefined {
+  return storage.getStore();
+}
+
+/** Why a request was given up: `deadline` when its time ran out, `gone` when its caller left. */
+export class RequestAborted extends Error {
+  override name = 'RequestAborted';
+  constructor(readonly reason: 'deadline' | 'gone') {
+    super(reason === 'deadline' ? 'the request passed its deadline' : 'the caller went away');
+  }
+}
+
+/**
+ * A controller for one request: aborts at `deadline` (one timer) or when {@link RequestController.gone}
+ * is called; `dispose` clears the timer once the answer is sent.
+ */
+export class RequestController {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(readonly deadline: number) {
+    this.timer = setTimeout(() => this.controller.abort(new RequestAborted('deadline')), Math.max(0, deadline - Date.now()));
+    this.timer.unref();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  gone(): void {
+    if (!this.controller.signal.aborted) this.controller.abort(new RequestAborted('gone'));
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+  }
+}

@@ -1,0 +1,50 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gatewayConfigFromEnv } from '../../gateway/config.js';
+import { openDevIssuer, type DevIssuer } from '../../gateway/devIssuer.js';
+import { startGateway, type RunningGateway } from '../../gateway/server.js';
+import { SUBGRAPHS } from '../../schema/subgraphs.js';
+import { TEST_INTERNAL_SECRET } from './grant.js';
+
+export interface TestGateway {
+  url: string;
+  /** Signs bearer tokens the gateway accepts. */
+  tokens: DevIssuer;
+  stop(): Promise<void>;
+}
+
+/**
+ * The gateway on port 0 over `supergraphPath` (default the checked-in one), sharing the test
+ * secret with subgraphs the harnesses started, trusting a development issuer of its own.
+ * Subgraphs left out of `subgraphUrls` point at a closed port.
+ */
+export async function startTestGateway(
+  subgraphUrls: Record<string, string>,
+  { env = {}, supergraphPath }: { env?: NodeJS.ProcessEnv; supergraphPath?: string } = {},
+): Promise<TestGateway> {
+  const dir = await mkdtemp(join(tmpdir(), 'crosscanal-gateway-'));
+  const tokens = await openDevIssuer(join(dir, 'dev-issuer'));
+  const unreachable = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, 'http://127.0.0.1:9/']));
+  let gateway: RunningGateway;
+  try {
+    const config = gatewayConfigFromEnv({ ...env, GATEWAY_PORT: '0', CROSSCANAL_INTERNAL_SECRET: TEST_INTERNAL_SECRET, GATEWAY_DEV_ISSUER_DIR: join(dir, 'dev-issuer') });
+    gateway = await startGateway({
+      ...config,
+      supergraphPath: supergraphPath ?? fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url)),
+      subgraphUrls: { ...unreachable, ...subgraphUrls },
+    });
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url: gateway.url,
+    tokens,
+    async stop() {
+      await gateway.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
