@@ -48,6 +48,8 @@ export interface StackOptions {
    * `dataDir`. `npm start` keeps it in `data/dev-issuer`, where `npm run token` finds it.
    */
   devIssuerDir?: string;
+  /** The secret the gateway and the subgraphs share; default a random one. Tests that sign grants give theirs. */
+  internalSecret?: string;
   /** Gateway settings as environment variables (`GATEWAY_*`), over the stack's own. */
   gatewayEnv?: NodeJS.ProcessEnv;
 }
@@ -76,7 +78,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const graphPorts = { ...DEFAULT_GRAPH_PORTS, ...options.graphPorts };
   const prefix = options.schemaPrefix ?? '';
   // One secret per stack: the gateway signs each request's principal with it, the subgraphs check it.
-  const internalSecret = randomBytes(32).toString('base64url');
+  const internalSecret = options.internalSecret ?? randomBytes(32).toString('base64url');
   const devIssuerDir = options.devIssuerDir ?? join(options.dataDir, 'dev-issuer');
   const estate = await startEstate({
     dataDir: options.dataDir,

@@ -1,0 +1,29 @@
+import { startStack, ANY_PORTS } from '../../scripts/stack.js';
+
+// The whole graph in a process of its own, for tests that watch a process from outside: its
+// memory, its logs, its connections. Configured by the environment (STACK_DATA_DIR,
+// STACK_SCALE, and the GATEWAY_* variables the gateway reads); prints one `READY {json}` line
+// with its addresses, then serves until SIGTERM.
+const dataDir = process.env.STACK_DATA_DIR;
+if (!dataDir) throw new Error('STACK_DATA_DIR must name the folder of the estate');
+const stack = await startStack({
+  dataDir,
+  scale: (process.env.STACK_SCALE as 'tiny' | 'demo' | undefined) ?? 'tiny',
+  inMemory: true,
+  ...ANY_PORTS,
+  gatewayEnv: process.env,
+});
+const { ecommerce, loyalty, pos, catalogue } = stack.estate;
+console.log(
+  `READY ${JSON.stringify({
+    gateway: stack.gateway.url,
+    subgraphs: stack.subgraphUrls,
+    admin: { ecommerce: ecommerce.url, loyalty: loyalty.url, pos: pos.adminUrl, catalogue: catalogue.url },
+  })}`,
+);
+process.once('SIGTERM', () => {
+  stack.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});
