@@ -2,6 +2,9 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ApolloGateway } from '@apollo/gateway';
+import { isInterfaceType, isObjectType, parse } from 'graphql';
+import { readAccessPolicy } from '../subgraphs/shared/access.js';
 import { composeSupergraph } from './compose.js';
 import { SUBGRAPHS, SUPERGRAPH_PATH } from './subgraphs.js';
 
@@ -45,5 +48,43 @@ describe('the checked-in supergraph', () => {
     } finally {
       await rm(copy, { recursive: true, force: true });
     }
+  });
+});
+
+describe('access in the supergraph', () => {
+  it('declares who may read every field of the API (@access on the field or its type)', async () => {
+    process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+    const supergraphSdl = await readFile(join(root, SUPERGRAPH_PATH), 'utf8');
+    const gateway = new ApolloGateway({ supergraphSdl });
+    try {
+      const { schema } = await gateway.load();
+      const policy = readAccessPolicy(parse(supergraphSdl));
+      const undeclared: string[] = [];
+      let fields = 0;
+      for (const type of Object.values(schema.getTypeMap())) {
+        if (type.name.startsWith('__') || !(isObjectType(type) || isInterfaceType(type))) continue;
+        for (const field of Object.values(type.getFields())) {
+          fields += 1;
+          if (!policy.rule(type.name, field.name)) undeclared.push(`${type.name}.${field.name}`);
+        }
+      }
+      expect(fields).toBeGreaterThan(300);
+      expect(undeclared).toEqual([]);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('carries the contact points marketing sees only with consent, with their channel', () => {
+    return readFile(join(root, SUPERGRAPH_PATH), 'utf8').then((sdl) => {
+      expect(Object.fromEntries(readAccessPolicy(parse(sdl)).contacts)).toEqual({
+        'LoyaltyMembership.email': 'EMAIL',
+        'LoyaltyMembership.emailKey': 'EMAIL',
+        'LoyaltyMembership.phone': 'PHONE',
+        'LoyaltyMembership.mobile': 'SMS',
+        'WebAccount.email': 'EMAIL',
+        'WebAccount.emailKey': 'EMAIL',
+      });
+    });
   });
 });
