@@ -15,8 +15,19 @@ export interface Authenticator {
   authenticate(authorization: string | undefined): Promise<Principal>;
 }
 
+/**
+ * A 401 with its challenge. The description in the header is the message cut short and kept
+ * to printable ASCII: a message may quote a value from an unverified token, and a header Node
+ * cannot send would turn the refusal into a 500.
+ */
 function refuse(message: string): HttpRefusal {
-  return new HttpRefusal(401, 'UNAUTHENTICATED', message, { 'www-authenticate': `Bearer error="invalid_token", error_description="${message.replace(/["\\]/g, "'")}"` });
+  const description = message.replace(/[^\x20-\x7e]|["\\]/g, "'").slice(0, 200);
+  return new HttpRefusal(401, 'UNAUTHENTICATED', message, { 'www-authenticate': `Bearer error="invalid_token", error_description="${description}"` });
+}
+
+/** A value from an unverified token, fit to quote in a message. */
+function quoted(value: unknown): string {
+  return JSON.stringify(typeof value === 'string' ? value.slice(0, 100) : (value ?? null));
 }
 
 /** Verifies bearer tokens (issuer, audience, expiry, signature) from the issuers the gateway trusts. */
@@ -36,7 +47,7 @@ export function createAuthenticator(issuers: readonly TrustedIssuer[], { clockTo
       throw refuse('the bearer token is not a JWT');
     }
     const trusted = typeof unverifiedIssuer === 'string' ? keySets.get(unverifiedIssuer) : undefined;
-    if (!trusted) throw refuse(`the bearer token's issuer is not one the gateway trusts: ${JSON.stringify(unverifiedIssuer ?? null)}`);
+    if (!trusted) throw refuse(`the bearer token's issuer is not one the gateway trusts: ${quoted(unverifiedIssuer)}`);
     let payload;
     try {
       ({ payload } = await jwtVerify(token, trusted.keys, {

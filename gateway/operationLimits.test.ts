@@ -394,3 +394,66 @@ describe('checkOperationLimits', () => {
     expect(error?.message).toBe('Operation estimated cost over 1000000000000 exceeds the limit of 20000');
   });
 });
+
+describe('analyseOperation: @listSize(sizedFields:) on a connection', () => {
+  const connectionSdl = /* GraphQL */ `
+    ${costSpec}
+    type Query {
+      products(first: Int = 10): ProductConnection! @listSize(slicingArguments: ["first"], sizedFields: ["nodes"])
+      unsizedConnection(first: Int): ProductConnection!
+      productList(first: Int): [Product!]! @listSize(slicingArguments: ["first"])
+    }
+    type ProductConnection { totalCount: Int pageInfo: PageInfo! nodes: [Product!]! edges: [ProductEdge!]! }
+    type ProductEdge { cursor: String node: Product! }
+    type PageInfo { hasNextPage: Boolean }
+    type Product { sku: ID! stock: [Stock!]! }
+    type Stock { quantity: Int }
+  `;
+  const connectionSchema = buildSchema(connectionSdl);
+  const connectionDirectives = readCostDirectives(parse(connectionSdl));
+  const cost = (query: string, variables?: Record<string, unknown>) => {
+    const shape = analyseOperation(connectionSchema, parse(query), { costDirectives: connectionDirectives, defaultListSize: 20, variables: variables ?? null });
+    if (!shape) throw new Error(`expected an operation to be chosen in ${query}`);
+    return shape.cost;
+  };
+
+  it('sizes the nodes list by first, and does not multiply the connection', () => {
+    // nodes (1 + 0) x 5 = 5; products 1 + 5 = 6. Sized by the default list size instead, it
+    // would be 1 + 20 = 21; with the connection multiplied by first too, (1 + 5) x 5 = 30.
+    expect(cost('{ products(first: 5) { nodes { sku } } }')).toBe(6);
+  });
+
+  it('costs the rest of the page as usual', () => {
+    // stock (1 + 0) x 20 = 20 a product; nodes (1 + 0 + 20) x 5 = 105; pageInfo 1;
+    // totalCount 0; products 1 + 0 + 1 + 105 = 107.
+    expect(cost('{ products(first: 5) { totalCount pageInfo { hasNextPage } nodes { sku stock { quantity } } } }')).toBe(107);
+  });
+
+  it("takes first from a variable, or from the argument's default", () => {
+    expect(cost('query ($n: Int) { products(first: $n) { nodes { sku } } }', { n: 3 })).toBe(1 + 3);
+    expect(cost('{ products { nodes { sku } } }')).toBe(1 + 10);
+  });
+
+  it('sizes nodes selected through fragments, each spread by its own connection', () => {
+    expect(cost('{ products(first: 3) { ... on ProductConnection { nodes { sku } } } }')).toBe(1 + 3);
+    // The same fragment under first: 2 and first: 7: (1 + 2) + (1 + 7).
+    expect(cost('{ a: products(first: 2) { ...Page } b: products(first: 7) { ...Page } } fragment Page on ProductConnection { nodes { sku } }')).toBe(11);
+  });
+
+  it('leaves a list the directive does not name to its own size', () => {
+    // edges is not among sizedFields: (1 + node 1) x 20 = 40; products 1 + 40.
+    expect(cost('{ products(first: 5) { edges { node { sku } } } }')).toBe(41);
+  });
+
+  it('still multiplies a list field whose @listSize names no sizedFields', () => {
+    // (1 + 0) x 5.
+    expect(cost('{ productList(first: 5) { sku } }')).toBe(5);
+    // stock (1 + 0) x 20 per product; (1 + 20) x 4.
+    expect(cost('{ productList(first: 4) { stock { quantity } } }')).toBe(84);
+  });
+
+  it('gives a connection without @listSize the default list size', () => {
+    // nodes (1 + 0) x 20; unsizedConnection 1 + 20, whatever first says.
+    expect(cost('{ unsizedConnection(first: 5) { nodes { sku } } }')).toBe(21);
+  });
+});

@@ -41,7 +41,7 @@ export function loadSafelist(path: string): Safelist {
   } catch (error) {
     throw new Error(`persisted-operation manifest ${path} cannot be read: ${(error as Error).message}`);
   }
-  if (manifest.format !== 'apollo-persisted-query-manifest' || manifest.version !== 1 || !Array.isArray(manifest.operations)) {
+  if (manifest === null || typeof manifest !== 'object' || manifest.format !== 'apollo-persisted-query-manifest' || manifest.version !== 1 || !Array.isArray(manifest.operations)) {
     throw new Error(`${path} is not an apollo-persisted-query-manifest of version 1`);
   }
   const operations = new Map<string, ManifestOperation>();

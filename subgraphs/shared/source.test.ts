@@ -3,6 +3,7 @@ import { GraphQLError } from 'graphql';
 import { CircuitBreaker } from './breaker.js';
 import { SourceFailure } from './errors.js';
 import { httpFailure, LegacySource } from './source.js';
+import { RequestController, runInRequestScope, type RequestScope } from './requestScope.js';
 
 const fast = { retryBaseMs: 1, timeoutMs: 200 };
 
@@ -141,5 +142,173 @@ describe('LegacySource.cachedBatch with a namespaced cache', () => {
     await source.cachedBatch({ name: 'product', ttlMs: 60_000 }, ['a', 'b'], fetch);
     expect(await source.cachedBatch({ name: 'product', ttlMs: 60_000 }, ['a', 'b'], fetch)).toEqual(['A', 'B']);
     expect(calls).toBe(1);
+  });
+});
+
+describe('LegacySource.call within a request scope', () => {
+  /** An attempt that answers only its signal, recording when and why it was stopped. */
+  function hanging() {
+    const seen: Array<{ signal: AbortSignal; abortedAt?: number; reason?: unknown }> = [];
+    const attempt = (signal: AbortSignal) =>
+      new Promise<never>((_, reject) => {
+        const entry: (typeof seen)[number] = { signal };
+        seen.push(entry);
+        signal.addEventListener('abort', () => {
+          entry.abortedAt = Date.now();
+          entry.reason = signal.reason;
+          reject(signal.reason);
+        });
+      });
+    return { attempt, seen };
+  }
+
+  /** Runs `work` in the scope of `controller`, disposing of it after. */
+  async function inScope<T>(controller: RequestController, work: () => Promise<T>): Promise<T> {
+    const scope: RequestScope = { requestId: 'req-1', deadline: controller.deadline, signal: controller.signal };
+    try {
+      return await runInRequestScope(scope, work);
+    } finally {
+      controller.dispose();
+    }
+  }
+
+  /** Resolves once `seen` holds `count` attempts. */
+  async function attemptsStarted(seen: unknown[], count = 1): Promise<void> {
+    while (seen.length < count) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  it("gives an attempt a signal that fires at the request's deadline when that comes before the source's timeout", async () => {
+    const source = new LegacySource('pos', { timeoutMs: 5000, retries: 0 });
+    const { attempt, seen } = hanging();
+    // A scope whose own signal stays quiet: whatever stops the attempt is the attempt's signal.
+    const deadline = Date.now() + 60;
+    const scope: RequestScope = { requestId: 'req-1', deadline, signal: new AbortController().signal };
+    await expect(runInRequestScope(scope, () => source.call('stock', attempt))).rejects.toBeInstanceOf(GraphQLError);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.abortedAt).toBeGreaterThanOrEqual(deadline - 2);
+    expect(seen[0]!.abortedAt).toBeLessThan(deadline + 1000);
+    expect((seen[0]!.reason as Error).name).toBe('TimeoutError');
+  });
+
+  it('keeps the source timeout when the deadline is further away', async () => {
+    const source = new LegacySource('pos', { timeoutMs: 40, retries: 0 });
+    const { attempt, seen } = hanging();
+    const started = Date.now();
+    await expect(inScope(new RequestController(Date.now() + 60_000), () => source.call('stock', attempt))).rejects.toMatchObject({
+      extensions: { code: 'SOURCE_UNAVAILABLE', source: 'pos' },
+    });
+    expect(seen[0]!.abortedAt! - started).toBeLessThan(1000);
+  });
+
+  it("codes a call stopped at the deadline DEADLINE_EXCEEDED and does not count it against the breaker, whichever of the deadline's timers fires first", async () => {
+    // The request's controller and the attempt's own deadline timer fire at the same
+    // millisecond, in either order. Here the attempt's fires first, as it does in some runs
+    // with a real RequestController: the call still ran out of the request's time, not of
+    // the system's.
+    const source = new LegacySource('pos', { timeoutMs: 5000, retries: 0, breaker: { failureThreshold: 1 } });
+    const { attempt } = hanging();
+    const scope: RequestScope = { requestId: 'req-1', deadline: Date.now() + 30, signal: new AbortController().signal };
+    await expect(runInRequestScope(scope, () => source.call('stock', attempt))).rejects.toMatchObject({
+      message: "pos: stock: not finished, the request's deadline passed",
+      extensions: { code: 'DEADLINE_EXCEEDED', source: 'pos' },
+    });
+    expect(source.breaker.state).toBe('closed');
+  });
+
+  it('ends a call whose caller went away with DEADLINE_EXCEEDED and its source, without retrying', async () => {
+    const source = new LegacySource('ecommerce', { timeoutMs: 5000, retries: 2, retryBaseMs: 1 });
+    const { attempt, seen } = hanging();
+    const controller = new RequestController(Date.now() + 60_000);
+    const call = inScope(controller, () => source.call('getOrders', attempt));
+    await attemptsStarted(seen);
+    controller.gone();
+    await expect(call).rejects.toMatchObject({
+      message: 'ecommerce: getOrders: not finished, the caller went away',
+      extensions: { code: 'DEADLINE_EXCEEDED', source: 'ecommerce' },
+    });
+    await expect(call).rejects.toBeInstanceOf(GraphQLError);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('does not call a system at all for a request already given up', async () => {
+    const source = new LegacySource('loyalty', fast);
+    const controller = new RequestController(Date.now() + 60_000);
+    controller.gone();
+    let attempts = 0;
+    await expect(inScope(controller, () => source.call('GetMember', async () => { attempts += 1; return 'member'; }))).rejects.toMatchObject({
+      extensions: { code: 'DEADLINE_EXCEEDED', source: 'loyalty' },
+    });
+    expect(attempts).toBe(0);
+  });
+
+  it('does not count calls given up by their caller against the circuit breaker', async () => {
+    const source = new LegacySource('loyalty', { timeoutMs: 5000, retries: 0, breaker: { failureThreshold: 2 } });
+    for (let n = 0; n < 5; n++) {
+      const { attempt, seen } = hanging();
+      const controller = new RequestController(Date.now() + 60_000);
+      const call = inScope(controller, () => source.call('GetMember', attempt));
+      await attemptsStarted(seen);
+      controller.gone();
+      await expect(call).rejects.toMatchObject({ extensions: { code: 'DEADLINE_EXCEEDED' } });
+    }
+    expect(source.breaker.state).toBe('closed');
+    expect(await source.call('GetMember', async () => 'member')).toBe('member');
+  });
+
+  it('hands a half-open trial that was given up to the next call', async () => {
+    let now = 0;
+    const source = new LegacySource('pos', { timeoutMs: 5000, retries: 0, breaker: { failureThreshold: 1, resetAfterMs: 1000, now: () => now } });
+    await expect(source.call('q', async () => { throw new SourceFailure('unavailable', 'HTTP 503'); })).rejects.toMatchObject({ extensions: { code: 'SOURCE_UNAVAILABLE' } });
+    expect(source.breaker.state).toBe('open');
+    now = 1000;
+    expect(source.breaker.state).toBe('halfOpen');
+    const { attempt, seen } = hanging();
+    const controller = new RequestController(Date.now() + 60_000);
+    const trial = inScope(controller, () => source.call('q', attempt));
+    await attemptsStarted(seen);
+    controller.gone();
+    await expect(trial).rejects.toMatchObject({ extensions: { code: 'DEADLINE_EXCEEDED' } });
+    // The next call is let through as the trial, and closes the circuit.
+    let attempts = 0;
+    expect(await source.call('q', async () => { attempts += 1; return 'ok'; })).toBe('ok');
+    expect(attempts).toBe(1);
+    expect(source.breaker.state).toBe('closed');
+  });
+
+  it('schedules no retry that would end past the deadline', async () => {
+    // The system asks for 300 ms; the request has 100 ms left: the call fails now rather than
+    // waiting for an answer nobody will read.
+    const source = new LegacySource('ecommerce', { timeoutMs: 5000, retries: 2, maxRetryAfterMs: 1000 });
+    let attempts = 0;
+    const limited = async () => { attempts += 1; throw new SourceFailure('rateLimited', 'HTTP 429', 300); };
+    const started = Date.now();
+    await expect(inScope(new RequestController(Date.now() + 100), () => source.call('list', limited))).rejects.toMatchObject({
+      extensions: { code: 'SOURCE_RATE_LIMITED', source: 'ecommerce' },
+    });
+    expect(attempts).toBe(1);
+    expect(Date.now() - started).toBeLessThan(100);
+
+    // A back-off of 500 to 1,500 ms against 200 ms left.
+    const backingOff = new LegacySource('ecommerce', { timeoutMs: 5000, retries: 2, retryBaseMs: 1000, maxRetryAfterMs: 5000 });
+    attempts = 0;
+    const down = async () => { attempts += 1; throw new SourceFailure('unavailable', 'HTTP 503'); };
+    await expect(inScope(new RequestController(Date.now() + 200), () => backingOff.call('list', down))).rejects.toMatchObject({
+      extensions: { code: 'SOURCE_UNAVAILABLE', source: 'ecommerce' },
+    });
+    expect(attempts).toBe(1);
+  });
+
+  it('still retries when the wait ends before the deadline', async () => {
+    const source = new LegacySource('ecommerce', { timeoutMs: 5000, retries: 2, maxRetryAfterMs: 1000 });
+    let attempts = 0;
+    const result = await inScope(new RequestController(Date.now() + 10_000), () =>
+      source.call('list', async () => {
+        attempts += 1;
+        if (attempts === 1) throw new SourceFailure('rateLimited', 'HTTP 429', 20);
+        return 'listed';
+      }),
+    );
+    expect(result).toBe('listed');
+    expect(attempts).toBe(2);
   });
 });

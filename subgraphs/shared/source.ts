@@ -72,13 +72,16 @@ export class LegacySource {
         throw sourceError(this.name, new SourceFailure('unavailable', `${operation}: circuit open after repeated failures, not calling`));
       }
       let failure: SourceFailure;
+      // When the deadline comes before the source's own timeout, the attempt's timer is the
+      // deadline's: its firing means the request ran out of time, whichever timer fired first.
+      const deadlineBound = scope !== undefined && scope.deadline - Date.now() < this.timeoutMs;
       try {
         const result = await attempt(this.attemptSignal(scope));
         this.breaker.succeeded();
         return result;
       } catch (error) {
         // The request was given up (deadline, caller gone): the system is not to blame.
-        if (scope?.signal.aborted) {
+        if (scope && (scope.signal.aborted || (deadlineBound && Date.now() >= scope.deadline - 2))) {
           this.breaker.abandoned();
           throw this.givenUp(operation, scope.signal);
         }
