@@ -473,3 +473,17 @@ describe('safelisted clients (on the stack as it starts)', () => {
     expect((await post(service, { extensions: hash })).answer.data!.customer.id).toBe(picks.customer.id);
   });
 });
+
+describe('introspection', () => {
+  test('is off outside development, for every role, and on where the stack turns it on', async () => {
+    const query = '{ __schema { queryType { name } } }';
+    for (const who of ['anonymous', 'admin'] as const) {
+      const answer = await ask(who, query);
+      expect(answer.data ?? null).toBeNull();
+      expect(answer.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(answer.errors![0]!.message).toMatch(/introspection is not allowed/i);
+    }
+    const devStack = await graphql(stack.gateway.url, query);
+    expect(devStack.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+  });
+});
