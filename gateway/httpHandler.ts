@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer, HTTPGraphQLRequest } from '@apollo/server';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { HttpRefusal, readBody, sendRefusal, toGraphQLRequest, writeGraphQLResponse } from '../subgraphs/shared/graphqlHttp.js';
 import { loggerFor } from '../subgraphs/shared/logger.js';
 import type { Principal } from '../subgraphs/shared/principal.js';
@@ -138,11 +138,12 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
       outcome = [String(response.status ?? 200)];
       await writeGraphQLResponse(res, response, corsHeaders);
     } catch (error) {
+      // A coded GraphQLError (a parse refused for its size) keeps every extension it carries.
       const refusal =
         error instanceof HttpRefusal
           ? error
-          : (error as { extensions?: { code?: string } })?.extensions?.code
-            ? new HttpRefusal(400, String((error as { extensions: { code: string } }).extensions.code), (error as Error).message)
+          : error instanceof GraphQLError && typeof error.extensions.code === 'string'
+            ? new HttpRefusal(400, error.extensions.code, error.message, {}, [error.toJSON()])
             : undefined;
       if (!refusal) log.error({ rid: requestId, err: error }, 'request failed');
       const sent = refusal ?? new HttpRefusal(500, 'INTERNAL_SERVER_ERROR', 'Internal server error');

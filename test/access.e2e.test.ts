@@ -409,7 +409,7 @@ describe('tokens the gateway refuses', () => {
     const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
     const claims = { crosscanal_role: 'admin' };
     const foreign = await new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA' }).setIssuer('crosscanal-dev').setAudience('crosscanal').setSubject('mallory').setExpirationTime('1h').sign(privateKey);
-    const expired = await open.tokens.sign({ role: 'admin', ttlSeconds: 1 });
+    const expired = await open.tokens.sign({ role: 'admin', ttlSeconds: -60 });
     const post = async (headers: Record<string, string>) => {
       const response = await fetch(open.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ stewardshipLog(last: 1) { id } }' }) });
       return [response.status, ((await response.json()) as GraphQLAnswer).errors![0]!.extensions!.code];
@@ -417,9 +417,8 @@ describe('tokens the gateway refuses', () => {
     expect(await post({ authorization: 'Bearer not.a.token' })).toEqual([401, 'UNAUTHENTICATED']);
     expect(await post({ authorization: `Bearer ${foreign}` })).toEqual([401, 'UNAUTHENTICATED']);
     expect(await post({ ...(await grantHeaders({ role: 'admin', actor: 'mallory' })) })).toEqual([401, 'UNAUTHENTICATED']);
-    await new Promise((resolve) => setTimeout(resolve, 7000));
     expect(await post({ authorization: `Bearer ${expired}` })).toEqual([401, 'UNAUTHENTICATED']);
-  }, 20_000);
+  });
 });
 
 describe('safelisted clients (on the stack as it starts)', () => {

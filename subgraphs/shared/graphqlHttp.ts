@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ApolloServer, BaseContext, HTTPGraphQLRequest, HTTPGraphQLResponse } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { HeaderMap } from '@apollo/server';
@@ -41,11 +42,15 @@ export function sendRefusal(res: ServerResponse, refusal: HttpRefusal, extraHead
   res.end(refusalBody(refusal));
 }
 
+function tooLarge(message: string, limit: number, found: number | null): HttpRefusal {
+  return new HttpRefusal(413, 'BODY_TOO_LARGE', message, {}, [{ message, extensions: { code: 'BODY_TOO_LARGE', limit, found } }]);
+}
+
 /** Reads the whole body, refusing past `limit` bytes without reading the rest. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
-    return Promise.reject(new HttpRefusal(413, 'BODY_TOO_LARGE', `the request body is ${declared} bytes; the limit is ${limit}`));
+    return Promise.reject(tooLarge(`the request body is ${declared} bytes; the limit is ${limit}`, limit, declared));
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -55,7 +60,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (size > limit) {
         req.removeAllListeners('data');
         req.resume();
-        reject(new HttpRefusal(413, 'BODY_TOO_LARGE', `the request body passed the limit of ${limit} bytes`));
+        reject(tooLarge(`the request body passed the limit of ${limit} bytes`, limit, null));
         return;
       }
       chunks.push(chunk);
@@ -108,7 +113,10 @@ export function toGraphQLRequest(req: IncomingMessage, body: Buffer): HTTPGraphQ
   } catch (error) {
     throw new HttpRefusal(400, 'BAD_REQUEST', `the body is not valid JSON: ${(error as Error).message.slice(0, 120)}`);
   }
-  if (depthOf(parsed) > MAX_JSON_DEPTH) throw new HttpRefusal(400, 'BAD_REQUEST', `the body nests JSON deeper than ${MAX_JSON_DEPTH} levels`);
+  if (depthOf(parsed) > MAX_JSON_DEPTH) {
+    const message = `the body nests JSON deeper than ${MAX_JSON_DEPTH} levels`;
+    throw new HttpRefusal(400, 'BAD_REQUEST', message, {}, [{ message, extensions: { code: 'BAD_REQUEST', limit: MAX_JSON_DEPTH } }]);
+  }
   return { method, headers, search, body: parsed };
 }
 
@@ -123,6 +131,25 @@ export async function writeGraphQLResponse(res: ServerResponse, response: HTTPGr
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+/**
+ * What Node's HTTP parser refuses before any handler runs (headers over its 16 KiB limit, a
+ * request that is not HTTP, one too slow to arrive) is answered in JSON with a code too.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || error.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'HEADERS_TOO_LARGE', 'the request headers are larger than the server accepts (16 KiB)']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'REQUEST_TIMEOUT', 'the request did not arrive in time']
+        : [400, 'Bad Request', 'BAD_REQUEST', 'the request is not well-formed HTTP'];
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
 
 export interface ListeningServer {
@@ -149,6 +176,7 @@ export async function listenGraphQL<TContext extends BaseContext>(
   // Slow clients must not hold sockets for ever: a request has 30 s to arrive whole.
   httpServer.requestTimeout = 30_000;
   httpServer.headersTimeout = 10_000;
+  httpServer.on('clientError', answerClientError);
   server.addPlugin(ApolloServerPluginDrainHttpServer({ httpServer }));
   await server.start();
   await new Promise<void>((resolve, reject) => {
