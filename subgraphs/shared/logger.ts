@@ -7,11 +7,19 @@ import { pino, type Logger } from 'pino';
  * level (default `info`; `silent` under jest unless LOG_LEVEL is set).
  */
 
-const EMAIL = /[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+\.[A-Za-z]{2,}/g;
-/** E.164 (`+33612345678`), national French (`06 12 34 56 78`, `06.12.34.56.78`), `0033…`. */
-const PHONE = /(?:\+|00)\d[\d .-]{6,16}\d|\b0\d(?:[ .-]?\d{2}){4}\b/g;
-/** Any run of nine or more digits: card numbers, phones keyed without separators, EANs. */
-const LONG_NUMBER = /\d{9,}/g;
+/** The local part may hold an apostrophe (`o'brien@…`); log lines quote strings with `"`. */
+const EMAIL = /[^\s@"<>(),;:]+@[^\s@"'<>(),;:]+\.[A-Za-z]{2,}/g;
+/**
+ * E.164 (`+33612345678`), international with the trunk 0 in brackets (`+33 (0)6 12 34 56 78`),
+ * `0033…`, and national French (`06 12 34 56 78`, `06.12.34.56.78`).
+ */
+const PHONE = /(?:\+|00)\d[\d .()-]{6,20}\d|\b0\d(?:[ .-]?\d{2}){4}\b/g;
+/**
+ * Nine digits or more, alone or in groups parted by single spaces: card numbers (printed
+ * `2 975940 737737` under the bar code), phones keyed without separators, EANs. Dates keep
+ * their dashes and times their colons, so neither is taken for one.
+ */
+const LONG_NUMBER = /\d(?: ?\d){8,}/g;
 
 /** The text with emails, phone numbers and long digit runs (card numbers) replaced by placeholders. */
 export function scrubPersonalData(text: string): string {
