@@ -64,7 +64,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     introspection: config.introspection,
     // Operations found by id in the automatic persisted query cache are parsed here, not by the handler.
     parseOptions: { maxTokens: config.limits.maxTokens },
-    // Only clients held to no safelist reach the automatic persisted queries (the handler rewrites the others' requests).
+    // Automatic persisted queries stay on: the handler rewrites a safelisted client's request
+    // into the listed operation's text before it gets here, so only the others can register.
     plugins: [
       useAccessPolicy<GatewayContext>({ policy: readAccessPolicy(supergraph), costDirectives, limits: config.limits }),
       config.introspection ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),

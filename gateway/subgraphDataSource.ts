@@ -55,7 +55,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<FetchContext> {
   override didEncounterError(error: Error): never {
     if (error instanceof GraphQLError) throw error;
     const scope = currentRequestScope();
-    if (scope?.signal.aborted) {
+    // The fetch's timer is the deadline's when the deadline comes first: whichever of the two
+    // timers fired, the request ran out of time.
+    if (scope && (scope.signal.aborted || Date.now() >= scope.deadline - 2)) {
       const gone = scope.signal.reason instanceof RequestAborted && scope.signal.reason.reason === 'gone';
       throw new GraphQLError(`${this.name}: not finished, ${gone ? 'the client went away' : "the request's deadline passed"}`, {
         extensions: { code: 'DEADLINE_EXCEEDED', subgraph: this.name },

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { composeServices, type CompositionSuccess } from '@apollo/composition';
-import { parse } from 'graphql';
+import { withAccessDirectives } from '../subgraphs/shared/access.js';
 import { SUBGRAPHS, type SubgraphEntry } from './subgraphs.js';
 
 /**
@@ -26,7 +26,7 @@ export interface Composed {
 /** Reads every subgraph's SDL from `root` and composes; throws with every error listed. */
 export async function composeSupergraph(root: string, subgraphs: readonly SubgraphEntry[] = SUBGRAPHS): Promise<Composed> {
   const services = await Promise.all(
-    subgraphs.map(async ({ name, sdl, url }) => ({ name, url, typeDefs: parse(await readFile(join(root, sdl), 'utf8')) })),
+    subgraphs.map(async ({ name, sdl, url }) => ({ name, url, typeDefs: withAccessDirectives(await readFile(join(root, sdl), 'utf8')) })),
   );
   const result = composeServices(services);
   if (result.errors) {

@@ -42,8 +42,10 @@ describe('the checked-in supergraph', () => {
         { name: 'a', sdl: 'a.graphql', url: 'http://a/' },
         { name: 'b', sdl: 'b.graphql', url: 'http://b/' },
       ];
-      await writeFile(join(copy, 'a.graphql'), 'type Query { thing: Int }');
-      await writeFile(join(copy, 'b.graphql'), 'type Query { thing: String }');
+      // Federation 2 subgraphs, as the access directives added to every SDL need.
+      const fed2 = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@composeDirective"])';
+      await writeFile(join(copy, 'a.graphql'), `${fed2}\ntype Query { thing: Int }`);
+      await writeFile(join(copy, 'b.graphql'), `${fed2}\ntype Query { thing: String }`);
       await expect(composeSupergraph(copy, broken)).rejects.toThrow(/composition failed:\n- .*thing/);
     } finally {
       await rm(copy, { recursive: true, force: true });

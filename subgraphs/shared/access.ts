@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   defaultFieldResolver,
   GraphQLError,
@@ -7,6 +8,7 @@ import {
   type DocumentNode,
   type GraphQLFieldResolver,
   type GraphQLSchema,
+  parse,
 } from 'graphql';
 import { accessDenied, ANONYMOUS, type Principal } from './principal.js';
 
@@ -31,6 +33,14 @@ export interface AccessPolicy {
 }
 
 export const PUBLIC = 'public';
+
+/** The `@link`, `@composeDirective` and definitions of `@access` and `@contact`, kept once for every subgraph. */
+const ACCESS_SDL = readFileSync(new URL('./access.graphql', import.meta.url), 'utf8');
+
+/** A subgraph's SDL with the access directives' definitions added, as the subgraph serves it and the composition reads it. */
+export function withAccessDirectives(sdl: string): DocumentNode {
+  return parse(`${sdl.trimEnd()}\n\n${ACCESS_SDL}`);
+}
 
 const DIRECTIVE_ACCESS = 'access';
 const DIRECTIVE_CONTACT = 'contact';

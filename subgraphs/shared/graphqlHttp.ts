@@ -67,6 +67,10 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
+    // A client that leaves half-way through its body: nothing is waited for.
+    req.on('close', () => {
+      if (!req.complete) reject(new HttpRefusal(400, 'BAD_REQUEST', 'the request body was cut short'));
+    });
   });
 }
 

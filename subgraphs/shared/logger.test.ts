@@ -85,3 +85,8 @@ describe('scrubPersonalData', () => {
     expect(scrubPersonalData("got o'brien@mail.ie, expected a card")).toBe('got [email], expected a card');
   });
 });
+
+test('leaves module paths in a stack trace alone', () => {
+  const frame = 'at sendRequest (file:///srv/node_modules/@apollo/gateway/dist/datasources/RemoteGraphQLDataSource.js:223:12)';
+  expect(scrubPersonalData(frame)).toBe(frame);
+});

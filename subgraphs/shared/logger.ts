@@ -7,8 +7,12 @@ import { pino, type Logger } from 'pino';
  * level (default `info`; `silent` under jest unless LOG_LEVEL is set).
  */
 
-/** The local part may hold an apostrophe (`o'brien@…`); log lines quote strings with `"`. */
-const EMAIL = /[^\s@"<>(),;:]+@[^\s@"'<>(),;:]+\.[A-Za-z]{2,}/g;
+/**
+ * What an address's local part may hold (letters of any script, digits, `.` and the RFC 5322
+ * symbols but `/`: `o'brien@…`, `x%y=z!{a}@…`), then a domain of labels: a module path such as
+ * `node_modules/@apollo/gateway/dist/index.js` is no address.
+ */
+const EMAIL = /[\p{L}\p{N}!#$%&'*+=?^_`{|}~.-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/gu;
 /**
  * E.164 (`+33612345678`), international with the trunk 0 in brackets (`+33 (0)6 12 34 56 78`),
  * `0033…`, and national French (`06 12 34 56 78`, `06.12.34.56.78`).

@@ -4,8 +4,8 @@ import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { GraphQLError, Kind, parse, type DocumentNode, type GraphQLFormattedError } from 'graphql';
-import { enforceAccess, readAccessPolicy, type ConsentCheck } from './access.js';
+import { GraphQLError, Kind, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import { enforceAccess, readAccessPolicy, withAccessDirectives, type ConsentCheck } from './access.js';
 import { HttpRefusal, listenGraphQL, readBody, toGraphQLRequest, writeGraphQLResponse, type ListeningServer } from './graphqlHttp.js';
 import { loggerFor } from './logger.js';
 import { ANONYMOUS, GrantRefused, internalKey, PRINCIPAL_HEADER, verifyGrant, type InternalGrant, type Principal } from './principal.js';
@@ -20,9 +20,12 @@ export interface SubgraphModule<TContext = BaseContext> {
   contactConsent?: ConsentCheck<TContext>;
 }
 
-/** Reads a subgraph's SDL file next to the calling module (`new URL('./schema.graphql', import.meta.url)`). */
+/**
+ * Reads a subgraph's SDL file next to the calling module (`new URL('./schema.graphql', import.meta.url)`),
+ * with the access directives every subgraph declares.
+ */
 export function readSdl(url: URL): DocumentNode {
-  return parse(readFileSync(url, 'utf8'));
+  return withAccessDirectives(readFileSync(url, 'utf8'));
 }
 
 /** Codes our resolvers set on purpose; any other error is unexpected and masked for clients. */
@@ -43,6 +46,8 @@ const PUBLIC_CODES = new Set([
   'CONSENT_REQUIRED',
   'CUSTOMER_MERGED',
   'DEADLINE_EXCEEDED',
+  'SUBGRAPH_TIMEOUT',
+  'SUBGRAPH_UNAVAILABLE',
   'DOWNSTREAM_SERVICE_ERROR',
 ]);
 
