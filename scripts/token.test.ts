@@ -27,7 +27,8 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close', not 'exit': the child's output may still be arriving when it exits.
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
