@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type Keyv from 'keyv';
-import { CircuitBreaker, type BreakerOptions } from './breaker.js';
+import { CircuitBreaker, type BreakerOptions, type BreakerState } from './breaker.js';
 import { SourceFailure, sourceError, type SourceName } from './errors.js';
 import { currentRequestScope, RequestAborted, type RequestScope } from './requestScope.js';
 
@@ -57,6 +57,11 @@ export class LegacySource {
     this.breaker = new CircuitBreaker(options.breaker);
     this.cache = options.cache;
     this.staleIfErrorMs = options.staleIfErrorMs ?? 300_000;
+  }
+
+  /** What readiness reports of this source: its name and its circuit breaker's state. */
+  health(): { source: SourceName; breaker: BreakerState } {
+    return { source: this.name, breaker: this.breaker.state };
   }
 
   /**
