@@ -2,8 +2,12 @@ import { join } from 'node:path';
 import { readManifest, readCatalogue, readEcommerce, readLoyalty, readPos, writeEstate } from './generator/files.js';
 import { generateEstate, type ScaleName } from './generator/generate.js';
 import { startCatalogue, type RunningCatalogue } from './catalogue/server.js';
+import { ECOMMERCE_FOLDER } from './ecommerce/config.js';
 import { startEcommerce, type RunningEcommerce } from './ecommerce/server.js';
+import { LOYALTY_FOLDER } from './loyalty/config.js';
 import { startLoyalty, type RunningLoyalty } from './loyalty/server.js';
+import { PGLITE_FOLDER } from './pos/config.js';
+import { estateSeed } from './pos/posFingerprint.js';
 import { startPos, type RunningPos } from './pos/server.js';
 
 /** Ports of the four stand-ins; 0 = any free port (tests). */
@@ -19,7 +23,12 @@ export interface EstatePorts {
 export const DEFAULT_ESTATE_PORTS: Readonly<EstatePorts> = { ecommerce: 4101, loyalty: 4102, pos: 4103, posAdmin: 4113, catalogue: 4104 };
 
 export interface EstateOptions {
-  /** Folder of a generated estate (`npm run generate`); generated there first when empty. */
+  /**
+   * Folder of a generated estate (`npm run generate`); generated there first when empty. The
+   * stand-ins keep what they acknowledge in it, so that a new start on the same folder finds
+   * every write: `ecommerce/writes.jsonl` and `loyalty/writes.jsonl` (journals replayed at
+   * start) and `pos-pglite/` (the POS database, unless `posDatabaseUrl` or `posInMemory`).
+   */
   dataDir: string;
   /** Scale generated when `dataDir` holds no estate yet. Default demo. */
   scale?: ScaleName;
@@ -31,7 +40,10 @@ export interface EstateOptions {
   posDatabaseUrl?: string;
   /** Prefix of the POS schemas (lets several estates share one PostgreSQL). */
   posSchemaPrefix?: string;
-  /** Keep the POS PGlite in memory instead of `<dataDir>/pos-pglite` (tests). */
+  /**
+   * Keep the POS PGlite in memory instead of `<dataDir>/pos-pglite` (tests): rows written to
+   * the POS are then lost at stop. The other stand-ins' journals are kept in `dataDir` still.
+   */
   posInMemory?: boolean;
 }
 
@@ -54,7 +66,10 @@ export async function ensureEstateData(dataDir: string, scale: ScaleName = 'demo
   return true;
 }
 
-/** Starts the four legacy stand-ins over one generated estate. */
+/**
+ * Starts the four legacy stand-ins over one generated estate, each replaying or finding in
+ * `dataDir` the writes it acknowledged in earlier runs.
+ */
 export async function startEstate(options: EstateOptions): Promise<RunningEstate> {
   const ports = { ...DEFAULT_ESTATE_PORTS, ...options.ports };
   const host = options.host ?? '127.0.0.1';
@@ -66,15 +81,26 @@ export async function startEstate(options: EstateOptions): Promise<RunningEstate
     if (failed) throw failed.reason;
   };
   try {
-    const [ecommerceData, loyaltyData, catalogueData, posData] = await Promise.all([
+    const [ecommerceData, loyaltyData, catalogueData, posData, manifest] = await Promise.all([
       readEcommerce(options.dataDir),
       readLoyalty(options.dataDir),
       readCatalogue(options.dataDir),
       readPos(options.dataDir),
+      readManifest(options.dataDir),
     ]);
-    const ecommerce = await startEcommerce({ data: ecommerceData, port: ports.ecommerce, host });
+    const ecommerce = await startEcommerce({
+      data: ecommerceData,
+      port: ports.ecommerce,
+      host,
+      journalDir: join(options.dataDir, ECOMMERCE_FOLDER),
+    });
     started.push(ecommerce);
-    const loyalty = await startLoyalty({ data: loyaltyData, port: ports.loyalty, host });
+    const loyalty = await startLoyalty({
+      data: loyaltyData,
+      port: ports.loyalty,
+      host,
+      journalDir: join(options.dataDir, LOYALTY_FOLDER),
+    });
     started.push(loyalty);
     const catalogue = await startCatalogue({ data: catalogueData, port: ports.catalogue, host });
     started.push(catalogue);
@@ -85,7 +111,9 @@ export async function startEstate(options: EstateOptions): Promise<RunningEstate
       host,
       databaseUrl: options.posDatabaseUrl,
       schemaPrefix: options.posSchemaPrefix,
-      dataDir: options.posDatabaseUrl || options.posInMemory ? undefined : join(options.dataDir, 'pos-pglite'),
+      // The seed `legacy/pos/index.ts` loads with: either start keeps what the other wrote.
+      seed: estateSeed(manifest),
+      dataDir: options.posDatabaseUrl || options.posInMemory ? undefined : join(options.dataDir, PGLITE_FOLDER),
     });
     started.push(pos);
     return {

@@ -5,6 +5,7 @@ test('defaults: port 4101, localhost, unlimited, no faults, demo data', () => {
     port: 4101,
     host: '127.0.0.1',
     dataDir: 'data/demo',
+    journalDir: 'data/demo/ecommerce',
     rateLimitPerSecond: undefined,
     faults: { latencyMs: 0, jitterMs: 0, errorRate: 0, down: false },
   });
@@ -24,6 +25,7 @@ test('reads every variable', () => {
     port: 0,
     host: '0.0.0.0',
     dataDir: 'data/bench',
+    journalDir: 'data/bench/ecommerce',
     rateLimitPerSecond: 20,
     faults: { latencyMs: 15, jitterMs: 0, errorRate: 0.1, down: false },
   });

@@ -5,7 +5,10 @@ import { startEcommerce } from './server.js';
 try {
   const { dataDir, ...config } = configFromEnv();
   const running = await startEcommerce({ ...config, data: await readEcommerce(dataDir) });
-  console.log(`legacy e-commerce REST API on ${running.url}/api/v1 (data from ${dataDir})`);
+  console.log(
+    `legacy e-commerce REST API on ${running.url}/api/v1 (data from ${dataDir}, ` +
+      `writes kept in ${running.journal.path}, ${running.journal.replayed} replayed)`,
+  );
   const stop = () => {
     running.stop().then(
       () => process.exit(0),

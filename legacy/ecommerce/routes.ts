@@ -3,6 +3,7 @@ import { ApiError } from './apiError.js';
 import type { EcommerceStore } from './ecommerceStore.js';
 import { listBody } from './listBody.js';
 import { parseId, type QueryParams } from './queryParams.js';
+import type { EcommerceJournal } from './writes.js';
 
 /** What a route handler gets for one call. */
 export interface RouteContext {
@@ -16,6 +17,8 @@ export interface RouteContext {
   body: () => Promise<string>;
   /** Now, as an ISO instant. */
   now: () => string;
+  /** Where a write records what it changes; it answers once the journal has it. */
+  journal: EcommerceJournal;
 }
 
 export interface Route {
@@ -67,10 +70,10 @@ export const ROUTES: readonly Route[] = [
     method: 'PATCH',
     path: '/customers/:id',
     query: [],
-    handle: async ({ store, path, body, now }) => {
+    handle: async ({ store, path, body, now, journal }) => {
       const { id } = customer(store, path);
       const optIn = newsletterPatch(await body());
-      return { data: store.setNewsletterOptIn(id, optIn, now()) };
+      return { data: await journal.record({ kind: 'PATCH /customers/:id', id, newsletter_opt_in: optIn, at: now() }) };
     },
   },
   {

@@ -4,12 +4,14 @@ import { applyFaults, handleAdmin, type Controls } from '../shared/admin.js';
 import { CallCounter } from '../shared/counters.js';
 import { FaultInjector, NO_FAULTS, type FaultConfig } from '../shared/faults.js';
 import { BodyTooLargeError, readBody, startHttp, type Running } from '../shared/http.js';
+import { Journal } from '../shared/journal.js';
 import { ApiError } from './apiError.js';
 import { EcommerceStore } from './ecommerceStore.js';
 import { findRoute } from './findRoute.js';
 import { QueryParams } from './queryParams.js';
 import type { Route } from './routes.js';
 import { TokenBucket } from './tokenBucket.js';
+import { ecommerceWrites } from './writes.js';
 
 export const SYSTEM = 'ecommerce';
 
@@ -34,20 +36,31 @@ export interface EcommerceOptions {
   rateLimitPerSecond?: number;
   /** Epoch milliseconds, for the rate limit and the timestamps a PATCH writes; default `Date.now`. */
   clock?: () => number;
+  /**
+   * Folder where the platform keeps every write it acknowledges (`PATCH /customers/:id`), in
+   * `writes.jsonl`, fsynced before it answers; replayed over `data` at start, so that a
+   * restart on the same folder loses nothing. Locked to one process. Omitted (tests over a
+   * fixture): writes are kept in memory only and lost when the server stops.
+   */
+  journalDir?: string;
 }
 
 export interface RunningEcommerce extends Running {
   counter: CallCounter;
   faults: FaultInjector;
+  /** Where acknowledged writes are kept (undefined: in memory only) and how many were replayed at start. */
+  journal: { path: string | undefined; replayed: number };
 }
 
 /**
  * Starts the e-commerce platform's REST/JSON API under `/api/v1`, beside the shared
- * `/__admin` endpoint. Indexes are built before it listens.
+ * `/__admin` endpoint. Indexes are built, and with `journalDir` the writes acknowledged by
+ * earlier runs replayed, before it listens.
  */
 export async function startEcommerce(options: EcommerceOptions): Promise<RunningEcommerce> {
   const clock = options.clock ?? Date.now;
   const store = new EcommerceStore(options.data);
+  const journal = await Journal.open({ dir: options.journalDir, system: SYSTEM, appliers: ecommerceWrites(store) });
   const controls: Controls = {
     system: SYSTEM,
     counter: new CallCounter(),
@@ -87,19 +100,34 @@ export async function startEcommerce(options: EcommerceOptions): Promise<Running
       url,
       body: () => readPatchBody(req),
       now: () => new Date(clock()).toISOString(),
+      journal,
     });
     sendJson(res, 200, body);
   };
 
-  const running = await startHttp((req, res) => {
-    serve(req, res).catch((error: unknown) => {
-      const refusal =
-        error instanceof ApiError ? error : new ApiError('server_error', `the platform failed: ${(error as Error).message}`);
-      if (!res.headersSent && !res.destroyed) sendJson(res, refusal.status, refusal.body);
-    });
-  }, options.port ?? 0, options.host);
+  let running: Running;
+  try {
+    running = await startHttp((req, res) => {
+      serve(req, res).catch((error: unknown) => {
+        const refusal =
+          error instanceof ApiError ? error : new ApiError('server_error', `the platform failed: ${(error as Error).message}`);
+        if (!res.headersSent && !res.destroyed) sendJson(res, refusal.status, refusal.body);
+      });
+    }, options.port ?? 0, options.host);
+  } catch (error) {
+    await journal.close();
+    throw error;
+  }
   ownAddress = new URL(running.url).host;
-  return { ...running, counter: controls.counter, faults: controls.faults };
+  let stopping: Promise<void> | undefined;
+  return {
+    ...running,
+    counter: controls.counter,
+    faults: controls.faults,
+    journal: { path: journal.path, replayed: journal.replayed },
+    // The journal closes after the server: a write under way is still recorded.
+    stop: () => (stopping ??= running.stop().finally(() => journal.close())),
+  };
 }
 
 /** The URL as the client called it (its Host header), so that links work through any name. */

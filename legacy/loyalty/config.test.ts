@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { configFromEnv, DEFAULT_DATA_DIR, DEFAULT_PORT } from './config.js';
 
 describe('configFromEnv', () => {
@@ -6,6 +7,7 @@ describe('configFromEnv', () => {
       port: DEFAULT_PORT,
       host: '127.0.0.1',
       dataDir: DEFAULT_DATA_DIR,
+      journalDir: join(DEFAULT_DATA_DIR, 'loyalty'),
       faults: { latencyMs: 0, jitterMs: 0, errorRate: 0, down: false },
     });
     expect(DEFAULT_PORT).toBe(4102);
@@ -21,7 +23,7 @@ describe('configFromEnv', () => {
         LEGACY_LOYALTY_ERROR_RATE: '0.1',
         LEGACY_LOYALTY_DOWN: 'false',
       }),
-    ).toEqual({ port: 0, host: '0.0.0.0', dataDir: '/srv/estate', faults: { latencyMs: 250, jitterMs: 0, errorRate: 0.1, down: false } });
+    ).toEqual({ port: 0, host: '0.0.0.0', dataDir: '/srv/estate', journalDir: '/srv/estate/loyalty', faults: { latencyMs: 250, jitterMs: 0, errorRate: 0.1, down: false } });
   });
 
   test.each([

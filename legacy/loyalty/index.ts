@@ -5,7 +5,10 @@ import { startLoyalty } from './server.js';
 try {
   const { dataDir, ...config } = configFromEnv();
   const running = await startLoyalty({ ...config, data: await readLoyalty(dataDir) });
-  console.log(`legacy loyalty SOAP service on ${running.endpoint} (WSDL ${running.wsdlUrl}, data from ${dataDir})`);
+  console.log(
+    `legacy loyalty SOAP service on ${running.endpoint} (WSDL ${running.wsdlUrl}, data from ${dataDir}, ` +
+      `writes kept in ${running.journal.path}, ${running.journal.replayed} replayed)`,
+  );
   const stop = () => {
     running.stop().then(
       () => process.exit(0),

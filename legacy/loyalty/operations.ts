@@ -6,10 +6,13 @@ import { clientFault } from './fault.js';
 import { BATCH_LIMIT, CONSENT_CHANNELS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Field } from './schema.js';
 import type { LoyaltyStore } from './store.js';
 import { cardWire, consentWire, memberWire, movementWire, offerWire } from './wire.js';
+import type { LoyaltyJournal } from './writes.js';
 
 export interface OperationContext {
   store: LoyaltyStore;
   now: () => Date;
+  /** Where a write operation records what it changes; it answers once the journal has it. */
+  journal: LoyaltyJournal;
 }
 
 /** One SOAP operation: its request and response elements (document/literal wrapped) and its behaviour. */
@@ -22,7 +25,8 @@ export interface Operation {
   response: Field[];
   /** The repeated request field whose count is the number of items asked for. */
   batchField?: string;
-  run(args: Args, context: OperationContext): WireObject;
+  /** The response's fields; a write resolves once its change is recorded. */
+  run(args: Args, context: OperationContext): WireObject | Promise<WireObject>;
 }
 
 const memberIds: Field = {
@@ -188,7 +192,7 @@ export const OPERATIONS: readonly Operation[] = [
       { name: 'capturedAt', type: 'xs:dateTime' },
     ],
     response: [{ name: 'consent', type: 'tns:Consent' }],
-    run(args, { store, now }) {
+    async run(args, { store, now, journal }) {
       const member = knownMember(store, 'UpdateConsent', args.one('memberId'));
       const record: ConsentRecord = {
         member_id: member.member_id,
@@ -198,7 +202,7 @@ export const OPERATIONS: readonly Operation[] = [
         captured_at: args.one('capturedAt'),
         source: args.one('source'),
       };
-      return { consent: consentWire(store.addConsent(record, now().toISOString())) };
+      return { consent: consentWire(await journal.record({ kind: 'UpdateConsent', record, at: now().toISOString() })) };
     },
   },
   {

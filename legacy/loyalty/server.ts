@@ -4,6 +4,7 @@ import { applyFaults, handleAdmin, type Controls } from '../shared/admin.js';
 import { CallCounter } from '../shared/counters.js';
 import { FaultInjector, NO_FAULTS, type FaultConfig } from '../shared/faults.js';
 import { BodyTooLargeError, readBody, startHttp, type Running } from '../shared/http.js';
+import { Journal } from '../shared/journal.js';
 import { decodeArgs } from './decode.js';
 import { encodeFields } from './encode.js';
 import { faultEnvelope, readEnvelope, responseEnvelope } from './envelope.js';
@@ -12,6 +13,7 @@ import { findOperation, OPERATIONS, type OperationContext } from './operations.j
 import { TNS } from './schema.js';
 import { LoyaltyStore } from './store.js';
 import { buildWsdl, SERVICE_NAME, soapAction } from './wsdl.js';
+import { loyaltyWrites } from './writes.js';
 
 export const ENDPOINT_PATH = `/${SERVICE_NAME}`;
 const XML_CONTENT_TYPE = 'text/xml; charset=utf-8';
@@ -29,6 +31,13 @@ export interface LoyaltyOptions {
   faultSeed?: string | number;
   /** The service's clock (offer validity, consent updates); injectable for tests. */
   now?: () => Date;
+  /**
+   * Folder where the service keeps every write it acknowledges (`UpdateConsent`), in
+   * `writes.jsonl`, fsynced before it answers; replayed over `data` at start, so that a
+   * restart on the same folder loses nothing. Locked to one process. Omitted (tests over a
+   * fixture): writes are kept in memory only and lost when the service stops.
+   */
+  journalDir?: string;
 }
 
 export interface RunningLoyalty extends Running {
@@ -37,19 +46,23 @@ export interface RunningLoyalty extends Running {
   wsdlUrl: string;
   counter: CallCounter;
   faults: FaultInjector;
+  /** Where acknowledged writes are kept (undefined: in memory only) and how many were replayed at start. */
+  journal: { path: string | undefined; replayed: number };
 }
 
 /**
  * Starts the loyalty programme's SOAP 1.1 service: `POST /LoyaltyService` with a SOAPAction,
  * `GET /LoyaltyService?wsdl`, and the shared `/__admin` endpoint. Every SOAP operation call
- * is counted under its operation name, with the ids asked for as items.
+ * is counted under its operation name, with the ids asked for as items. With `journalDir`,
+ * the writes acknowledged by earlier runs are replayed over `data` before it listens.
  */
 export async function startLoyalty(options: LoyaltyOptions): Promise<RunningLoyalty> {
   const store = new LoyaltyStore(options.data);
+  const journal = await Journal.open({ dir: options.journalDir, system: 'loyalty', appliers: loyaltyWrites(store) });
   const counter = new CallCounter();
   const faults = new FaultInjector(options.faults ?? NO_FAULTS, options.faultSeed ?? 'loyalty');
   const controls: Controls = { system: 'loyalty', counter, faults };
-  const context: OperationContext = { store, now: options.now ?? (() => new Date()) };
+  const context: OperationContext = { store, now: options.now ?? (() => new Date()), journal };
   let fallbackHost = '';
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -85,13 +98,13 @@ export async function startLoyalty(options: LoyaltyOptions): Promise<RunningLoya
     if (typeProblem) return sendText(res, 415, typeProblem);
 
     try {
-      sendXml(res, 200, serve(req.headers.soapaction, body));
+      sendXml(res, 200, await serve(req.headers.soapaction, body));
     } catch (error) {
       sendFault(res, error instanceof SoapFault ? error : serverFault('INTERNAL_ERROR', (error as Error).message));
     }
   };
 
-  const serve = (actionHeader: string | string[] | undefined, body: string): string => {
+  const serve = async (actionHeader: string | string[] | undefined, body: string): Promise<string> => {
     if (actionHeader === undefined) {
       throw clientFault(
         'MISSING_SOAP_ACTION',
@@ -122,23 +135,39 @@ export async function startLoyalty(options: LoyaltyOptions): Promise<RunningLoya
     }
     const items = operation.batchField ? element.children.filter((child) => child.local === operation.batchField).length : 1;
     counter.record(operation.name, items);
-    const value = operation.run(decodeArgs(operation.name, operation.request, element), context);
+    const value = await operation.run(decodeArgs(operation.name, operation.request, element), context);
     return responseEnvelope(`${operation.name}Response`, encodeFields(operation.response, value, `${operation.name}Response`));
   };
 
-  const running = await startHttp(
-    (req, res) => {
-      handle(req, res).catch((error: Error) => {
-        if (res.headersSent) res.destroy(error);
-        else sendFault(res, serverFault('INTERNAL_ERROR', error.message));
-      });
-    },
-    options.port ?? 0,
-    options.host,
-  );
+  let running: Running;
+  try {
+    running = await startHttp(
+      (req, res) => {
+        handle(req, res).catch((error: Error) => {
+          if (res.headersSent) res.destroy(error);
+          else sendFault(res, serverFault('INTERNAL_ERROR', error.message));
+        });
+      },
+      options.port ?? 0,
+      options.host,
+    );
+  } catch (error) {
+    await journal.close();
+    throw error;
+  }
   fallbackHost = new URL(running.url).host;
   const endpoint = `${running.url}${ENDPOINT_PATH}`;
-  return { ...running, endpoint, wsdlUrl: `${endpoint}?wsdl`, counter, faults };
+  let stopping: Promise<void> | undefined;
+  return {
+    ...running,
+    endpoint,
+    wsdlUrl: `${endpoint}?wsdl`,
+    counter,
+    faults,
+    journal: { path: journal.path, replayed: journal.replayed },
+    // The journal closes after the server: a write under way is still recorded.
+    stop: () => (stopping ??= running.stop().finally(() => journal.close())),
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Manifest } from '../generator/files.js';
 import type { PosData } from '../generator/model.js';
 
 /** Bumped whenever a layout changes, so that a database loaded by older code is reloaded. */
@@ -28,4 +29,14 @@ export function posFingerprint(data: PosData, seed = ''): string {
   };
   const parts = Object.entries(counts).map(([name, count]) => `${name}=${count}`);
   return `v${LAYOUT_VERSION} seed=${JSON.stringify(seed)} ${parts.join(' ')} digest=${hash.digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * The seed an estate folder's POS is loaded with: the manifest's seed, scale and date.
+ * Every start over a folder (`index.ts`, `startEstate`) passes this one, so that they find
+ * the same fingerprint: a different one would reload the database, and drop the rows
+ * written through the wire since the last load.
+ */
+export function estateSeed(manifest: Pick<Manifest, 'seed' | 'scale' | 'asOf'> | null): string {
+  return manifest ? `${manifest.seed}/${manifest.scale}/${manifest.asOf}` : '';
 }

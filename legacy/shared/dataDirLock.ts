@@ -5,9 +5,10 @@ import { resolve } from 'node:path';
 const held = new Set<string>();
 
 /**
- * Claims a PGlite data folder for this process with a `<folder>.lock` file holding its pid.
+ * Claims a data folder or file for this process with a `<path>.lock` file holding its pid:
  * PGlite does not guard its folder the way PostgreSQL's postmaster.pid does, and two
- * instances writing one folder corrupt it. A lock whose process is gone is taken over.
+ * instances writing one folder corrupt it; two stand-ins appending to one journal would each
+ * miss the other's writes. A lock whose process is gone (killed, crashed) is taken over.
  * Returns the release function.
  */
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
@@ -28,7 +29,7 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
     }
     const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
     if (held.has(path) || (owner !== process.pid && isAlive(owner))) {
-      throw new Error(`${dataDir} is in use by process ${owner}; stop it first (or delete ${path} if that process is not a POS)`);
+      throw new Error(`${dataDir} is in use by process ${owner}; stop it first (or delete ${path} if that process is not a stand-in)`);
     }
     await rm(path, { force: true });
   }
