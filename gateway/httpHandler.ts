@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer, HTTPGraphQLRequest } from '@apollo/server';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { HttpRefusal, readBody, sendRefusal, toGraphQLRequest, writeGraphQLResponse } from '../subgraphs/shared/graphqlHttp.js';
-import { loggerFor } from '../subgraphs/shared/logger.js';
+import { loggerFor, scrubPersonalData } from '../subgraphs/shared/logger.js';
 import type { Principal } from '../subgraphs/shared/principal.js';
+import { requestLog } from '../subgraphs/shared/requestLogger.js';
+import { measuring, recordRequest, refusalCodes, type RequestMeasure } from '../subgraphs/shared/requestMetrics.js';
 import { RequestController, runInRequestScope } from '../subgraphs/shared/requestScope.js';
 import type { AccessContext } from './accessPolicy.js';
 import type { Authenticator } from './authenticate.js';
@@ -33,10 +35,20 @@ export interface GatewayHandlerOptions {
 
 const log = loggerFor('gateway');
 
-/** A caller's request id is kept when it is a plain token; otherwise one is made. */
-function requestIdOf(req: IncomingMessage): string {
+/**
+ * A caller's request id is kept when it is a plain token that carries nothing the log
+ * scrubber would take for personal data (it is logged as it is, and travels to every
+ * subgraph); otherwise one is made.
+ */
+export function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
-  return typeof given === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : randomUUID();
+  return typeof given === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(given) && scrubPersonalData(given) === given ? given : randomUUID();
+}
+
+/** The name of a document's operation when it has one operation, named. */
+function soleOperationName(document: DocumentNode): string | undefined {
+  const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  return operations.length === 1 && operations[0]!.kind === Kind.OPERATION_DEFINITION ? operations[0]!.name?.value : undefined;
 }
 
 /** Whose bucket a request draws on: the client and subject of its token, or its address. */
@@ -91,10 +103,13 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
     let operationName: string | undefined;
     let corsHeaders: Record<string, string> = {};
     let outcome: string[] = [];
+    let preflight = false;
+    const measure: RequestMeasure = { codes: [] };
     try {
       const cors = options.cors(req);
       corsHeaders = cors.headers;
       if (cors.preflight) {
+        preflight = true;
         res.writeHead(204, corsHeaders).end();
         return;
       }
@@ -115,6 +130,8 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
         operationName = typeof payload.operationName === 'string' ? payload.operationName : undefined;
         if (typeof payload.query === 'string') {
           const document = parseOperation(payload.query, limits);
+          // Named for the metrics and the log even when refused before Apollo Server names it.
+          measure.operationName = operationName ?? soleOperationName(document);
           const variables = payload.variables !== null && typeof payload.variables === 'object' ? (payload.variables as Record<string, unknown>) : null;
           const shape = analyseOperation(options.schema(), document, { operationName, variables, costDirectives, defaultListSize: limits.defaultListSize });
           if (shape) {
@@ -133,7 +150,7 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
       });
       const context: GatewayContext = { principal, requestId, deadline: controller.deadline, limitsChecked };
       const response = await runInRequestScope({ requestId, deadline: controller.deadline, signal: controller.signal }, () =>
-        server.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => context }),
+        measuring(measure, () => server.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => context })),
       );
       outcome = [String(response.status ?? 200)];
       await writeGraphQLResponse(res, response, corsHeaders);
@@ -145,13 +162,18 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
           : error instanceof GraphQLError && typeof error.extensions.code === 'string'
             ? new HttpRefusal(400, error.extensions.code, error.message, {}, [error.toJSON()])
             : undefined;
-      if (!refusal) log.error({ rid: requestId, err: error }, 'request failed');
+      if (!refusal) requestLog(log, requestId).error({ err: error }, 'request failed');
       const sent = refusal ?? new HttpRefusal(500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       outcome = [String(sent.status), sent.code];
+      measure.codes.push(...refusalCodes(sent));
       sendRefusal(res, sent, corsHeaders);
     } finally {
-      log.info(
-        { rid: requestId, method: req.method, role: principal?.role, client: principal?.client, op: operationName, outcome, ms: Math.round(performance.now() - started) },
+      const seconds = (performance.now() - started) / 1000;
+      // A preflight is the browser asking about CORS, not a GraphQL request: logged, not counted.
+      measure.operationName ??= operationName;
+      if (!preflight) recordRequest('gateway', measure, outcome[1] ?? outcome[0] ?? 'unknown', seconds);
+      requestLog(log, requestId).info(
+        { method: req.method, role: principal?.role, client: principal?.client, op: measure.operationName, outcome, errors: measure.codes.length > 0 ? [...new Set(measure.codes)] : undefined, ms: Math.round(seconds * 1000) },
         'request',
       );
     }

@@ -6,6 +6,7 @@ import { parse } from 'graphql';
 import { grantHeaders, TEST_INTERNAL_SECRET } from '../test/support/grant.js';
 import { startTestGateway, type TestGateway } from '../test/support/gateway.js';
 import { internalKey, PRINCIPAL_HEADER, signGrant } from '../subgraphs/shared/principal.js';
+import { noteStale } from '../subgraphs/shared/requestScope.js';
 import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
 
 // A subgraph that answers with the principal it was handed, behind the gateway over a
@@ -20,6 +21,8 @@ const typeDefs = parse(/* GraphQL */ `
   type Query {
     received: Received! @access(roles: ["public"])
     secret: String @access(roles: ["steward"])
+    "Served from a cache past its freshness, as a legacy source does when its system fails."
+    remembered: String @access(roles: ["public"])
   }
   type Thing @key(fields: "id") @access(roles: ["public"]) {
     id: ID!
@@ -39,6 +42,10 @@ const echo: SubgraphModule<RequestIdentity> = {
     Query: {
       received: (_: unknown, __: unknown, { principal, requestId }: RequestIdentity) => ({ ...principal, requestId }),
       secret: () => 'for stewards',
+      remembered: () => {
+        noteStale({ source: 'echo', kind: 'thing', ageMs: 90_000 });
+        return 'from the cache';
+      },
     },
     Thing: { __resolveReference: ({ id }: { id: string }) => ({ id }) },
   },
@@ -128,5 +135,16 @@ describe('a subgraph called directly', () => {
     expect(body.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     const steward = await post(subgraph.url, '{ secret }', await grantHeaders({ role: 'steward', actor: 's' }));
     expect(steward.body.data).toEqual({ secret: 'for stewards' });
+  });
+});
+
+describe('an answer served partly from a stale cache', () => {
+  it('says so to the client, with the source, the kind of record and its age, through the gateway', async () => {
+    const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ remembered received { role } }' }) });
+    const body = (await response.json()) as { data: Record<string, unknown>; extensions?: { stale?: unknown } };
+    expect(body.data.remembered).toBe('from the cache');
+    expect(body.extensions?.stale).toEqual([{ source: 'echo', kind: 'thing', ageMs: 90_000 }]);
+    const fresh = (await (await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ received { role } }' }) })).json()) as { extensions?: unknown };
+    expect(fresh.extensions).toBeUndefined();
   });
 });

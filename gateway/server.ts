@@ -6,7 +6,11 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { parse, type GraphQLSchema } from 'graphql';
 import { readAccessPolicy } from '../subgraphs/shared/access.js';
 import { listenGraphQL } from '../subgraphs/shared/graphqlHttp.js';
+import { loggerFor } from '../subgraphs/shared/logger.js';
+import type { LifecycleState } from '../subgraphs/shared/operations.js';
 import { internalKey } from '../subgraphs/shared/principal.js';
+import { apolloLogger } from '../subgraphs/shared/requestLogger.js';
+import { useRequestMetrics } from '../subgraphs/shared/requestMetrics.js';
 import { maskErrors } from '../subgraphs/shared/subgraphServer.js';
 import { useAccessPolicy } from './accessPolicy.js';
 import { createAuthenticator } from './authenticate.js';
@@ -16,14 +20,21 @@ import { openDevIssuer } from './devIssuer.js';
 import { gatewayHandler, type GatewayContext } from './httpHandler.js';
 import { readCostDirectives } from './operationLimits.js';
 import { createRateLimiter } from './rateLimit.js';
+import { gatewayReadiness } from './readiness.js';
 import { createSafelists } from './safelist.js';
 import { SubgraphDataSource } from './subgraphDataSource.js';
+import { useStaleNotice } from '../subgraphs/shared/staleness.js';
 
 export type { GatewayContext } from './httpHandler.js';
 
 export interface RunningGateway {
   url: string;
-  /** Drains in-flight requests, then stops the gateway. */
+  /** `serving` until `stop` starts the drain. */
+  readonly state: LifecycleState;
+  /**
+   * Drains, then stops the gateway: `/healthz` answers 503 at once, no new connection is
+   * accepted, and requests in flight finish (within their deadline) before it stops.
+   */
   stop(): Promise<void>;
 }
 
@@ -45,11 +56,17 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   if (config.devIssuerDir) issuers.push((await openDevIssuer(config.devIssuerDir)).trusted);
   const costDirectives = readCostDirectives(supergraph);
   let apiSchema: GraphQLSchema | undefined;
+  const log = loggerFor('gateway');
+  const logger = apolloLogger(log);
+  /** Where each subgraph is reached, for the readiness probes. */
+  const routes = new Map<string, string>();
   const gateway = new ApolloGateway({
     supergraphSdl,
+    logger,
     buildService: ({ name, url }) => {
       const routed = config.subgraphUrls[name] ?? url;
       if (!routed) throw new Error(`no URL for subgraph ${JSON.stringify(name)}: set SUBGRAPH_${name.toUpperCase()}_URL`);
+      routes.set(name, routed);
       return new SubgraphDataSource(name, routed, key, config.subgraphTimeoutMs);
     },
   });
@@ -59,7 +76,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const server = new ApolloServer<GatewayContext>({
     gateway,
     stopOnTerminationSignals: false,
-    formatError: maskErrors(config.development),
+    logger,
+    formatError: maskErrors(config.development, log),
     includeStacktraceInErrorResponses: config.development,
     introspection: config.introspection,
     // Operations found by id in the automatic persisted query cache are parsed here, not by the handler.
@@ -68,6 +86,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     // into the listed operation's text before it gets here, so only the others can register.
     plugins: [
       useAccessPolicy<GatewayContext>({ policy: readAccessPolicy(supergraph), costDirectives, limits: config.limits }),
+      useRequestMetrics<GatewayContext>(),
+      useStaleNotice<GatewayContext>(),
       config.introspection ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
     ],
   });
@@ -86,6 +106,22 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     maxBodyBytes: config.maxBodyBytes,
     requestDeadlineMs: config.requestDeadlineMs,
   });
-  const listening = await listenGraphQL(server, { port: config.port, host: config.host }, handler);
-  return { url: listening.url, stop: listening.stop };
+  const listening = await listenGraphQL(
+    server,
+    {
+      port: config.port,
+      host: config.host,
+      readiness: gatewayReadiness({ loaded: () => apiSchema !== undefined, subgraphs: () => routes }),
+      // A request in flight when the drain starts may run until its deadline.
+      drainGraceMs: config.requestDeadlineMs + 1000,
+    },
+    handler,
+  );
+  return {
+    url: listening.url,
+    get state() {
+      return listening.state;
+    },
+    stop: listening.stop,
+  };
 }

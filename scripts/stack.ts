@@ -8,6 +8,7 @@ import type { ScaleName } from '../legacy/generator/generate.js';
 import { DEFAULT_ESTATE_PORTS, startEstate, type EstatePorts, type RunningEstate } from '../legacy/estate.js';
 import { SUPERGRAPH_PATH } from '../schema/subgraphs.js';
 import { createCache } from '../subgraphs/shared/cache.js';
+import type { BreakerOptions } from '../subgraphs/shared/source.js';
 import { startCatalogueSubgraph } from '../subgraphs/catalogue/server.js';
 import { startCrosscanalSubgraph, type RunningCrosscanal } from '../subgraphs/crosscanal/server.js';
 import type { SyncProgress } from '../subgraphs/crosscanal/identitySync.js';
@@ -48,6 +49,8 @@ export interface StackOptions {
    * `dataDir`. `npm start` keeps it in `data/dev-issuer`, where `npm run token` finds it.
    */
   devIssuerDir?: string;
+  /** The legacy subgraphs' circuit breakers; default theirs. Fault tests shorten the pauses. */
+  breaker?: BreakerOptions;
   /** The secret the gateway and the subgraphs share; default a random one. Tests that sign grants give theirs. */
   internalSecret?: string;
   /** Gateway settings as environment variables (`GATEWAY_*`), over the stack's own. */
@@ -76,6 +79,7 @@ export interface RunningStack {
  */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const graphPorts = { ...DEFAULT_GRAPH_PORTS, ...options.graphPorts };
+  const breaker = options.breaker;
   const prefix = options.schemaPrefix ?? '';
   // One secret per stack: the gateway signs each request's principal with it, the subgraphs check it.
   const internalSecret = options.internalSecret ?? randomBytes(32).toString('base64url');
@@ -88,22 +92,36 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     posSchemaPrefix: prefix || undefined,
     posInMemory: options.inMemory,
   });
-  const stops: Array<() => Promise<void>> = [() => estate.stop()];
+  /**
+   * What to stop, in stages, last started first: the gateway drains while the subgraphs and
+   * the stand-ins still answer the requests it has in flight, then the subgraphs drain while
+   * the stand-ins answer theirs, then the stand-ins stop. Each stage's pieces stop together.
+   */
+  const stages: Array<Array<() => Promise<void>>> = [[() => estate.stop()]];
   // After the estate: generating it clears the data folder, where tests keep the issuer's key.
   const tokens = await openDevIssuer(devIssuerDir);
-  const stopAll = async () => {
-    const results = await Promise.allSettled(stops.reverse().map((stop) => stop()));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+  let stopping: Promise<void> | undefined;
+  const stopAll = () => {
+    stopping ??= (async () => {
+      let failure: unknown;
+      for (const stage of [...stages].reverse()) {
+        const results = await Promise.allSettled(stage.map((stop) => stop()));
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        failure ??= failed?.reason;
+      }
+      if (failure !== undefined) throw failure;
+    })();
+    return stopping;
   };
   try {
     const [ecommerce, loyalty, pos, catalogue] = await Promise.all([
-      startEcommerceSubgraph({ legacyUrl: estate.ecommerce.url, internalSecret, port: graphPorts.ecommerce, cache: createCache('subgraph-ecommerce', { redisUrl: options.redisUrl }) }),
-      startLoyaltySubgraph({ endpoint: estate.loyalty.endpoint, internalSecret, port: graphPorts.loyalty, redisUrl: options.redisUrl }),
-      startPosSubgraph({ legacyUrl: estate.pos.url, internalSecret, schemaPrefix: prefix || undefined, port: graphPorts.pos, redisUrl: options.redisUrl }),
-      startCatalogueSubgraph({ pimUrl: estate.catalogue.url, internalSecret, port: graphPorts.catalogue, redisUrl: options.redisUrl }),
+      startEcommerceSubgraph({ legacyUrl: estate.ecommerce.url, internalSecret, port: graphPorts.ecommerce, cache: createCache('subgraph-ecommerce', { redisUrl: options.redisUrl }), source: { breaker } }),
+      startLoyaltySubgraph({ endpoint: estate.loyalty.endpoint, internalSecret, port: graphPorts.loyalty, redisUrl: options.redisUrl, source: { breaker } }),
+      startPosSubgraph({ legacyUrl: estate.pos.url, internalSecret, schemaPrefix: prefix || undefined, port: graphPorts.pos, redisUrl: options.redisUrl, breaker }),
+      startCatalogueSubgraph({ pimUrl: estate.catalogue.url, internalSecret, port: graphPorts.catalogue, redisUrl: options.redisUrl, breaker }),
     ]);
-    stops.push(() => ecommerce.stop(), () => loyalty.stop(), () => pos.stop(), () => catalogue.stop());
+    const subgraphs = [() => ecommerce.stop(), () => loyalty.stop(), () => pos.stop(), () => catalogue.stop()];
+    stages.push(subgraphs);
     const crosscanal = await startCrosscanalSubgraph({
       internalSecret,
       port: graphPorts.crosscanal,
@@ -114,7 +132,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       initialSync: 'incremental',
       onProgress: options.onSyncProgress,
     });
-    stops.push(() => crosscanal.stop());
+    // The crosswalk reads the stand-ins, never the other subgraphs: it stops beside them.
+    subgraphs.push(() => crosscanal.stop());
     const subgraphUrls = { ecommerce: ecommerce.url, loyalty: loyalty.url, pos: pos.url, catalogue: catalogue.url, crosscanal: crosscanal.url };
     const gatewayConfig = gatewayConfigFromEnv({
       GATEWAY_SUBGRAPH_TIMEOUT_MS: '10000',
@@ -130,7 +149,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       supergraphPath: fileURLToPath(new URL(`../${SUPERGRAPH_PATH}`, import.meta.url)),
       subgraphUrls,
     });
-    stops.push(() => gateway.stop());
+    stages.push([() => gateway.stop()]);
     return { estate, crosscanal, gateway, tokens, subgraphUrls, stop: stopAll };
   } catch (error) {
     await stopAll().catch(() => undefined);

@@ -1,5 +1,6 @@
 import { formatSummary, progressReporter } from '../subgraphs/crosscanal/syncReport.js';
 import { DEFAULT_DEV_ISSUER_DIR } from '../gateway/devIssuer.js';
+import { drainOnSignals } from '../subgraphs/shared/shutdown.js';
 import { startStack } from './stack.js';
 
 // `npm start`: the whole graph on this machine — the four legacy stand-ins over demo data
@@ -38,20 +39,9 @@ try {
       'Ctrl-C stops everything.',
     ].join('\n'),
   );
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    stack.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(`did not stop cleanly: ${(error as Error).message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  // The gateway drains first (its /healthz answers 503, its requests in flight finish), then
+  // the subgraphs, then the stand-ins; exit 0.
+  drainOnSignals('stack', () => stack.stop());
 } catch (error) {
   progress.stop();
   console.error(`crosscanal failed to start: ${(error as Error).stack ?? error}`);

@@ -1,5 +1,7 @@
+import { parseIsoInstant } from '../../utilities/isoInstant.js';
 import { SourceFailure, type FailureKind } from '../shared/errors.js';
 import { httpFailure, type LegacySource } from '../shared/source.js';
+import { requestIdHeaders } from '../shared/requestScope.js';
 
 /** Most values the PIM takes in one batch lookup (`refs`, `eans`, `aliases`); more is a 400. */
 export const PIM_BATCH_LIMIT = 250;
@@ -108,15 +110,25 @@ export class CatalogueClient {
   }
 
   /** `GET /products?category=&limit=&cursor=`: one page of the list, in the PIM's order (updatedAt, then ref). */
-  async productPage({ category, limit, cursor }: { category: string; limit: number; cursor?: string }): Promise<PimPage> {
+  productPage({ category, limit, cursor }: { category: string; limit: number; cursor?: string }): Promise<PimPage> {
     const params = new URLSearchParams({ category, limit: String(limit) });
     if (cursor !== undefined) params.set('cursor', cursor);
-    return this.source.call('GET /products', async (signal) => {
-      const body = await this.get(`/products?${params}`, signal);
-      const items = arrayField(body, 'items', 'list page').map((item, i) => readProduct(item, `items[${i}]`));
-      const nextCursor = (body as { nextCursor?: unknown }).nextCursor;
-      if (nextCursor !== null && typeof nextCursor !== 'string') throw unreadable(`list page nextCursor is ${JSON.stringify(nextCursor)}`);
-      return { items, nextCursor };
+    return this.listPage(params);
+  }
+
+  /**
+   * `GET /products?limit=&updatedSince=&cursor=`: one page of the PIM's change feed, the
+   * products updated at or after `since` (inclusive; every product when undefined), in the
+   * PIM's order (updatedAt, then ref). A feed is read by its `updatedAt`, so a product whose
+   * `updatedAt` is no ISO instant makes the page a bad response (the category list serves it,
+   * and the subgraph's mappers refuse that field alone).
+   */
+  changedProducts({ since, limit, cursor }: { since?: string; limit: number; cursor?: string }): Promise<PimPage> {
+    const params = new URLSearchParams({ limit: String(limit) });
+    if (since !== undefined) params.set('updatedSince', since);
+    if (cursor !== undefined) params.set('cursor', cursor);
+    return this.listPage(params, (product, where) => {
+      if (parseIsoInstant(product.updatedAt) === null) throw unreadable(`${where}.updatedAt should be an ISO 8601 instant, got ${JSON.stringify(product.updatedAt)}`);
     });
   }
 
@@ -125,6 +137,21 @@ export class CatalogueClient {
     return this.source.call('GET /campaigns', async (signal) => {
       const body = await this.get('/campaigns', signal);
       return arrayField(body, 'items', 'campaign list').map((item, i) => readCampaign(item, `items[${i}]`));
+    });
+  }
+
+  /** One page of the product list; `check` may refuse a product the page's reader cannot use. */
+  private listPage(params: URLSearchParams, check?: (product: PimProduct, where: string) => void): Promise<PimPage> {
+    return this.source.call('GET /products', async (signal) => {
+      const body = await this.get(`/products?${params}`, signal);
+      const items = arrayField(body, 'items', 'list page').map((item, i) => {
+        const product = readProduct(item, `items[${i}]`);
+        check?.(product, `items[${i}]`);
+        return product;
+      });
+      const nextCursor = (body as { nextCursor?: unknown }).nextCursor;
+      if (nextCursor !== null && typeof nextCursor !== 'string') throw unreadable(`list page nextCursor is ${JSON.stringify(nextCursor)}`);
+      return { items, nextCursor };
     });
   }
 
@@ -150,7 +177,7 @@ export class CatalogueClient {
 
   /** One GET; a non-2xx answer becomes a {@link PimProblem}, a body that is not JSON a bad response. */
   private async get(path: string, signal: AbortSignal): Promise<unknown> {
-    const res = await fetch(`${this.base}${path}`, { signal, headers: { accept: 'application/json' } });
+    const res = await fetch(`${this.base}${path}`, { signal, headers: { accept: 'application/json', ...requestIdHeaders() } });
     const text = await res.text();
     if (!res.ok) {
       const problem = readProblem(text);

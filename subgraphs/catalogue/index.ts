@@ -1,3 +1,4 @@
+import { drainOnSignals } from '../shared/shutdown.js';
 import { configFromEnv } from './config.js';
 import { startCatalogueSubgraph } from './server.js';
 
@@ -5,17 +6,8 @@ try {
   const config = configFromEnv();
   const running = await startCatalogueSubgraph(config);
   console.log(`catalogue subgraph on ${running.url} (PIM at ${config.pimUrl})`);
-  const stop = () => {
-    running.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(`catalogue subgraph did not stop cleanly: ${(error as Error).message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  // SIGTERM: /healthz answers 503, no new connections, requests in flight finish, then what it holds closes; exit 0.
+  drainOnSignals('subgraph-catalogue', () => running.stop());
 } catch (error) {
   console.error(`catalogue subgraph failed to start: ${(error as Error).message}`);
   process.exit(1);

@@ -1,6 +1,7 @@
 import type Keyv from 'keyv';
-import type { BreakerOptions } from '../shared/breaker.js';
-import { createCache } from '../shared/cache.js';
+import type { BreakerOptions } from '../shared/source.js';
+import { closeCache, createCache } from '../shared/cache.js';
+import { sourcesReadiness } from '../shared/operations.js';
 import { LegacySource } from '../shared/source.js';
 import { createSubgraphServer, listenSubgraph, readSdl, type ListeningSubgraph, type SubgraphModule } from '../shared/subgraphServer.js';
 import { CatalogueClient } from './client.js';
@@ -68,16 +69,17 @@ export async function startCatalogueSubgraph(options: CatalogueSubgraphOptions):
       host: options.host,
       internalSecret: options.internalSecret,
       context: async (identity) => ({ ...identity, ...createContext(client, options.ttls) }),
+      readiness: sourcesReadiness([client.source]),
     });
     return {
       url: listening.url,
       stop: async () => {
         await listening.stop();
-        await ownCache?.disconnect();
+        await closeCache(ownCache);
       },
     };
   } catch (error) {
-    await ownCache?.disconnect();
+    await closeCache(ownCache);
     throw error;
   }
 }

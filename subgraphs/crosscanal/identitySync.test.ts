@@ -186,7 +186,7 @@ describe('identity sync', () => {
     present.pos.faults.set({ errorRate: 1 });
     try {
       const summary = await createIdentitySync({ store, readers: presentReaders }).incremental();
-      expect(summary.sources.loyalty!.error).toMatch(/^loyalty: ListChangedMembers: soap:Server SERVER_ERROR: Server was unable to process request/);
+      expect(summary.sources.loyalty!.error).toMatch(/^loyalty: ListChangedMembers: SOAP fault soap:Server SERVER_ERROR/);
       expect(summary.sources.pos!.error).toMatch(/^pos: franchises: injected fault \(SQLSTATE 08006\)/);
       expect(summary.sources.ecommerce!.error).toBeUndefined();
     } finally {

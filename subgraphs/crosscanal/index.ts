@@ -1,4 +1,5 @@
 import { internalSecretFromEnv } from '../shared/principal.js';
+import { drainOnSignals } from '../shared/shutdown.js';
 import { loadConfig } from './config.js';
 import { startCrosscanalSubgraph } from './server.js';
 import { formatSummary } from './syncReport.js';
@@ -24,17 +25,9 @@ async function main(): Promise<void> {
   });
   if (running.initial) process.stdout.write(`${formatSummary(running.initial)}\n`);
   process.stdout.write(`crosscanal subgraph on ${running.url}\n`);
-  const shutdown = () => {
-    running.stop().then(
-      () => process.exit(0),
-      (error: Error) => {
-        process.stderr.write(`crosscanal: stop failed: ${error.message}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  // SIGTERM: /healthz answers 503, no new connections, the schedule stops, requests in flight
+  // finish, then the readers and the store close; exit 0.
+  drainOnSignals('subgraph-crosscanal', () => running.stop());
 }
 
 main().catch((error: Error) => {

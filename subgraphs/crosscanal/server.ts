@@ -4,6 +4,7 @@ import { createReaders, type SourcesOptions } from './dataSources.js';
 import { createIdentitySync, type IdentitySync, type SyncProgress, type SyncSummary } from './identitySync.js';
 import { createProductReaders } from './products/readers.js';
 import { createProductReferenceSync, type MissRetention, type ProductReferenceSync, type ReferenceSyncSummary } from './products/referenceSync.js';
+import { crosswalkReadiness } from './readiness.js';
 import { resolvers } from './resolvers.js';
 import { CrosswalkStore } from './store/crosswalkStore.js';
 
@@ -74,7 +75,13 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
     const [initial, initialProducts] =
       mode === 'none' ? [null, null] : await Promise.all(mode === 'full' ? [sync.full(), productSync.full()] : [sync.incremental(), productSync.incremental()]);
     const server = createSubgraphServer(subgraph, { development: options.development });
-    const listening = await listenSubgraph(server, { port: options.port ?? 0, host: options.host, internalSecret: options.internalSecret, context: async (identity) => createContext(store, identity) });
+    const listening = await listenSubgraph(server, {
+      port: options.port ?? 0,
+      host: options.host,
+      internalSecret: options.internalSecret,
+      context: async (identity) => createContext(store, identity),
+      readiness: crosswalkReadiness(store),
+    });
     if (options.syncIntervalMs) sync.schedule(options.syncIntervalMs, options.onSync);
     if (options.syncIntervalMs) productSync.schedule(options.syncIntervalMs, (result) => result instanceof Error && options.onSync?.(result));
     let stopping: Promise<void> | undefined;
@@ -86,9 +93,9 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
       productSync,
       initialProducts,
       stop: () => {
+        // The listener drains while a running sync finishes: neither waits for the other.
         stopping ??= (async () => {
-          await Promise.all([sync.stop(), productSync.stop()]);
-          await listening.stop();
+          await Promise.all([sync.stop(), productSync.stop(), listening.stop()]);
           await closeAll();
         })();
         return stopping;

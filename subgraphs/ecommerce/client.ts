@@ -1,5 +1,7 @@
+import { parseIsoInstant } from '../../utilities/isoInstant.js';
 import { SourceFailure } from '../shared/errors.js';
 import { httpFailure, type LegacySource } from '../shared/source.js';
+import { requestIdHeaders } from '../shared/requestScope.js';
 
 /*
  * The web shop's records as its REST API (`/api/v1`) sends them: snake_case, integer ids,
@@ -84,37 +86,102 @@ export const MAX_PER_PAGE = 200;
 const SINGLE_CALL_CONCURRENCY = 8;
 const API_BASE = '/api/v1';
 
+/** The envelope of every list the platform serves (`meta` and `links` hold more than is read here). */
 interface ListBody<T> {
   data: T[];
-  meta: { total_pages: number };
+  meta: { total: number; total_pages: number };
+  links: { next: string | null };
 }
+
+/** One page of a change feed (`?updated_since=`): its records, oldest change first. */
+export interface ChangesPage<T> {
+  records: T[];
+  /** Records changed since the instant asked for, over all pages, as the platform counts them. */
+  total: number;
+  /** The platform links a next page. */
+  hasMore: boolean;
+}
+
+export interface EcommerceClientOptions {
+  /**
+   * Refuse a whole answer when a customer, order or product in it lacks what a sync keys and
+   * orders its reads by (an integer id, an ISO `updated_at`…): a sync must not store a guess.
+   * Off, records pass as sent, and the subgraph's mappers refuse a malformed one alone. The
+   * change feeds are checked either way: they are walked by `updated_at`. Default false.
+   */
+  checkRecords?: boolean;
+}
+
+/** A kind of record, named in the singular as messages name it, and what a checked one must hold. */
+interface RecordCheck<T> {
+  name: string;
+  holds(record: Partial<T>): boolean;
+}
+
+const isInstant = (value: unknown): boolean => typeof value === 'string' && parseIsoInstant(value) !== null;
+
+const CUSTOMER: RecordCheck<WireCustomer> = {
+  name: 'customer',
+  holds: (c) => Number.isInteger(c.id) && typeof c.email === 'string' && isInstant(c.updated_at) && typeof c.created_at === 'string',
+};
+
+const ORDER: RecordCheck<WireOrder> = {
+  name: 'order',
+  holds: (o) => Number.isInteger(o.customer_id) && isInstant(o.updated_at) && typeof o.placed_at === 'string',
+};
+
+const PRODUCT: RecordCheck<WireProduct> = {
+  name: 'product',
+  holds: (p) =>
+    typeof p.sku === 'string' && p.sku !== '' && (p.ean === null || typeof p.ean === 'string') && typeof p.active === 'boolean' && isInstant(p.updated_at),
+};
 
 /**
  * The web shop's REST/JSON protocol. Every call goes through the {@link LegacySource}
  * (timeouts, retries, breaker); the platform's refusals become {@link SourceFailure}s of the
  * right kind (429 with its `Retry-After`). Batch lookups are cut to the platform's 100 values
  * per call and ask for a page that holds the whole batch; lists that may still run longer
- * are read to their last page.
+ * are read to their last page. The change feeds (`?updated_since=`) are served a page at a
+ * time: their readers walk them (the subgraph and the crosswalk's readers share this client).
  */
 export class EcommerceClient {
   private readonly base: string;
+  private readonly checkRecords: boolean;
 
   constructor(
+    /** The platform's base URL, e.g. `http://127.0.0.1:4101`; `/api/v1` is appended. */
     baseUrl: string,
     readonly source: LegacySource,
+    { checkRecords = false }: EcommerceClientOptions = {},
   ) {
     this.base = baseUrl.replace(/\/+$/, '') + API_BASE;
+    this.checkRecords = checkRecords;
   }
 
   /** Customers by id; unknown ids are left out. */
   customersByIds(ids: readonly number[]): Promise<WireCustomer[]> {
     // Ids are unique per customer, so a page of the batch's size holds the whole answer.
-    return this.batched(ids, (chunk) => this.list<WireCustomer>('/customers', { ids: chunk.join(',') }, chunk.length));
+    return this.batched(ids, (chunk) => this.list('/customers', { ids: chunk.join(',') }, chunk.length, this.checked(CUSTOMER)));
   }
 
   /** Customers whose email equals `email` in lower case, exactly as sent (the platform does not trim). */
   customersByEmail(email: string): Promise<WireCustomer[]> {
-    return this.list<WireCustomer>('/customers', { email }, MAX_PER_PAGE);
+    return this.list('/customers', { email }, MAX_PER_PAGE, this.checked(CUSTOMER));
+  }
+
+  /** One page of the customers' change feed: customers updated at or after `since` (an ISO instant), `perPage` a page (1 to 200). */
+  changedCustomers(since: string, page: number, perPage: number): Promise<ChangesPage<WireCustomer>> {
+    return this.changes('/customers', CUSTOMER, since, page, perPage);
+  }
+
+  /** One page of the orders' change feed: orders updated at or after `since` (an ISO instant), `perPage` a page (1 to 200). */
+  changedOrders(since: string, page: number, perPage: number): Promise<ChangesPage<WireOrder>> {
+    return this.changes('/orders', ORDER, since, page, perPage);
+  }
+
+  /** One page of the products' change feed: products updated at or after `since` (an ISO instant), `perPage` a page (1 to 200). */
+  changedProducts(since: string, page: number, perPage: number): Promise<ChangesPage<WireProduct>> {
+    return this.changes('/products', PRODUCT, since, page, perPage);
   }
 
   /** Addresses of these customers, in address id order. */
@@ -124,12 +191,12 @@ export class EcommerceClient {
 
   /** Orders of these customers, in order id order. */
   ordersByCustomerIds(customerIds: readonly number[]): Promise<WireOrder[]> {
-    return this.batched(customerIds, (chunk) => this.list<WireOrder>('/orders', { customer_ids: chunk.join(',') }, MAX_PER_PAGE));
+    return this.batched(customerIds, (chunk) => this.list('/orders', { customer_ids: chunk.join(',') }, MAX_PER_PAGE, this.checked(ORDER)));
   }
 
   /** Orders by number (compared exactly); unknown numbers are left out. */
   ordersByNumbers(numbers: readonly string[]): Promise<WireOrder[]> {
-    return this.batched(numbers, (chunk) => this.list<WireOrder>('/orders', { numbers: chunk.join(',') }, chunk.length));
+    return this.batched(numbers, (chunk) => this.list('/orders', { numbers: chunk.join(',') }, chunk.length, this.checked(ORDER)));
   }
 
   /**
@@ -137,7 +204,7 @@ export class EcommerceClient {
    * a few at a time; unknown ids are left out.
    */
   async ordersByIds(ids: readonly number[]): Promise<WireOrder[]> {
-    const found = await mapLimit([...new Set(ids)], SINGLE_CALL_CONCURRENCY, (id) => this.one<WireOrder>('GET /orders/:id', `/orders/${id}`));
+    const found = await mapLimit([...new Set(ids)], SINGLE_CALL_CONCURRENCY, (id) => this.one('GET /orders/:id', `/orders/${id}`, this.checked(ORDER)));
     return found.filter((order): order is WireOrder => order !== null);
   }
 
@@ -149,8 +216,8 @@ export class EcommerceClient {
     const plain = skus.filter((sku) => !sku.includes(','));
     const awkward = [...new Set(skus.filter((sku) => sku.includes(',')))];
     const [batched, single] = await Promise.all([
-      this.batched(plain, (chunk) => this.list<WireProduct>('/products', { skus: chunk.join(',') }, chunk.length)),
-      mapLimit(awkward, SINGLE_CALL_CONCURRENCY, (sku) => this.one<WireProduct>('GET /products/:sku', `/products/${encodeURIComponent(sku)}`)),
+      this.batched(plain, (chunk) => this.list('/products', { skus: chunk.join(',') }, chunk.length, this.checked(PRODUCT))),
+      mapLimit(awkward, SINGLE_CALL_CONCURRENCY, (sku) => this.one('GET /products/:sku', `/products/${encodeURIComponent(sku)}`, this.checked(PRODUCT))),
     ]);
     return [...batched, ...single.filter((product): product is WireProduct => product !== null)];
   }
@@ -171,30 +238,40 @@ export class EcommerceClient {
     return (await Promise.all(chunks.map(call))).flat();
   }
 
+  /** The check for records of this kind when the client checks records, else none. */
+  private checked<T>(check: RecordCheck<T>): RecordCheck<T> | undefined {
+    return this.checkRecords ? check : undefined;
+  }
+
+  private async changes<T>(path: string, check: RecordCheck<T>, since: string, page: number, perPage: number): Promise<ChangesPage<T>> {
+    const body = await this.page(path, { updated_since: since }, page, perPage, check);
+    return { records: body.data, total: body.meta.total, hasMore: body.links.next !== null };
+  }
+
   /**
    * Reads a whole list: the first page, then every other page at once (the platform counts
    * each page as a call, so `perPage` is chosen to make one page the usual case).
    */
-  private async list<T>(path: string, params: Record<string, string>, perPage: number): Promise<T[]> {
+  private async list<T>(path: string, params: Record<string, string>, perPage: number, check?: RecordCheck<T>): Promise<T[]> {
     const size = Math.min(Math.max(perPage, 1), MAX_PER_PAGE);
-    const first = await this.page<T>(path, params, 1, size);
+    const first = await this.page<T>(path, params, 1, size, check);
     const rest = await Promise.all(
-      Array.from({ length: Math.max(first.meta.total_pages - 1, 0) }, (_, i) => this.page<T>(path, params, i + 2, size)),
+      Array.from({ length: Math.max(first.meta.total_pages - 1, 0) }, (_, i) => this.page<T>(path, params, i + 2, size, check)),
     );
     return [first, ...rest].flatMap((body) => body.data);
   }
 
-  private page<T>(path: string, params: Record<string, string>, page: number, perPage: number): Promise<ListBody<T>> {
+  private page<T>(path: string, params: Record<string, string>, page: number, perPage: number, check?: RecordCheck<T>): Promise<ListBody<T>> {
     const query = new URLSearchParams({ ...params, page: String(page), per_page: String(perPage) });
     return this.source.call(`GET ${path}`, async (signal) => {
       const body = await this.getJson(`${path}?${query}`, signal);
       if (body === null) throw new SourceFailure('badRequest', `HTTP 404 on list ${path}`);
-      return listBody<T>(body, path);
+      return listBody<T>(body, listName(path), check);
     });
   }
 
   /** One record, or null when the platform answers 404. */
-  private one<T>(operation: string, path: string): Promise<T | null> {
+  private one<T>(operation: string, path: string, check?: RecordCheck<T>): Promise<T | null> {
     return this.source.call(operation, async (signal) => {
       const body = await this.getJson(path, signal);
       if (body === null) return null;
@@ -202,13 +279,14 @@ export class EcommerceClient {
       if (typeof data !== 'object' || data === null || Array.isArray(data)) {
         throw new SourceFailure('badResponse', `${path} answered without a "data" object`);
       }
+      if (check) checkRecord(data, listName(path), check);
       return data as T;
     });
   }
 
   /** GETs a path under the API base: the parsed JSON body, null on 404, a SourceFailure otherwise. */
   private async getJson(path: string, signal: AbortSignal): Promise<unknown> {
-    const response = await fetch(this.base + path, { headers: { accept: 'application/json' }, signal });
+    const response = await fetch(this.base + path, { headers: { accept: 'application/json', ...requestIdHeaders() }, signal });
     const text = await response.text();
     if (response.status === 404) {
       if (errorCode(text) === 'not_found') return null;
@@ -218,17 +296,42 @@ export class EcommerceClient {
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new SourceFailure('badResponse', `${path} answered ${response.status} with a body that is not JSON: ${JSON.stringify(text.slice(0, 80))}`);
+      throw new SourceFailure('badResponse', `${listName(path)}: not JSON (HTTP ${response.status}): ${JSON.stringify(text.slice(0, 80))}`);
     }
   }
 }
 
-function listBody<T>(body: unknown, path: string): ListBody<T> {
-  const { data, meta } = (body ?? {}) as { data?: unknown; meta?: { total_pages?: unknown } };
-  if (!Array.isArray(data) || typeof meta !== 'object' || meta === null || !Number.isInteger(meta.total_pages)) {
-    throw new SourceFailure('badResponse', `${path} answered a list without "data" and "meta.total_pages"`);
+/** The list a path reads, as messages name it: `orders` for `/orders?…` and `/orders/12`. */
+function listName(path: string): string {
+  return path.split(/[/?]/)[1] ?? path;
+}
+
+/**
+ * Reads a list's envelope; with a check, every record must pass it. An answer that is not a
+ * list, or holds a record that fails the check, is a bad response.
+ */
+function listBody<T>(body: unknown, list: string, check: RecordCheck<T> | undefined): ListBody<T> {
+  const { data, meta, links } = (body ?? {}) as { data?: unknown; meta?: { total?: unknown; total_pages?: unknown }; links?: { next?: unknown } };
+  if (
+    !Array.isArray(data) ||
+    typeof meta !== 'object' ||
+    meta === null ||
+    !Number.isInteger(meta.total) ||
+    !Number.isInteger(meta.total_pages) ||
+    typeof links !== 'object' ||
+    links === null ||
+    (links.next !== null && typeof links.next !== 'string')
+  ) {
+    throw new SourceFailure('badResponse', `${list}: expected { data: [], meta: { total, total_pages }, links: { next } }`);
   }
-  return { data: data as T[], meta: { total_pages: meta.total_pages as number } };
+  if (check) for (const record of data) checkRecord(record, list, check);
+  return { data: data as T[], meta: { total: meta.total as number, total_pages: meta.total_pages as number }, links: { next: links.next as string | null } };
+}
+
+function checkRecord<T>(record: unknown, list: string, check: RecordCheck<T>): void {
+  if (record === null || typeof record !== 'object' || !check.holds(record as Partial<T>)) {
+    throw new SourceFailure('badResponse', `${list}: malformed ${check.name} ${JSON.stringify(record)?.slice(0, 120)}`);
+  }
 }
 
 /** The platform's error body is `{ "error": { "code", "message" } }`. */
@@ -245,6 +348,7 @@ function errorCode(text: string): unknown {
   return parseError(text)?.code;
 }
 
+/** The platform's error in one line (`code: message`), or the body itself when it is not the platform's. */
 function errorDetail(text: string): string {
   const error = parseError(text);
   const detail = error ? `${String(error.code)}: ${String(error.message)}` : text;

@@ -86,7 +86,8 @@ describe('Product @key(fields: "webSku")', () => {
     expect(answer.errors).toBeUndefined();
     expect(answer.data._entities).toEqual([
       { webSku: 'WEB-TENT-2P', webTitle: 'Tente 2 secondes 2 places', webPrice: { amount: 12900, currency: 'EUR' }, webAvailable: true },
-      null,
+      // A SKU the shop does not know: its web fields are null, not the product.
+      { webSku: 'NOT-SOLD-ONLINE', webTitle: null, webPrice: null, webAvailable: null },
       { webSku: 'web-cap-001', webTitle: 'casquette trail', webPrice: { amount: 1250, currency: 'EUR' }, webAvailable: true },
       { webSku: 'RUN-KS500-OLD', webTitle: 'Kiprun KS 500 (ancien modèle)', webPrice: { amount: 7499, currency: 'EUR' }, webAvailable: false },
     ]);

@@ -1,4 +1,5 @@
 import { createCache } from '../shared/cache.js';
+import { drainOnSignals } from '../shared/shutdown.js';
 import { loadConfig } from './config.js';
 import { startEcommerceSubgraph } from './server.js';
 
@@ -15,17 +16,8 @@ try {
     development: config.development,
   });
   console.log(`e-commerce subgraph on ${running.url} (platform at ${config.legacyUrl})`);
-  const stop = () => {
-    running.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(`e-commerce subgraph did not stop cleanly: ${(error as Error).message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  // SIGTERM: /healthz answers 503, no new connections, requests in flight finish, then what it holds closes; exit 0.
+  drainOnSignals('subgraph-ecommerce', () => running.stop());
 } catch (error) {
   console.error(`e-commerce subgraph failed to start: ${(error as Error).message}`);
   process.exit(1);

@@ -30,7 +30,7 @@ interface CustomerRepresentation {
 }
 
 /** A product as a line or a representation names it, or as the platform described it. */
-type ProductParent = { webSku: string } | WebProduct;
+type ProductParent = { webSku: string | null } | WebProduct;
 
 export const resolvers: GraphQLResolverMap<EcommerceContext> = {
   DateTime,
@@ -92,7 +92,8 @@ export const resolvers: GraphQLResolverMap<EcommerceContext> = {
   },
 
   Product: {
-    __resolveReference: ({ webSku }: { webSku: string }, { loaders }: EcommerceContext) => loaders.product.load(webSku),
+    // Resolved field by field, so that the platform failing nulls each web field with its own error.
+    __resolveReference: (product: { webSku: string | null }) => product,
     webTitle: async (product: ProductParent, _: unknown, { loaders }: EcommerceContext) => (await described(product, loaders))?.webTitle ?? null,
     webPrice: async (product: ProductParent, _: unknown, { loaders }: EcommerceContext) => (await described(product, loaders))?.webPrice ?? null,
     webAvailable: async (product: ProductParent, _: unknown, { loaders }: EcommerceContext) => (await described(product, loaders))?.webAvailable ?? null,
@@ -128,9 +129,14 @@ function webAccountIds(customer: CustomerRepresentation): string[] {
   return [...new Set(ids)];
 }
 
-/** A product a line names carries only its SKU: the platform's record is loaded for the rest. */
+/**
+ * A product a line or the planner names carries only its SKU: the platform's record is loaded
+ * for the rest. A product without a web SKU (a store-only range) is one the shop does not
+ * sell: its web fields are null, not an error.
+ */
 async function described(product: ProductParent, loaders: EcommerceLoaders): Promise<WebProduct | null> {
-  return 'webTitle' in product ? product : loaders.product.load(product.webSku);
+  if ('webTitle' in product) return product;
+  return typeof product.webSku === 'string' && product.webSku !== '' ? loaders.product.load(product.webSku) : null;
 }
 
 function firstArgument(first: number | null | undefined): number {

@@ -1,5 +1,6 @@
 import type Keyv from 'keyv';
 import { createCache } from '../shared/cache.js';
+import { sourcesReadiness } from '../shared/operations.js';
 import { LegacySource, type SourceOptions } from '../shared/source.js';
 import { createSubgraphServer, listenSubgraph, readSdl, type ListeningSubgraph, type SubgraphModule } from '../shared/subgraphServer.js';
 import { EcommerceClient } from './client.js';
@@ -64,6 +65,7 @@ export async function startEcommerceSubgraph({
     host,
     internalSecret,
     context: async (identity) => ({ ...identity, loaders: createLoaders(client, { shopCurrency }), now: clock }),
+    readiness: sourcesReadiness([source]),
   });
   return { ...listening, source };
 }

@@ -1,6 +1,7 @@
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { SourceFailure } from '../shared/errors.js';
 import { httpFailure, type LegacySource } from '../shared/source.js';
+import { requestIdHeaders } from '../shared/requestScope.js';
 
 /** Target namespace of the loyalty service's messages, as its WSDL declares it. */
 export const LOYALTY_NS = 'urn:crosscanal:loyalty:v3';
@@ -237,6 +238,21 @@ export class LoyaltyClient {
     );
   }
 
+  /**
+   * One page of the programme's change feed: members updated at or after `since` (oldest
+   * first, then by member id), `pageSize` a page (at most 500), with the total over all pages.
+   * A member whose record breaks the WSDL's types is left among `unreadable`, not the page.
+   */
+  listChangedMembers(since: string, page: number, pageSize: number): Promise<BatchAnswer<WireMember> & { total: number; hasMore: boolean }> {
+    return this.source.call('ListChangedMembers', async (signal) => {
+      const response = await this.invoke('ListChangedMembers', [['since', since], ['page', String(page)], ['pageSize', String(pageSize)]], signal);
+      const path = 'ListChangedMembersResponse';
+      const hasMore = text(response, 'hasMore', path).trim();
+      if (hasMore !== 'true' && hasMore !== 'false') throw bad(`${path}.hasMore`, `must be an xs:boolean, got ${JSON.stringify(hasMore)}`);
+      return { ...readEach(response.member, `${path}.member`, readMember), total: int(response, 'total', path), hasMore: hasMore === 'true' };
+    });
+  }
+
   /** Runs a batch operation over `memberIds`, each id once, {@link BATCH_LIMIT} ids per call, calls in parallel. */
   private async batched<T>(operation: string, memberIds: readonly string[], read: (response: XmlNode) => BatchAnswer<T>): Promise<BatchAnswer<T>> {
     const unique = [...new Set(memberIds)];
@@ -266,6 +282,7 @@ export class LoyaltyClient {
         'content-type': 'text/xml; charset=utf-8',
         soapaction: `"${LOYALTY_NS}/${operation}"`,
         accept: 'text/xml',
+        ...requestIdHeaders(),
       },
       body: requestEnvelope(operation, args),
       signal,

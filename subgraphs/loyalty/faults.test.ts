@@ -47,23 +47,24 @@ describe('loyalty system faults', () => {
     unavailable(errors, ['fresh']);
   });
 
-  test('latency above the timeout: SOURCE_UNAVAILABLE naming the timeout', async () => {
+  test('latency above the timeout: SOURCE_TIMEOUT naming the timeout', async () => {
     const h = await start({ timeoutMs: 250, source: { retries: 0 } });
     h.legacy.faults.set({ latencyMs: 800 });
     const { data, errors } = await h.query('{ loyaltyMembersByEmail(email: "lucas.bernard@orange.fr") { memberId } }');
-    expect(data).toBeNull();
-    expect(unavailable(errors, ['loyaltyMembersByEmail'])).toBe('loyalty: FindMembersByEmail: no answer within 250 ms');
+    expect(data).toEqual({ loyaltyMembersByEmail: null });
+    expect(errors).toHaveLength(1);
+    expect(errors![0]).toMatchObject({ path: ['loyaltyMembersByEmail'], message: 'loyalty: FindMembersByEmail: no answer within 250 ms', extensions: { code: 'SOURCE_TIMEOUT', source: 'loyalty' } });
   });
 
-  test('a failing field of an entity nulls that entity only; the others of the batch arrive', async () => {
-    const h = await start();
+  test('a failing field nulls that field only; the others of the batch arrive', async () => {
+    const h = await start({ cacheKinds: { consent: { name: 'consent', ttlMs: 0 } }, source: { staleIfErrorMs: 0 } });
     await h.query('{ loyaltyMember(memberId: "M00100001") { consents { channel } } }');
     h.legacy.faults.set({ errorRate: 1 });
     const { data, errors } = await h.query(entitiesQuery('... on LoyaltyMembership { memberId consents { channel } }'), {
       representations: [{ __typename: 'LoyaltyMembership', memberId: 'M00100001' }],
     });
-    // Consents are never cached: with the system failing, the membership cannot be answered.
-    expect(data._entities).toEqual([null]);
+    // Nothing fresh nor allowed stale: the consents are null, the membership still arrives.
+    expect(data._entities).toEqual([{ __typename: 'LoyaltyMembership', memberId: 'M00100001', consents: null }]);
     unavailable(errors, ['_entities', 0, 'consents']);
 
     const customer = await h.query(entitiesQuery('... on Customer { id loyalty { memberId } }'), {
@@ -85,9 +86,13 @@ describe('loyalty system faults', () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     h.legacy.faults.set({ errorRate: 1 });
     h.resetCalls();
-    const { data, errors } = await h.query('{ loyaltyMember(memberId: "M00100001") { memberId tier } }');
-    expect(errors).toBeUndefined();
-    expect(data.loyaltyMember).toEqual({ memberId: 'M00100001', tier: 'GOLD' });
+    const answer = await h.query('{ loyaltyMember(memberId: "M00100001") { memberId tier } }');
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data.loyaltyMember).toEqual({ memberId: 'M00100001', tier: 'GOLD' });
+    // The answer says which records were stale, and how old.
+    const stale = (answer as { extensions?: { stale?: Array<{ source: string; kind: string; ageMs: number }> } }).extensions?.stale;
+    expect(stale).toEqual([{ source: 'loyalty', kind: 'member', ageMs: expect.any(Number) }]);
+    expect(stale![0]!.ageMs).toBeGreaterThanOrEqual(5);
     // It did try the system first.
     expect(h.calls().faulted).toBeGreaterThan(0);
   });
@@ -121,4 +126,27 @@ describe('loyalty system faults', () => {
     expect(unavailable(errors, ['loyaltyMember'])).toMatch(/circuit open/);
     expect(h.calls()).toMatchObject({ total: 0, faulted: 0 });
   });
+});
+
+test('a stale consent is shown, marked stale, but never opens a contact point to marketing', async () => {
+  const h = await start({ cacheKinds: { consent: { name: 'consent', ttlMs: 0 } } });
+  const marketing = { role: 'marketing' as const, actor: 'campaigns' };
+  // Marketing reaches a member through its customer; the email opens with an EMAIL opt-in.
+  const viaCustomer = entitiesQuery('... on Customer { loyaltyMemberships { memberId email } }');
+  const representations = [{ __typename: 'Customer', id: 'C1', identities: [{ system: 'LOYALTY', localId: 'M00200001', franchise: null }] }];
+  const member = '{ loyaltyMember(memberId: "M00200001") { consents { channel status } } }';
+  const fresh = await h.query(member);
+  expect(fresh.data.loyaltyMember.consents).toContainEqual({ channel: 'EMAIL', status: 'SUBSCRIBED' });
+  const open = await h.query(viaCustomer, { representations }, { ...marketing, customerId: undefined });
+  expect(open.errors).toBeUndefined();
+  expect(open.data._entities[0].loyaltyMemberships[0].email).not.toBeNull();
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  h.legacy.faults.set({ errorRate: 1 });
+  const shown = await h.query(member);
+  expect(shown.data.loyaltyMember.consents).toEqual(fresh.data.loyaltyMember.consents);
+  expect((shown as { extensions?: { stale?: Array<{ kind: string }> } }).extensions?.stale).toEqual([expect.objectContaining({ source: 'loyalty', kind: 'consent' })]);
+  // With no fresh consent, the email stays closed to marketing.
+  const closed = await h.query(viaCustomer, { representations }, marketing);
+  expect(closed.data._entities[0].loyaltyMemberships[0].email).toBeNull();
+  expect(closed.errors!.map((e) => e.path)).toEqual([['_entities', 0, 'loyaltyMemberships', 0, 'email']]);
 });

@@ -1,3 +1,4 @@
+import { drainOnSignals } from '../shared/shutdown.js';
 import { configFromEnv } from './config.js';
 import { startLoyaltySubgraph } from './server.js';
 
@@ -12,22 +13,8 @@ try {
     ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
   });
   console.log(`loyalty subgraph on ${running.url} (legacy ${config.legacyUrl})`);
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    running.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(`loyalty subgraph did not stop cleanly: ${(error as Error).message}`);
-        process.exit(1);
-      },
-    );
-  };
-  // Kept for the whole shutdown: Apollo Server stops itself on these signals too and then raises
-  // the signal again, which must not end the process before the cache is closed.
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  // SIGTERM: /healthz answers 503, no new connections, requests in flight finish, then what it holds closes; exit 0.
+  drainOnSignals('subgraph-loyalty', () => running.stop());
 } catch (error) {
   console.error(`loyalty subgraph failed to start: ${(error as Error).message}`);
   process.exit(1);

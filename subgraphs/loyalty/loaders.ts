@@ -28,17 +28,22 @@ export interface LoyaltyCacheKinds {
   movements: CacheKind;
   /** Offers by member id (GetOffers); served only while still valid. */
   offers: CacheKind;
+  /** Marketing consents by member id (GetConsents). */
+  consent: CacheKind;
 }
 
 /**
- * Default freshness. Consents are deliberately not cached: a withdrawn consent must stop
- * marketing at once, and a stale "subscribed" served while the system is down would not.
+ * Default freshness. Consents are personal data that change at the customer's word: they stay
+ * fresh 30 s and are forgotten at once after a consent write; when the programme is down a
+ * stale copy is shown, marked stale, but never opens a contact point to marketing
+ * ({@link LoyaltyLoaders.freshConsents}).
  */
 export const DEFAULT_CACHE_KINDS: LoyaltyCacheKinds = {
   member: { name: 'member', ttlMs: 60_000 },
   card: { name: 'card', ttlMs: 60_000 },
   movements: { name: 'movements', ttlMs: 60_000 },
   offers: { name: 'offers', ttlMs: 60_000 },
+  consent: { name: 'consent', ttlMs: 30_000 },
 };
 
 /** Calls that have no batch operation (FindMemberByCard, GetOffers) run at most this many at a time. */
@@ -67,6 +72,12 @@ export interface LoyaltyLoaders {
   /** By card number; there is no batch card lookup, so one FindMemberByCard per distinct number. */
   cards: DataLoader<string, CardLookup | null>;
   consents: DataLoader<string, ConsentRecord[]>;
+  /**
+   * The same consents, never from a stale copy: what decides whether marketing may see a
+   * contact point. With the programme down and no fresh copy, the answer is an error, and the
+   * contact point stays closed.
+   */
+  freshConsents: DataLoader<string, ConsentRecord[]>;
   movements: DataLoader<string, MovementRecord[]>;
   offers: DataLoader<string, PromotionRecord[] | null>;
 }
@@ -103,12 +114,23 @@ export function createLoaders(backend: LoyaltyBackend): LoyaltyLoaders {
     });
   });
 
-  const consents = new DataLoader<string, ConsentRecord[]>(async (ids) => {
-    const answer = await client.getConsents(ids);
-    const byMember = groupBy(answer.records, (consent) => consent.memberId);
-    const unreadable = failuresByMember(source, answer);
-    return ids.map((id) => unreadable.get(id) ?? (byMember.get(id) ?? []).map(toConsent));
-  });
+  const consentBatch = (serveStale: boolean) => async (ids: readonly string[]) => {
+    let unreadable = new Map<string, GraphQLError>();
+    const found = await source.cachedBatch(
+      kinds.consent,
+      ids,
+      async (missing) => {
+        const answer = await client.getConsents(missing);
+        unreadable = failuresByMember(source, answer);
+        const byMember = groupBy(answer.records, (consent) => consent.memberId);
+        return new Map(missing.filter((id) => !unreadable.has(id)).map((id) => [id, (byMember.get(id) ?? []).map(toConsent)]));
+      },
+      { serveStale },
+    );
+    return ids.map((id, i) => unreadable.get(id) ?? found[i] ?? []);
+  };
+  const consents = new DataLoader<string, ConsentRecord[]>(consentBatch(true));
+  const freshConsents = new DataLoader<string, ConsentRecord[]>(consentBatch(false));
 
   const movements = new DataLoader<string, MovementRecord[]>(async (ids) => {
     let unreadable = new Map<string, GraphQLError>();
@@ -133,7 +155,7 @@ export function createLoaders(backend: LoyaltyBackend): LoyaltyLoaders {
     }),
   );
 
-  return { members, cards, consents, movements, offers };
+  return { members, cards, consents, freshConsents, movements, offers };
 }
 
 /**
@@ -148,9 +170,11 @@ export async function forget(
   for (const id of memberIds) {
     loaders.members.clear(id);
     loaders.consents.clear(id);
+    loaders.freshConsents.clear(id);
   }
   for (const number of cardNumbers) loaders.cards.clear(number);
   await backend.source.invalidate(backend.kinds.member, memberIds);
+  await backend.source.invalidate(backend.kinds.consent, memberIds);
   await backend.source.invalidate(backend.kinds.card, cardNumbers);
 }
 

@@ -1,5 +1,6 @@
 import type Keyv from 'keyv';
-import { createCache } from '../shared/cache.js';
+import { closeCache, createCache } from '../shared/cache.js';
+import { sourcesReadiness } from '../shared/operations.js';
 import { LegacySource, type SourceOptions } from '../shared/source.js';
 import { createSubgraphServer, listenSubgraph, readSdl, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../shared/subgraphServer.js';
 import { LoyaltyClient } from './client.js';
@@ -19,7 +20,7 @@ export const subgraph: SubgraphModule<LoyaltyContext> = {
   resolvers,
   // The programme's own record of the member's marketing consent on the channel.
   contactConsent: async (membership, channel, { loaders }) =>
-    (await loaders.consents.load((membership as MembershipRecord).memberId)).some((consent) => consent.channel === channel && consent.status === 'SUBSCRIBED'),
+    (await loaders.freshConsents.load((membership as MembershipRecord).memberId)).some((consent) => consent.channel === channel && consent.status === 'SUBSCRIBED'),
 };
 
 export interface LoyaltySubgraphOptions {
@@ -76,14 +77,20 @@ export async function startLoyaltySubgraph(options: LoyaltySubgraphOptions): Pro
   const backend = createBackend(options);
   const server = createSubgraphServer(subgraph, options.development === undefined ? {} : { development: options.development });
   const context = async (identity: RequestIdentity): Promise<LoyaltyContext> => ({ ...identity, backend, loaders: createLoaders(backend) });
-  const listening = await listenSubgraph(server, { port: options.port ?? 0, host: options.host ?? '127.0.0.1', internalSecret: options.internalSecret, context });
+  const listening = await listenSubgraph(server, {
+    port: options.port ?? 0,
+    host: options.host ?? '127.0.0.1',
+    internalSecret: options.internalSecret,
+    context,
+    readiness: sourcesReadiness([backend.source]),
+  });
   const ownsCache = options.cache === undefined;
   return {
     url: listening.url,
     source: backend.source,
     stop: async () => {
       await listening.stop();
-      if (ownsCache && backend.cache) await backend.cache.disconnect().catch(() => undefined);
+      if (ownsCache) await closeCache(backend.cache);
     },
   };
 }

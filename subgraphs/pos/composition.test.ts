@@ -14,7 +14,7 @@ describe('composition', () => {
     expect(result.errors?.map((e) => e.message)).toBeUndefined();
     const supergraph = result.supergraphSdl!;
     expect(supergraph).toMatch(/type StoreSale implements Order[^{]*@join__type\(graph: POS, key: "id"\)/);
-    expect(supergraph).toMatch(/storeSales\(first: Int = 20\): \[StoreSale!\]! @join__field\(graph: POS, requires: "identities \{ system localId franchise \}"\)/);
-    expect(supergraph).toMatch(/storeStock\(storeCodes: \[ID!\]\): \[StoreStock!\]! @join__field\(graph: POS\)/);
+    expect(supergraph).toMatch(/storeSales\(first: Int = 20\): \[StoreSale!\] @join__field\(graph: POS, requires: "identities \{ system localId franchise \}"\)/);
+    expect(supergraph).toMatch(/storeStock\(storeCodes: \[ID!\]\): \[StoreStock!\] @join__field\(graph: POS\)/);
   });
 });

@@ -1,6 +1,7 @@
 import type Keyv from 'keyv';
-import type { BreakerOptions } from '../shared/breaker.js';
-import { createCache } from '../shared/cache.js';
+import type { BreakerOptions } from '../shared/source.js';
+import { closeCache, createCache } from '../shared/cache.js';
+import { sourcesReadiness } from '../shared/operations.js';
 import { LegacySource } from '../shared/source.js';
 import { createSubgraphServer, listenSubgraph, readSdl, type ListeningSubgraph, type SubgraphModule } from '../shared/subgraphServer.js';
 import { PosClient } from './client.js';
@@ -59,10 +60,11 @@ export async function startPosSubgraph(options: PosSubgraphOptions): Promise<Lis
       host: options.host,
       internalSecret: options.internalSecret,
       context: async (identity) => ({ ...identity, loaders: createLoaders(client, source, { batchSize: options.batchSize }) }),
+      readiness: sourcesReadiness([source]),
     });
   } catch (error) {
     await client.close();
-    if (ownCache) await cache.disconnect();
+    if (ownCache) await closeCache(cache);
     throw error;
   }
   return {
@@ -70,7 +72,7 @@ export async function startPosSubgraph(options: PosSubgraphOptions): Promise<Lis
     stop: async () => {
       await listening.stop();
       await client.close();
-      if (ownCache) await cache.disconnect();
+      if (ownCache) await closeCache(cache);
     },
   };
 }

@@ -1,5 +1,8 @@
 import KeyvRedis from '@keyv/redis';
 import Keyv from 'keyv';
+import { loggerFor } from './logger.js';
+
+const log = loggerFor('cache');
 
 /**
  * The cross-request cache of one subgraph: Redis when `redisUrl` is given (replicas then
@@ -11,6 +14,17 @@ export function createCache(namespace: string, { redisUrl, onError }: { redisUrl
   const cache = redisUrl
     ? new Keyv({ store: new KeyvRedis(redisUrl, { throwOnConnectError: false }), namespace, useKeyPrefix: false })
     : new Keyv({ namespace });
-  cache.on('error', onError ?? ((error: unknown) => process.emitWarning(`cache ${namespace}: ${(error as Error)?.message ?? error}`)));
+  cache.on('error', onError ?? ((error: unknown) => log.warn({ namespace, err: error }, 'cache error')));
   return cache;
+}
+
+/**
+ * Closes a cache, waiting at most `ms`: a Redis that went away would otherwise hold a
+ * stopping process until it came back.
+ */
+export async function closeCache(cache: Keyv | undefined, ms = 1000): Promise<void> {
+  if (!cache) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([cache.disconnect().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }

@@ -5,8 +5,10 @@ export type SourceName = 'ecommerce' | 'loyalty' | 'pos' | 'catalogue' | 'crossc
 
 /** How a call to a legacy system failed, which decides retries and the code clients see. */
 export type FailureKind =
-  /** Down, timed out, 5xx, connection refused, circuit open: retried when safe. */
+  /** Down, 5xx, connection refused, circuit open: retried when safe. */
   | 'unavailable'
+  /** No answer within the attempt's timeout: retried when safe. */
+  | 'timeout'
   /** 429 or the like: retried after the system's own delay when it is short. */
   | 'rateLimited'
   /** The system answered something we cannot read: not retried. */
@@ -16,6 +18,7 @@ export type FailureKind =
 
 const CODES: Readonly<Record<FailureKind, string>> = {
   unavailable: 'SOURCE_UNAVAILABLE',
+  timeout: 'SOURCE_TIMEOUT',
   rateLimited: 'SOURCE_RATE_LIMITED',
   badResponse: 'SOURCE_BAD_RESPONSE',
   badRequest: 'SOURCE_BAD_REQUEST',

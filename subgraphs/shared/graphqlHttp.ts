@@ -5,6 +5,7 @@ import type { ApolloServer, BaseContext, HTTPGraphQLRequest, HTTPGraphQLResponse
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { HeaderMap } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
+import { answerOperations, Lifecycle, type LifecycleState, type Readiness } from './operations.js';
 
 /**
  * The HTTP side of every GraphQL server here (the gateway and the subgraphs), in place of
@@ -159,29 +160,54 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
 export interface ListeningServer {
   url: string;
   httpServer: Server;
-  /** Drains in-flight requests (Apollo's drain plugin), then stops the server. */
+  /** `serving` until `stop` starts the drain. */
+  readonly state: LifecycleState;
+  /**
+   * Drains, then stops the server: `/healthz` answers 503 and `/readyz` not ready from the
+   * first moment, the listener closes (no new connections), idle connections close, requests
+   * in flight finish (for up to the drain grace, then their connections are cut), and Apollo
+   * Server stops.
+   */
   stop(): Promise<void>;
 }
 
+export interface ListenOptions {
+  port: number;
+  host: string;
+  path?: string;
+  /** The server's readiness checks for `/readyz`; without, ready whenever it serves. */
+  readiness?: Readiness;
+  /**
+   * How long in-flight requests may take to finish once the drain has started, before their
+   * connections are cut. Set it past the longest a request may run (the gateway: its request
+   * deadline). Default 20 s.
+   */
+  drainGraceMs?: number;
+}
+
 /**
- * Starts `server` behind `handler` on `port` (0: any free port). The drain plugin is added so
- * that `stop` lets in-flight requests finish and closes idle connections.
+ * Starts `server` behind `handler` on `port` (0: any free port). The operations endpoints
+ * (`/healthz`, `/readyz`, `/metrics`: operations.ts) are answered before `handler` sees
+ * anything. The drain plugin is added so that `stop` lets in-flight requests finish and
+ * closes idle connections.
  */
 export async function listenGraphQL<TContext extends BaseContext>(
   server: ApolloServer<TContext>,
-  { port, host, path = '/' }: { port: number; host: string; path?: string },
+  { port, host, path = '/', readiness, drainGraceMs = 20_000 }: ListenOptions,
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
 ): Promise<ListeningServer> {
+  const lifecycle = new Lifecycle();
+  const fail = (res: ServerResponse) => (error: unknown) => {
+    sendRefusal(res, error instanceof HttpRefusal ? error : new HttpRefusal(500, 'INTERNAL_SERVER_ERROR', 'Internal server error'));
+  };
   const httpServer = createServer((req, res) => {
-    handler(req, res).catch((error: unknown) => {
-      sendRefusal(res, error instanceof HttpRefusal ? error : new HttpRefusal(500, 'INTERNAL_SERVER_ERROR', 'Internal server error'));
-    });
+    answerOperations(req, res, lifecycle, readiness).then((answered) => (answered ? undefined : handler(req, res)), fail(res)).catch(fail(res));
   });
   // Slow clients must not hold sockets for ever: a request has 30 s to arrive whole.
   httpServer.requestTimeout = 30_000;
   httpServer.headersTimeout = 10_000;
   httpServer.on('clientError', answerClientError);
-  server.addPlugin(ApolloServerPluginDrainHttpServer({ httpServer }));
+  server.addPlugin(ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: drainGraceMs }));
   await server.start();
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -190,8 +216,27 @@ export async function listenGraphQL<TContext extends BaseContext>(
       resolve();
     });
   });
+  lifecycle.state = 'serving';
   const address = httpServer.address() as AddressInfo;
   const wildcard = address.address === '0.0.0.0' || address.address === '::';
   const shownHost = wildcard ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return { url: `http://${shownHost}:${address.port}${path}`, httpServer, stop: () => server.stop() };
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${shownHost}:${address.port}${path}`,
+    httpServer,
+    get state() {
+      return lifecycle.state;
+    },
+    stop: () => {
+      stopping ??= (async () => {
+        lifecycle.state = 'draining';
+        try {
+          await server.stop();
+        } finally {
+          lifecycle.state = 'stopped';
+        }
+      })();
+      return stopping;
+    },
+  };
 }

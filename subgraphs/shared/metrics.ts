@@ -6,7 +6,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
  * labels say which server, subgraph or source a sample belongs to.
  */
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'crosscanal_process_' });
+collectDefaultMetrics({ register: registry, prefix: 'crosscanal_' });
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -69,12 +69,23 @@ const cacheLookups = new Counter({
   registers: [registry],
 });
 
+/** Each source's breaker, read when the metrics are scraped: an open breaker half-opens with time, not on a call. */
+const breakers = new Map<string, () => 'closed' | 'halfOpen' | 'open'>();
+
 const breakerState = new Gauge({
   name: 'crosscanal_breaker_state',
   help: "A legacy source's circuit breaker: 0 closed, 1 half-open, 2 open.",
   labelNames: ['source'] as const,
   registers: [registry],
+  collect() {
+    for (const [source, read] of breakers) setBreakerState(source, read());
+  },
 });
+
+/** Reports `source`'s breaker at every scrape; a later source of the same name replaces an earlier one. */
+export function watchBreaker(source: string, read: () => 'closed' | 'halfOpen' | 'open'): void {
+  breakers.set(source, read);
+}
 
 export type LegacyOutcome = 'ok' | 'unavailable' | 'rate_limited' | 'bad_response' | 'bad_request' | 'given_up' | 'short_circuit';
 

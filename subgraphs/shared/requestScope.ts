@@ -11,6 +11,26 @@ export interface RequestScope {
   /** Milliseconds since the epoch. */
   deadline: number;
   signal: AbortSignal;
+  /** Records served from cache past their freshness because their system failed: the answer says so. */
+  stale?: StaleRead[];
+}
+
+/** A kind of record a source served stale in this request, and the age of the oldest. */
+export interface StaleRead {
+  source: string;
+  kind: string;
+  /** Milliseconds since the oldest of them was fetched. */
+  ageMs: number;
+}
+
+/** Notes that `source` served records of `kind` fetched `ageMs` ago, in the current request. */
+export function noteStale(read: StaleRead): void {
+  const scope = currentRequestScope();
+  if (!scope) return;
+  const reads = (scope.stale ??= []);
+  const known = reads.find((r) => r.source === read.source && r.kind === read.kind);
+  if (known) known.ageMs = Math.max(known.ageMs, read.ageMs);
+  else reads.push({ ...read });
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();
@@ -57,4 +77,13 @@ export class RequestController {
   dispose(): void {
     clearTimeout(this.timer);
   }
+}
+
+/**
+ * Headers that carry the current request's id to a legacy system over HTTP, so that its logs
+ * and ours can be read side by side; none outside a request (syncs).
+ */
+export function requestIdHeaders(): Record<string, string> {
+  const requestId = currentRequestScope()?.requestId;
+  return requestId ? { 'x-request-id': requestId } : {};
 }

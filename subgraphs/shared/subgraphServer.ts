@@ -5,11 +5,16 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { GraphQLError, Kind, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
 import { enforceAccess, readAccessPolicy, withAccessDirectives, type ConsentCheck } from './access.js';
 import { HttpRefusal, listenGraphQL, readBody, toGraphQLRequest, writeGraphQLResponse, type ListeningServer } from './graphqlHttp.js';
 import { loggerFor } from './logger.js';
+import type { Readiness } from './operations.js';
 import { ANONYMOUS, GrantRefused, internalKey, PRINCIPAL_HEADER, verifyGrant, type InternalGrant, type Principal } from './principal.js';
+import { apolloLogger, requestLog } from './requestLogger.js';
+import { measuring, recordRequest, refusalCodes, useRequestMetrics, type RequestMeasure } from './requestMetrics.js';
 import { RequestController, runInRequestScope } from './requestScope.js';
+import { useStaleNotice } from './staleness.js';
 
 /** What every subgraph module exports, so tests can compose in-process and production can serve it. */
 export interface SubgraphModule<TContext = BaseContext> {
@@ -38,6 +43,7 @@ const PUBLIC_CODES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
   'SOURCE_UNAVAILABLE',
+  'SOURCE_TIMEOUT',
   'SOURCE_RATE_LIMITED',
   'SOURCE_BAD_RESPONSE',
   'SOURCE_BAD_REQUEST',
@@ -51,12 +57,30 @@ const PUBLIC_CODES = new Set([
   'DOWNSTREAM_SERVICE_ERROR',
 ]);
 
-const log = loggerFor('errors');
+/**
+ * Coded errors that say something on our side broke (a legacy system, a subgraph, the time a
+ * request had): logged at `warn`. The other coded errors are the caller's own (input, access,
+ * consent) and only logged at `debug`; every error is counted by code in the metrics anyway.
+ */
+function isOurFailure(code: string): boolean {
+  return code.startsWith('SOURCE_') || code.startsWith('SUBGRAPH_') || code === 'DEADLINE_EXCEEDED' || code === 'DOWNSTREAM_SERVICE_ERROR';
+}
 
-/** Keeps coded errors as they are and hides the rest, unless `development`. */
-export function maskErrors(development: boolean) {
+/**
+ * Keeps coded errors as they are and hides the rest, unless `development`. Each error is
+ * logged to `logger` with the request's id: a coded one with its code, source or subgraph and
+ * path (never the variables; the logger's scrubber guards the message), an unexpected one at
+ * `error` with what was masked.
+ */
+export function maskErrors(development: boolean, logger: Logger = loggerFor('errors')) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
+    const log = requestLog(logger);
+    if (typeof code === 'string' && (development || PUBLIC_CODES.has(code))) {
+      const where = { code, source: formatted.extensions?.source, subgraph: formatted.extensions?.serviceName, path: formatted.path };
+      if (isOurFailure(code)) log.warn({ ...where, message: formatted.message }, 'coded error');
+      else log.debug(where, 'coded error');
+    }
     if (development || (typeof code === 'string' && PUBLIC_CODES.has(code))) {
       if (development) return formatted;
       // Outside development a coded error says what broke, never where in the code nor at
@@ -107,6 +131,9 @@ function useGrantRequired<TContext extends BaseContext>(): ApolloServerPlugin<TC
  */
 const granted = new WeakSet<Principal>();
 
+/** What listenSubgraph needs to know of a server createSubgraphServer made: its name and logger. */
+const served = new WeakMap<object, { name: string; logger: Logger }>();
+
 export interface SubgraphServerOptions {
   /** Show unexpected errors and stack traces. Default: NODE_ENV === 'development'. */
   development?: boolean;
@@ -118,17 +145,21 @@ export function createSubgraphServer<TContext extends BaseContext>(
   { development = process.env.NODE_ENV === 'development' }: SubgraphServerOptions = {},
 ): ApolloServer<TContext> {
   const schema = buildSubgraphSchema({ typeDefs: module.typeDefs, resolvers: module.resolvers as GraphQLResolverMap<unknown> });
-  return new ApolloServer<TContext>({
+  const logger = loggerFor(`subgraph-${module.name}`);
+  const server = new ApolloServer<TContext>({
     schema: enforceAccess(schema, readAccessPolicy(module.typeDefs), module.contactConsent),
-    formatError: maskErrors(development),
+    logger: apolloLogger(logger),
+    formatError: maskErrors(development, logger),
     includeStacktraceInErrorResponses: development,
     // The gateway plans from the checked-in supergraph; nobody needs to introspect a subgraph.
     introspection: development,
     // Inline traces (ftv1) cost throughput on every request; nothing here reads them.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), useGrantRequired<TContext>()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), useGrantRequired<TContext>(), useRequestMetrics<TContext>(), useStaleNotice<TContext>()],
     // The process's index.ts owns SIGTERM/SIGINT: it drains, then exits 0.
     stopOnTerminationSignals: false,
   });
+  served.set(server, { name: module.name, logger });
+  return server;
 }
 
 /** A listening subgraph: where it answers, and how to stop it. */
@@ -144,6 +175,23 @@ export interface ListenSubgraphOptions<TContext> {
   context: (request: RequestIdentity) => Promise<TContext>;
   /** Largest body accepted; the gateway's entity batches are the biggest. Default 8 MiB. */
   maxBodyBytes?: number;
+  /**
+   * What `/readyz` checks beyond the subgraph serving (a legacy subgraph: its source's breaker,
+   * `sourcesReadiness`; the crosswalk: its store and syncs). Without, ready whenever it serves.
+   */
+  readiness?: Readiness;
+  /** How long requests in flight may take to finish once `stop` has started the drain. Default 20 s. */
+  drainGraceMs?: number;
+}
+
+/**
+ * The client's operation name in the name the gateway gives a subgraph fetch
+ * (`<operation>__<subgraph>__<step>`), so that a subgraph's series line up with the gateway's
+ * and its plan's steps do not multiply the metric's labels.
+ */
+export function clientOperationName(name: string | undefined, subgraph: string): string | undefined {
+  const suffix = new RegExp(`__${subgraph.replace(/[^A-Za-z0-9_]/g, '')}__\\d+$`);
+  return name?.replace(suffix, '') || undefined;
 }
 
 /** How long a request without a grant (composition) may run. */
@@ -152,14 +200,21 @@ const UNGRANTED_DEADLINE_MS = 30_000;
 /**
  * Listens on `port`. Each request's principal comes from the gateway's grant; the request
  * runs within its deadline, and its legacy calls are abandoned when the gateway gives up
- * (deadline, or the gateway's connection closing). `stop` drains in-flight requests first.
+ * (deadline, or the gateway's connection closing). `/healthz`, `/readyz` and `/metrics` are
+ * answered before the grant is looked at. Each request is counted and timed under the
+ * subgraph's name, and logged at `debug` with the gateway's request id. `stop` drains
+ * in-flight requests first.
  */
 export async function listenSubgraph<TContext extends BaseContext>(
   server: ApolloServer<TContext>,
-  { port = 0, host = '127.0.0.1', internalSecret, context, maxBodyBytes = 8 * 1024 * 1024 }: ListenSubgraphOptions<TContext>,
+  { port = 0, host = '127.0.0.1', internalSecret, context, maxBodyBytes = 8 * 1024 * 1024, readiness, drainGraceMs }: ListenSubgraphOptions<TContext>,
 ): Promise<ListeningSubgraph> {
   const key = internalKey(internalSecret);
-  return listenGraphQL(server, { port, host }, async (req: IncomingMessage, res: ServerResponse) => {
+  const { name, logger } = served.get(server) ?? { name: 'subgraph', logger: loggerFor('subgraph') };
+  return listenGraphQL(server, { port, host, readiness, drainGraceMs }, async (req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    const measure: RequestMeasure = { codes: [] };
+    let outcome = 'INTERNAL_SERVER_ERROR';
     let grant: InternalGrant | null = null;
     try {
       const token = req.headers[PRINCIPAL_HEADER];
@@ -175,15 +230,32 @@ export async function listenSubgraph<TContext extends BaseContext>(
       const identity: RequestIdentity = { principal: grant?.principal ?? ANONYMOUS, requestId: grant?.requestId ?? '' };
       if (grant) granted.add(grant.principal);
       const response = await runInRequestScope({ requestId: identity.requestId, deadline: controller.deadline, signal: controller.signal }, () =>
-        server.executeHTTPGraphQLRequest({
-          httpGraphQLRequest,
-          context: () => context(identity),
-        }),
+        measuring(measure, () =>
+          server.executeHTTPGraphQLRequest({
+            httpGraphQLRequest,
+            context: () => context(identity),
+          }),
+        ),
       );
+      outcome = String(response.status ?? 200);
       await writeGraphQLResponse(res, response);
     } catch (error) {
-      if (error instanceof GrantRefused) throw new HttpRefusal(401, 'UNAUTHENTICATED', error.message);
-      throw error;
+      const refusal = error instanceof GrantRefused ? new HttpRefusal(401, 'UNAUTHENTICATED', error.message) : error;
+      if (refusal instanceof HttpRefusal) {
+        outcome = refusal.code;
+        measure.codes.push(...refusalCodes(refusal));
+      } else {
+        measure.codes.push('INTERNAL_SERVER_ERROR');
+        requestLog(logger, grant?.requestId).error({ err: error }, 'request failed');
+      }
+      throw refusal;
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      measure.operationName = clientOperationName(measure.operationName, name);
+      recordRequest(name, measure, outcome, seconds);
+      if (logger.isLevelEnabled('debug')) {
+        requestLog(logger, grant?.requestId).debug({ op: measure.operationName, outcome, errors: [...new Set(measure.codes)], ms: Math.round(seconds * 1000) }, 'subgraph request');
+      }
     }
   });
 }

@@ -1,9 +1,11 @@
 import { startStack, ANY_PORTS } from '../../scripts/stack.js';
+import { drainOnSignals } from '../../subgraphs/shared/shutdown.js';
 
 // The whole graph in a process of its own, for tests that watch a process from outside: its
 // memory, its logs, its connections. Configured by the environment (STACK_DATA_DIR,
 // STACK_SCALE, and the GATEWAY_* variables the gateway reads); prints one `READY {json}` line
-// with its addresses, then serves until SIGTERM.
+// with its addresses, then serves until SIGTERM, when it drains as `npm start` does: the gateway
+// finishes its requests in flight while the subgraphs and stand-ins still answer them.
 const dataDir = process.env.STACK_DATA_DIR;
 if (!dataDir) throw new Error('STACK_DATA_DIR must name the folder of the estate');
 const stack = await startStack({
@@ -21,9 +23,4 @@ console.log(
     admin: { ecommerce: ecommerce.url, loyalty: loyalty.url, pos: pos.adminUrl, catalogue: catalogue.url },
   })}`,
 );
-process.once('SIGTERM', () => {
-  stack.stop().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-});
+drainOnSignals('stack', () => stack.stop());

@@ -1,7 +1,7 @@
 import { isValidGtin } from '../../../utilities/gtin.js';
 import { parseIsoInstant } from '../../../utilities/isoInstant.js';
-import { SourceFailure } from '../../shared/errors.js';
-import { httpFailure, type LegacySource } from '../../shared/source.js';
+import { CatalogueClient, type PimProduct } from '../../catalogue/client.js';
+import type { LegacySource } from '../../shared/source.js';
 import type { CatalogueCode, CatalogueEntry, ProductReader, ProductReadResult } from '../products/readers.js';
 import { catalogueRefOf, franchiseOf, gtinKeyOf, lookupCode } from '../products/references.js';
 import { later, type ReadProgress } from './reader.js';
@@ -14,41 +14,20 @@ export interface CatalogueReaderOptions {
   pageSize?: number;
 }
 
-/** A product as the PIM lists it (`GET /pim/v2/products`), the fields the index reads. */
-export interface WireProduct {
-  ref: string;
-  ean: string | null;
-  status: string;
-  aliases: { type: string; value: string; franchise: string | null }[];
-  updatedAt: string;
-}
-
-interface WirePage {
-  items: WireProduct[];
-  nextCursor: string | null;
-}
+/** What the index reads of a PIM product. */
+type IndexedProduct = Pick<PimProduct, 'ref' | 'ean' | 'status' | 'aliases' | 'updatedAt'>;
 
 /** The start of the PIM's feed: a full read asks for no `updatedSince`, and this is its watermark when the PIM is empty. */
 const EPOCH = '1970-01-01T00:00:00.000Z';
 
 /**
- * Reads the catalogue's products and every code they carry from the PIM's list,
- * `GET /pim/v2/products?updatedSince=…`, ordered by `updatedAt` then ref and paged by an
- * opaque cursor. `updatedSince` is inclusive: the product last seen is read again, never
- * missed. The watermark is the latest `updatedAt` read.
+ * Reads the catalogue's products and every code they carry from the PIM's change feed
+ * (ordered by `updatedAt` then ref, paged by an opaque cursor), through the catalogue
+ * subgraph's own client. `updatedSince` is inclusive: the product last seen is read again,
+ * never missed. The watermark is the latest `updatedAt` read.
  */
 export function catalogueReader({ baseUrl, source, pageSize = 500 }: CatalogueReaderOptions): ProductReader {
-  const root = `${baseUrl.replace(/\/+$/, '')}/pim/v2`;
-  const getPage = (since: string | null, cursor: string | null): Promise<WirePage> =>
-    source.call('GET /products', async (signal) => {
-      const params = new URLSearchParams({ limit: String(pageSize) });
-      if (since !== null) params.set('updatedSince', since);
-      if (cursor !== null) params.set('cursor', cursor);
-      const response = await fetch(`${root}/products?${params}`, { signal, headers: { accept: 'application/json' } });
-      const body = await response.text();
-      if (!response.ok) throw httpFailure(response.status, response.headers.get('retry-after'), problemDetail(body));
-      return readPage(body);
-    });
+  const client = new CatalogueClient(baseUrl, source);
 
   return {
     name: 'catalogue',
@@ -57,7 +36,7 @@ export function catalogueReader({ baseUrl, source, pageSize = 500 }: CatalogueRe
       let watermark: string | null = since;
       const seen = new Set<string>();
       do {
-        const page = await getPage(since, cursor);
+        const page = await client.changedProducts({ since: since ?? undefined, limit: pageSize, cursor: cursor ?? undefined });
         const products: CatalogueEntry[] = [];
         for (const item of page.items) {
           watermark = later(watermark, new Date(parseIsoInstant(item.updatedAt)!).toISOString());
@@ -88,7 +67,7 @@ const ALIAS_KINDS: Readonly<Record<string, CatalogueCode['kind']>> = {
  * A PIM product as the index keeps it, or null when its ref is not a catalogue reference
  * (the PIM writes them dotted; one that is not cannot be printed, nor asked for).
  */
-export function toCatalogueEntry(product: WireProduct): CatalogueEntry | null {
+export function toCatalogueEntry(product: IndexedProduct): CatalogueEntry | null {
   const catalogueRef = catalogueRefOf(product.ref);
   if (catalogueRef === null || catalogueRef !== product.ref) return null;
   let unusable = 0;
@@ -129,45 +108,4 @@ export function toCatalogueEntry(product: WireProduct): CatalogueEntry | null {
     codes,
     unusable,
   };
-}
-
-function readPage(body: string): WirePage {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw new SourceFailure('badResponse', `products: not JSON: ${body.slice(0, 80)}`);
-  }
-  const page = parsed as Partial<WirePage>;
-  if (!Array.isArray(page?.items) || (page.nextCursor !== null && typeof page.nextCursor !== 'string')) {
-    throw new SourceFailure('badResponse', 'products: expected { items: [], nextCursor }');
-  }
-  for (const item of page.items) {
-    const p = item as Partial<WireProduct>;
-    const aliasesOk =
-      Array.isArray(p?.aliases) &&
-      p.aliases.every((a) => typeof a?.type === 'string' && typeof a.value === 'string' && (a.franchise === null || typeof a.franchise === 'string'));
-    if (
-      typeof p?.ref !== 'string' ||
-      (p.ean !== null && typeof p.ean !== 'string') ||
-      typeof p.status !== 'string' ||
-      !aliasesOk ||
-      typeof p.updatedAt !== 'string' ||
-      parseIsoInstant(p.updatedAt) === null
-    ) {
-      throw new SourceFailure('badResponse', `products: malformed product ${JSON.stringify(item).slice(0, 160)}`);
-    }
-  }
-  return page as WirePage;
-}
-
-/** The `detail` of an RFC 7807 problem, or the start of the body when it is none. */
-function problemDetail(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { title?: unknown; detail?: unknown };
-    if (typeof parsed.detail === 'string') return `${typeof parsed.title === 'string' ? `${parsed.title}: ` : ''}${parsed.detail}`.slice(0, 200);
-  } catch {
-    // not JSON: the text itself says what went wrong
-  }
-  return body.slice(0, 200);
 }

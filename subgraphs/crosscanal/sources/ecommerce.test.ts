@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listBody } from '../../../legacy/ecommerce/listBody.js';
 import { LegacySource } from '../../shared/source.js';
 import type { SourceRecord } from '../matching/records.js';
 import { deliveryPhone, ecommerceReader, toRecord } from './ecommerce.js';
@@ -50,17 +51,19 @@ describe('toRecord', () => {
 describe('ecommerceReader', () => {
   let server: Server;
   let baseUrl: string;
-  let ordersBody = '';
+  /** The orders the platform serves, or a body that is no list at all. */
+  let orders: unknown[] | string = [];
   const served: string[] = [];
 
   beforeAll(async () => {
     server = createServer((request, response) => {
       const url = new URL(request.url!, 'http://localhost');
       served.push(`${url.pathname}?${url.searchParams.toString()}`);
-      const page = (data: unknown[]) => JSON.stringify({ data, meta: { total: data.length }, links: { next: null } });
+      // The platform's own list envelope, as its stand-in writes it.
+      const page = (data: unknown[]) => JSON.stringify(listBody(data, { page: 1, perPage: 200 }, url));
       response.setHeader('content-type', 'application/json');
       if (url.pathname === '/api/v1/customers') response.end(page(url.searchParams.has('ids') ? [{ ...account, id: 10002 }] : [account]));
-      else if (url.pathname === '/api/v1/orders') response.end(ordersBody);
+      else if (url.pathname === '/api/v1/orders') response.end(typeof orders === 'string' ? orders : page(orders));
       else response.writeHead(404).end('{}');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -78,7 +81,7 @@ describe('ecommerceReader', () => {
   };
 
   test('a full read gives each account the phone of its deliveries, and a watermark for both feeds', async () => {
-    ordersBody = JSON.stringify({ data: [order('2025-05-01T10:00:00Z', { first_name: 'Marie', last_name: 'Garnier', phone: '06 22 22 22 22' })], meta: { total: 1 }, links: { next: null } });
+    orders = [order('2025-05-01T10:00:00Z', { first_name: 'Marie', last_name: 'Garnier', phone: '06 22 22 22 22' })];
     served.length = 0;
     const { records, result } = await read(null);
     expect(records.map((r) => [r.localId, r.phone])).toEqual([['10001', '+33622222222']]);
@@ -88,11 +91,7 @@ describe('ecommerceReader', () => {
   });
 
   test('an incremental read follows the orders feed and reads again an account whose only news is an order; an older watermark still works', async () => {
-    ordersBody = JSON.stringify({
-      data: [{ ...order('2025-07-01T10:00:00Z', { first_name: 'Marie', last_name: 'Garnier', phone: '06 22 22 22 22' }), customer_id: 10002 }],
-      meta: { total: 1 },
-      links: { next: null },
-    });
+    orders = [{ ...order('2025-07-01T10:00:00Z', { first_name: 'Marie', last_name: 'Garnier', phone: '06 22 22 22 22' }), customer_id: 10002 }];
     served.length = 0;
     const { records, result } = await read('2025-06-01T10:00:00Z');
     expect(records.map((r) => r.localId).sort()).toEqual(['10001', '10002']);
@@ -102,9 +101,9 @@ describe('ecommerceReader', () => {
   });
 
   test('a malformed orders answer is a coded bad response, not a guess', async () => {
-    ordersBody = JSON.stringify({ data: [{ customer_id: 'x' }], meta: { total: 1 }, links: { next: null } });
+    orders = [{ customer_id: 'x' }];
     await expect(read(null)).rejects.toMatchObject({ extensions: { code: 'SOURCE_BAD_RESPONSE', source: 'ecommerce' }, message: expect.stringMatching(/orders: malformed order/) });
-    ordersBody = 'not json';
+    orders = 'not json';
     await expect(read(null)).rejects.toMatchObject({ extensions: { code: 'SOURCE_BAD_RESPONSE', source: 'ecommerce' }, message: expect.stringMatching(/orders: not JSON/) });
   });
 });
