@@ -2,13 +2,13 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type DocumentNode } from 'graphql';
 import { allows, describeRule, type AccessPolicy } from '../subgraphs/shared/access.js';
 import type { Principal } from '../subgraphs/shared/principal.js';
-import { analyseOperation, checkOperationLimits, type CostDirectives, type OperationLimits } from './operationLimits.js';
+import { analyseOperation, checkOperationLimits, type CostDirectives, type OperationLimits, type OperationShape } from './operationLimits.js';
 
 /** What the access plugin needs of the gateway's context. */
 export interface AccessContext {
   principal: Principal;
-  /** True when the HTTP layer measured the operation's text already (it had the text). */
-  limitsChecked: boolean;
+  /** The operation as the HTTP layer measured it, within limits; absent when it had no text to measure (an APQ hit). */
+  shape?: OperationShape;
 }
 
 /** Coordinates listed in a refusal; the rest are counted. */
@@ -20,8 +20,9 @@ const LISTED = 5;
  * UNAUTHENTICATED without a token), naming the fields and the roles they need. The owning
  * subgraphs check again, and filter rows by scope (a partner's franchise, a customer's self).
  *
- * An operation found by its id in the automatic persisted query cache arrives here without
- * having passed the HTTP layer's limits, so they are checked here for it.
+ * The HTTP layer has measured (and limited) every operation it got as text: its measure is
+ * reused. An operation found by its id in the automatic persisted query cache arrives here
+ * unmeasured, so it is measured and its limits checked here.
  */
 export function useAccessPolicy<TContext extends AccessContext>({
   policy,
@@ -36,14 +37,15 @@ export function useAccessPolicy<TContext extends AccessContext>({
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, document, schema, request, operationName }) {
-          const shape = analyseOperation(schema, document as DocumentNode, {
-            operationName,
-            variables: request.variables ?? null,
-            costDirectives,
-            defaultListSize: limits.defaultListSize,
-          });
-          if (!shape) return;
-          if (!contextValue.limitsChecked) {
+          let shape = contextValue.shape;
+          if (!shape) {
+            shape = analyseOperation(schema, document as DocumentNode, {
+              operationName,
+              variables: request.variables ?? null,
+              costDirectives,
+              defaultListSize: limits.defaultListSize,
+            }) ?? undefined;
+            if (!shape) return;
             const [first] = checkOperationLimits(shape, limits);
             if (first) throw new GraphQLError(first.message, { extensions: { ...first.extensions, http: { status: 400 } } });
           }

@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer, HTTPGraphQLRequest } from '@apollo/server';
 import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { HttpRefusal, readBody, sendRefusal, toGraphQLRequest, writeGraphQLResponse } from '../subgraphs/shared/graphqlHttp.js';
+import { controllerFor, HttpRefusal, readBody, sendRefusal, toGraphQLRequest, writeGraphQLResponse } from '../subgraphs/shared/graphqlHttp.js';
 import { loggerFor, scrubPersonalData } from '../subgraphs/shared/logger.js';
 import type { Principal } from '../subgraphs/shared/principal.js';
 import { requestLog } from '../subgraphs/shared/requestLogger.js';
 import { measuring, recordRequest, refusalCodes, type RequestMeasure } from '../subgraphs/shared/requestMetrics.js';
-import { RequestController, runInRequestScope } from '../subgraphs/shared/requestScope.js';
+import { runInRequestScope } from '../subgraphs/shared/requestScope.js';
 import type { AccessContext } from './accessPolicy.js';
 import type { Authenticator } from './authenticate.js';
 import type { CorsDecision } from './cors.js';
-import { analyseOperation, checkOperationLimits, parseOperation, type CostDirectives, type OperationLimits } from './operationLimits.js';
+import { analyseOperation, checkOperationLimits, parseOperation, type CostDirectives, type OperationLimits, type OperationShape } from './operationLimits.js';
 import type { RateLimiter } from './rateLimit.js';
 import { applySafelist, type Safelists } from './safelist.js';
 import type { FetchContext } from './subgraphDataSource.js';
@@ -118,7 +118,7 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
       principal = await authenticator.authenticate(req.headers.authorization);
       rateLimiter.take(rateKey(principal, req));
       let request = toGraphQLRequest(req, await readBody(req, options.maxBodyBytes));
-      let limitsChecked = false;
+      let shape: OperationShape | undefined;
       const wantsPage = request.method === 'GET' && request.search === '' && (req.headers.accept ?? '').includes('text/html');
       if (!wantsPage) {
         let payload = payloadOf(request);
@@ -133,22 +133,15 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
           // Named for the metrics and the log even when refused before Apollo Server names it.
           measure.operationName = operationName ?? soleOperationName(document);
           const variables = payload.variables !== null && typeof payload.variables === 'object' ? (payload.variables as Record<string, unknown>) : null;
-          const shape = analyseOperation(options.schema(), document, { operationName, variables, costDirectives, defaultListSize: limits.defaultListSize });
-          if (shape) {
-            const broken = checkOperationLimits(shape, limits);
-            if (broken.length > 0) {
-              throw new HttpRefusal(400, String(broken[0]!.extensions.code), broken[0]!.message, {}, broken.map((error) => error.toJSON()));
-            }
-            limitsChecked = true;
+          shape = analyseOperation(options.schema(), document, { operationName, variables, costDirectives, defaultListSize: limits.defaultListSize }) ?? undefined;
+          const broken = shape ? checkOperationLimits(shape, limits) : [];
+          if (broken.length > 0) {
+            throw new HttpRefusal(400, String(broken[0]!.extensions.code), broken[0]!.message, {}, broken.map((error) => error.toJSON()));
           }
         }
       }
-      const controller = new RequestController(Date.now() + options.requestDeadlineMs);
-      res.once('close', () => {
-        if (!res.writableFinished) controller.gone();
-        controller.dispose();
-      });
-      const context: GatewayContext = { principal, requestId, deadline: controller.deadline, limitsChecked };
+      const controller = controllerFor(res, Date.now() + options.requestDeadlineMs);
+      const context: GatewayContext = { principal, requestId, deadline: controller.deadline, ...(shape ? { shape } : {}) };
       const response = await runInRequestScope({ requestId, deadline: controller.deadline, signal: controller.signal }, () =>
         measuring(measure, () => server.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => context })),
       );

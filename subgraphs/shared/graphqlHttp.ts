@@ -6,6 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { HeaderMap } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import { answerOperations, Lifecycle, type LifecycleState, type Readiness } from './operations.js';
+import { RequestController } from './requestScope.js';
 
 /**
  * The HTTP side of every GraphQL server here (the gateway and the subgraphs), in place of
@@ -123,6 +124,19 @@ export function toGraphQLRequest(req: IncomingMessage, body: Buffer): HTTPGraphQ
     throw new HttpRefusal(400, 'BAD_REQUEST', message, {}, [{ message, extensions: { code: 'BAD_REQUEST', limit: MAX_JSON_DEPTH } }]);
   }
   return { method, headers, search, body: parsed };
+}
+
+/**
+ * The controller of the request `res` answers: aborts at `deadline`, or when the connection
+ * closes before the answer is written (the caller went away); its timer ends with the response.
+ */
+export function controllerFor(res: ServerResponse, deadline: number): RequestController {
+  const controller = new RequestController(deadline);
+  res.once('close', () => {
+    if (!res.writableFinished) controller.gone();
+    controller.dispose();
+  });
+  return controller;
 }
 
 /** Writes Apollo's answer; a chunked body is streamed. */

@@ -7,13 +7,13 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { GraphQLError, Kind, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { enforceAccess, readAccessPolicy, withAccessDirectives, type ConsentCheck } from './access.js';
-import { HttpRefusal, listenGraphQL, readBody, toGraphQLRequest, writeGraphQLResponse, type ListeningServer } from './graphqlHttp.js';
+import { controllerFor, HttpRefusal, listenGraphQL, readBody, toGraphQLRequest, writeGraphQLResponse, type ListeningServer } from './graphqlHttp.js';
 import { loggerFor } from './logger.js';
 import type { Readiness } from './operations.js';
 import { ANONYMOUS, GrantRefused, internalKey, PRINCIPAL_HEADER, verifyGrant, type InternalGrant, type Principal } from './principal.js';
 import { apolloLogger, requestLog } from './requestLogger.js';
 import { measuring, recordRequest, refusalCodes, useRequestMetrics, type RequestMeasure } from './requestMetrics.js';
-import { RequestController, runInRequestScope } from './requestScope.js';
+import { runInRequestScope } from './requestScope.js';
 import { useStaleNotice } from './staleness.js';
 
 /** What every subgraph module exports, so tests can compose in-process and production can serve it. */
@@ -76,13 +76,14 @@ export function maskErrors(development: boolean, logger: Logger = loggerFor('err
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     const log = requestLog(logger);
-    if (typeof code === 'string' && (development || PUBLIC_CODES.has(code))) {
+    const coded = typeof code === 'string' && PUBLIC_CODES.has(code);
+    if (typeof code === 'string' && (development || coded)) {
       const where = { code, source: formatted.extensions?.source, subgraph: formatted.extensions?.serviceName, path: formatted.path };
       if (isOurFailure(code)) log.warn({ ...where, message: formatted.message }, 'coded error');
       else log.debug(where, 'coded error');
     }
-    if (development || (typeof code === 'string' && PUBLIC_CODES.has(code))) {
-      if (development) return formatted;
+    if (development) return formatted;
+    if (coded) {
       // Outside development a coded error says what broke, never where in the code nor at
       // which internal address (the gateway copies a subgraph's HTTP answer into `response`).
       const { stacktrace: _, response: __, exception: ___, ...extensions } = formatted.extensions ?? {};
@@ -222,11 +223,7 @@ export async function listenSubgraph<TContext extends BaseContext>(
       else if (token !== undefined) throw new GrantRefused(`${PRINCIPAL_HEADER} must be sent once`);
       const body = await readBody(req, maxBodyBytes);
       const httpGraphQLRequest = toGraphQLRequest(req, body);
-      const controller = new RequestController(grant?.deadline ?? Date.now() + UNGRANTED_DEADLINE_MS);
-      res.once('close', () => {
-        if (!res.writableFinished) controller.gone();
-        controller.dispose();
-      });
+      const controller = controllerFor(res, grant?.deadline ?? Date.now() + UNGRANTED_DEADLINE_MS);
       const identity: RequestIdentity = { principal: grant?.principal ?? ANONYMOUS, requestId: grant?.requestId ?? '' };
       if (grant) granted.add(grant.principal);
       const response = await runInRequestScope({ requestId: identity.requestId, deadline: controller.deadline, signal: controller.signal }, () =>
