@@ -13,6 +13,9 @@ export const ACCEPTED_HINTS: Readonly<Record<string, string>> = {
   // A key field is non-null where a system resolves the entity by it (POS by GTIN, e-commerce
   // by web SKU) and nullable in the catalogue, which has products without one of them.
   INCONSISTENT_BUT_COMPATIBLE_FIELD_TYPE: 'a key is non-null only in the system that resolves by it',
+  // The crosswalk names orders (`Customer.orders`, `order`) without describing them: its
+  // `Order` has the number only, and the planner asks the owners for the rest.
+  INCONSISTENT_INTERFACE_VALUE_TYPE_FIELD: 'the crosswalk names orders by number and leaves their fields to their owners',
 };
 
 export interface Composed {

@@ -26,6 +26,11 @@ export interface CatalogueLoaders {
   productByGtin: DataLoader<string, ProductRecord | null>;
   /** Key: a web SKU exactly as the web shop writes it. */
   productByWebSku: DataLoader<string, ProductRecord | null>;
+  /**
+   * Key: `<franchise>:<code>`, a franchise's local POS code. The one product carrying it as a
+   * POS code alias of that franchise; null when none does, or several do (never guessed).
+   */
+  productByPosCode: DataLoader<string, ProductRecord | null>;
   /** Every campaign of the PIM (a short list, never paged); the only key is {@link ALL_CAMPAIGNS}. */
   campaigns: DataLoader<string, CampaignRecord[]>;
 }
@@ -37,6 +42,7 @@ export function createLoaders(client: CatalogueClient, { productsMs = 600_000, c
   const byRef: CacheKind = { name: 'productByRef', ttlMs: productsMs };
   const byGtin: CacheKind = { name: 'productByGtin', ttlMs: productsMs };
   const byWebSku: CacheKind = { name: 'productByWebSku', ttlMs: productsMs };
+  const byPosCode: CacheKind = { name: 'productByPosCode', ttlMs: productsMs };
   const campaignList: CacheKind = { name: 'campaigns', ttlMs: campaignsMs };
 
   return {
@@ -62,6 +68,29 @@ export function createLoaders(client: CatalogueClient, { productsMs = 600_000, c
         const asked = skus.filter(isBatchable);
         const products = asked.length > 0 ? await client.productsByAliases(asked, 'WEB_SKU') : [];
         return pick(skus, products, (record) => record.aliases.filter((alias) => alias.kind === 'WEB_SKU').map((alias) => alias.value));
+      }),
+    ),
+
+    productByPosCode: new DataLoader<string, ProductRecord | null>((keys) =>
+      source.cachedBatch(byPosCode, keys, async (wanted) => {
+        const codes = [...new Set(wanted.map((key) => key.slice(key.indexOf(':') + 1)).filter(isBatchable))];
+        const products = codes.length > 0 ? await client.productsByAliases(codes, 'POS_CODE') : [];
+        const holders = new Map<string, ProductRecord[]>();
+        for (const record of products.map(toProductRecord)) {
+          for (const alias of record.aliases) {
+            if (alias.kind !== 'POS_LOCAL_CODE' || alias.franchise === null) continue;
+            const key = `${alias.franchise}:${alias.value}`;
+            const found = holders.get(key) ?? [];
+            if (!found.some((known) => known.catalogueRef === record.catalogueRef)) found.push(record);
+            holders.set(key, found);
+          }
+        }
+        const picked = new Map<string, ProductRecord>();
+        for (const key of wanted) {
+          const found = holders.get(key);
+          if (found?.length === 1) picked.set(key, found[0]!);
+        }
+        return picked;
       }),
     ),
 

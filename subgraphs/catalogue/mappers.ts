@@ -24,6 +24,8 @@ export interface ProductRecord {
   catalogueRef: string;
   gtin: string | null;
   webSku: string | null;
+  /** The till reference the product was reached by (`NRD:L0042`); absent otherwise. Never cached. */
+  tillRef?: string;
   name: PimText;
   description: PimText;
   brand: string;

@@ -227,9 +227,9 @@ describe('campaigns', () => {
 });
 
 describe('federation', () => {
-  it('serves its SDL with the three Product keys', async () => {
+  it('serves its SDL with the Product keys: a till reference and the three codes', async () => {
     const { data } = await h.query('{ _service { sdl } }');
-    expect(data._service.sdl).toMatch(/type Product\s+@key\(fields: "catalogueRef"\)\s+@key\(fields: "gtin"\)\s+@key\(fields: "webSku"\)/);
+    expect(data._service.sdl).toMatch(/type Product\s+@key\(fields: "tillRef"\)\s+@key\(fields: "catalogueRef"\)\s+@key\(fields: "gtin"\)\s+@key\(fields: "webSku"\)/);
   });
 
   it('composes, alone and beside subgraphs that resolve Product by web SKU and by GTIN', () => {

@@ -26,7 +26,10 @@ export const MAX_PRODUCTS = 500;
 /** Products per page of `productsByCategory` when `first` is not given. */
 export const DEFAULT_PAGE_SIZE = 20;
 
-type ProductKeys = { catalogueRef?: string | null; gtin?: string | null; webSku?: string | null };
+type ProductKeys = { catalogueRef?: string | null; gtin?: string | null; webSku?: string | null; tillRef?: string | null };
+
+/** A till's code with its franchise, `NRD:L0042` or `NRD:3560070123458`. */
+const TILL_REF = /^([A-Za-z0-9_-]{1,32}):([^\s:]{1,64})$/;
 type CampaignArgs = { activeAt?: string | null; channel?: 'WEB' | 'STORE' | null; locale: Locale };
 
 const REF_FORM = 'a catalogue ref is eight digits written 702.611.50';
@@ -35,7 +38,9 @@ const REF_FORM = 'a catalogue ref is eight digits written 702.611.50';
  * Loads a product by whichever key is given, through the loaders. A value that cannot be
  * a key of that kind (a malformed ref, an invalid GTIN) is not known here: null, no call.
  */
-function loadProduct({ catalogueRef, gtin, webSku }: ProductKeys, { loaders }: CatalogueContext): Promise<ProductRecord | null> | null {
+function loadProduct({ catalogueRef, gtin, webSku, tillRef }: ProductKeys, context: CatalogueContext): Promise<ProductRecord | null> | null {
+  const { loaders } = context;
+  if (typeof tillRef === 'string') return loadByTillRef(tillRef, context);
   if (typeof catalogueRef === 'string') {
     const ref = normaliseCatalogueRef(catalogueRef);
     return ref === null ? null : loaders.productByRef.load(ref);
@@ -46,6 +51,19 @@ function loadProduct({ catalogueRef, gtin, webSku }: ProductKeys, { loaders }: C
   }
   if (typeof webSku === 'string') return isBatchable(webSku) ? loaders.productByWebSku.load(webSku) : null;
   return null;
+}
+
+/**
+ * The product a till rang up: by its EAN when the code is a valid GTIN, else by the
+ * franchise's POS code alias. The product answers with the till reference it was reached by.
+ */
+async function loadByTillRef(tillRef: string, { loaders }: CatalogueContext): Promise<ProductRecord | null> {
+  const match = TILL_REF.exec(tillRef);
+  if (!match) return null;
+  const [, franchise, code] = match as unknown as [string, string, string];
+  const key = gtinKey(code);
+  const product = key !== null ? await loaders.productByGtin.load(key) : isBatchable(code) ? await loaders.productByPosCode.load(`${franchise}:${code}`) : null;
+  return product === null ? null : { ...product, tillRef };
 }
 
 /** A field the PIM wrote unreadably: a coded error on that field only, the rest of the product stands. */

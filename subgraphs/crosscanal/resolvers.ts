@@ -10,6 +10,7 @@ import { explainLink } from './explain.js';
 import { emailKey } from './matching/keys.js';
 import type { CustomerLink } from './matching/plan.js';
 import { parseRecordId, recordId, type RecordKey, type SourceRecord } from './matching/records.js';
+import { orderResolvers } from './orders/resolvers.js';
 import { productReferenceQueries } from './products/resolvers.js';
 import type { StoredCustomer } from './store/crosswalkStore.js';
 import { stewardshipResolvers } from './stewardshipResolvers.js';
@@ -52,8 +53,12 @@ export const resolvers: GraphQLResolverMap<Context> = {
   CustomerOutcome: stewardshipResolvers.CustomerOutcome,
   StewardshipEvent: stewardshipResolvers.StewardshipEvent,
 
+  OrderLookup: orderResolvers.OrderLookup,
+  Order: orderResolvers.Order,
+
   Query: {
     ...productReferenceQueries,
+    ...orderResolvers.Query,
     async customer(_: unknown, { id, by }: { id?: string | null; by?: CustomerLookup | null }, context: Context) {
       if ((id == null) === (by == null)) {
         throw badUserInput(`customer: give exactly one of id and by, got ${id == null ? 'neither' : 'both'}`);
@@ -100,6 +105,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
   },
 
   Customer: {
+    ...orderResolvers.Customer,
     __resolveReference: (reference: { id: string }, context: Context) => context.loaders.customer.load(reference.id),
     identities: async (customer: CustomerParent, _: unknown, context: Context) =>
       (await context.loaders.links.load(customer.id)).map((link) => identity(link.record)),

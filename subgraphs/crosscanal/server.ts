@@ -4,6 +4,7 @@ import { createReaders, type SourcesOptions } from './dataSources.js';
 import { createIdentitySync, type IdentitySync, type SyncProgress, type SyncSummary } from './identitySync.js';
 import { createProductReaders } from './products/readers.js';
 import { createProductReferenceSync, type MissRetention, type ProductReferenceSync, type ReferenceSyncSummary } from './products/referenceSync.js';
+import { openEstateReads, type EstateReadOptions } from './orders/estate.js';
 import { crosswalkReadiness } from './readiness.js';
 import { resolvers } from './resolvers.js';
 import { CrosswalkStore } from './store/crosswalkStore.js';
@@ -31,6 +32,11 @@ export interface CrosscanalOptions {
   dbSchema?: string;
   /** The systems the sync reads; a system left out is not read. */
   sources?: SourcesOptions;
+  /**
+   * How the order views read the web shop and the tills at request time. Default: the
+   * `sources` URLs, 3 s per call, an in-process cache (Redis at `redisUrl` when given).
+   */
+  estate?: Omit<EstateReadOptions, 'ecommerceUrl' | 'posUrl' | 'posSchemaPrefix'>;
   /** Sync before listening: `incremental` (the default; a full read on an empty store), `full` or `none`. */
   initialSync?: 'none' | 'incremental' | 'full';
   /** Incremental sync period in milliseconds; 0 or undefined: on demand only. */
@@ -65,9 +71,15 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
   const sync = createIdentitySync({ store, readers, onProgress: options.onProgress });
   const productReaders = createProductReaders(options.sources ?? {});
   const productSync = createProductReferenceSync({ store, readers: productReaders, misses: options.misses });
+  const estate = openEstateReads({
+    ...options.estate,
+    ecommerceUrl: options.sources?.ecommerceUrl,
+    posUrl: options.sources?.posUrl,
+    posSchemaPrefix: options.sources?.posSchemaPrefix,
+  });
   const closeAll = async () => {
     await Promise.all([sync.stop(), productSync.stop()]);
-    await Promise.allSettled([...readers, ...productReaders].map((reader) => reader.close()));
+    await Promise.allSettled([...readers, ...productReaders, estate].map((reader) => reader.close()));
     if (owned) await store.close();
   };
   try {
@@ -79,7 +91,7 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
       port: options.port ?? 0,
       host: options.host,
       internalSecret: options.internalSecret,
-      context: async (identity) => createContext(store, identity),
+      context: async (identity) => createContext(store, identity, estate),
       readiness: crosswalkReadiness(store),
     });
     if (options.syncIntervalMs) sync.schedule(options.syncIntervalMs, options.onSync);

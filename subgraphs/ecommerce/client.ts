@@ -199,6 +199,11 @@ export class EcommerceClient {
     return this.batched(numbers, (chunk) => this.list('/orders', { numbers: chunk.join(',') }, chunk.length, this.checked(ORDER)));
   }
 
+  /** Orders finishing a store quote (`quote_number`, compared exactly); one call per quote number. */
+  ordersByQuoteNumber(quoteNumber: string): Promise<WireOrder[]> {
+    return this.list('/orders', { quote_number: quoteNumber }, 10, this.checked(ORDER));
+  }
+
   /**
    * Orders by id. The platform has no batch filter on order ids, so this is one call per id,
    * a few at a time; unknown ids are left out.

@@ -32,6 +32,7 @@ export const CACHE_KINDS = {
   ordersByAccount: { name: 'ordersByAccount', ttlMs: 30_000 },
   orderById: { name: 'orderById', ttlMs: 30_000 },
   orderByNumber: { name: 'orderByNumber', ttlMs: 30_000 },
+  ordersByQuote: { name: 'ordersByQuote', ttlMs: 30_000 },
   product: { name: 'product', ttlMs: 300_000 },
   cartRules: { name: 'cartRules', ttlMs: 60_000 },
 } as const satisfies Record<string, CacheKind>;
@@ -54,6 +55,8 @@ export interface EcommerceLoaders {
   ordersByAccount: DataLoader<string, WebOrder[]>;
   orderById: DataLoader<string, WebOrder | null>;
   orderByNumber: DataLoader<string, WebOrder | null>;
+  /** By store quote number: the web orders that finished it (one call per quote: the platform has no batch filter on it). */
+  ordersByQuote: DataLoader<string, WebOrder[]>;
   /** By web SKU. */
   product: DataLoader<string, WebProduct | null>;
   /** Every cart rule, read once per request. */
@@ -105,6 +108,13 @@ export function createLoaders(client: EcommerceClient, { shopCurrency }: LoaderO
     orderByNumber: batchLoader(source, CACHE_KINDS.orderByNumber, toWebOrder, async (numbers) =>
       byKey(await client.ordersByNumbers(numbers), (order) => order.number),
     ),
+
+    ordersByQuote: batchLoader(
+      source,
+      CACHE_KINDS.ordersByQuote,
+      (orders: WireOrder[]) => orders.map(toWebOrder).sort(byMostRecent),
+      async (numbers) => new Map(await Promise.all(numbers.map(async (number) => [number, await client.ordersByQuoteNumber(number)] as const))),
+    ) as DataLoader<string, WebOrder[]>,
 
     product: batchLoader(source, CACHE_KINDS.product, toWebProduct, async (skus) =>
       byKey(await client.productsBySkus(skus), (product) => product.sku),

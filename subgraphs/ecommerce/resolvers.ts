@@ -15,6 +15,8 @@ export interface EcommerceContext extends RequestIdentity {
 
 /** The platform's integer ids, as the graph writes them: digits, no leading zero. */
 const ACCOUNT_ID = /^(0|[1-9]\d{0,14})$/;
+/** A web order number as the platform prints it: no spaces or commas (the batch separator). */
+const ORDER_NUMBER = /^[^\s,]{1,64}$/;
 /** Most orders one `orders` or `webOrders` field returns. */
 export const MAX_FIRST = 200;
 const DEFAULT_FIRST = 20;
@@ -81,7 +83,10 @@ export const resolvers: GraphQLResolverMap<EcommerceContext> = {
   },
 
   WebOrder: {
-    __resolveReference: ({ id }: { id: string }, { loaders }: EcommerceContext) => (ACCOUNT_ID.test(id) ? loaders.orderById.load(id) : null),
+    __resolveReference: ({ id, number }: { id?: string; number?: string }, { loaders }: EcommerceContext) => {
+      if (typeof id === 'string') return ACCOUNT_ID.test(id) ? loaders.orderById.load(id) : null;
+      return typeof number === 'string' && ORDER_NUMBER.test(number) ? loaders.orderByNumber.load(number) : null;
+    },
     account: (order: WebOrder, _: unknown, { loaders }: EcommerceContext) => loaders.account.load(order.accountId),
   },
 

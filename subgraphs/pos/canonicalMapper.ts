@@ -96,7 +96,7 @@ export function canonicalMapper({ money, instant, quoteStatuses, promotion, rest
         phone,
         lines: jsonRows<SaleLine>(row.lines, 'sale.lines').map((l) =>
           orderLine(
-            { lineNumber: integer(l.line_no, 'sale.lines.line_no'), ean: l.ean, localCode: l.local_code, label: l.label, quantity: l.quantity },
+            { lineNumber: integer(l.line_no, 'sale.lines.line_no'), ean: l.ean, localCode: l.local_code, label: l.label, quantity: l.quantity, franchise: franchise.code },
             money(l.unit_price, currency),
             money(l.discount, currency),
           ),
@@ -120,7 +120,7 @@ export function canonicalMapper({ money, instant, quoteStatuses, promotion, rest
         refund: money(row.refund, currency),
         lines: jsonRows<ReturnLine>(row.lines, 'return.lines').map((l) => ({
           lineNumber: integer(l.line_no, 'return.lines.line_no'),
-          ...itemCode(l.ean, l.local_code),
+          ...itemCode(l.ean, l.local_code, franchise.code),
           quantity: integer(l.quantity, 'return.lines.quantity'),
           refund: money(l.refund, currency),
           restock: restock(l.restock, 'return.lines.restock'),
@@ -142,7 +142,7 @@ export function canonicalMapper({ money, instant, quoteStatuses, promotion, rest
       const cardNumber = optionalText(row.card_number);
       const lines = jsonRows<QuoteLine>(row.lines, 'quote.lines').map((l) =>
         orderLine(
-          { lineNumber: integer(l.line_no, 'quote.lines.line_no'), ean: l.ean, localCode: l.local_code, label: null, quantity: l.quantity },
+          { lineNumber: integer(l.line_no, 'quote.lines.line_no'), ean: l.ean, localCode: l.local_code, label: null, quantity: l.quantity, franchise: franchise.code },
           money(l.unit_price, POS_CURRENCY),
           null,
         ),

@@ -175,6 +175,11 @@ function byNumber<C>(source: RecordSource<C>) {
   return (s: string, numbers: string[]) => ({ text: `${select(source, s)} WHERE ${source.number} = ANY($1::text[])`, values: [numbers] });
 }
 
+/** Records whose `column` (a canonical column's expression) is one of the values. */
+function byColumn<C>(source: RecordSource<C>, column: (columns: C) => string) {
+  return (s: string, values: string[]) => ({ text: `${select(source, s)} WHERE ${column(source.columns(s))} = ANY($1::text[])`, values: [values] });
+}
+
 function byIdentity<C>(source: RecordSource<C>) {
   return (s: string, f: IdentityFilter) => {
     const branches: Branch[] = [
@@ -203,6 +208,9 @@ export function canonicalQueries(sql: LayoutSql): LayoutQueries {
     salesByNumber: byNumber(sql.sale),
     salesFor: byIdentity(sql.sale),
     returnsFor: byIdentity(sql.storeReturn),
+    returnsByNumber: byNumber(sql.storeReturn),
+    returnsOfReceipts: byColumn(sql.storeReturn, (c) => c.receipt_number),
+    returnsOfWebOrders: byColumn(sql.storeReturn, (c) => c.web_order_number),
     quotesByNumber: byNumber(sql.quote),
     quotesFor: byIdentity(sql.quote),
     stock: byItem(sql.stock),

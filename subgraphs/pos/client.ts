@@ -73,6 +73,18 @@ export class PosClient {
     return this.franchiseRows('returnsFor', franchise, (q, s) => q.returnsFor(s, filter));
   }
 
+  returnsByNumber(franchise: FranchiseEntry, numbers: string[]): Promise<Row[]> {
+    return this.franchiseRows('returnsByNumber', franchise, (q, s) => q.returnsByNumber(s, numbers));
+  }
+
+  returnsOfReceipts(franchise: FranchiseEntry, receiptNumbers: string[]): Promise<Row[]> {
+    return this.franchiseRows('returnsOfReceipts', franchise, (q, s) => q.returnsOfReceipts(s, receiptNumbers));
+  }
+
+  returnsOfWebOrders(franchise: FranchiseEntry, webOrderNumbers: string[]): Promise<Row[]> {
+    return this.franchiseRows('returnsOfWebOrders', franchise, (q, s) => q.returnsOfWebOrders(s, webOrderNumbers));
+  }
+
   quotesByNumber(franchise: FranchiseEntry, numbers: string[]): Promise<Row[]> {
     return this.franchiseRows('quotesByNumber', franchise, (q, s) => q.quotesByNumber(s, numbers));
   }

@@ -59,7 +59,7 @@ export const ecommerceStub: DocumentNode = parse(/* GraphQL */ `
   type Product @key(fields: "webSku") { webSku: String! webPrice: Money }
   type Store @key(fields: "code", resolvable: false) { code: ID! }
   type Quote @key(fields: "number", resolvable: false) { number: ID! }
-  type WebOrder implements Order @key(fields: "id") {
+  type WebOrder implements Order @key(fields: "id") @key(fields: "number") {
     id: ID! number: String! channel: SalesChannel! placedAt: DateTime! total: Money! lines: [OrderLine!]!
     pickupStore: Store quote: Quote
   }

@@ -33,6 +33,11 @@ export interface LayoutQueries {
   salesFor(schema: string, filter: IdentityFilter): Statement;
   /** Returns carrying a card, or made against a receipt of the identities. */
   returnsFor(schema: string, filter: IdentityFilter): Statement;
+  returnsByNumber(schema: string, numbers: string[]): Statement;
+  /** Returns made against these receipts (of any franchise: a return can be made anywhere). */
+  returnsOfReceipts(schema: string, receiptNumbers: string[]): Statement;
+  /** Returns made against these web orders. */
+  returnsOfWebOrders(schema: string, webOrderNumbers: string[]): Statement;
   quotesByNumber(schema: string, numbers: string[]): Statement;
   quotesFor(schema: string, filter: IdentityFilter): Statement;
   /** `stores` null: every store of the franchise. */

@@ -25,6 +25,10 @@ export const CACHE_KINDS = {
   /** A receipt does not change once printed. */
   sale: { name: 'sale', ttlMs: 600_000 },
   quote: { name: 'quote', ttlMs: 60_000 },
+  /** A return does not change once made; returns of a receipt or web order may be added. */
+  storeReturn: { name: 'storeReturn', ttlMs: 600_000 },
+  returnsOfReceipt: { name: 'returnsOfReceipt', ttlMs: 60_000 },
+  returnsOfWebOrder: { name: 'returnsOfWebOrder', ttlMs: 60_000 },
   salesFor: { name: 'salesFor', ttlMs: 60_000 },
   returnsFor: { name: 'returnsFor', ttlMs: 60_000 },
   quotesFor: { name: 'quotesFor', ttlMs: 60_000 },
@@ -49,6 +53,12 @@ export interface PosLoaders {
   sale: DataLoader<string, StoreSaleRecord | null>;
   /** By quote number. */
   quote: DataLoader<string, QuoteRecord | null>;
+  /** By return number. */
+  storeReturn: DataLoader<string, StoreReturnRecord | null>;
+  /** By receipt number: the returns made against it in every franchise, which may differ from the receipt's. */
+  returnsOfReceipt: DataLoader<string, StoreReturnRecord[]>;
+  /** By web order number: the returns made against it in every franchise. */
+  returnsOfWebOrder: DataLoader<string, StoreReturnRecord[]>;
   /** By lookup key ({@link lookupKey}): every record of that identity, in every franchise it can be in. */
   salesFor: DataLoader<string, StoreSaleRecord[]>;
   returnsFor: DataLoader<string, StoreReturnRecord[]>;
@@ -192,6 +202,33 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
     });
   }
 
+  /** A loader of the records pointing at a number, looked for in every franchise: one statement per franchise per batch. */
+  function everywhere<R>(
+    kind: CacheKind,
+    operation: string,
+    fetchRows: (franchise: FranchiseEntry, numbers: string[]) => Promise<Row[]>,
+    pick: (mapper: LayoutMapper) => (row: Row, context: MapContext) => R,
+    pointsAt: (record: R) => string | null,
+  ): DataLoader<string, R[]> {
+    return new DataLoader<string, R[]>(async (numbers) => {
+      const dir = await directory();
+      const groups = new Map(dir.franchises.map((franchise) => [franchise, numbers] as const));
+      const results = await perFranchise<R[]>(kind, groups, async (franchise, batch) => {
+        const records = mapRows(operation, franchise, await fetchRows(franchise, batch), dir, pick);
+        return new Map(batch.map((number) => [number, records.filter((record) => pointsAt(record) === number)]));
+      });
+      return numbers.map((number) => {
+        const found: R[] = [];
+        for (const franchise of dir.franchises) {
+          const part = results.get(`${franchise.code}:${number}`);
+          if (part instanceof Error) return part;
+          found.push(...(part ?? []));
+        }
+        return found;
+      });
+    });
+  }
+
   /** A loader by item key: each franchise is asked for the stores of its own that the key names. */
   function byItem<R extends { gtin14: string | null; storeCode: string | null }>(
     kind: CacheKind,
@@ -254,6 +291,9 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
     }),
     sale: byNumber(CACHE_KINDS.sale, 'salesByNumber', (f, n) => client.salesByNumber(f, n), (m) => m.sale),
     quote: byNumber(CACHE_KINDS.quote, 'quotesByNumber', (f, n) => client.quotesByNumber(f, n), (m) => m.quote),
+    storeReturn: byNumber(CACHE_KINDS.storeReturn, 'returnsByNumber', (f, n) => client.returnsByNumber(f, n), (m) => m.storeReturn),
+    returnsOfReceipt: everywhere(CACHE_KINDS.returnsOfReceipt, 'returnsOfReceipts', (f, n) => client.returnsOfReceipts(f, n), (m) => m.storeReturn, (r) => r.receiptNumber),
+    returnsOfWebOrder: everywhere(CACHE_KINDS.returnsOfWebOrder, 'returnsOfWebOrders', (f, n) => client.returnsOfWebOrders(f, n), (m) => m.storeReturn, (r) => r.webOrderNumber),
     salesFor: byIdentity(CACHE_KINDS.salesFor, 'salesFor', (f, filter) => client.salesFor(f, filter), (m) => m.sale),
     returnsFor: byIdentity(CACHE_KINDS.returnsFor, 'returnsFor', (f, filter) => client.returnsFor(f, filter), (m) => m.storeReturn),
     quotesFor: byIdentity(CACHE_KINDS.quotesFor, 'quotesFor', (f, filter) => client.quotesFor(f, filter), (m) => m.quote),

@@ -1,7 +1,7 @@
 import { isValidGtin, toGtin14 } from '../../utilities/gtin.js';
 import { moneyFromDecimal, moneyFromMinor, type Money } from '../../utilities/money.js';
 import { toE164 } from '../../utilities/phone.js';
-import type { OrderLineRecord, PromotionValue, SellerRecord } from './records.js';
+import type { OrderLineRecord, PromotionValue, SellerRecord, TillProduct } from './records.js';
 
 /**
  * What the layout mappers share: the graph's formats (docs/graph-vocabulary.md) applied to
@@ -48,11 +48,12 @@ export function decimal(value: unknown, currency: string): Money {
 }
 
 /** The product reference of a till code: a valid GTIN names a product, anything else is a local code. */
-export function itemCode(ean: unknown, localCode: unknown): { product: { gtin: string } | null; gtin: string | null; localCode: string | null } {
+export function itemCode(ean: unknown, localCode: unknown, franchise: string): { product: TillProduct | null; gtin: string | null; localCode: string | null } {
   const code = optionalText(ean);
   const local = optionalText(localCode);
-  if (code !== null && isValidGtin(code)) return { product: { gtin: code }, gtin: code, localCode: local };
-  return { product: null, gtin: null, localCode: local ?? code };
+  if (code !== null && isValidGtin(code)) return { product: { gtin: code, tillRef: `${franchise}:${code}` }, gtin: code, localCode: local };
+  const own = local ?? code;
+  return { product: own === null ? null : { gtin: null, tillRef: `${franchise}:${own}` }, gtin: null, localCode: own };
 }
 
 /** A GTIN in its 14-digit form, or null when the code is not a valid GTIN. */
@@ -63,7 +64,7 @@ export function gtin14Of(ean: unknown): string | null {
 
 /** An order line; the line total is what the till charged, quantity × unit price less the discount. */
 export function orderLine(
-  line: { lineNumber: number; ean: unknown; localCode: unknown; label: unknown; quantity: unknown },
+  line: { lineNumber: number; ean: unknown; localCode: unknown; label: unknown; quantity: unknown; franchise: string },
   unitPrice: Money,
   discount: Money | null,
 ): OrderLineRecord {
@@ -72,7 +73,7 @@ export function orderLine(
   const off = discount?.amount ?? 0;
   return {
     lineNumber: line.lineNumber,
-    ...itemCode(line.ean, line.localCode),
+    ...itemCode(line.ean, line.localCode, line.franchise),
     sku: null,
     label: optionalText(line.label),
     quantity,

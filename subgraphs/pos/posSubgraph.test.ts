@@ -148,7 +148,8 @@ describe('root fields', () => {
           },
           {
             lineNumber: 2,
-            product: null,
+            // A franchise code: the catalogue resolves the product by its till reference.
+            product: { gtin: null },
             sku: null,
             gtin: null,
             localCode: 'NRD-LC-0042',
@@ -281,9 +282,9 @@ describe('normalisation', () => {
       storeSale: {
         phone: null,
         lines: [
-          { product: null, gtin: null, localCode: BAD_EAN, label: 'CHAUSS TRAIL EVASION 43' },
+          { product: { gtin: null }, gtin: null, localCode: BAD_EAN, label: 'CHAUSS TRAIL EVASION 43' },
           // A local code of its own wins over the malformed EAN.
-          { product: null, gtin: null, localCode: 'NRD-LC-0099', label: 'CHAUSSETTES' },
+          { product: { gtin: null }, gtin: null, localCode: 'NRD-LC-0099', label: 'CHAUSSETTES' },
         ],
       },
     });
@@ -442,7 +443,7 @@ describe('entities', () => {
           storeReceipts { id placedAt }
           latest: storeReceipts(first: 1) { id }
           storeReturns { number returnedAt refund { amount currency } receipt { id } webOrderNumber seller { name } store { code }
-                         lines { lineNumber product { gtin } gtin localCode quantity refund { amount } restock } }
+                         items { lineNumber product { gtin } gtin localCode quantity refund { amount } restock } }
           quotes { number status }
       } } }`,
       { reps: [{ __typename: 'LoyaltyCard', number: CARD.garcia }, { __typename: 'LoyaltyCard', number: CARD.morvan }, { __typename: 'LoyaltyCard', number: '2999999999999' }] },
@@ -474,8 +475,8 @@ describe('entities', () => {
               webOrderNumber: null,
               seller: { name: 'Gwenaëlle Le Goff' },
               store: { code: 'OUE01' },
-              lines: [
-                { lineNumber: 1, product: null, gtin: null, localCode: 'OUE-77812', quantity: 2, refund: { amount: 1580 }, restock: true },
+              items: [
+                { lineNumber: 1, product: { gtin: null }, gtin: null, localCode: 'OUE-77812', quantity: 2, refund: { amount: 1580 }, restock: true },
                 { lineNumber: 2, product: { gtin: EAN.bottle }, gtin: EAN.bottle, localCode: null, quantity: 1, refund: { amount: 990 }, restock: false },
               ],
             },

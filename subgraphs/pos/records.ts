@@ -37,10 +37,19 @@ export interface SellerRecord {
   name: string | null;
 }
 
+/**
+ * A line's product as the tills name it: the catalogue resolves `tillRef` (the franchise and
+ * the code rung up, an EAN or a local code), the POS itself answers by `gtin`.
+ */
+export interface TillProduct {
+  gtin: string | null;
+  tillRef: string;
+}
+
 /** The graph's `OrderLine`. */
 export interface OrderLineRecord {
   lineNumber: number;
-  product: { gtin: string } | null;
+  product: TillProduct | null;
   sku: null;
   gtin: string | null;
   localCode: string | null;
@@ -78,7 +87,7 @@ export interface StoreSaleRecord {
 
 export interface StoreReturnLineRecord {
   lineNumber: number;
-  product: { gtin: string } | null;
+  product: TillProduct | null;
   gtin: string | null;
   localCode: string | null;
   quantity: number;

@@ -8,6 +8,8 @@ import { ownStoreRows, visibleRecord } from './scope.js';
 import type { RequestIdentity } from '../shared/subgraphServer.js';
 import type {
   FranchiseEntry,
+  OrderLineRecord,
+  StoreReturnLineRecord,
   PromotionRecord,
   PromotionValue,
   QuoteRecord,
@@ -83,10 +85,33 @@ interface ProductArgs {
 }
 
 /** Key of the product in the stores asked for; null when no store was asked for at all. */
-function productItem(product: { gtin: string }, storeCodes: string[] | null | undefined): string | null {
+function productItem(product: { gtin: string | null }, storeCodes: string[] | null | undefined): string | null {
   const stores = storeCodesOf(storeCodes);
+  if (product.gtin === null || !isValidGtin(product.gtin)) return null;
   if (stores !== null && stores.length === 0) return null;
   return itemKey(toGtin14(product.gtin), stores);
+}
+
+/** A return line as an order line: what came back counts negative, at the unit price the refund works out to. */
+function returnOrderLine(line: StoreReturnLineRecord): OrderLineRecord {
+  const { currency, amount } = line.refund;
+  return {
+    lineNumber: line.lineNumber,
+    product: line.product,
+    sku: null,
+    gtin: line.gtin,
+    localCode: line.localCode,
+    label: null,
+    quantity: -line.quantity,
+    unitPrice: { amount: line.quantity === 0 ? amount : Math.round(amount / line.quantity), currency },
+    discount: null,
+    lineTotal: { amount: -amount, currency },
+  };
+}
+
+/** Returns, most recent first. */
+function newestReturns(returns: readonly StoreReturnRecord[]): StoreReturnRecord[] {
+  return [...returns].sort((a, b) => b.returnedAt.localeCompare(a.returnedAt) || a.number.localeCompare(b.number));
 }
 
 const bySale = (s: StoreSaleRecord) => s.placedAt;
@@ -110,7 +135,7 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
   },
 
   Order: {
-    __resolveType: () => 'StoreSale',
+    __resolveType: (record: StoreSaleRecord | StoreReturnRecord) => ('returnedAt' in record ? 'StoreReturn' : 'StoreSale'),
   },
 
   Franchise: {
@@ -128,9 +153,24 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
   StoreSale: {
     __resolveReference: async ({ id }: { id: string }, { loaders, principal }: PosContext) => visibleRecord(principal, await loaders.sale.load(id), `receipt ${id}`, 'reference'),
     store: (sale: StoreSaleRecord, _: unknown, { loaders }: PosContext) => loaders.store.load(sale.storeCode),
+    returns: async (sale: StoreSaleRecord, _: unknown, { loaders }: PosContext) => newestReturns(await loaders.returnsOfReceipt.load(sale.number)),
+  },
+
+  WebOrder: {
+    __resolveReference: ({ number }: { number: string }) => (typeof number === 'string' && NUMBER.test(number) ? { number } : null),
+    returns: async (order: { number: string }, _: unknown, { loaders }: PosContext) => newestReturns(await loaders.returnsOfWebOrder.load(order.number)),
   },
 
   StoreReturn: {
+    __resolveReference: async ({ id }: { id: string }, { loaders, principal }: PosContext) =>
+      visibleRecord(principal, await loaders.storeReturn.load(id), `return ${id}`, 'reference'),
+    id: (ret: StoreReturnRecord) => ret.number,
+    channel: () => 'STORE',
+    placedAt: (ret: StoreReturnRecord) => ret.returnedAt,
+    total: (ret: StoreReturnRecord) => ({ amount: -ret.refund.amount, currency: ret.refund.currency }),
+    lines: (ret: StoreReturnRecord) => ret.lines.map(returnOrderLine),
+    items: (ret: StoreReturnRecord) => ret.lines,
+    webOrder: (ret: StoreReturnRecord) => (ret.webOrderNumber ? { number: ret.webOrderNumber } : null),
     store: (ret: StoreReturnRecord, _: unknown, { loaders }: PosContext) => loaders.store.load(ret.storeCode),
     receipt: async (ret: StoreReturnRecord, _: unknown, { loaders, principal }: PosContext) =>
       ret.receiptNumber ? visibleRecord(principal, await loaders.sale.load(ret.receiptNumber), `receipt ${ret.receiptNumber}`, 'reference') : null,
@@ -153,12 +193,12 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
     // The POS has no product table: any valid GTIN is a product it can answer for (with
     // empty lists when no store has it); the fields go through the loaders.
     __resolveReference: ({ gtin }: { gtin: string }) => (typeof gtin === 'string' && isValidGtin(gtin) ? { gtin } : null),
-    storeStock: async (product: { gtin: string }, { storeCodes }: ProductArgs, { loaders, principal }: PosContext) => {
+    storeStock: async (product: { gtin: string | null }, { storeCodes }: ProductArgs, { loaders, principal }: PosContext) => {
       const key = productItem(product, storeCodes);
       if (key === null) return [];
       return (await ownStoreRows(principal, loaders, await loaders.stock.load(key))).sort((a, b) => a.storeCode.localeCompare(b.storeCode));
     },
-    storePrices: async (product: { gtin: string }, { storeCodes, activeAt }: ProductArgs, { loaders, principal }: PosContext) => {
+    storePrices: async (product: { gtin: string | null }, { storeCodes, activeAt }: ProductArgs, { loaders, principal }: PosContext) => {
       const key = productItem(product, storeCodes);
       if (key === null) return [];
       const active = isActive(activeAt);
@@ -166,7 +206,7 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
         .filter((price) => active(price.validFrom, price.validTo))
         .sort((a, b) => a.storeCode.localeCompare(b.storeCode) || a.validFrom.localeCompare(b.validFrom));
     },
-    storePromotions: async (product: { gtin: string }, { storeCodes, activeAt }: ProductArgs, { loaders }: PosContext) => {
+    storePromotions: async (product: { gtin: string | null }, { storeCodes, activeAt }: ProductArgs, { loaders }: PosContext) => {
       const key = productItem(product, storeCodes);
       if (key === null) return [];
       return promotions(await loaders.itemPromotions.load(key), activeAt);

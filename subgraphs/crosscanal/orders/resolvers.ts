@@ -1,0 +1,218 @@
+import { GraphQLError } from 'graphql';
+import { badUserInput } from '../../shared/errors.js';
+import type { WebOrder } from '../../ecommerce/mappers.js';
+import { lookupKey, lookupsOf } from '../../pos/identities.js';
+import type { Holder, QuoteRecord, StoreReturnRecord, StoreSaleRecord } from '../../pos/records.js';
+import type { Context } from '../context.js';
+import { parseRecordId, recordId, type RecordKey } from '../matching/records.js';
+import { mergeHistory, pageOf, pageSize, type Channel, type OrderHeader, type OrderKind } from './history.js';
+
+/** The systems whose orders the history reads, as the graph names them. */
+type OrderSystem = 'ECOMMERCE' | 'POS';
+
+const STORE_CODE = /^[A-Za-z0-9_-]{1,32}$/;
+const NUMBER = /^[A-Za-z0-9_-]{1,64}$/;
+
+const TYPENAME: Readonly<Record<OrderKind, string>> = { WEB_ORDER: 'WebOrder', STORE_SALE: 'StoreSale', STORE_RETURN: 'StoreReturn' };
+
+/** The reference the owner resolves: a web order by number, a receipt or a return by id (its number). */
+function reference({ kind, number }: Pick<OrderHeader, 'kind' | 'number'>) {
+  return kind === 'WEB_ORDER' ? { __typename: TYPENAME[kind], number } : { __typename: TYPENAME[kind], id: number, number };
+}
+
+const webHeader = (order: WebOrder): OrderHeader => ({
+  kind: 'WEB_ORDER',
+  number: order.number,
+  channel: 'WEB',
+  placedAt: order.placedAt,
+  storeCode: order.fulfilment.store?.code ?? null,
+});
+
+const saleHeader = (sale: StoreSaleRecord): OrderHeader => ({ kind: 'STORE_SALE', number: sale.number, channel: 'STORE', placedAt: sale.placedAt, storeCode: sale.storeCode });
+
+const returnHeader = (ret: StoreReturnRecord): OrderHeader => ({ kind: 'STORE_RETURN', number: ret.number, channel: 'STORE', placedAt: ret.returnedAt, storeCode: ret.storeCode });
+
+/** Values of a loadMany, or the first error among them. */
+function settled<V>(results: readonly (V | Error)[]): V[] {
+  const failed = results.find((r): r is Error => r instanceof Error);
+  if (failed) throw failed;
+  return results as V[];
+}
+
+/**
+ * Every order header of a customer's records, read live: the orders of their web accounts
+ * (one call), their receipts and returns at every franchise's tills by card, phone or client
+ * (a statement per franchise each), and the returns made anywhere against those receipts and
+ * web orders (a statement per franchise each). A system that fails is reported, not thrown:
+ * the others' orders still make a page.
+ */
+async function historyOf(keys: readonly RecordKey[], context: Context): Promise<{ history: OrderHeader[]; unavailable: OrderSystem[] }> {
+  const { ecommerce, pos } = context.estate();
+  const unavailable = new Set<OrderSystem>();
+  const accountIds = keys.filter((key) => key.system === 'ECOMMERCE').map((key) => key.localId);
+  const lookups = lookupsOf(keys.filter((key) => key.system === 'POS')).map(lookupKey);
+
+  let webOrders: WebOrder[] = [];
+  if (accountIds.length > 0) {
+    try {
+      if (!ecommerce) throw new Error('the web shop is not configured');
+      webOrders = settled(await ecommerce.ordersByAccount.loadMany(accountIds)).flat();
+    } catch {
+      unavailable.add('ECOMMERCE');
+    }
+  }
+
+  let store: OrderHeader[] = [];
+  if (lookups.length > 0 || webOrders.length > 0) {
+    try {
+      if (!pos) throw new Error('the tills are not configured');
+      const [sales, returns, webReturns] = await Promise.all([
+        pos.salesFor.loadMany(lookups).then((lists) => settled(lists).flat()),
+        pos.returnsFor.loadMany(lookups).then((lists) => settled(lists).flat()),
+        pos.returnsOfWebOrder.loadMany(webOrders.map((order) => order.number)).then((lists) => settled(lists).flat()),
+      ]);
+      const receiptReturns = settled(await pos.returnsOfReceipt.loadMany([...new Set(sales.map((sale) => sale.number))])).flat();
+      store = [...sales.map(saleHeader), ...[...returns, ...webReturns, ...receiptReturns].map(returnHeader)];
+    } catch {
+      unavailable.add('POS');
+    }
+  }
+  return { history: mergeHistory([webOrders.map(webHeader), store]), unavailable: [...unavailable] };
+}
+
+interface OrdersArgs {
+  first?: number | null;
+  after?: string | null;
+  channel?: Channel | null;
+  storeCode?: string | null;
+}
+
+async function customerOrders(customer: { id: string }, args: OrdersArgs, context: Context) {
+  pageSize(args.first);
+  if (args.storeCode != null && !STORE_CODE.test(args.storeCode)) {
+    throw badUserInput(`storeCode expects a store code such as NRD01 (1 to 32 letters, digits, - or _), got ${JSON.stringify(args.storeCode)}`, 'storeCode');
+  }
+  const keys = (await context.loaders.links.load(customer.id)).map((link) => parseRecordId(link.record));
+  const { history, unavailable } = await historyOf(keys, context);
+  const page = pageOf(history, args);
+  const nodes = page.headers.map(reference);
+  return {
+    edges: nodes.map((node, i) => ({ cursor: page.cursors[i], node })),
+    nodes,
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+    totalCount: page.totalCount,
+    unavailable,
+  };
+}
+
+/** The crosswalk records a till holder can be: the card first, then OUE's client row, then the phone keyed. */
+function holderKeys(holder: Holder, franchise: string): RecordKey[] {
+  const keys: RecordKey[] = holder.cards.map((card) => ({ system: 'POS', localId: `card:${card}`, franchise: null }));
+  if (holder.clientId !== null) keys.push({ system: 'POS', localId: `client:${holder.clientId}`, franchise });
+  if (holder.phone !== null) keys.push({ system: 'POS', localId: `phone:${holder.phone}`, franchise });
+  return keys;
+}
+
+/** The golden id of the first record the crosswalk links to a customer; null when none is. */
+async function customerOf(keys: readonly RecordKey[], context: Context): Promise<string | null> {
+  const ids = await context.loaders.customerOfRecord.loadMany(keys.map(recordId));
+  const found = ids.find((id): id is string => typeof id === 'string');
+  if (!found) return null;
+  return (await context.loaders.customer.load(found))?.id ?? null;
+}
+
+type Kind = OrderKind | 'QUOTE';
+
+interface Found {
+  kind: Kind;
+  number: string;
+  order: ReturnType<typeof reference> | null;
+  quote: { number: string } | null;
+  holder: RecordKey[];
+}
+
+/** What a number is in the tills: a receipt, a return or a quote of the franchise whose store code it carries. */
+async function inTills(number: string, context: Context): Promise<Found | null> {
+  const { pos } = context.estate();
+  if (!pos) return null;
+  const directory = await pos.directory();
+  if (!directory.franchiseOfNumber(number)) return null;
+  const [sale, ret, quote] = await Promise.all([pos.sale.load(number), pos.storeReturn.load(number), pos.quote.load(number)]);
+  if (sale) return { kind: 'STORE_SALE', number, order: reference({ kind: 'STORE_SALE', number }), quote: null, holder: holderKeys(sale.holder, sale.franchise) };
+  if (ret) return returnFound(ret, context);
+  if (quote) return quoteFound(quote, context);
+  return null;
+}
+
+async function returnFound(ret: StoreReturnRecord, context: Context): Promise<Found> {
+  const holder = holderKeys(ret.holder, ret.franchise);
+  const { ecommerce } = context.estate();
+  // A web order brought back to a store belongs to the web order's account.
+  if (ret.webOrderNumber && ecommerce) {
+    const order = await ecommerce.orderByNumber.load(ret.webOrderNumber);
+    if (order) holder.unshift({ system: 'ECOMMERCE', localId: order.accountId, franchise: null });
+  }
+  return { kind: 'STORE_RETURN', number: ret.number, order: reference({ kind: 'STORE_RETURN', number: ret.number }), quote: null, holder };
+}
+
+async function quoteFound(quote: QuoteRecord, context: Context): Promise<Found> {
+  const { ecommerce } = context.estate();
+  const finishing = ecommerce ? await ecommerce.ordersByQuote.load(quote.number) : [];
+  const order = finishing?.[0] ?? null;
+  return {
+    kind: 'QUOTE',
+    number: quote.number,
+    order: order ? reference({ kind: 'WEB_ORDER', number: order.number }) : null,
+    quote: { number: quote.number },
+    holder: [...(order ? [{ system: 'ECOMMERCE' as const, localId: order.accountId, franchise: null }] : []), ...holderKeys(quote.holder, quote.franchise)],
+  };
+}
+
+async function onTheWeb(number: string, context: Context): Promise<Found | null> {
+  const { ecommerce } = context.estate();
+  if (!ecommerce) return null;
+  const order = await ecommerce.orderByNumber.load(number);
+  if (!order) return null;
+  return {
+    kind: 'WEB_ORDER',
+    number: order.number,
+    order: reference({ kind: 'WEB_ORDER', number: order.number }),
+    quote: order.quote ? { number: order.quote.number } : null,
+    holder: [{ system: 'ECOMMERCE', localId: order.accountId, franchise: null }],
+  };
+}
+
+/**
+ * Any order by its number. The tills are asked when the number carries one of their store
+ * codes, the web shop always: both at once. One system failing fails the lookup only when the
+ * other found nothing (the number may be the failing system's).
+ */
+async function orderByNumber(_: unknown, { number }: { number: string }, context: Context) {
+  const trimmed = number.trim();
+  if (!NUMBER.test(trimmed)) {
+    throw badUserInput(`order: number must be an order, receipt, return or quote number such as W1000145 or NRD01-0004711 (1 to 64 letters, digits, - or _), got ${JSON.stringify(number)}`, 'number');
+  }
+  const [tills, web] = await Promise.allSettled([inTills(trimmed, context), onTheWeb(trimmed, context)]);
+  const found = (tills.status === 'fulfilled' ? tills.value : null) ?? (web.status === 'fulfilled' ? web.value : null);
+  if (!found) {
+    const failed = [tills, web].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason instanceof GraphQLError ? failed.reason : new GraphQLError(`order ${trimmed}: ${(failed.reason as Error).message}`);
+    return null;
+  }
+  const customerId = await customerOf(found.holder, context);
+  const { principal } = context;
+  // A customer finds their own orders only; another's answers as an unknown number does.
+  if (principal.role === 'customer' && (customerId === null || customerId !== principal.customerId)) return null;
+  return { ...found, customerId };
+}
+
+export const orderResolvers = {
+  Query: { order: orderByNumber },
+  Customer: { orders: customerOrders },
+  OrderLookup: {
+    customer: (lookup: { customerId: string | null }, _: unknown, context: Context) => (lookup.customerId ? context.loaders.customer.load(lookup.customerId) : null),
+  },
+  Order: {
+    __resolveType: (order: { __typename: string }) => order.__typename,
+  },
+};
