@@ -172,6 +172,10 @@ export interface PointsMovement {
   reason: 'PURCHASE' | 'REDEMPTION' | 'BONUS' | 'EXPIRY';
   /** Receipt or order number that earned or spent the points. */
   reference: string | null;
+  /** The caller's id of a purchase credited through `CreditExternalPurchase`; absent otherwise. */
+  transaction_id?: string;
+  /** Where such a purchase was made; absent on every other movement. */
+  channel?: 'WEB' | 'APP' | 'STORE';
 }
 
 export type ConsentChannel = 'EMAIL' | 'SMS' | 'PHONE' | 'POST';

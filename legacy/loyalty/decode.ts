@@ -24,6 +24,7 @@ export class Args {
 
 const DATE_TIME = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
 const INT = /^[+-]?\d+$/;
+const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
 
 /**
  * Reads the children of an operation element against the operation's request fields.
@@ -106,7 +107,41 @@ function decodeValue(operation: string, field: Field, text: string): string {
     if (!INT.test(text) || value < min || value > max) throw invalid(`an integer from ${min} to ${max}`, simple.faultCode);
     return String(value);
   }
+  if (simple.base === 'xs:decimal') {
+    const value = canonicalDecimal(text);
+    const number = Number(value);
+    const fraction = value?.split('.')[1] ?? '';
+    if (
+      value === undefined ||
+      (simple.minExclusive !== undefined && number <= simple.minExclusive) ||
+      (simple.minInclusive !== undefined && number < simple.minInclusive) ||
+      (simple.maxInclusive !== undefined && number > simple.maxInclusive) ||
+      (simple.fractionDigits !== undefined && fraction.length > simple.fractionDigits)
+    ) {
+      throw invalid(simple.expected ?? 'an xs:decimal', simple.faultCode);
+    }
+    return value;
+  }
   if (simple.enumeration && !simple.enumeration.includes(text)) throw invalid(`one of ${simple.enumeration.join(', ')}`, simple.faultCode);
   if (simple.pattern && !new RegExp(`^(?:${simple.pattern})$`).test(text)) throw invalid(simple.expected ?? `a match for ${simple.pattern}`, simple.faultCode);
+  const length = [...text].length;
+  if ((simple.minLength !== undefined && length < simple.minLength) || (simple.maxLength !== undefined && length > simple.maxLength)) {
+    throw invalid(`${simple.minLength ?? 0} to ${simple.maxLength ?? 'any number of'} characters long (got ${length})`, simple.faultCode);
+  }
   return text;
+}
+
+/**
+ * The canonical form of an xs:decimal lexical value (`+012.50` → `12.5`, `3.` → `3`), or
+ * undefined when the text is not one (no digit, an exponent, a comma).
+ */
+function canonicalDecimal(text: string): string | undefined {
+  const match = DECIMAL.exec(text);
+  if (!match) return undefined;
+  const [, sign = '', whole = '', fraction = ''] = match;
+  if (whole === '' && fraction === '') return undefined;
+  const integer = whole.replace(/^0+/, '') || '0';
+  const decimals = fraction.replace(/0+$/, '');
+  const magnitude = decimals === '' ? integer : `${integer}.${decimals}`;
+  return sign === '-' && magnitude !== '0' ? `-${magnitude}` : magnitude;
 }

@@ -1,8 +1,11 @@
-import type { ConsentRecord, LoyaltyMember } from '../generator/model.js';
+import type { ConsentRecord } from '../generator/model.js';
 import { gs1CheckDigit, isValidGtin } from '../../utilities/gtin.js';
+import { CREDIT_EXTERNAL_PURCHASE } from './creditExternalPurchase.js';
 import type { Args } from './decode.js';
 import type { WireObject } from './encode.js';
 import { clientFault } from './fault.js';
+import type { KeyedLock } from './keyedLock.js';
+import { knownMember } from './knownMember.js';
 import { BATCH_LIMIT, CONSENT_CHANNELS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Field } from './schema.js';
 import type { LoyaltyStore } from './store.js';
 import { cardWire, consentWire, memberWire, movementWire, offerWire } from './wire.js';
@@ -13,6 +16,8 @@ export interface OperationContext {
   now: () => Date;
   /** Where a write operation records what it changes; it answers once the journal has it. */
   journal: LoyaltyJournal;
+  /** Runs the calls that share a transaction id one after the other (`CreditExternalPurchase`). */
+  transactions: KeyedLock;
 }
 
 /** One SOAP operation: its request and response elements (document/literal wrapped) and its behaviour. */
@@ -215,18 +220,13 @@ export const OPERATIONS: readonly Operation[] = [
       return { offer: store.offersFor(member, now()).map(offerWire) };
     },
   },
+  CREDIT_EXTERNAL_PURCHASE,
 ];
 
 const byName = new Map(OPERATIONS.map((operation) => [operation.name, operation]));
 
 export function findOperation(name: string): Operation | undefined {
   return byName.get(name);
-}
-
-function knownMember(store: LoyaltyStore, operation: string, id: string): LoyaltyMember {
-  const member = store.member(id);
-  if (!member) throw clientFault('MEMBER_NOT_FOUND', `${operation}: no member with memberId ${JSON.stringify(id)}`, 'memberId', id);
-  return member;
 }
 
 function unique(ids: string[]): string[] {

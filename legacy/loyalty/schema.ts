@@ -35,14 +35,21 @@ export interface ComplexType {
 
 export interface SimpleType {
   doc: string;
-  base: 'xs:string' | 'xs:int';
+  base: 'xs:string' | 'xs:int' | 'xs:decimal';
   enumeration?: readonly string[];
   /** XSD pattern (implicitly anchored, as in XSD). */
   pattern?: string;
-  /** What a pattern accepts, in words, for fault messages. */
+  /** What the type accepts, in words, for fault messages (a pattern, a decimal's facets). */
   expected?: string;
+  /** Length facets of a string, in characters (code points, as XSD counts them). */
+  minLength?: number;
+  maxLength?: number;
   minInclusive?: number;
+  /** Decimals only: the value must be greater than this. */
+  minExclusive?: number;
   maxInclusive?: number;
+  /** Decimals only: the most digits after the point, trailing zeros not counted (XSD value space). */
+  fractionDigits?: number;
   /** Detail code of the Client fault for a value outside the type; INVALID_ARGUMENT by default. */
   faultCode?: string;
 }
@@ -50,6 +57,9 @@ export interface SimpleType {
 export const TIERS = ['BRONZE', 'SILVER', 'GOLD'] as const;
 export const CONSENT_CHANNELS = ['EMAIL', 'SMS', 'PHONE', 'POST'] as const;
 export const CONSENT_STATUSES = ['OPT_IN', 'OPT_OUT', 'PENDING'] as const;
+export const PURCHASE_CHANNELS = ['WEB', 'APP', 'STORE'] as const;
+/** The largest purchase amount the service credits: keeps a credit's points well inside xs:int. */
+export const MAX_PURCHASE_AMOUNT = 999_999.99;
 
 const NIL_DOC = 'Unknown values are sent as xsi:nil="true"; the element is never omitted.';
 
@@ -79,6 +89,28 @@ export const SIMPLE_TYPES: Record<string, SimpleType> = {
   },
   OfferKind: { doc: 'How an offer rewards.', base: 'xs:string', enumeration: ['PERCENT', 'AMOUNT', 'POINTS_MULTIPLIER'] },
   PageNumber: { doc: 'Page number, the first page is 1.', base: 'xs:int', minInclusive: 1 },
+  PurchaseChannel: { doc: 'Where a purchase credited by CreditExternalPurchase was made.', base: 'xs:string', enumeration: PURCHASE_CHANNELS },
+  TransactionId: {
+    doc: "The caller's unique id of a purchase it credits: a repeat with the same id is answered with the first credit.",
+    base: 'xs:string',
+    minLength: 1,
+    maxLength: 64,
+  },
+  PurchaseReference: { doc: 'The order or receipt number of a purchase, as printed for the customer.', base: 'xs:string', minLength: 1, maxLength: 40 },
+  Amount: {
+    doc: `What the customer paid: greater than 0, at most ${MAX_PURCHASE_AMOUNT}, at most 2 decimals.`,
+    base: 'xs:decimal',
+    minExclusive: 0,
+    maxInclusive: MAX_PURCHASE_AMOUNT,
+    fractionDigits: 2,
+    expected: `a decimal greater than 0 and at most ${MAX_PURCHASE_AMOUNT} with at most 2 decimals, such as 59.90`,
+  },
+  CurrencyCode: {
+    doc: 'ISO 4217 code, 3 upper-case letters. The programme earns points in EUR only.',
+    base: 'xs:string',
+    pattern: '[A-Z]{3}',
+    expected: '3 upper-case letters (ISO 4217)',
+  },
   PageSize: { doc: `Members per page, at most ${MAX_PAGE_SIZE}.`, base: 'xs:int', minInclusive: 1, maxInclusive: MAX_PAGE_SIZE },
 };
 
@@ -143,6 +175,13 @@ export const COMPLEX_TYPES: Record<string, ComplexType> = {
       { name: 'points', type: 'xs:int', doc: 'Negative for redemptions and expiry.' },
       { name: 'reason', type: 'tns:MovementReason' },
       { name: 'reference', type: 'xs:string', nillable: true, doc: 'Receipt or order number that earned or spent the points.' },
+      {
+        name: 'transactionId',
+        type: 'xs:string',
+        minOccurs: 0,
+        doc: "The caller's transactionId of a purchase credited by CreditExternalPurchase; absent on every other movement.",
+      },
+      { name: 'channel', type: 'tns:PurchaseChannel', minOccurs: 0, doc: 'Where a purchase credited by CreditExternalPurchase was made; absent on every other movement.' },
     ],
   },
   Consent: {
@@ -178,7 +217,7 @@ export const COMPLEX_TYPES: Record<string, ComplexType> = {
   LoyaltyFault: {
     doc: 'Carried in the detail of every SOAP fault the service raises while processing the body.',
     fields: [
-      { name: 'code', type: 'xs:string', doc: 'Machine-readable reason, e.g. MEMBER_NOT_FOUND, INVALID_ARGUMENT, BATCH_LIMIT_EXCEEDED.' },
+      { name: 'code', type: 'xs:string', doc: 'Machine-readable reason, e.g. MEMBER_NOT_FOUND, INVALID_ARGUMENT, BATCH_LIMIT_EXCEEDED, TRANSACTION_CONFLICT.' },
       { name: 'field', type: 'xs:string', minOccurs: 0, doc: 'The request element at fault, when there is one.' },
       { name: 'value', type: 'xs:string', minOccurs: 0, doc: 'The offending value, when there is one.' },
     ],

@@ -9,6 +9,15 @@ import type {
 } from '../generator/model.js';
 import { TIERS } from './schema.js';
 
+/** A purchase credited through `CreditExternalPurchase`, as the service keeps it for idempotency. */
+export interface PurchaseCredit {
+  /** The PURCHASE movement it created, `transaction_id` and `channel` set. */
+  movement: PointsMovement & { transaction_id: string };
+  /** What the customer paid, two decimals: "59.90". */
+  amount: string;
+  currency: string;
+}
+
 interface ChangeEntry {
   updatedMs: number;
   memberId: string;
@@ -31,6 +40,10 @@ export class LoyaltyStore {
   private readonly consentsByMember = new Map<string, ConsentRecord[]>();
   private readonly generalOffers: MemberOffer[] = [];
   private readonly personalOffers = new Map<string, MemberOffer[]>();
+  /** Credited external purchases by transaction id. */
+  private readonly credits = new Map<string, PurchaseCredit>();
+  /** The highest movement id given so far, stored or reserved. */
+  private lastMovementId = 0;
   /** Every member, ordered by (updated_at, member_id): the order of ListChangedMembers. */
   private readonly changes: ChangeEntry[] = [];
 
@@ -57,7 +70,10 @@ export class LoyaltyStore {
     }
     for (const list of this.cardsByMember.values()) list.sort((a, b) => Date.parse(a.issued_at) - Date.parse(b.issued_at) || compareText(a.card_number, b.card_number));
 
-    for (const movement of data.movements) push(this.movementsByMember, movement.member_id, movement);
+    for (const movement of data.movements) {
+      push(this.movementsByMember, movement.member_id, movement);
+      this.lastMovementId = Math.max(this.lastMovementId, movement.id);
+    }
     for (const list of this.movementsByMember.values()) list.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.id - b.id);
 
     for (const consent of data.consents) push(this.consentsByMember, consent.member_id, consent);
@@ -136,6 +152,46 @@ export class LoyaltyStore {
     push(this.consentsByMember, record.member_id, record);
     this.touch(member, nowIso);
     return record;
+  }
+
+  /** The credit recorded under `transactionId`, if any. */
+  credit(transactionId: string): PurchaseCredit | undefined {
+    return this.credits.get(transactionId);
+  }
+
+  /**
+   * A new movement id, one above the highest given so far. Reserved at once, so that two
+   * credits under way never get the same one; a credit that is then refused leaves a gap.
+   */
+  reserveMovementId(): number {
+    this.lastMovementId += 1;
+    return this.lastMovementId;
+  }
+
+  /**
+   * Stores a credited purchase: its movement (in date order), the points on the member's
+   * balance, the member marked as changed at `nowIso`, and its transaction id as used.
+   */
+  addCredit(credit: PurchaseCredit, nowIso: string): PointsMovement {
+    const { movement } = credit;
+    const member = this.members.get(movement.member_id);
+    if (!member) throw new Error(`addCredit needs a known member, got ${JSON.stringify(movement.member_id)}`);
+    if (this.credits.has(movement.transaction_id)) {
+      throw new Error(`transaction ${JSON.stringify(movement.transaction_id)} is already credited (movement ${this.credits.get(movement.transaction_id)!.movement.id})`);
+    }
+    const list = this.movementsByMember.get(member.member_id) ?? [];
+    // Kept in (at, id) order, as movementsOf serves them; a purchase is usually the latest.
+    const at = Date.parse(movement.at);
+    const after = (other: PointsMovement) => Date.parse(other.at) - at || other.id - movement.id;
+    let index = list.length;
+    while (index > 0 && after(list[index - 1]!) > 0) index -= 1;
+    list.splice(index, 0, movement);
+    this.movementsByMember.set(member.member_id, list);
+    this.lastMovementId = Math.max(this.lastMovementId, movement.id);
+    this.credits.set(movement.transaction_id, credit);
+    member.points_balance += movement.points;
+    this.touch(member, nowIso);
+    return movement;
   }
 
   /**

@@ -24,7 +24,13 @@ export interface CallOptions {
 
 // Elements repeated in the schema are always arrays, even when one came back.
 const REPEATED = new Set(['member', 'card', 'movement', 'consent', 'offer', 'productRef']);
-const SINGLE = new Set(['GetMemberResponse.member', 'FindMemberByCardResponse.card', 'FindMemberByCardResponse.member', 'UpdateConsentResponse.consent']);
+const SINGLE = new Set([
+  'GetMemberResponse.member',
+  'FindMemberByCardResponse.card',
+  'FindMemberByCardResponse.member',
+  'UpdateConsentResponse.consent',
+  'CreditExternalPurchaseResponse.movement',
+]);
 
 const parser = new XMLParser({
   removeNSPrefix: true,

@@ -35,6 +35,8 @@ export function movementWire(movement: PointsMovement): WireObject {
     points: movement.points,
     reason: movement.reason,
     reference: movement.reference,
+    transactionId: movement.transaction_id,
+    channel: movement.channel,
   };
 }
 

@@ -17,6 +17,7 @@ const OPERATIONS = [
   'GetConsents',
   'UpdateConsent',
   'GetOffers',
+  'CreditExternalPurchase',
 ];
 
 const parser = new XMLParser({

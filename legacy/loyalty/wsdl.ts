@@ -27,8 +27,10 @@ const SERVICE_DOC = [
   'Missing values are sent as xsi:nil="true" on elements declared nillable; no nillable element is ever omitted.',
   'Phones and mobiles are stored and matched in national format: FindMembersByPhone compares digits only, of both,',
   'so an international number (+33…) finds no member.',
-  `Batch operations take 1 to ${BATCH_LIMIT} memberId elements and skip unknown ids; GetMember, GetOffers and`,
-  'UpdateConsent fault with MEMBER_NOT_FOUND instead.',
+  `Batch operations take 1 to ${BATCH_LIMIT} memberId elements and skip unknown ids; GetMember, GetOffers,`,
+  'UpdateConsent and CreditExternalPurchase fault with MEMBER_NOT_FOUND instead.',
+  'CreditExternalPurchase is idempotent by transactionId: a repeat answers the first credit (duplicate true) and a',
+  'different purchase under a used transactionId is a Client fault TRANSACTION_CONFLICT.',
   'Every fault is HTTP 500 with faultcode soap:Client (the request is wrong) or soap:Server (retry later) and a',
   'LoyaltyFault detail carrying a machine code.',
 ].join(' ');
@@ -94,8 +96,12 @@ function schema(): Record<string, BuilderNode | BuilderNode[]> {
     'xs:simpleType': Object.entries(SIMPLE_TYPES).map(([name, type]) => {
       const facets: Record<string, BuilderNode[]> = {};
       const facet = (kind: string, value: string | number) => (facets[`xs:${kind}`] ??= []).push({ '@_value': String(value) });
+      if (type.minLength !== undefined) facet('minLength', type.minLength);
+      if (type.maxLength !== undefined) facet('maxLength', type.maxLength);
+      if (type.minExclusive !== undefined) facet('minExclusive', type.minExclusive);
       if (type.minInclusive !== undefined) facet('minInclusive', type.minInclusive);
       if (type.maxInclusive !== undefined) facet('maxInclusive', type.maxInclusive);
+      if (type.fractionDigits !== undefined) facet('fractionDigits', type.fractionDigits);
       if (type.pattern !== undefined) facet('pattern', type.pattern);
       for (const value of type.enumeration ?? []) facet('enumeration', value);
       return { '@_name': name, ...annotation(type.doc), 'xs:restriction': { '@_base': type.base, ...facets } };

@@ -21,7 +21,11 @@ interface Simple {
   enumeration: string[];
   pattern?: RegExp;
   min?: number;
+  minExclusive?: number;
   max?: number;
+  minLength?: number;
+  maxLength?: number;
+  fractionDigits?: number;
 }
 
 export interface WsdlSchema {
@@ -51,12 +55,17 @@ export function readWsdlSchema(wsdl: string): WsdlSchema {
   for (const node of list<Node>(schema['xs:simpleType'])) {
     const restriction: Node = node['xs:restriction'];
     const pattern = restriction['xs:pattern']?.value as string | undefined;
+    const facet = (name: string) => (restriction[`xs:${name}`] === undefined ? undefined : Number(restriction[`xs:${name}`].value));
     simpleTypes.set(`tns:${node.name}`, {
       base: restriction.base,
       enumeration: list<Node>(restriction['xs:enumeration']).map((e) => e.value),
       ...(pattern === undefined ? {} : { pattern: new RegExp(`^(?:${pattern})$`) }),
-      ...(restriction['xs:minInclusive'] ? { min: Number(restriction['xs:minInclusive'].value) } : {}),
-      ...(restriction['xs:maxInclusive'] ? { max: Number(restriction['xs:maxInclusive'].value) } : {}),
+      min: facet('minInclusive'),
+      minExclusive: facet('minExclusive'),
+      max: facet('maxInclusive'),
+      minLength: facet('minLength'),
+      maxLength: facet('maxLength'),
+      fractionDigits: facet('fractionDigits'),
     });
   }
   return {
@@ -160,4 +169,10 @@ function checkValue(schema: WsdlSchema, declared: Declared, element: Child, path
   if (simple.pattern && !simple.pattern.test(text)) problems.push(`${path} = ${JSON.stringify(text)} does not match ${simple.pattern.source}`);
   if (simple.min !== undefined && Number(text) < simple.min) problems.push(`${path} = ${text} is below ${simple.min}`);
   if (simple.max !== undefined && Number(text) > simple.max) problems.push(`${path} = ${text} is above ${simple.max}`);
+  if (simple.minExclusive !== undefined && Number(text) <= simple.minExclusive) problems.push(`${path} = ${text} is not above ${simple.minExclusive}`);
+  const length = [...text].length;
+  if (simple.minLength !== undefined && length < simple.minLength) problems.push(`${path} is ${length} characters long, shorter than ${simple.minLength}`);
+  if (simple.maxLength !== undefined && length > simple.maxLength) problems.push(`${path} is ${length} characters long, longer than ${simple.maxLength}`);
+  const decimals = (text.split('.')[1] ?? '').replace(/0+$/, '').length;
+  if (simple.fractionDigits !== undefined && decimals > simple.fractionDigits) problems.push(`${path} = ${text} has more than ${simple.fractionDigits} decimals`);
 }
