@@ -67,3 +67,32 @@ test('refuses data that breaks the contract, naming the record', () => {
   badDate.orders[0]!.updated_at = '21/01/2025';
   expect(() => new EcommerceStore(badDate)).toThrow(`order ${badDate.orders[0]!.id} has updated_at "21/01/2025", not an ISO 8601 instant`);
 });
+
+describe('a new order', () => {
+  const order = (changes: Partial<EcomOrder>): EcomOrder => ({ ...structuredClone(ecommerceFixture().orders[0]!), ...changes });
+
+  test('takes the next id and number, and is indexed in its place', () => {
+    const store = new EcommerceStore(ecommerceFixture());
+    expect([store.nextOrderId(), store.nextOrderNumber()]).toEqual([90009, 'W1000231']);
+    store.addOrder(order({ id: 90009, number: 'W1000231', customer_id: 1003, quote_number: 'Q-1', updated_at: '2025-07-15T00:00:00.000Z' }));
+    expect([store.nextOrderId(), store.nextOrderNumber()]).toEqual([90010, 'W1000232']);
+    expect(store.orders({ customerIds: [1003] }).map((o) => o.id)).toEqual([90004, 90008, 90009]);
+    expect(store.orders({ quoteNumber: 'Q-1' }).map((o) => o.id)).toEqual([90009]);
+    // By updated_at, not last: it sorts between 90004 (2025-07-16) and older ones.
+    expect(store.orders({ updatedSince: Date.parse('2025-07-01') }).map((o) => o.id).slice(0, 2)).toEqual([90009, 90004]);
+  });
+
+  test('an id or a number already taken, or an unknown customer, is refused and changes nothing', () => {
+    const store = new EcommerceStore(ecommerceFixture());
+    expect(() => store.addOrder(order({ id: 90001, number: 'W2' }))).toThrow('order id 90001 is taken');
+    expect(() => store.addOrder(order({ id: 90100, number: 'W1000101' }))).toThrow('order number "W1000101" is taken');
+    expect(() => store.addOrder(order({ id: 90100, number: 'W2', customer_id: 4242 }))).toThrow('no customer with id 4242');
+    expect(store.orders({}).length).toBe(8);
+    expect(store.nextOrderId()).toBe(90009);
+  });
+
+  test('an empty shop starts at id 1 and number W1000001', () => {
+    const store = new EcommerceStore({ ...ecommerceFixture(), orders: [] });
+    expect([store.nextOrderId(), store.nextOrderNumber()]).toEqual([1, 'W1000001']);
+  });
+});

@@ -41,7 +41,7 @@ type Predicate<T> = (record: T) => boolean;
 
 /** One kind of record in its natural order, with the timeline when it has `updated_at`. */
 interface Table<T> {
-  all: readonly T[];
+  all: T[];
   natural: (a: T, b: T) => number;
   timeline?: Timeline<T>;
 }
@@ -56,7 +56,8 @@ const byPriority = (a: EcomCartRule, b: EcomCartRule) => a.priority - b.priority
  * SKU, EAN and coupon code. Results come in natural order (id; SKU for products; priority
  * then id for cart rules), or by (updated_at, natural order) when filtered by `updated_since`.
  *
- * Customers are copied, since they are the one thing a client may change.
+ * Customers are copied, since they are the one thing a client may change; orders a client
+ * creates are added to the indexes as they come ({@link EcommerceStore.addOrder}).
  */
 export class EcommerceStore {
   private readonly customerTable: Table<EcomCustomer>;
@@ -69,6 +70,9 @@ export class EcommerceStore {
   private readonly ordersByCustomer: Map<number, EcomOrder[]>;
   private readonly ordersByNumber: Map<string, EcomOrder>;
   private readonly ordersByQuote: Map<string, EcomOrder[]>;
+  /** Highest order id, and highest number after the `W` of the order numbers that follow that pattern. */
+  private lastOrderId: number;
+  private lastOrderNumber: { value: number; digits: number } | undefined;
   private readonly productTable: Table<EcomProduct>;
   private readonly productsBySku: Map<string, EcomProduct>;
   private readonly productsByEan: Map<string, EcomProduct[]>;
@@ -93,6 +97,8 @@ export class EcommerceStore {
     this.ordersByCustomer = group(this.orderTable.all, (o) => [o.customer_id]);
     this.ordersByNumber = unique(data.orders, (o) => o.number, 'order number');
     this.ordersByQuote = group(this.orderTable.all, (o) => (o.quote_number === null ? [] : [o.quote_number]));
+    this.lastOrderId = 0;
+    for (const order of data.orders) this.countOrder(order);
 
     this.productTable = table(data.products, bySku, (p) => p.updated_at, (p) => `product ${p.sku}`);
     this.productsBySku = unique(data.products, (p) => p.sku, 'product sku');
@@ -154,6 +160,39 @@ export class EcommerceStore {
     return select(this.orderTable, candidates, updatedSince, where);
   }
 
+  /** The id the next new order takes: one more than the highest id held (1 in an empty shop). */
+  nextOrderId(): number {
+    return this.lastOrderId + 1;
+  }
+
+  /**
+   * The number the next new order takes: `W` and one more than the highest number held in that
+   * pattern, with as many digits (`W1000230` → `W1000231`); `W1000001` in a shop without one.
+   */
+  nextOrderNumber(): string {
+    const last = this.lastOrderNumber ?? { value: 1_000_000, digits: 7 };
+    return `W${String(last.value + 1).padStart(last.digits, '0')}`;
+  }
+
+  /**
+   * Adds a new order to every index, in its place: by id, customer, number, quote number and
+   * in the `updated_since` feed. Throws, changing nothing, when its id or number is taken or its
+   * customer unknown: an order the platform accepted never breaks those.
+   */
+  addOrder(order: EcomOrder): EcomOrder {
+    if (this.ordersById.has(order.id)) throw new Error(`order id ${order.id} is taken`);
+    if (this.ordersByNumber.has(order.number)) throw new Error(`order number ${JSON.stringify(order.number)} is taken`);
+    if (!this.customersById.has(order.customer_id)) throw new Error(`no customer with id ${order.customer_id}`);
+    this.orderTable.timeline!.touch(order);
+    insertSorted(this.orderTable.all, order, byId);
+    this.ordersById.set(order.id, order);
+    this.ordersByNumber.set(order.number, order);
+    insertGrouped(this.ordersByCustomer, order.customer_id, order, byId);
+    if (order.quote_number !== null) insertGrouped(this.ordersByQuote, order.quote_number, order, byId);
+    this.countOrder(order);
+    return order;
+  }
+
   product(sku: string): EcomProduct | undefined {
     return this.productsBySku.get(sku);
   }
@@ -205,6 +244,14 @@ export class EcommerceStore {
     customer.updated_at = at;
     this.customerTable.timeline!.touch(customer);
     return customer;
+  }
+
+  private countOrder(order: EcomOrder): void {
+    this.lastOrderId = Math.max(this.lastOrderId, order.id);
+    const match = /^W(\d{1,15})$/.exec(order.number);
+    if (!match) return;
+    const value = Number(match[1]);
+    if (this.lastOrderNumber === undefined || value > this.lastOrderNumber.value) this.lastOrderNumber = { value, digits: match[1]!.length };
   }
 }
 
@@ -263,6 +310,24 @@ function lookup<K, T>(map: Map<K, T>, keys: K[]): T[] {
     const record = map.get(key);
     return record === undefined ? [] : [record];
   });
+}
+
+/** Inserts a record after every record that sorts before it or equal to it. */
+function insertSorted<T>(records: T[], record: T, order: (a: T, b: T) => number): void {
+  let low = 0;
+  let high = records.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (order(records[middle]!, record) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  records.splice(low, 0, record);
+}
+
+function insertGrouped<K, T>(map: Map<K, T[]>, key: K, record: T, order: (a: T, b: T) => number): void {
+  const list = map.get(key);
+  if (list) insertSorted(list, record, order);
+  else map.set(key, [record]);
 }
 
 function groups<K, T>(map: Map<K, T[]>, keys: K[]): T[] {

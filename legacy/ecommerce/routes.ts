@@ -1,8 +1,12 @@
 import type { EcomCustomer, EcomOrderStatus } from '../generator/model.js';
 import { ApiError } from './apiError.js';
 import type { EcommerceStore } from './ecommerceStore.js';
+import { IDEMPOTENCY_HEADER, idempotencyKey } from './idempotencyKeys.js';
+import { readJsonObject } from './jsonBody.js';
 import { listBody } from './listBody.js';
+import type { OrderIntake } from './orderIntake.js';
 import { parseId, type QueryParams } from './queryParams.js';
+import { Reply } from './reply.js';
 import type { EcommerceJournal } from './writes.js';
 
 /** What a route handler gets for one call. */
@@ -13,23 +17,27 @@ export interface RouteContext {
   query: QueryParams;
   /** The URL the client called, for the link to the next page. */
   url: URL;
+  /** A request header (name in any case), or undefined when it was not sent. */
+  header: (name: string) => string | undefined;
   /** The request body as text. */
   body: () => Promise<string>;
   /** Now, as an ISO instant. */
   now: () => string;
   /** Where a write records what it changes; it answers once the journal has it. */
   journal: EcommerceJournal;
+  /** Where new orders are taken, one at a time, by idempotency key. */
+  orders: OrderIntake;
 }
 
 export interface Route {
-  method: 'GET' | 'PATCH';
+  method: 'GET' | 'PATCH' | 'POST';
   /** Path under `/api/v1`, with `:name` segments; with the method, the operation's name. */
   path: string;
   /** Query parameters the endpoint accepts; any other is a 400. */
   query: readonly string[];
   /** Query parameters that carry a batch: the call asks for as many items as they hold values. */
   batch?: readonly string[];
-  /** Answers 200 with the returned body, or throws an {@link ApiError}. */
+  /** Answers 200 with the returned body (a {@link Reply} for another status or headers), or throws an {@link ApiError}. */
   handle: (context: RouteContext) => unknown;
 }
 
@@ -115,6 +123,17 @@ export const ROUTES: readonly Route[] = [
     },
   },
   {
+    method: 'POST',
+    path: '/orders',
+    query: [],
+    handle: async ({ header, body, now, orders }) => {
+      const key = idempotencyKey(header(IDEMPOTENCY_HEADER));
+      const { order, replayed } = await orders.take(key, readJsonObject(await body()), now);
+      const location = { Location: `${API_BASE}/orders/${order.id}` };
+      return replayed ? new Reply(200, { data: order }, { ...location, 'Idempotent-Replayed': 'true' }) : new Reply(201, { data: order }, location);
+    },
+  },
+  {
     method: 'GET',
     path: '/orders/:id',
     query: [],
@@ -184,15 +203,7 @@ const WRITABLE = 'newsletter_opt_in';
 
 /** Reads a customer PATCH body: `{ "newsletter_opt_in": boolean }` and nothing else. */
 function newsletterPatch(text: string): boolean {
-  let patch: unknown;
-  try {
-    patch = JSON.parse(text);
-  } catch {
-    throw new ApiError('bad_request', `body must be a JSON object, got ${JSON.stringify(text.slice(0, 80))}`);
-  }
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
-    throw new ApiError('bad_request', `body must be a JSON object, got ${JSON.stringify(patch)}`);
-  }
+  const patch = readJsonObject(text);
   const readOnly = Object.keys(patch).filter((field) => field !== WRITABLE);
   if (readOnly.length > 0) {
     throw new ApiError(
@@ -201,7 +212,7 @@ function newsletterPatch(text: string): boolean {
       readOnly[0],
     );
   }
-  const value = (patch as Record<string, unknown>)[WRITABLE];
+  const value = patch[WRITABLE];
   if (value === undefined) throw new ApiError('unprocessable', `${WRITABLE} is required`, WRITABLE);
   if (typeof value !== 'boolean') {
     throw new ApiError('unprocessable', `${WRITABLE} must be true or false, got ${JSON.stringify(value)}`, WRITABLE);

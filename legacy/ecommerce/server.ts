@@ -8,18 +8,24 @@ import { Journal } from '../shared/journal.js';
 import { ApiError } from './apiError.js';
 import { EcommerceStore } from './ecommerceStore.js';
 import { findRoute } from './findRoute.js';
+import { IdempotencyKeys } from './idempotencyKeys.js';
+import { OrderIntake } from './orderIntake.js';
 import { QueryParams } from './queryParams.js';
+import { Reply } from './reply.js';
 import type { Route } from './routes.js';
 import { TokenBucket } from './tokenBucket.js';
 import { ecommerceWrites } from './writes.js';
 
 export const SYSTEM = 'ecommerce';
 
-/** Largest PATCH body the platform reads. */
-const MAX_PATCH_BYTES = 64 * 1024;
+/** Largest body of a write (a PATCH, a new order) the platform reads. */
+const MAX_WRITE_BYTES = 64 * 1024;
 
 export interface EcommerceOptions {
-  /** The platform's records. Customers are copied: a PATCH never changes the caller's objects. */
+  /**
+   * The platform's records. Never changed: customers are copied before a PATCH changes them,
+   * and new orders are added to the platform's own lists.
+   */
   data: EcommerceData;
   /** Port to listen on; 0 (the default) picks a free one. */
   port?: number;
@@ -34,10 +40,11 @@ export interface EcommerceOptions {
    * `Retry-After`. Undefined (the default): unlimited. Admin calls are never limited.
    */
   rateLimitPerSecond?: number;
-  /** Epoch milliseconds, for the rate limit and the timestamps a PATCH writes; default `Date.now`. */
+  /** Epoch milliseconds, for the rate limit and the timestamps writes stamp; default `Date.now`. */
   clock?: () => number;
   /**
-   * Folder where the platform keeps every write it acknowledges (`PATCH /customers/:id`), in
+   * Folder where the platform keeps every write it acknowledges (`PATCH /customers/:id`,
+   * `POST /orders` with its idempotency key), in
    * `writes.jsonl`, fsynced before it answers; replayed over `data` at start, so that a
    * restart on the same folder loses nothing. Locked to one process. Omitted (tests over a
    * fixture): writes are kept in memory only and lost when the server stops.
@@ -60,7 +67,9 @@ export interface RunningEcommerce extends Running {
 export async function startEcommerce(options: EcommerceOptions): Promise<RunningEcommerce> {
   const clock = options.clock ?? Date.now;
   const store = new EcommerceStore(options.data);
-  const journal = await Journal.open({ dir: options.journalDir, system: SYSTEM, appliers: ecommerceWrites(store) });
+  const keys = new IdempotencyKeys();
+  const journal = await Journal.open({ dir: options.journalDir, system: SYSTEM, appliers: ecommerceWrites(store, keys) });
+  const orders = new OrderIntake(store, keys, journal);
   const controls: Controls = {
     system: SYSTEM,
     counter: new CallCounter(),
@@ -93,16 +102,23 @@ export async function startEcommerce(options: EcommerceOptions): Promise<Running
 
     const { route, path } = match;
     controls.counter.record(`${route.method} ${route.path}`, itemsAskedFor(route, url.searchParams));
-    const body = await route.handle({
+    const answer = await route.handle({
       store,
       path,
       query: new QueryParams(url.searchParams, route.query),
       url,
-      body: () => readPatchBody(req),
+      header: (name) => headerValue(req, name),
+      body: () => readWriteBody(req),
       now: () => new Date(clock()).toISOString(),
       journal,
+      orders,
     });
-    sendJson(res, 200, body);
+    if (answer instanceof Reply) {
+      for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+      sendJson(res, answer.status, answer.body);
+    } else {
+      sendJson(res, 200, answer);
+    }
   };
 
   let running: Running;
@@ -150,9 +166,15 @@ function itemsAskedFor(route: Route, search: URLSearchParams): number {
   return items > 0 ? items : 1;
 }
 
-async function readPatchBody(req: IncomingMessage): Promise<string> {
+/** A header as sent; one sent twice is joined with ", ", as Node joins most headers. */
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+async function readWriteBody(req: IncomingMessage): Promise<string> {
   try {
-    return await readBody(req, MAX_PATCH_BYTES);
+    return await readBody(req, MAX_WRITE_BYTES);
   } catch (error) {
     if (error instanceof BodyTooLargeError) throw new ApiError('bad_request', error.message);
     throw error;

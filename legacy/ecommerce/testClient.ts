@@ -8,9 +8,10 @@ export interface JsonAnswer {
 
 /** A minimal client for the tests: JSON in, JSON out, paths relative to the server. */
 export function jsonClient(baseUrl: string) {
-  const call = async (method: string, path: string, body?: unknown): Promise<JsonAnswer> => {
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonAnswer> => {
     const res = await fetch(`${baseUrl}${path}`, {
       method,
+      headers,
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
@@ -19,6 +20,8 @@ export function jsonClient(baseUrl: string) {
   return {
     get: (path: string) => call('GET', path),
     patch: (path: string, body: unknown) => call('PATCH', path, body),
+    /** A POST; `key`, when given, is sent as the `Idempotency-Key` header. */
+    post: (path: string, body: unknown, key?: string) => call('POST', path, body, key === undefined ? {} : { 'Idempotency-Key': key }),
     call,
     /** Every record of a list, following `links.next` from `path`; also returns the pages seen. */
     async all(path: string): Promise<{ records: any[]; pages: number }> {

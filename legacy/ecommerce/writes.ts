@@ -1,6 +1,7 @@
-import type { EcomCustomer } from '../generator/model.js';
+import type { EcomCustomer, EcomOrder } from '../generator/model.js';
 import type { Journal } from '../shared/journal.js';
 import type { EcommerceStore } from './ecommerceStore.js';
+import type { IdempotencyKeys } from './idempotencyKeys.js';
 
 /** A `PATCH /customers/:id` the platform acknowledged, as its journal keeps it. */
 export interface CustomerPatchWrite {
@@ -11,16 +12,34 @@ export interface CustomerPatchWrite {
   at: string;
 }
 
+/** A `POST /orders` the platform acknowledged with a 201, as its journal keeps it. */
+export interface OrderCreateWrite {
+  kind: 'POST /orders';
+  /** The call's `Idempotency-Key`: a retry under it answers this order. */
+  idempotency_key: string;
+  /** The request body's fingerprint (`requestFingerprint`): a retry must send the same request. */
+  request_fingerprint: string;
+  /** The order as created: id, number, timestamps (the platform's clock) and lines as stored. */
+  order: EcomOrder;
+}
+
 /**
  * How each write the platform acknowledges is applied to its store: when it is recorded, and
- * when the journal is replayed at start. The newsletter choice is its only write.
+ * when the journal is replayed at start. Its writes are the newsletter choice and new orders.
  */
-export function ecommerceWrites(store: EcommerceStore) {
+export function ecommerceWrites(store: EcommerceStore, keys: IdempotencyKeys) {
   return {
     'PATCH /customers/:id': (entry: CustomerPatchWrite): EcomCustomer => {
       const customer = store.setNewsletterOptIn(entry.id, entry.newsletter_opt_in, entry.at);
       if (!customer) throw new Error(`no customer with id ${JSON.stringify(entry.id)}`);
       return customer;
+    },
+    'POST /orders': (entry: OrderCreateWrite): EcomOrder => {
+      const used = keys.get(entry.idempotency_key);
+      if (used) throw new Error(`idempotency key ${JSON.stringify(entry.idempotency_key)} was already used for order ${used.orderId}`);
+      const order = store.addOrder(entry.order);
+      keys.remember(entry.idempotency_key, { fingerprint: entry.request_fingerprint, orderId: order.id });
+      return order;
     },
   };
 }
