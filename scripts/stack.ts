@@ -55,6 +55,10 @@ export interface StackOptions {
   internalSecret?: string;
   /** Gateway settings as environment variables (`GATEWAY_*`), over the stack's own. */
   gatewayEnv?: NodeJS.ProcessEnv;
+  /** Since when web orders earn loyalty points; default the crosswalk's first run. */
+  webPointsFrom?: string;
+  /** The crosswalk's incremental sync period (identities, product references, web points); default none: at start only. */
+  syncIntervalMs?: number;
 }
 
 export const ANY_PORTS = {
@@ -131,6 +135,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       sources: { ecommerceUrl: estate.ecommerce.url, loyaltyUrl: estate.loyalty.endpoint, posUrl: estate.pos.url, posSchemaPrefix: prefix || undefined, catalogueUrl: estate.catalogue.url },
       initialSync: 'incremental',
       onProgress: options.onSyncProgress,
+      webPoints: { earningFrom: options.webPointsFrom },
+      syncIntervalMs: options.syncIntervalMs,
     });
     // The crosswalk reads the stand-ins, never the other subgraphs: it stops beside them.
     subgraphs.push(() => crosscanal.stop());

@@ -37,6 +37,11 @@ export interface CrosscanalConfig {
    * CROSSCANAL_MISS_RETENTION_DAYS (default 90) since last asked, CROSSCANAL_MAX_MISSES (default 10000) at most.
    */
   misses: MissRetention;
+  /**
+   * CROSSCANAL_WEB_POINTS_FROM, an ISO 8601 instant: web orders placed before never earn
+   * loyalty points. Only read on the crosswalk's first run; default that run's instant.
+   */
+  webPointsFrom: string | undefined;
 }
 
 /** Reads and checks the environment; throws naming the variable that is wrong. */
@@ -53,7 +58,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CrosscanalConf
   if (initialSync !== 'none' && initialSync !== 'incremental' && initialSync !== 'full') {
     throw new Error(`CROSSCANAL_INITIAL_SYNC must be none, incremental or full, got ${JSON.stringify(initialSync)}`);
   }
+  const webPointsFrom = env.CROSSCANAL_WEB_POINTS_FROM || undefined;
+  if (webPointsFrom !== undefined && (!/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/.test(webPointsFrom) || Number.isNaN(Date.parse(webPointsFrom)))) {
+    throw new Error(`CROSSCANAL_WEB_POINTS_FROM must be an ISO 8601 instant with its zone (2026-01-01T00:00:00Z), got ${JSON.stringify(webPointsFrom)}`);
+  }
   return {
+    webPointsFrom,
     port: integer(env, 'CROSSCANAL_PORT', 4205, 0, 65_535),
     host: env.CROSSCANAL_HOST || '127.0.0.1',
     databaseUrl: env.DATABASE_URL ? url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], '') : undefined,

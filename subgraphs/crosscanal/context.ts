@@ -1,4 +1,6 @@
+import DataLoader from 'dataloader';
 import type { RequestIdentity } from '../shared/subgraphServer.js';
+import type { WebPoints, WebPointsRow } from './earning/webPoints.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { EstateLoaders, EstateReads } from './orders/estate.js';
 import type { CrosswalkStore } from './store/crosswalkStore.js';
@@ -8,12 +10,34 @@ export interface Context extends RequestIdentity {
   loaders: Loaders;
   /** This request's loaders over the systems that own orders, made on first use. */
   estate(): EstateLoaders;
+  /** The loyalty credit of web orders, by order number; null when web orders do not earn here. */
+  webPoints: { job: WebPoints; rows: DataLoader<string, WebPointsRow | null> } | null;
 }
 
 const NO_ESTATE: EstateLoaders = { ecommerce: null, pos: null };
 
+/** What the crosswalk serves beside its store, shared by every request. */
+export interface ContextParts {
+  estate?: EstateReads;
+  webPoints?: WebPoints;
+}
+
 /** A request's context: fresh loaders over the shared store, and who acts (stewardship records them). */
-export function createContext(store: CrosswalkStore, identity: RequestIdentity, estate?: EstateReads): Context {
+export function createContext(store: CrosswalkStore, identity: RequestIdentity, { estate, webPoints }: ContextParts = {}): Context {
   let loaders: EstateLoaders | undefined;
-  return { ...identity, store, loaders: createLoaders(store), estate: () => (loaders ??= estate?.loaders() ?? NO_ESTATE) };
+  return {
+    ...identity,
+    store,
+    loaders: createLoaders(store),
+    estate: () => (loaders ??= estate?.loaders() ?? NO_ESTATE),
+    webPoints: webPoints
+      ? {
+          job: webPoints,
+          rows: new DataLoader(async (numbers) => {
+            const found = await webPoints.rows(numbers);
+            return numbers.map((number) => found.get(number) ?? null);
+          }),
+        }
+      : null,
+  };
 }

@@ -19,6 +19,10 @@ async function main(): Promise<void> {
     initialSync: config.initialSync,
     syncIntervalMs: config.syncIntervalMs,
     misses: config.misses,
+    webPoints: { earningFrom: config.webPointsFrom },
+    onWebPoints: (result) => {
+      if (result instanceof Error) process.stderr.write(`crosscanal web points failed: ${result.message}\n`);
+    },
     onSync: (result) => {
       if (result instanceof Error) process.stderr.write(`crosscanal sync failed: ${result.message}\n`);
     },

@@ -54,6 +54,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
   StewardshipEvent: stewardshipResolvers.StewardshipEvent,
 
   OrderLookup: orderResolvers.OrderLookup,
+  WebOrder: orderResolvers.WebOrder,
   Order: orderResolvers.Order,
 
   Query: {

@@ -4,6 +4,10 @@ import { createReaders, type SourcesOptions } from './dataSources.js';
 import { createIdentitySync, type IdentitySync, type SyncProgress, type SyncSummary } from './identitySync.js';
 import { createProductReaders } from './products/readers.js';
 import { createProductReferenceSync, type MissRetention, type ProductReferenceSync, type ReferenceSyncSummary } from './products/referenceSync.js';
+import { EcommerceClient } from '../ecommerce/client.js';
+import { LoyaltyClient } from '../loyalty/client.js';
+import { LegacySource } from '../shared/source.js';
+import { createWebPoints, type WebPoints, type WebPointsSummary } from './earning/webPoints.js';
 import { openEstateReads, type EstateReadOptions } from './orders/estate.js';
 import { crosswalkReadiness } from './readiness.js';
 import { resolvers } from './resolvers.js';
@@ -37,6 +41,12 @@ export interface CrosscanalOptions {
    * `sources` URLs, 3 s per call, an in-process cache (Redis at `redisUrl` when given).
    */
   estate?: Omit<EstateReadOptions, 'ecommerceUrl' | 'posUrl' | 'posSchemaPrefix'>;
+  /**
+   * Web orders earn loyalty points when both the web shop and the programme are among the
+   * sources: read and credited after the initial sync and with each scheduled one.
+   * `earningFrom`: orders placed before never earn (default: the crosswalk's first run).
+   */
+  webPoints?: { earningFrom?: string };
   /** Sync before listening: `incremental` (the default; a full read on an empty store), `full` or `none`. */
   initialSync?: 'none' | 'incremental' | 'full';
   /** Incremental sync period in milliseconds; 0 or undefined: on demand only. */
@@ -45,6 +55,8 @@ export interface CrosscanalOptions {
   misses?: MissRetention;
   /** Called with each scheduled sync's summary or failure. */
   onSync?: (result: SyncSummary | Error) => void;
+  /** Called with each web points run's summary or failure. */
+  onWebPoints?: (result: WebPointsSummary | Error) => void;
   onProgress?: (progress: SyncProgress) => void;
   /** Show unexpected errors. Default: NODE_ENV === 'development'. */
   development?: boolean;
@@ -59,6 +71,8 @@ export interface RunningCrosscanal {
   /** The product reference index's sync, run beside the identity sync (same initial mode and period). */
   productSync: ProductReferenceSync;
   initialProducts: ReferenceSyncSummary | null;
+  /** The loyalty credit of web orders; null unless the web shop and the programme are both sources. */
+  webPoints: WebPoints | null;
   /** Stops the schedule, drains requests, closes the readers and, if it opened it, the store. */
   stop(): Promise<void>;
 }
@@ -77,8 +91,18 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
     posUrl: options.sources?.posUrl,
     posSchemaPrefix: options.sources?.posSchemaPrefix,
   });
+  const sourceOptions = { timeoutMs: 10_000, retries: 2 };
+  const webPoints: WebPoints | null =
+    options.sources?.ecommerceUrl && options.sources.loyaltyUrl
+      ? createWebPoints({
+          store,
+          ecommerce: new EcommerceClient(options.sources.ecommerceUrl, new LegacySource('ecommerce', sourceOptions)),
+          loyalty: new LoyaltyClient(options.sources.loyaltyUrl, new LegacySource('loyalty', sourceOptions)),
+          earningFrom: options.webPoints?.earningFrom,
+        })
+      : null;
   const closeAll = async () => {
-    await Promise.all([sync.stop(), productSync.stop()]);
+    await Promise.all([sync.stop(), productSync.stop(), webPoints?.stop()]);
     await Promise.allSettled([...readers, ...productReaders, estate].map((reader) => reader.close()));
     if (owned) await store.close();
   };
@@ -86,16 +110,19 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
     const mode = options.initialSync ?? 'incremental';
     const [initial, initialProducts] =
       mode === 'none' ? [null, null] : await Promise.all(mode === 'full' ? [sync.full(), productSync.full()] : [sync.incremental(), productSync.incremental()]);
+    // Credits need the customers linked: after the identity sync. A failure here is retried by the schedule, not fatal.
+    if (mode !== 'none' && webPoints) await webPoints.incremental().catch((error: Error) => options.onWebPoints?.(error));
     const server = createSubgraphServer(subgraph, { development: options.development });
     const listening = await listenSubgraph(server, {
       port: options.port ?? 0,
       host: options.host,
       internalSecret: options.internalSecret,
-      context: async (identity) => createContext(store, identity, estate),
+      context: async (identity) => createContext(store, identity, { estate, webPoints: webPoints ?? undefined }),
       readiness: crosswalkReadiness(store),
     });
     if (options.syncIntervalMs) sync.schedule(options.syncIntervalMs, options.onSync);
     if (options.syncIntervalMs) productSync.schedule(options.syncIntervalMs, (result) => result instanceof Error && options.onSync?.(result));
+    if (options.syncIntervalMs) webPoints?.schedule(options.syncIntervalMs, options.onWebPoints);
     let stopping: Promise<void> | undefined;
     return {
       url: listening.url,
@@ -104,10 +131,11 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
       initial,
       productSync,
       initialProducts,
+      webPoints,
       stop: () => {
         // The listener drains while a running sync finishes: neither waits for the other.
         stopping ??= (async () => {
-          await Promise.all([sync.stop(), productSync.stop(), listening.stop()]);
+          await Promise.all([sync.stop(), productSync.stop(), webPoints?.stop(), listening.stop()]);
           await closeAll();
         })();
         return stopping;

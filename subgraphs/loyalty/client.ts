@@ -65,6 +65,20 @@ export interface WireMovement {
   reference: string | null;
 }
 
+/** A purchase made outside the programme's tills, as `CreditExternalPurchase` takes it. */
+export interface ExternalPurchase {
+  /** The caller's id for the purchase: the programme credits it once. */
+  transactionId: string;
+  memberId: string;
+  channel: 'WEB' | 'APP' | 'STORE';
+  /** The order number. */
+  reference: string;
+  /** What the customer paid, a decimal with at most 2 places (`59.90`). */
+  amount: string;
+  currency: string;
+  occurredAt: string;
+}
+
 export interface WireConsent {
   memberId: string;
   channel: ConsentChannel;
@@ -236,6 +250,33 @@ export class LoyaltyClient {
       },
       { idempotent: false },
     );
+  }
+
+  /**
+   * Credits the points of a purchase made outside the programme's tills (a web order).
+   * Safe to retry: the programme credits a transaction id once, and answers a repeat with the
+   * movement it made (`duplicate`). A refusal (unknown member, a transaction id already used
+   * for another purchase) is a `badRequest` failure naming the fault's code.
+   */
+  creditExternalPurchase(purchase: ExternalPurchase): Promise<{ movement: WireMovement; duplicate: boolean }> {
+    return this.source.call('CreditExternalPurchase', async (signal) => {
+      const response = await this.invoke(
+        'CreditExternalPurchase',
+        [
+          ['transactionId', purchase.transactionId],
+          ['memberId', purchase.memberId],
+          ['channel', purchase.channel],
+          ['reference', purchase.reference],
+          ['amount', purchase.amount],
+          ['currency', purchase.currency],
+          ['occurredAt', purchase.occurredAt],
+        ],
+        signal,
+      );
+      const duplicate = text(response, 'duplicate', 'CreditExternalPurchaseResponse').trim();
+      if (duplicate !== 'true' && duplicate !== 'false') throw bad('CreditExternalPurchaseResponse.duplicate', `must be an xs:boolean, got ${JSON.stringify(duplicate)}`);
+      return { movement: readMovement(response.movement, 'CreditExternalPurchaseResponse.movement'), duplicate: duplicate === 'true' };
+    });
   }
 
   /**

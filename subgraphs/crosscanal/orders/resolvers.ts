@@ -207,7 +207,18 @@ async function orderByNumber(_: unknown, { number }: { number: string }, context
 }
 
 export const orderResolvers = {
-  Query: { order: orderByNumber },
+  Query: {
+    order: orderByNumber,
+    async webPoints(_: unknown, __: unknown, context: Context) {
+      if (!context.webPoints) return null;
+      const { counts, ...status } = await context.webPoints.job.status();
+      return { ...status, pending: counts.PENDING, credited: counts.CREDITED, noMember: counts.NO_MEMBER, cancelled: counts.CANCELLED, refused: counts.REFUSED };
+    },
+  },
+  WebOrder: {
+    __resolveReference: ({ number }: { number: string }) => (typeof number === 'string' ? { number } : null),
+    loyaltyPoints: (order: { number: string }, _: unknown, context: Context) => context.webPoints?.rows.load(order.number) ?? null,
+  },
   Customer: { orders: customerOrders },
   OrderLookup: {
     customer: (lookup: { customerId: string | null }, _: unknown, context: Context) => (lookup.customerId ? context.loaders.customer.load(lookup.customerId) : null),
