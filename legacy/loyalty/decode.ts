@@ -53,9 +53,11 @@ export function decodeArgs(operation: string, fields: readonly Field[], element:
     if (child.children.length > 0) {
       throw clientFault('INVALID_ARGUMENT', `${operation}: ${field.name} must be a simple value, got child element <${child.children[0]!.local}>`, field.name);
     }
-    if (child.attributes.get(`{${XSI_NS}}nil`) === 'true' || child.attributes.get(`{${XSI_NS}}nil`) === '1') continue;
+    const nil = child.attributes.get(`{${XSI_NS}}nil`) === 'true' || child.attributes.get(`{${XSI_NS}}nil`) === '1';
+    // A nil element is no value, except for a type whose empty value means something of its own.
+    if (nil && !emptyAllowed(field)) continue;
     const list = values.get(field.name) ?? [];
-    list.push(decodeValue(operation, field, child.text));
+    list.push(nil ? '' : decodeValue(operation, field, child.text));
     values.set(field.name, list);
   }
 
@@ -83,11 +85,16 @@ function describe(element: XmlElement): string {
   return element.namespace === undefined ? `<${element.local}>` : `<${element.local}> in namespace ${element.namespace}`;
 }
 
+/** Whether the field's type takes the empty string as a value (see `SimpleType.emptyAllowed`). */
+function emptyAllowed(field: Field): boolean {
+  return field.type.startsWith('tns:') && SIMPLE_TYPES[field.type.slice(4)]?.emptyAllowed === true;
+}
+
 function decodeValue(operation: string, field: Field, text: string): string {
   const invalid = (expected: string, code = 'INVALID_ARGUMENT') =>
     clientFault(code, `${operation}: ${field.name} must be ${expected}, got ${JSON.stringify(text)}`, field.name, text);
 
-  if (text === '') {
+  if (text === '' && !emptyAllowed(field)) {
     throw clientFault('MISSING_ARGUMENT', `${operation}: ${field.name} is required and must not be empty`, field.name, text);
   }
   if (field.type === 'xs:string') return text;

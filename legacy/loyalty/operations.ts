@@ -8,6 +8,7 @@ import type { KeyedLock } from './keyedLock.js';
 import { knownMember } from './knownMember.js';
 import { BATCH_LIMIT, CONSENT_CHANNELS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Field } from './schema.js';
 import type { LoyaltyStore } from './store.js';
+import { UPDATE_SIZES } from './updateSizes.js';
 import { cardWire, consentWire, memberWire, movementWire, offerWire } from './wire.js';
 import type { LoyaltyJournal } from './writes.js';
 
@@ -18,6 +19,8 @@ export interface OperationContext {
   journal: LoyaltyJournal;
   /** Runs the calls that share a transaction id one after the other (`CreditExternalPurchase`). */
   transactions: KeyedLock;
+  /** Runs the `UpdateSizes` calls of one member one after the other, by member id. */
+  sizeUpdates: KeyedLock;
 }
 
 /** One SOAP operation: its request and response elements (document/literal wrapped) and its behaviour. */
@@ -221,6 +224,7 @@ export const OPERATIONS: readonly Operation[] = [
     },
   },
   CREDIT_EXTERNAL_PURCHASE,
+  UPDATE_SIZES,
 ];
 
 const byName = new Map(OPERATIONS.map((operation) => [operation.name, operation]));

@@ -52,12 +52,20 @@ export interface SimpleType {
   fractionDigits?: number;
   /** Detail code of the Client fault for a value outside the type; INVALID_ARGUMENT by default. */
   faultCode?: string;
+  /**
+   * The empty string is a value of the type (its pattern accepts it), not a missing argument:
+   * an empty element, or one sent `xsi:nil="true"`, is decoded as ''. UpdateSizes reads it as
+   * "clear this size".
+   */
+  emptyAllowed?: boolean;
 }
 
 export const TIERS = ['BRONZE', 'SILVER', 'GOLD'] as const;
 export const CONSENT_CHANNELS = ['EMAIL', 'SMS', 'PHONE', 'POST'] as const;
 export const CONSENT_STATUSES = ['OPT_IN', 'OPT_OUT', 'PENDING'] as const;
 export const PURCHASE_CHANNELS = ['WEB', 'APP', 'STORE'] as const;
+/** Letter sizes of tops and bottoms, smallest first. */
+export const LETTER_SIZES = ['XS', 'S', 'M', 'L', 'XL', 'XXL', 'XXXL'] as const;
 /** The largest purchase amount the service credits: keeps a credit's points well inside xs:int. */
 export const MAX_PURCHASE_AMOUNT = 999_999.99;
 
@@ -112,11 +120,33 @@ export const SIMPLE_TYPES: Record<string, SimpleType> = {
     expected: '3 upper-case letters (ISO 4217)',
   },
   PageSize: { doc: `Members per page, at most ${MAX_PAGE_SIZE}.`, base: 'xs:int', minInclusive: 1, maxInclusive: MAX_PAGE_SIZE },
+  ShoeSize: {
+    doc: 'An EU shoe size from 16 to 50, whole or half (42, 42.5), as UpdateSizes takes it; empty clears the size.',
+    base: 'xs:string',
+    pattern: '((1[6-9]|[2-4][0-9])(\\.5)?|50)?',
+    expected: 'an EU shoe size from 16 to 50, whole or half such as 42 or 42.5 (empty to clear it)',
+    faultCode: 'INVALID_SIZE',
+    emptyAllowed: true,
+  },
+  ClothingSize: {
+    doc: `A top or bottom size as UpdateSizes takes it: ${LETTER_SIZES.join(', ')}, or a whole EU size from 30 to 66 (38, 42); empty clears the size.`,
+    base: 'xs:string',
+    pattern: `(${LETTER_SIZES.join('|')}|[3-5][0-9]|6[0-6])?`,
+    expected: `${LETTER_SIZES.join(', ')} or a whole EU size from 30 to 66 (empty to clear it)`,
+    faultCode: 'INVALID_SIZE',
+    emptyAllowed: true,
+  },
+  ChangeSource: {
+    doc: 'Where a change was recorded, as a consent source says it: WEB, APP, CALLCENTER or STORE:<store code>.',
+    base: 'xs:string',
+    pattern: 'WEB|APP|CALLCENTER|STORE:[A-Z0-9]+',
+    expected: 'WEB, APP, CALLCENTER or STORE:<store code>',
+  },
 };
 
 export const COMPLEX_TYPES: Record<string, ComplexType> = {
   Sizes: {
-    doc: `Sizes the member gave in store. ${NIL_DOC}`,
+    doc: `Sizes the member gave, in store or on the phone (UpdateSizes), as stored. ${NIL_DOC}`,
     fields: [
       { name: 'shoe', type: 'xs:string', nillable: true },
       { name: 'top', type: 'xs:string', nillable: true },
@@ -161,7 +191,7 @@ export const COMPLEX_TYPES: Record<string, ComplexType> = {
       { name: 'pointsBalance', type: 'xs:int' },
       { name: 'homeStoreCode', type: 'xs:string', nillable: true },
       { name: 'enrolledAt', type: 'xs:dateTime' },
-      { name: 'updatedAt', type: 'xs:dateTime', doc: 'Last change to the member, including a consent update.' },
+      { name: 'updatedAt', type: 'xs:dateTime', doc: 'Last change to the member, including a consent update, a credited purchase and a change of sizes.' },
       { name: 'sizes', type: 'tns:Sizes' },
       { name: 'cards', type: 'tns:ArrayOfCard' },
     ],
@@ -217,7 +247,7 @@ export const COMPLEX_TYPES: Record<string, ComplexType> = {
   LoyaltyFault: {
     doc: 'Carried in the detail of every SOAP fault the service raises while processing the body.',
     fields: [
-      { name: 'code', type: 'xs:string', doc: 'Machine-readable reason, e.g. MEMBER_NOT_FOUND, INVALID_ARGUMENT, BATCH_LIMIT_EXCEEDED, TRANSACTION_CONFLICT.' },
+      { name: 'code', type: 'xs:string', doc: 'Machine-readable reason, e.g. MEMBER_NOT_FOUND, INVALID_ARGUMENT, BATCH_LIMIT_EXCEEDED, TRANSACTION_CONFLICT, INVALID_SIZE.' },
       { name: 'field', type: 'xs:string', minOccurs: 0, doc: 'The request element at fault, when there is one.' },
       { name: 'value', type: 'xs:string', minOccurs: 0, doc: 'The offending value, when there is one.' },
     ],

@@ -154,6 +154,15 @@ export class LoyaltyStore {
     return record;
   }
 
+  /** Replaces the member's sizes and marks the member as changed at `nowIso`. */
+  setSizes(memberId: string, sizes: LoyaltyMember['sizes'], nowIso: string): LoyaltyMember {
+    const member = this.members.get(memberId);
+    if (!member) throw new Error(`setSizes needs a known member, got ${JSON.stringify(memberId)}`);
+    member.sizes = { shoe: sizes.shoe, top: sizes.top, bottom: sizes.bottom };
+    this.touch(member, nowIso);
+    return member;
+  }
+
   /** The credit recorded under `transactionId`, if any. */
   credit(transactionId: string): PurchaseCredit | undefined {
     return this.credits.get(transactionId);

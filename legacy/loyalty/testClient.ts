@@ -30,6 +30,7 @@ const SINGLE = new Set([
   'FindMemberByCardResponse.member',
   'UpdateConsentResponse.consent',
   'CreditExternalPurchaseResponse.movement',
+  'UpdateSizesResponse.member',
 ]);
 
 const parser = new XMLParser({

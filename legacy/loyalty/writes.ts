@@ -1,4 +1,4 @@
-import type { ConsentRecord, PointsMovement } from '../generator/model.js';
+import type { ConsentRecord, LoyaltyMember, PointsMovement } from '../generator/model.js';
 import type { Journal } from '../shared/journal.js';
 import type { LoyaltyStore, PurchaseCredit } from './store.js';
 
@@ -23,6 +23,21 @@ export interface CreditWrite extends PurchaseCredit {
 }
 
 /**
+ * An `UpdateSizes` that changed something, as its journal keeps it: the member's whole sizes
+ * after the change (what was given merged over what was stored), so that replaying it sets
+ * them whatever the entries before it left.
+ */
+export interface SizesWrite {
+  kind: 'UpdateSizes';
+  member_id: string;
+  sizes: LoyaltyMember['sizes'];
+  /** Where the sizes were recorded: WEB, APP, CALLCENTER or STORE:<store code>. */
+  updated_by: string;
+  /** The service's clock when it stored the sizes: the member's new `updatedAt`. */
+  at: string;
+}
+
+/**
  * How each write the loyalty service acknowledges is applied to its store: when it is
  * recorded, and when the journal is replayed at start.
  */
@@ -31,6 +46,7 @@ export function loyaltyWrites(store: LoyaltyStore) {
     UpdateConsent: (entry: ConsentWrite): ConsentRecord => store.addConsent(entry.record, entry.at),
     CreditExternalPurchase: (entry: CreditWrite): PointsMovement =>
       store.addCredit({ movement: entry.movement, amount: entry.amount, currency: entry.currency }, entry.at),
+    UpdateSizes: (entry: SizesWrite): LoyaltyMember => store.setSizes(entry.member_id, entry.sizes, entry.at),
   };
 }
 

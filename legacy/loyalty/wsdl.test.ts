@@ -18,6 +18,7 @@ const OPERATIONS = [
   'UpdateConsent',
   'GetOffers',
   'CreditExternalPurchase',
+  'UpdateSizes',
 ];
 
 const parser = new XMLParser({
@@ -106,6 +107,27 @@ describe('GET /LoyaltyService?wsdl', () => {
     expect(mobile).toMatchObject({ minOccurs: '1', maxOccurs: '1', nillable: 'true', type: 'xs:string' });
     expect(mobile!['xs:annotation']['xs:documentation']).toMatch(/texted to.*may repeat phone.*National format as keyed: "06 12 34 56 78", "0612345678" or "06\.12\.34\.56\.78"/);
     expect(phone!['xs:annotation']['xs:documentation']).toMatch(/National format as keyed: "06 12 34 56 78", "0612345678" or "06\.12\.34\.56\.78"/);
+  });
+
+  test('declares UpdateSizes: the member, each size optional and nillable, then who recorded them; the size types accept empty to clear', () => {
+    const schema = readWsdlSchema(text);
+    expect(schema.elements.get('UpdateSizes')!.sequence).toEqual([
+      expect.objectContaining({ name: 'memberId', type: 'xs:string', min: 1, max: 1, nillable: false }),
+      expect.objectContaining({ name: 'shoe', type: 'tns:ShoeSize', min: 0, max: 1, nillable: true }),
+      expect.objectContaining({ name: 'top', type: 'tns:ClothingSize', min: 0, max: 1, nillable: true }),
+      expect.objectContaining({ name: 'bottom', type: 'tns:ClothingSize', min: 0, max: 1, nillable: true }),
+      expect.objectContaining({ name: 'updatedBy', type: 'tns:ChangeSource', min: 1, max: 1 }),
+    ]);
+    expect(schema.elements.get('UpdateSizesResponse')!.sequence).toEqual([expect.objectContaining({ name: 'member', type: 'tns:Member', min: 1, max: 1 })]);
+    const shoe = schema.simpleTypes.get('tns:ShoeSize')!.pattern!;
+    const clothing = schema.simpleTypes.get('tns:ClothingSize')!.pattern!;
+    for (const value of ['', '16', '16.5', '42', '49.5', '50']) expect(shoe.test(value)).toBe(true);
+    for (const value of ['15.5', '50.5', '42.0', '42,5', 'M']) expect(shoe.test(value)).toBe(false);
+    for (const value of ['', 'XS', 'M', 'XXXL', '30', '41', '66']) expect(clothing.test(value)).toBe(true);
+    for (const value of ['m', 'XXXXL', '29', '67', '40.5']) expect(clothing.test(value)).toBe(false);
+    expect(schema.simpleTypes.get('tns:ChangeSource')!.pattern!.test('STORE:NRD01')).toBe(true);
+    const operation = definitions['wsdl:portType']['wsdl:operation'].find((o: Node) => o.name === 'UpdateSizes');
+    expect(operation['wsdl:documentation']).toMatch(/empty, or xsi:nil, clears it.*INVALID_SIZE.*Idempotent: a call that changes nothing/);
   });
 
   test('gives the address the client reached the service at', async () => {

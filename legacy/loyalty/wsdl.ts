@@ -28,9 +28,10 @@ const SERVICE_DOC = [
   'Phones and mobiles are stored and matched in national format: FindMembersByPhone compares digits only, of both,',
   'so an international number (+33…) finds no member.',
   `Batch operations take 1 to ${BATCH_LIMIT} memberId elements and skip unknown ids; GetMember, GetOffers,`,
-  'UpdateConsent and CreditExternalPurchase fault with MEMBER_NOT_FOUND instead.',
+  'UpdateConsent, CreditExternalPurchase and UpdateSizes fault with MEMBER_NOT_FOUND instead.',
   'CreditExternalPurchase is idempotent by transactionId: a repeat answers the first credit (duplicate true) and a',
   'different purchase under a used transactionId is a Client fault TRANSACTION_CONFLICT.',
+  'UpdateSizes is idempotent: a call that changes no size stores nothing and leaves updatedAt as it is.',
   'Every fault is HTTP 500 with faultcode soap:Client (the request is wrong) or soap:Server (retry later) and a',
   'LoyaltyFault detail carrying a machine code.',
 ].join(' ');

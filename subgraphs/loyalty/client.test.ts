@@ -73,6 +73,18 @@ describe('LoyaltyClient against the stand-in', () => {
     expect(await client.findMemberByCard('2900100042802')).toMatchObject({ card: { memberId: 'M00099871', status: 'ACTIVE' }, member: null });
   });
 
+  test('updateSizes sends the sizes given (empty to clear), leaves the others out, and answers the member as stored', async () => {
+    const member = await client.updateSizes({ memberId: 'M00100001', sizes: { shoe: '39.5', top: null }, updatedBy: 'STORE:NRD01' });
+    expect(member).toMatchObject({ memberId: 'M00100001', sizes: { shoe: '39.5', top: null, bottom: '38' } });
+    expect(member!.cards.map((c) => c.status)).toEqual(['REPLACED', 'ACTIVE']);
+    expect(await client.updateSizes({ memberId: 'M00999999', sizes: { shoe: '40' }, updatedBy: 'WEB' })).toBeNull();
+    await expect(client.updateSizes({ memberId: 'M00100001', sizes: { shoe: '39,5' }, updatedBy: 'WEB' })).rejects.toMatchObject({
+      message: 'loyalty: UpdateSizes: SOAP fault soap:Client INVALID_SIZE (shoe)',
+      extensions: { code: 'SOURCE_BAD_REQUEST', source: 'loyalty' },
+    });
+    expect(legacy.counter.snapshot().byOperation).toEqual({ UpdateSizes: 3 });
+  });
+
   test('maps any other soap:Client fault to SOURCE_BAD_REQUEST, without retrying', async () => {
     await expect(client.findMembersByPhone('n/a')).rejects.toMatchObject({
       message: 'loyalty: FindMembersByPhone: SOAP fault soap:Client INVALID_ARGUMENT (phone)',
@@ -125,6 +137,13 @@ describe('LoyaltyClient against answers a SOAP client must survive', () => {
   const offer = (value: string) =>
     `<offer><offerId>O-1</offerId><title>T</title><description>D</description><kind>PERCENT</kind><value>${value}</value><validFrom>2026-01-01T00:00:00Z</validFrom><validTo>2027-01-01T00:00:00Z</validTo><minTier>BRONZE</minTier><memberId xsi:nil="true"/><productRefs/></offer>`;
   const client = () => new LoyaltyClient(endpoint, source());
+
+  test('updateSizes writes each size given in sequence order, a cleared one as an empty element, and no element for a size left out', async () => {
+    answer = () => ({ status: 200, body: fault('Client', 'MEMBER_NOT_FOUND') });
+    expect(await client().updateSizes({ memberId: 'M1', sizes: { bottom: '40', shoe: null }, updatedBy: 'CALLCENTER' })).toBeNull();
+    expect(requests[0]!.headers.soapaction).toBe(`"${LOYALTY_NS}/UpdateSizes"`);
+    expect(requests[0]!.body).toContain(`<UpdateSizes xmlns="${LOYALTY_NS}"><memberId>M1</memberId><shoe></shoe><bottom>40</bottom><updatedBy>CALLCENTER</updatedBy></UpdateSizes>`);
+  });
 
   test('sends a POST with the SOAPAction and Content-Type of SOAP 1.1', async () => {
     answer = () => ({ status: 200, body: envelope(`<GetOffersResponse xmlns="${LOYALTY_NS}"/>`) });

@@ -123,6 +123,15 @@ export interface BatchAnswer<T> {
 
 type XmlNode = Record<string, unknown>;
 /** Arguments of an operation in schema sequence order; an array repeats the element. */
+/** The sizes `UpdateSizes` takes, as the programme writes them (`42.5`, `XL`, `38`). */
+export interface SizesUpdate {
+  memberId: string;
+  /** Per size: a value replaces it, null clears it (sent empty), absent leaves it as it is. */
+  sizes: { shoe?: string | null; top?: string | null; bottom?: string | null };
+  /** Where the sizes were given: WEB, APP, CALLCENTER or STORE:<store code>. */
+  updatedBy: string;
+}
+
 type Arguments = ReadonlyArray<readonly [string, string | readonly string[]]>;
 
 const builder = new XMLBuilder({
@@ -276,6 +285,22 @@ export class LoyaltyClient {
       const duplicate = text(response, 'duplicate', 'CreditExternalPurchaseResponse').trim();
       if (duplicate !== 'true' && duplicate !== 'false') throw bad('CreditExternalPurchaseResponse.duplicate', `must be an xs:boolean, got ${JSON.stringify(duplicate)}`);
       return { movement: readMovement(response.movement, 'CreditExternalPurchaseResponse.movement'), duplicate: duplicate === 'true' };
+    });
+  }
+
+  /**
+   * Records a member's sizes and answers the member as stored; null when the member is
+   * unknown. Retried like a read: the call says what the sizes are, so a repeat leaves the
+   * same state, and the programme stores nothing for one that changes nothing.
+   */
+  updateSizes(update: SizesUpdate): Promise<WireMember | null> {
+    return this.source.call('UpdateSizes', async (signal) => {
+      const sizes = (['shoe', 'top', 'bottom'] as const).flatMap((name) => {
+        const value = update.sizes[name];
+        return value === undefined ? [] : [[name, value ?? ''] as const];
+      });
+      const response = await this.invoke('UpdateSizes', [['memberId', update.memberId], ...sizes, ['updatedBy', update.updatedBy]], signal, ['MEMBER_NOT_FOUND']);
+      return response === null ? null : readMember(response.member, 'UpdateSizesResponse.member');
     });
   }
 

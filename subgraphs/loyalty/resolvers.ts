@@ -1,14 +1,15 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { badUserInput } from '../shared/errors.js';
-import { loggerFor } from '../shared/logger.js';
 import { accessDenied, type Principal } from '../shared/principal.js';
 import { DateScalar, DateTime } from '../shared/scalars.js';
 import { emailKey } from '../../utilities/email.js';
 import { gs1CheckDigit } from '../../utilities/gtin.js';
 import { frenchNational, toE164 } from '../../utilities/phone.js';
+import { audit } from './audit.js';
 import type { ConsentChannel, WireMember } from './client.js';
 import { forget, type LoyaltyBackend, type LoyaltyLoaders } from './loaders.js';
 import { isCurrent, isLoyaltyCardNumber, legacyConsentStatus, toMembership, type CardRecord, type ConsentStatus, type MembershipRecord } from './mappers.js';
+import { readSizesInput, type LoyaltySizesInput } from './sizes.js';
 import type { RequestIdentity } from '../shared/subgraphServer.js';
 
 /** What every resolver gets: the process-wide backend and this request's loaders. */
@@ -30,30 +31,39 @@ interface CustomerRepresentation {
 const MAX_MOVEMENTS = 100;
 const CONSENT_SOURCE = /^(WEB|APP|CALLCENTER|STORE:[A-Z0-9]+)$/;
 
-/** Every write, with the verified actor who made it: one line each, before the system is asked. */
-const audit = loggerFor('audit-loyalty');
-
 /**
- * Where a consent was given follows from who records it: an associate at their store's till,
- * customer service on the phone. A `source` that says otherwise is refused; an admin, who
- * records for any channel, must say which.
+ * Where a write's fact was given (a consent, sizes) follows from who records it: an associate
+ * at their store's till, customer service on the phone. A `source` that says otherwise is
+ * refused; an admin, who records for any channel, must say which.
  */
-function consentSource(principal: Principal, given: string | null | undefined): string {
+function writeSource(principal: Principal, given: string | null | undefined, write: SourcedWrite): string {
   const asked = given?.trim().toUpperCase() || undefined;
   if (asked !== undefined && !CONSENT_SOURCE.test(asked)) {
     throw badUserInput(`source must be WEB, APP, CALLCENTER or STORE:<store code>, got ${JSON.stringify(given)}`, 'source');
   }
   const own = principal.role === 'associate' && principal.store ? `STORE:${principal.store}` : principal.role === 'service' ? 'CALLCENTER' : undefined;
   if (own === undefined) {
-    if (principal.role !== 'admin') throw accessDenied(principal, `updateLoyaltyConsent needs the associate or service role; the request acts as ${principal.role}`);
-    if (asked === undefined) throw badUserInput('source: say where the consent was given (WEB, APP, CALLCENTER or STORE:<store code>)', 'source');
+    if (principal.role !== 'admin') throw accessDenied(principal, `${write.mutation} needs the associate or service role; the request acts as ${principal.role}`);
+    if (asked === undefined) throw badUserInput(`source: say where the ${write.given} given (WEB, APP, CALLCENTER or STORE:<store code>)`, 'source');
     return asked;
   }
   if (asked !== undefined && asked !== own) {
-    throw accessDenied(principal, `a ${principal.role} records consents given ${own}, not ${asked}`);
+    throw accessDenied(principal, `${principal.role === 'associate' ? 'an associate' : 'customer service'} records ${write.records} given ${own}, not ${asked}`);
   }
   return own;
 }
+
+/** A write whose source follows from who records it, with the words its refusals use. */
+interface SourcedWrite {
+  mutation: string;
+  /** What a role records: "consents". */
+  records: string;
+  /** What was given: "consent was". */
+  given: string;
+}
+
+const CONSENT_WRITE: SourcedWrite = { mutation: 'updateLoyaltyConsent', records: 'consents', given: 'consent was' };
+const SIZES_WRITE: SourcedWrite = { mutation: 'recordLoyaltySizes', records: 'sizes', given: 'sizes were' };
 
 /**
  * Whether a value can be a member id: 1 to 64 printable ASCII characters. Anything else is
@@ -153,7 +163,7 @@ export const resolvers: GraphQLResolverMap<LoyaltyContext> = {
       { backend, loaders, principal, requestId }: LoyaltyContext,
     ) => {
       const memberId = memberIdArgument(args.memberId);
-      const source = consentSource(principal, args.source);
+      const source = writeSource(principal, args.source, CONSENT_WRITE);
       audit.info({ rid: requestId, write: 'updateLoyaltyConsent', actor: principal.actor, role: principal.role, memberId, channel: args.channel, status: args.status, source }, 'consent change');
       const stored = await backend.client.updateConsent({
         memberId,
@@ -168,6 +178,31 @@ export const resolvers: GraphQLResolverMap<LoyaltyContext> = {
       await forget(backend, loaders, { memberIds: [memberId] });
       const membership = await loaders.members.load(memberId);
       if (membership) await forget(backend, loaders, { cardNumbers: membership.cards.map((card) => card.number) });
+      return membership;
+    },
+
+    recordLoyaltySizes: async (
+      _: unknown,
+      args: { memberId: string; sizes: LoyaltySizesInput; source?: string | null },
+      { backend, loaders, principal, requestId }: LoyaltyContext,
+    ) => {
+      const memberId = memberIdArgument(args.memberId);
+      const sizes = readSizesInput(args.sizes);
+      const source = writeSource(principal, args.source, SIZES_WRITE);
+      audit.info({ rid: requestId, write: 'recordLoyaltySizes', actor: principal.actor, role: principal.role, memberId, sizes, source }, 'sizes change');
+      let stored: WireMember | null;
+      try {
+        stored = await backend.client.updateSizes({ memberId, sizes, updatedBy: source });
+      } finally {
+        // A call that failed may still have been stored: the cached copy must go either way.
+        await forget(backend, loaders, { memberIds: [memberId] });
+      }
+      if (stored === null) return null;
+      // The programme answers the member as stored: no need to read it again. The card
+      // lookups carry a copy of it, with the old sizes.
+      const membership = toMembership(stored);
+      await forget(backend, loaders, { cardNumbers: membership.cards.map((card) => card.number) });
+      loaders.members.prime(memberId, membership);
       return membership;
     },
   },

@@ -1,7 +1,7 @@
 import Keyv from 'keyv';
 import type { LoyaltyData, LoyaltyTier } from '../../legacy/generator/model.js';
 import { FIXTURE_NOW, loyaltyFixture } from '../../legacy/loyalty/fixture.js';
-import { startLoyalty, type RunningLoyalty } from '../../legacy/loyalty/server.js';
+import { startLoyalty, type LoyaltyOptions, type RunningLoyalty } from '../../legacy/loyalty/server.js';
 import { withCheckDigit } from '../../utilities/gtin.js';
 import { grantHeaders, TEST_INTERNAL_SECRET } from '../../test/support/grant.js';
 import type { Principal } from '../shared/principal.js';
@@ -97,9 +97,16 @@ export interface GraphQLAnswer {
   errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>;
 }
 
-/** Starts the stand-in on its fixture and the subgraph over it, both on port 0, clocks at FIXTURE_NOW. */
-export async function startHarness(options: Partial<LoyaltySubgraphOptions> = {}, data = subgraphFixture()): Promise<Harness> {
-  const legacy = await startLoyalty({ data, port: 0, now: () => new Date(FIXTURE_NOW) });
+/**
+ * Starts the stand-in on its fixture and the subgraph over it, both on port 0, clocks at
+ * FIXTURE_NOW; `legacyOptions` (a journal folder, another clock) go to the stand-in.
+ */
+export async function startHarness(
+  options: Partial<LoyaltySubgraphOptions> = {},
+  data = subgraphFixture(),
+  legacyOptions: Pick<LoyaltyOptions, 'journalDir' | 'now'> = {},
+): Promise<Harness> {
+  const legacy = await startLoyalty({ data, port: 0, now: () => new Date(FIXTURE_NOW), ...legacyOptions });
   const cache = new Keyv();
   let subgraph: RunningLoyaltySubgraph;
   try {
