@@ -292,3 +292,56 @@ describe('till lines under a franchise code', () => {
     expect(bare.product === null || bare.product.name === null).toBe(true);
   });
 });
+
+describe('the cost of a history page', () => {
+  /** Places `count` paid web orders for an account on the web shop's API. */
+  async function placeOrders(accountId: number, count: number, nth: number) {
+    const product = estate.ecommerce.products.filter((p) => p.active && p.ean !== null)[nth]!;
+    for (let i = 0; i < count; i++) {
+      const response = await fetch(`${stack.estate.ecommerce.url}/api/v1/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': `cost-${accountId}-${i}` },
+        body: JSON.stringify({ customer_id: accountId, currency: 'EUR', lines: [{ sku: product.sku, quantity: 1 }], total: product.price, status: 'paid', fulfilment: { type: 'home_delivery' } }),
+      });
+      expect(response.status).toBe(201);
+    }
+  }
+
+  const PAGE = `query ($id: ID!, $first: Int) { customer(id: $id) { orders(first: $first) { totalCount edges { node { number placedAt total { amount } lines { quantity label product { name } } } } } } }`;
+
+  /** The calls each stand-in served for one page of a customer's history. */
+  async function callsFor(customerId: string, first: number) {
+    const systems = [stack.estate.ecommerce, stack.estate.pos, stack.estate.catalogue, stack.estate.loyalty];
+    for (const system of systems) system.counter.reset();
+    const answer = await ask(PAGE, { id: customerId, first });
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.customer.orders.edges).toHaveLength(first);
+    const [ecommerce, pos, catalogue, loyalty] = systems.map((system) => system.counter.snapshot().total);
+    return { ecommerce, pos, catalogue, loyalty };
+  }
+
+  it('is the same number of legacy calls for 10 orders with their lines and products as for 100', async () => {
+    // Two customers with one web account each, given 110 web orders: each is asked once, so
+    // that neither page is served from the other's cache.
+    const found: { id: string; account: number }[] = [];
+    for (const account of estate.ecommerce.customers) {
+      const answer = await ask(`query ($id: ID!) { customer(by: { webAccountId: $id }) { id identities { system } } }`, { id: String(account.id) });
+      const customer = answer.data?.customer as { id: string; identities: { system: string }[] } | null;
+      if (customer && customer.identities.filter((i) => i.system === 'ECOMMERCE').length === 1 && customer.identities.every((i) => i.system !== 'POS')) {
+        found.push({ id: customer.id, account: account.id });
+      }
+      if (found.length === 3) break;
+    }
+    expect(found).toHaveLength(3);
+    for (const [i, { account }] of found.entries()) await placeOrders(account, 110, i + 1);
+    // The tills' directory is read once and cached: warm it with a third customer, as any earlier request would.
+    await ask(PAGE, { id: found[2]!.id, first: 1 });
+    const ten = await callsFor(found[0]!.id, 10);
+    const hundred = await callsFor(found[1]!.id, 100);
+    expect(hundred).toEqual(ten);
+    // The web shop: the accounts' orders (two pages of 200 at most), the orders by number, their products.
+    expect(hundred.ecommerce).toBeLessThanOrEqual(4);
+    expect(hundred.catalogue).toBeLessThanOrEqual(2);
+    expect(hundred.loyalty).toBe(0);
+  });
+});

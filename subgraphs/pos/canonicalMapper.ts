@@ -174,6 +174,21 @@ export function canonicalMapper({ money, instant, quoteStatuses, promotion, rest
       };
     },
 
+    stockLine(row) {
+      const ean = optionalText(row.ean);
+      const gtin14 = gtin14Of(ean);
+      const localCode = optionalText(row.local_code);
+      if (gtin14 === null && localCode === null) return null;
+      return {
+        storeCode: required(row.store_code, 'stock.store_code'),
+        ean: gtin14 === null ? null : ean,
+        gtin14,
+        localCode,
+        quantity: integer(row.quantity, 'stock.quantity'),
+        updatedAt: instant(row.updated_at, 'stock.updated_at'),
+      };
+    },
+
     price(row) {
       const gtin14 = gtin14Of(row.ean);
       if (gtin14 === null) return null;

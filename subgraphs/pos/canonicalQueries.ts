@@ -58,6 +58,8 @@ export interface QuoteColumns {
 export interface StockColumns {
   store_code: string;
   ean: string;
+  /** The franchise's own code, for goods it stocks under a code of its own rather than an EAN. */
+  local_code: string;
   quantity: string;
   updated_at: string;
 }
@@ -200,6 +202,19 @@ function byItem<C extends { store_code: string; ean: string }>({ columns, table 
   });
 }
 
+/**
+ * Stock held under any of the EANs or under any of the franchise's local codes: one statement
+ * for a batch of products, each branch left out when it has no values (`selectWhereAny`), so
+ * that each stays served by its own index.
+ */
+function stockByCodes({ columns, table }: ItemSource<StockColumns>) {
+  return (s: string, eans: string[], localCodes: string[]) =>
+    selectWhereAny(/* SQL */ `SELECT ${selectList(columns)} FROM ${table(s)}`, [
+      { values: eans, condition: (p) => `${columns.ean} = ANY(${p}::text[])` },
+      { values: localCodes, condition: (p) => `${columns.local_code} = ANY(${p}::text[])` },
+    ]);
+}
+
 /** The statements of a layout, from its canonical columns and tables. */
 export function canonicalQueries(sql: LayoutSql): LayoutQueries {
   const { columns, table, items, itemEan } = sql.promotion;
@@ -214,6 +229,7 @@ export function canonicalQueries(sql: LayoutSql): LayoutQueries {
     quotesByNumber: byNumber(sql.quote),
     quotesFor: byIdentity(sql.quote),
     stock: byItem(sql.stock),
+    stockByCodes: stockByCodes(sql.stock),
     prices: byItem(sql.price),
     promotionsForItems: (s, eans, stores) => ({
       text: /* SQL */ `SELECT ${selectList(columns)}, ${itemEan} AS ean FROM ${table(s)} JOIN ${items(s)}

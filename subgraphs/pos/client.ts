@@ -97,6 +97,10 @@ export class PosClient {
     return this.franchiseRows('stock', franchise, (q, s) => q.stock(s, eans, stores));
   }
 
+  stockByCodes(franchise: FranchiseEntry, eans: string[], localCodes: string[]): Promise<Row[]> {
+    return this.franchiseRows('stockByCodes', franchise, (q, s) => q.stockByCodes(s, eans, localCodes));
+  }
+
   prices(franchise: FranchiseEntry, eans: string[], stores: string[] | null): Promise<Row[]> {
     return this.franchiseRows('prices', franchise, (q, s) => q.prices(s, eans, stores));
   }

@@ -16,5 +16,10 @@ describe('composition', () => {
     expect(supergraph).toMatch(/type StoreSale implements Order[^{]*@join__type\(graph: POS, key: "id"\)/);
     expect(supergraph).toMatch(/storeSales\(first: Int = 20\): \[StoreSale!\] @join__field\(graph: POS, requires: "identities \{ system localId franchise \}"\)/);
     expect(supergraph).toMatch(/storeStock\(storeCodes: \[ID!\]\): \[StoreStock!\] @join__field\(graph: POS\)/);
+    expect(supergraph).toMatch(
+      /availability\(near: GeoInput, first: Int = 10\): ProductAvailability @join__field\(graph: POS, requires: "aliases \{ kind value franchise \} webAvailable"\)/,
+    );
+    // The key the planner re-enters the POS with for `availability` is the GTIN, listed first.
+    expect(supergraph).toMatch(/type Product\n(.*\n)*?  @join__type\(graph: POS, key: "gtin"\)\n  @join__type\(graph: POS, key: "tillRef", resolvable: false\)/);
   });
 });

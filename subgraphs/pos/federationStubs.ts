@@ -40,8 +40,10 @@ export const crosscanalStub: DocumentNode = parse(/* GraphQL */ `
 export const catalogueStub: DocumentNode = parse(/* GraphQL */ `
   ${LINK}
   type Product @key(fields: "gtin") @key(fields: "catalogueRef") @key(fields: "webSku") {
-    gtin: String catalogueRef: ID webSku: String name: String
+    gtin: String catalogueRef: ID webSku: String name: String aliases: [ProductAlias!]
   }
+  enum ProductAliasKind { CATALOGUE_REF GTIN WEB_SKU SUPPLIER_REF POS_LOCAL_CODE }
+  type ProductAlias @shareable { kind: ProductAliasKind! value: String! franchise: String }
   type Query { product(catalogueRef: ID!): Product }
 `);
 
@@ -56,7 +58,7 @@ export const loyaltyStub: DocumentNode = parse(/* GraphQL */ `
 export const ecommerceStub: DocumentNode = parse(/* GraphQL */ `
   ${LINK}
   ${SHARED_VALUES}
-  type Product @key(fields: "webSku") { webSku: String! webPrice: Money }
+  type Product @key(fields: "webSku") { webSku: String! webPrice: Money webAvailable: Boolean }
   type Store @key(fields: "code", resolvable: false) { code: ID! }
   type Quote @key(fields: "number", resolvable: false) { number: ID! }
   type WebOrder implements Order @key(fields: "id") @key(fields: "number") {

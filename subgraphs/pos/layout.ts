@@ -4,6 +4,7 @@ import type {
   PriceRecord,
   PromotionRecord,
   QuoteRecord,
+  StockLineRecord,
   StockRecord,
   StoreReturnRecord,
   StoreSaleRecord,
@@ -42,6 +43,8 @@ export interface LayoutQueries {
   quotesFor(schema: string, filter: IdentityFilter): Statement;
   /** `stores` null: every store of the franchise. */
   stock(schema: string, eans: string[], stores: string[] | null): Statement;
+  /** Stock in every store of the franchise held under one of the EANs or one of its own local codes. */
+  stockByCodes(schema: string, eans: string[], localCodes: string[]): Statement;
   prices(schema: string, eans: string[], stores: string[] | null): Statement;
   /** One row per promotion and item EAN. */
   promotionsForItems(schema: string, eans: string[], stores: string[] | null): Statement;
@@ -64,6 +67,8 @@ export interface LayoutMapper {
   quote(row: Row, context: MapContext): QuoteRecord;
   /** Null for a row whose EAN is not a valid GTIN (no product can ask for it). */
   stock(row: Row, context: MapContext): StockRecord | null;
+  /** A stock row with the codes it is held under; null when it has neither a valid GTIN nor a local code. */
+  stockLine(row: Row, context: MapContext): StockLineRecord | null;
   price(row: Row, context: MapContext): PriceRecord | null;
   promotion(row: Row, context: MapContext): PromotionRecord;
 }

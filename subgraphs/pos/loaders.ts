@@ -8,11 +8,13 @@ import { matches, parseLookupKey, phoneVariants, type PosLookup } from './identi
 import type { IdentityFilter, LayoutMapper, MapContext, Row } from './layout.js';
 import { layoutFor } from './layouts.js';
 import type {
+  AvailabilityRecord,
   FranchiseEntry,
   Holder,
   PriceRecord,
   PromotionRecord,
   QuoteRecord,
+  StockLineRecord,
   StockRecord,
   StoreEntry,
   StoreReturnRecord,
@@ -33,6 +35,7 @@ export const CACHE_KINDS = {
   returnsFor: { name: 'returnsFor', ttlMs: 60_000 },
   quotesFor: { name: 'quotesFor', ttlMs: 60_000 },
   stock: { name: 'stock', ttlMs: 30_000 },
+  availability: { name: 'availability', ttlMs: 30_000 },
   prices: { name: 'prices', ttlMs: 300_000 },
   itemPromotions: { name: 'itemPromotions', ttlMs: 300_000 },
   storePromotions: { name: 'storePromotions', ttlMs: 300_000 },
@@ -65,6 +68,8 @@ export interface PosLoaders {
   quotesFor: DataLoader<string, QuoteRecord[]>;
   /** By item key ({@link itemKey}). */
   stock: DataLoader<string, StockRecord[]>;
+  /** By availability key ({@link availabilityKey}): the product's stock in every store, under its GTIN or its local codes. */
+  availability: DataLoader<string, AvailabilityRecord[]>;
   prices: DataLoader<string, PriceRecord[]>;
   itemPromotions: DataLoader<string, PromotionRecord[]>;
   /** By store code: the store's own promotions and its franchise's. */
@@ -79,6 +84,26 @@ export function itemKey(gtin14: string, stores: readonly string[] | null): strin
 function parseItemKey(key: string): { gtin14: string; stores: string[] | null } {
   const [gtin14, stores] = key.split('|') as [string, string];
   return { gtin14, stores: stores === '*' ? null : stores === '' ? [] : stores.split(',') };
+}
+
+/** A code a franchise's tills know a product by, as the catalogue lists it (a POS local code alias). */
+export interface LocalCode {
+  franchise: string;
+  code: string;
+}
+
+/**
+ * The loader key of a product's stock: its GTIN-14 (null when it has none) and its local
+ * codes, each with its franchise, in a canonical order so that equal products share a key.
+ */
+export function availabilityKey(gtin14: string | null, localCodes: readonly LocalCode[]): string {
+  const pairs = [...new Set(localCodes.map(({ franchise, code }) => JSON.stringify([franchise, code])))].sort();
+  return JSON.stringify([gtin14, pairs.map((pair) => JSON.parse(pair) as [string, string])]);
+}
+
+function parseAvailabilityKey(key: string): { gtin14: string | null; localCodes: LocalCode[] } {
+  const [gtin14, pairs] = JSON.parse(key) as [string | null, Array<[string, string]>];
+  return { gtin14, localCodes: pairs.map(([franchise, code]) => ({ franchise, code })) };
 }
 
 /** The forms a GTIN-14 may have been keyed in at a till: 14 digits, or fewer when it starts with zeros. */
@@ -279,6 +304,58 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
     });
   }
 
+  /**
+   * The availability loader: each franchise is asked, in one statement per batch, for the stock
+   * held under the products' EANs (every franchise, when the product has a GTIN) or under the
+   * local codes the catalogue lists for that franchise (that franchise only: NRD's `L0042` is
+   * not SUD's). A franchise's share of a key is the GTIN and that franchise's codes.
+   */
+  function availabilityLoader(): DataLoader<string, AvailabilityRecord[]> {
+    return new DataLoader<string, AvailabilityRecord[]>(async (keys) => {
+      const dir = await directory();
+      const sharesOf = (key: string): Array<[FranchiseEntry, string]> => {
+        const { gtin14, localCodes } = parseAvailabilityKey(key);
+        return dir.franchises.flatMap((franchise): Array<[FranchiseEntry, string]> => {
+          const own = [...new Set(localCodes.filter((c) => c.franchise === franchise.code).map((c) => c.code))].sort();
+          return gtin14 === null && own.length === 0 ? [] : [[franchise, JSON.stringify([gtin14, own])]];
+        });
+      };
+      const groups = new Map<FranchiseEntry, string[]>();
+      for (const key of keys) {
+        for (const [franchise, share] of sharesOf(key)) groups.set(franchise, [...(groups.get(franchise) ?? []), share]);
+      }
+      const results = await perFranchise<AvailabilityRecord[]>(CACHE_KINDS.availability, groups, async (franchise, shares) => {
+        const parsed = shares.map((share) => JSON.parse(share) as [string | null, string[]]);
+        const eans = [...new Set(parsed.flatMap(([gtin14]) => (gtin14 === null ? [] : eanForms(gtin14))))];
+        const codes = [...new Set(parsed.flatMap(([, own]) => own))];
+        const lines = mapRows('stockByCodes', franchise, await client.stockByCodes(franchise, eans, codes), dir, (m) => m.stockLine).filter(
+          (line): line is StockLineRecord => line !== null,
+        );
+        return new Map(
+          shares.map((share, i) => {
+            const [gtin14, own] = parsed[i]!;
+            const found: AvailabilityRecord[] = [];
+            for (const line of lines) {
+              // Held under the EAN when it is the product's, else under a local code of the product's.
+              const code = gtin14 !== null && line.gtin14 === gtin14 ? line.ean : line.localCode !== null && own.includes(line.localCode) ? line.localCode : null;
+              if (code !== null) found.push({ storeCode: line.storeCode, code, quantity: line.quantity, updatedAt: line.updatedAt });
+            }
+            return [share, found];
+          }),
+        );
+      });
+      return keys.map((key) => {
+        const found: AvailabilityRecord[] = [];
+        for (const [franchise, share] of sharesOf(key)) {
+          const part = results.get(`${franchise.code}:${share}`);
+          if (part instanceof Error) return part;
+          found.push(...(part ?? []));
+        }
+        return found;
+      });
+    });
+  }
+
   return {
     directory,
     store: new DataLoader(async (codes) => {
@@ -298,6 +375,7 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
     returnsFor: byIdentity(CACHE_KINDS.returnsFor, 'returnsFor', (f, filter) => client.returnsFor(f, filter), (m) => m.storeReturn),
     quotesFor: byIdentity(CACHE_KINDS.quotesFor, 'quotesFor', (f, filter) => client.quotesFor(f, filter), (m) => m.quote),
     stock: byItem(CACHE_KINDS.stock, 'stock', (f, e, s) => client.stock(f, e, s), (m) => m.stock),
+    availability: availabilityLoader(),
     prices: byItem(CACHE_KINDS.prices, 'prices', (f, e, s) => client.prices(f, e, s), (m) => m.price),
     itemPromotions: byItem(CACHE_KINDS.itemPromotions, 'promotionsForItems', (f, e, s) => client.promotionsForItems(f, e, s), (m) => m.promotion),
     storePromotions: new DataLoader<string, PromotionRecord[]>(async (codes) => {

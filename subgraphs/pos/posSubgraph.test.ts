@@ -5,10 +5,23 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import Keyv from 'keyv';
 import { CARD, EAN } from '../../legacy/pos/fixture.js';
-import { crosscanalStub } from './federationStubs.js';
+import { catalogueStub, crosscanalStub, ecommerceStub } from './federationStubs.js';
 import { subgraph } from './server.js';
 import { BAD_EAN, bulkReceiptNumbers, gql, startPosStack, type PosStack } from './testStack.js';
 import { GrantingDataSource } from '../../test/support/grant.js';
+
+/** Store coordinates as the fixture gives them, to check distances against. */
+const WHERE: Record<string, [number, number]> = {
+  NRD01: [50.6365, 3.0635], NRD02: [50.6916, 3.1741], NRD03: [50.291, 2.7775], SUD01: [43.2975, 5.381],
+  SUD02: [43.6975, 7.27], SUD03: [43.6086, 3.8798], OUE01: [47.213, -1.559], OUE02: [48.11, -1.679],
+};
+
+/** Great-circle metres by the spherical law of cosines (not the subgraph's haversine), on the mean sphere. */
+function lawOfCosines([lat1, lon1]: [number, number], [lat2, lon2]: [number, number]): number {
+  const r = (d: number) => (d * Math.PI) / 180;
+  const cos = Math.sin(r(lat1)) * Math.sin(r(lat2)) + Math.cos(r(lat1)) * Math.cos(r(lat2)) * Math.cos(r(lon2 - lon1));
+  return 6_371_008.8 * Math.acos(Math.min(1, cos));
+}
 
 const SALE_FIELDS = /* GraphQL */ `
   id number channel placedAt total { amount currency } cardNumber phone
@@ -643,6 +656,179 @@ describe('bad user input', () => {
   });
 });
 
+describe('storesNear', () => {
+  type Near = Array<{ store: { code: string }; distanceMetres: number }>;
+  const codes = (list: Near) => list.map((s) => s.store.code);
+
+  test('nearest first from a coordinate pair, every store with coordinates, with its distance in metres', async () => {
+    const marseille: [number, number] = [43.2965, 5.3698];
+    const { data, errors } = await gql<{ near: Near }>(
+      url,
+      'query ($near: GeoInput!) { near: storesNear(near: $near, first: 50) { store { code name } distanceMetres } }',
+      { near: { latitude: marseille[0], longitude: marseille[1] } },
+    );
+    expect(errors).toBeUndefined();
+    expect(codes(data!.near)).toEqual(['SUD01', 'SUD03', 'SUD02', 'OUE01', 'OUE02', 'NRD03', 'NRD01', 'NRD02']);
+    for (const { store, distanceMetres } of data!.near) {
+      expect(Number.isInteger(distanceMetres)).toBe(true);
+      expect(Math.abs(distanceMetres - lawOfCosines(marseille, WHERE[store.code]!))).toBeLessThan(2);
+    }
+    expect(data!.near[0]).toEqual({ store: { code: 'SUD01', name: 'Marseille Canebière' }, distanceMetres: 913 });
+  });
+
+  test('first (default 10), clickAndCollect and franchise narrow the list', async () => {
+    const lille = { latitude: 50.6292, longitude: 3.0573 };
+    const { data, errors } = await gql<Record<string, Near>>(
+      url,
+      `query ($near: GeoInput!) {
+         two: storesNear(near: $near, first: 2) { store { code } distanceMetres }
+         byDefault: storesNear(near: $near) { store { code } }
+         noCollect: storesNear(near: $near, clickAndCollect: false) { store { code clickAndCollect } }
+         collect: storesNear(near: $near, clickAndCollect: true, first: 3) { store { code } }
+         oue: storesNear(near: $near, franchise: "OUE") { store { code } }
+         none: storesNear(near: $near, franchise: "XXX") { store { code } } }`,
+      { near: lille },
+    );
+    expect(errors).toBeUndefined();
+    expect(codes(data!.two)).toEqual(['NRD01', 'NRD02']);
+    expect(data!.byDefault).toHaveLength(8);
+    expect(codes(data!.noCollect)).toEqual(['NRD03', 'OUE02', 'SUD03']);
+    expect(codes(data!.collect)).toEqual(['NRD01', 'NRD02', 'OUE01']);
+    expect(codes(data!.oue)).toEqual(['OUE02', 'OUE01']);
+    expect(data!.none).toEqual([]);
+  });
+
+  test("a postcode is placed at its département's stores, else at the table's centre of the département", async () => {
+    const { data, errors } = await gql<Record<string, Near>>(
+      url,
+      `{ marseille: storesNear(near: { postcode: "13001" }, first: 3) { store { code } distanceMetres }
+         roubaix: storesNear(near: { postcode: "59100" }, first: 3) { store { code } distanceMetres }
+         paris: storesNear(near: { postcode: "75011" }, first: 3) { store { code } } }`,
+    );
+    expect(errors).toBeUndefined();
+    // SUD01 is the only store of the Bouches-du-Rhône: the postcode is placed on it.
+    expect(data!.marseille[0]).toEqual({ store: { code: 'SUD01' }, distanceMetres: 0 });
+    expect(codes(data!.marseille)).toEqual(['SUD01', 'SUD03', 'SUD02']);
+    // Between Lille Centre and Roubaix, the Nord's two stores: about 5 km from each.
+    expect(codes(data!.roubaix)).toEqual(['NRD02', 'NRD01', 'NRD03']);
+    expect(data!.roubaix.slice(0, 2).every((s) => Math.abs(s.distanceMetres - 4_957) <= 2)).toBe(true);
+    // No store in Paris: the table's centre, from which Arras is nearer than Lille.
+    expect(codes(data!.paris)).toEqual(['NRD03', 'NRD01', 'NRD02']);
+  });
+
+  test.each([
+    ['{ }', 'near', 'near: give both latitude and longitude, or a postcode; got {"latitude":null,"longitude":null,"postcode":null}'],
+    ['{ latitude: 50.6 }', 'near', 'near: give both latitude and longitude, or a postcode'],
+    ['{ latitude: 50.6, longitude: 3.06, postcode: "59000" }', 'near', 'near: give either a coordinate pair or a postcode, not both'],
+    ['{ latitude: 95, longitude: 3.06 }', 'near', 'near: latitude must be from -90 to 90, got 95'],
+    ['{ postcode: "5900" }', 'near', 'near: postcode must be a French postcode of five digits, got "5900"'],
+    ['{ postcode: "00100" }', 'near', 'near: postcode "00100" is in no département we can place (00)'],
+  ])('near: %s is BAD_USER_INPUT on %s', async (near, argument, message) => {
+    const { data, errors } = await gql(url, `{ storesNear(near: ${near}) { store { code } } ok: store(code: "NRD01") { code } }`);
+    expect(data).toEqual({ storesNear: null, ok: { code: 'NRD01' } });
+    expect(errors).toHaveLength(1);
+    expect(errors![0]).toMatchObject({ path: ['storesNear'], extensions: { code: 'BAD_USER_INPUT', argument } });
+    expect(errors![0]!.message).toContain(message);
+  });
+
+  test.each([0, 51, -1])('first: %d is BAD_USER_INPUT', async (first) => {
+    const { errors } = await gql(url, `{ storesNear(near: { postcode: "59000" }, first: ${first}) { store { code } } }`);
+    expect(errors![0]).toMatchObject({ message: `first must be from 1 to 50, got ${first}`, extensions: { code: 'BAD_USER_INPUT', argument: 'first' } });
+  });
+});
+
+describe('Product.availability', () => {
+  const AVAILABILITY = /* GraphQL */ `
+    query ($reps: [_Any!]!, $near: GeoInput, $first: Int) { _entities(representations: $reps) { ... on Product {
+      availability(near: $near, first: $first) { web stores { store { code } quantity distanceMetres updatedAt code } }
+    } } }
+  `;
+  type Availability = { web: boolean | null; stores: Array<{ store: { code: string }; quantity: number; distanceMetres: number | null; updatedAt: string; code: string }> };
+  type Answer = { _entities: Array<{ availability: Availability | null } | null> };
+
+  /** The trail shoe as the planner hands it over: with the catalogue's aliases and the web shop's availability. */
+  const trailShoe = {
+    __typename: 'Product',
+    gtin: EAN.trailShoe,
+    aliases: [
+      { kind: 'CATALOGUE_REF', value: '702.611.50', franchise: null },
+      { kind: 'GTIN', value: EAN.trailShoe, franchise: null },
+      { kind: 'POS_LOCAL_CODE', value: 'L0001', franchise: 'NRD' },
+      { kind: 'POS_LOCAL_CODE', value: 'SUD-000731', franchise: 'SUD' },
+      // OUE's code, said to be NRD's: NRD holds nothing under it, and OUE's stock of it is another product's.
+      { kind: 'POS_LOCAL_CODE', value: 'OUE-77812', franchise: 'NRD' },
+    ],
+    webAvailable: true,
+  };
+
+  test('stock under the GTIN in every franchise and under each franchise\'s own local codes, by store code', async () => {
+    const { data, errors } = await gql<Answer>(url, AVAILABILITY, { reps: [trailShoe] });
+    expect(errors).toBeUndefined();
+    expect(data!._entities[0]!.availability).toEqual({
+      web: true,
+      stores: [
+        { store: { code: 'NRD01' }, quantity: 4, distanceMetres: null, updatedAt: '2026-05-31T23:00:00.000Z', code: EAN.trailShoe },
+        { store: { code: 'NRD02' }, quantity: 0, distanceMetres: null, updatedAt: '2026-05-31T23:00:00.000Z', code: EAN.trailShoe },
+        // NRD's L0001; SUD's L0001 in SUD03 is another product.
+        { store: { code: 'NRD02' }, quantity: 3, distanceMetres: null, updatedAt: '2026-06-02T08:00:00.000Z', code: 'L0001' },
+        { store: { code: 'OUE01' }, quantity: 2, distanceMetres: null, updatedAt: '2026-06-01T01:00:00.000Z', code: EAN.trailShoe },
+        { store: { code: 'SUD01' }, quantity: 7, distanceMetres: null, updatedAt: '2026-06-01T04:15:00.000Z', code: EAN.trailShoe },
+        // SUD's layout: code_local, and a Paris wall-clock date_maj.
+        { store: { code: 'SUD03' }, quantity: 6, distanceMetres: null, updatedAt: '2026-06-02T08:00:00.000Z', code: 'SUD-000731' },
+      ],
+    });
+  });
+
+  test('nearest first from near, with distances, at most first', async () => {
+    const montpellier: [number, number] = [43.6108, 3.8767];
+    const { data, errors } = await gql<Answer>(url, AVAILABILITY, { reps: [trailShoe], near: { latitude: montpellier[0], longitude: montpellier[1] }, first: 4 });
+    expect(errors).toBeUndefined();
+    const { stores } = data!._entities[0]!.availability!;
+    expect(stores.map((s) => `${s.store.code} ${s.code}`)).toEqual(['SUD03 SUD-000731', `SUD01 ${EAN.trailShoe}`, `OUE01 ${EAN.trailShoe}`, `NRD01 ${EAN.trailShoe}`]);
+    for (const s of stores) expect(Math.abs(s.distanceMetres! - lawOfCosines(montpellier, WHERE[s.store.code]!))).toBeLessThan(2);
+  });
+
+  test('from a postcode; a product without aliases is found by its GTIN alone; web is null when the web shop did not say', async () => {
+    const { data, errors } = await gql<Answer>(url, AVAILABILITY, {
+      reps: [{ __typename: 'Product', gtin: EAN.trailShoe }, { __typename: 'Product', gtin: EAN.rainJacket, aliases: null, webAvailable: false }],
+      near: { postcode: '59800' },
+    });
+    expect(errors).toBeUndefined();
+    const [shoe, jacket] = data!._entities.map((e) => e!.availability!);
+    expect(shoe!.web).toBeNull();
+    expect(shoe!.stores.map((s) => s.store.code)).toEqual(['NRD02', 'NRD01', 'OUE01', 'SUD01']);
+    expect(jacket).toEqual({ web: false, stores: [{ store: { code: 'SUD02' }, quantity: 3, distanceMetres: expect.any(Number), updatedAt: '2026-06-01T04:15:00.000Z', code: EAN.rainJacket }] });
+  });
+
+  test('a product without a GTIN is answered from its local codes; without either it has no stores', async () => {
+    const { data, errors } = await gql<Answer>(url, AVAILABILITY, {
+      reps: [
+        { __typename: 'Product', gtin: null, aliases: [{ kind: 'POS_LOCAL_CODE', value: 'OUE-77812', franchise: 'OUE' }], webAvailable: null },
+        { __typename: 'Product', gtin: null, aliases: [{ kind: 'SUPPLIER_REF', value: 'X-1', franchise: null }] },
+      ],
+    });
+    expect(errors).toBeUndefined();
+    expect(data!._entities).toEqual([
+      { availability: { web: null, stores: [{ store: { code: 'OUE01' }, quantity: 5, distanceMetres: null, updatedAt: '2026-06-01T01:00:00.000Z', code: 'OUE-77812' }] } },
+      null,
+    ]);
+  });
+
+  test("a partner sees its own franchise's stores only", async () => {
+    const { data, errors } = await gql<Answer>(url, AVAILABILITY, { reps: [trailShoe] }, { role: 'partner', actor: 'nrd-integration', franchise: 'NRD' });
+    expect(errors).toBeUndefined();
+    expect(data!._entities[0]!.availability!.stores.map((s) => `${s.store.code} ${s.code}`)).toEqual([`NRD01 ${EAN.trailShoe}`, `NRD02 ${EAN.trailShoe}`, 'NRD02 L0001']);
+  });
+
+  test('a bad near or first nulls the field with BAD_USER_INPUT, before anything is read', async () => {
+    const { data, errors } = await gql<Answer>(url, AVAILABILITY, { reps: [trailShoe, trailShoe], near: { latitude: 43.6 }, first: 3 });
+    expect(data!._entities).toEqual([{ availability: null }, { availability: null }]);
+    expect(errors!.map((e) => e.extensions)).toEqual([expect.objectContaining({ code: 'BAD_USER_INPUT', argument: 'near' }), expect.objectContaining({ code: 'BAD_USER_INPUT', argument: 'near' })]);
+    const tooMany = await gql<Answer>(url, AVAILABILITY, { reps: [trailShoe], first: 51 });
+    expect(tooMany.errors![0]).toMatchObject({ message: 'first must be from 1 to 50, got 51', extensions: { code: 'BAD_USER_INPUT', argument: 'first' } });
+  });
+});
+
 describe('batching and caching', () => {
   const statements = () => stack.pos.counter.snapshot().byOperation.select ?? 0;
 
@@ -713,6 +899,34 @@ describe('batching and caching', () => {
     });
     expect(statements()).toBe(0);
   });
+
+  test('availability costs one statement per franchise whatever the products and codes, only the franchises a code names without a GTIN, nothing once cached', async () => {
+    const { url: fresh } = await stack.subgraph({ cache: new Keyv() });
+    await gql(fresh, '{ franchises { code } }');
+    const query = `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { availability { stores { store { code } code } } } } }`;
+    const local = (franchise: string, value: string) => ({ kind: 'POS_LOCAL_CODE', value, franchise });
+    const reps = [
+      ...Object.values(EAN).map((gtin) => ({ __typename: 'Product', gtin, aliases: [], webAvailable: null })),
+      { __typename: 'Product', gtin: EAN.trailShoe, aliases: [local('NRD', 'L0001'), local('SUD', 'SUD-000731')], webAvailable: true },
+      { __typename: 'Product', gtin: null, aliases: [local('OUE', 'OUE-77812')], webAvailable: null },
+    ];
+
+    stack.pos.counter.reset();
+    const first = await gql<{ _entities: unknown[] }>(fresh, query, { reps });
+    expect(first.errors).toBeUndefined();
+    expect(first.data!._entities).toHaveLength(6);
+    expect(statements()).toBe(3);
+
+    stack.pos.counter.reset();
+    const again = await gql<{ _entities: unknown[] }>(fresh, query, { reps });
+    expect(again.data).toEqual(first.data);
+    expect(statements()).toBe(0);
+
+    // A product known by an OUE code only: OUE alone is asked.
+    stack.pos.counter.reset();
+    await gql(fresh, query, { reps: [{ __typename: 'Product', gtin: null, aliases: [local('OUE', '9000001')], webAvailable: null }] });
+    expect(statements()).toBe(1);
+  });
 });
 
 describe('faults', () => {
@@ -762,7 +976,23 @@ describe('through a gateway', () => {
     ],
     'C-2': [{ system: 'POS', localId: 'client:102', franchise: 'OUE' }],
   };
+  /** The catalogue's products, with their aliases, and the web shop's SKUs, as the stubs serve them. */
+  const products: Record<string, { catalogueRef: string; gtin: string | null; webSku: string | null; aliases: unknown[] }> = {
+    '702.611.50': {
+      catalogueRef: '702.611.50',
+      gtin: EAN.trailShoe,
+      webSku: 'SHO-00001-RED',
+      aliases: [
+        { kind: 'CATALOGUE_REF', value: '702.611.50', franchise: null },
+        { kind: 'POS_LOCAL_CODE', value: 'SUD-000731', franchise: 'SUD' },
+      ],
+    },
+    '702.611.51': { catalogueRef: '702.611.51', gtin: EAN.rainJacket, webSku: null, aliases: [{ kind: 'CATALOGUE_REF', value: '702.611.51', franchise: null }] },
+  };
+  const webAvailable: Record<string, boolean> = { 'SHO-00001-RED': true };
   let crosscanal: ApolloServer;
+  let catalogue: ApolloServer;
+  let ecommerce: ApolloServer;
   let gateway: ApolloServer;
   let gatewayUrl: string;
 
@@ -780,9 +1010,27 @@ describe('through a gateway', () => {
       }),
     });
     const { url: crosscanalUrl } = await startStandaloneServer(crosscanal, { listen: { port: 0, host: '127.0.0.1' } });
+    const byKey = (key: { catalogueRef?: string; gtin?: string }) =>
+      Object.values(products).find((p) => p.catalogueRef === key.catalogueRef || (key.gtin !== undefined && p.gtin === key.gtin)) ?? null;
+    catalogue = new ApolloServer({
+      schema: buildSubgraphSchema({
+        typeDefs: catalogueStub,
+        resolvers: { Query: { product: (_: unknown, { catalogueRef }: { catalogueRef: string }) => byKey({ catalogueRef }) }, Product: { __resolveReference: byKey } },
+      }),
+    });
+    const { url: catalogueUrl } = await startStandaloneServer(catalogue, { listen: { port: 0, host: '127.0.0.1' } });
+    ecommerce = new ApolloServer({
+      schema: buildSubgraphSchema({
+        typeDefs: ecommerceStub,
+        resolvers: { Product: { __resolveReference: ({ webSku }: { webSku: string | null }) => ({ webSku, webAvailable: webSku ? (webAvailable[webSku] ?? null) : null }) } },
+      }),
+    });
+    const { url: ecommerceUrl } = await startStandaloneServer(ecommerce, { listen: { port: 0, host: '127.0.0.1' } });
     const composed = composeServices([
       { name: 'pos', typeDefs: subgraph.typeDefs, url },
       { name: 'crosscanal', typeDefs: crosscanalStub, url: crosscanalUrl },
+      { name: 'catalogue', typeDefs: catalogueStub, url: catalogueUrl },
+      { name: 'ecommerce', typeDefs: ecommerceStub, url: ecommerceUrl },
     ]);
     expect(composed.errors).toBeUndefined();
     gateway = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: composed.supergraphSdl!, buildService: ({ url }) => new GrantingDataSource({ url }) }) });
@@ -791,7 +1039,31 @@ describe('through a gateway', () => {
 
   afterAll(async () => {
     await gateway?.stop();
-    await crosscanal?.stop();
+    await Promise.all([crosscanal?.stop(), catalogue?.stop(), ecommerce?.stop()]);
+  });
+
+  test("the planner hands the catalogue's aliases and the web shop's availability over: Product.availability", async () => {
+    const { data, errors } = await gql(
+      gatewayUrl,
+      `{ shoe: product(catalogueRef: "702.611.50") { availability(near: { postcode: "13001" }, first: 3) { web stores { store { code } code quantity distanceMetres } } }
+         jacket: product(catalogueRef: "702.611.51") { availability { web stores { store { code } code } } } }`,
+    );
+    expect(errors).toBeUndefined();
+    expect(data).toEqual({
+      shoe: {
+        availability: {
+          web: true,
+          stores: [
+            { store: { code: 'SUD01' }, code: EAN.trailShoe, quantity: 7, distanceMetres: 0 },
+            // Held by SUD under its own code only: found through the catalogue's alias.
+            { store: { code: 'SUD03' }, code: 'SUD-000731', quantity: 6, distanceMetres: expect.any(Number) },
+            { store: { code: 'OUE01' }, code: EAN.trailShoe, quantity: 2, distanceMetres: expect.any(Number) },
+          ],
+        },
+      },
+      // Not on the web shop: no web SKU, so the web shop cannot say.
+      jacket: { availability: { web: null, stores: [{ store: { code: 'SUD02' }, code: EAN.rainJacket }] } },
+    });
   });
 
   test('the planner hands the identities over: the store sales, returns and quotes of a customer', async () => {

@@ -135,6 +135,28 @@ export interface StockRecord {
   updatedAt: string;
 }
 
+/** A stock row with the codes it is held under, before it is matched to a product. */
+export interface StockLineRecord {
+  storeCode: string;
+  /** The EAN as the till keyed it, when it is a valid GTIN. */
+  ean: string | null;
+  /** Its GTIN-14 form, to compare with the requested product. */
+  gtin14: string | null;
+  /** The franchise's own code. */
+  localCode: string | null;
+  quantity: number;
+  updatedAt: string;
+}
+
+/** One store's stock of a product, found by its GTIN or by one of its franchise's local codes. */
+export interface AvailabilityRecord {
+  storeCode: string;
+  /** The code the stock is held under: the EAN as keyed, or the local code. */
+  code: string;
+  quantity: number;
+  updatedAt: string;
+}
+
 export interface PriceRecord {
   storeCode: string;
   gtin14: string;

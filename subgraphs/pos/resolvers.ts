@@ -2,8 +2,11 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { badUserInput } from '../shared/errors.js';
 import { DateTime } from '../shared/scalars.js';
 import { isValidGtin, toGtin14 } from '../../utilities/gtin.js';
+import type { GeoInput } from '../../utilities/geo.js';
+import { localCodesOf, productAvailability, type ProductRepresentation } from './availability.js';
 import { cardLookup, isCardNumber, lookupKey, lookupsOf, type IdentityInput, type PosLookup } from './identities.js';
 import { itemKey, type PosLoaders } from './loaders.js';
+import { checkNear, nearestStores, nearFirst, originOf } from './nearby.js';
 import { ownStoreRows, visibleRecord } from './scope.js';
 import type { RequestIdentity } from '../shared/subgraphServer.js';
 import type {
@@ -127,6 +130,16 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
       const directory = await loaders.directory();
       return franchise === null || franchise === undefined ? directory.stores : directory.storesOf(franchise);
     },
+    storesNear: async (
+      _: unknown,
+      { near, first, clickAndCollect, franchise }: { near: GeoInput; first?: number | null; clickAndCollect?: boolean | null; franchise?: string | null },
+      { loaders }: PosContext,
+    ) => {
+      const limit = nearFirst(first);
+      checkNear(near);
+      const directory = await loaders.directory();
+      return nearestStores(directory, originOf(near, directory), { first: limit, clickAndCollect, franchise });
+    },
     franchises: async (_: unknown, __: unknown, { loaders }: PosContext) => (await loaders.directory()).franchises,
     storeSale: async (_: unknown, { number }: { number: string }, { loaders, principal }: PosContext) =>
       visibleRecord(principal, await loaders.sale.load(recordNumber(number, 'number', 'NRD01-0004711')), `receipt ${number}`, 'lookup'),
@@ -191,8 +204,16 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
 
   Product: {
     // The POS has no product table: any valid GTIN is a product it can answer for (with
-    // empty lists when no store has it); the fields go through the loaders.
-    __resolveReference: ({ gtin }: { gtin: string }) => (typeof gtin === 'string' && isValidGtin(gtin) ? { gtin } : null),
+    // empty lists when no store has it); the fields go through the loaders. The representation
+    // is kept whole: `availability` reads the aliases and web availability the planner added.
+    // A product without a GTIN is still one for `availability` when a franchise knows it by a
+    // local code of its own.
+    __resolveReference: (product: ProductRepresentation) => {
+      if (typeof product.gtin === 'string' && isValidGtin(product.gtin)) return product;
+      return localCodesOf(product.aliases).length > 0 ? { ...product, gtin: null } : null;
+    },
+    availability: (product: ProductRepresentation, args: { near?: GeoInput | null; first?: number | null }, context: PosContext) =>
+      productAvailability(product, args, context),
     storeStock: async (product: { gtin: string | null }, { storeCodes }: ProductArgs, { loaders, principal }: PosContext) => {
       const key = productItem(product, storeCodes);
       if (key === null) return [];

@@ -17,8 +17,19 @@ export const bulkReceiptNumbers = (count: number): string[] =>
   Array.from({ length: count }, (_, i) => `NRD01-${String(9_000_001 + i)}`);
 
 /**
+ * Stock held under local codes only, for `Product.availability`: `L0001` is a code of NRD's and
+ * of SUD's, each for a product of its own, and SUD's `SUD-000731` is rung up in its receipts.
+ */
+export const LOCAL_STOCK: PosData['stock'] = [
+  { store_code: 'NRD02', ean: null, local_code: 'L0001', quantity: 3, updated_at: '2026-06-02T08:00:00.000Z' },
+  { store_code: 'SUD03', ean: null, local_code: 'L0001', quantity: 9, updated_at: '2026-06-02T08:00:00.000Z' },
+  { store_code: 'SUD03', ean: null, local_code: 'SUD-000731', quantity: 6, updated_at: '2026-06-02T08:00:00.000Z' },
+];
+
+/**
  * The POS fixture plus what the tests need beyond it: a receipt with a code that is not a
- * valid GTIN and a phone that is not a phone, and 150 anonymous receipts for batching.
+ * valid GTIN and a phone that is not a phone, 150 anonymous receipts for batching, and
+ * {@link LOCAL_STOCK}.
  */
 export function posTestData(): PosData {
   const oddReceipt: PosReceipt = {
@@ -50,7 +61,7 @@ export function posTestData(): PosData {
     total_cents: 100 + i,
     lines: [{ line_no: 1, ean: null, local_code: 'NRD-LC-0001', label: 'SACHET', quantity: 1, unit_price_cents: 100 + i, discount_cents: 0 }],
   }));
-  return { ...posFixture, receipts: [...posFixture.receipts, oddReceipt, ...bulk] };
+  return { ...posFixture, receipts: [...posFixture.receipts, oddReceipt, ...bulk], stock: [...posFixture.stock, ...LOCAL_STOCK] };
 }
 
 export interface PosStack {

@@ -52,7 +52,7 @@ const queries = canonicalQueries({
     cards: ['q.card_number'],
     phones: phoneColumn('q.phone'),
   },
-  stock: { columns: { store_code: 'store_code', ean: 'ean', quantity: 'quantity', updated_at: 'updated_at' }, table: (s) => `${s}.stock` },
+  stock: { columns: { store_code: 'store_code', ean: 'ean', local_code: 'local_code', quantity: 'quantity', updated_at: 'updated_at' }, table: (s) => `${s}.stock` },
   price: { columns: { store_code: 'store_code', ean: 'ean', price: 'price_cents', valid_from: 'valid_from', valid_to: 'valid_to' }, table: (s) => `${s}.prices` },
   promotion: {
     columns: { id: 'p.promo_id', store_code: 'p.store_code', title: 'p.label', kind: 'p.kind', value: 'p.value', starts_at: 'p.starts_at', ends_at: 'p.ends_at' },

@@ -60,7 +60,7 @@ const queries = canonicalQueries({
     phones: clientPhone('q.client_id'),
     clientId: 'q.client_id',
   },
-  stock: { columns: { store_code: 'shop_code', ean: 'ean', quantity: 'qty_on_hand', updated_at: 'last_update' }, table: (s) => `${s}.stock_level` },
+  stock: { columns: { store_code: 'shop_code', ean: 'ean', local_code: 'item_code', quantity: 'qty_on_hand', updated_at: 'last_update' }, table: (s) => `${s}.stock_level` },
   price: { columns: { store_code: 'shop_code', ean: 'ean', price: 'unit_cents', valid_from: 'valid_from', valid_to: 'valid_to' }, table: (s) => `${s}.price_list` },
   promotion: {
     columns: { id: 'o.offer_id', store_code: 'o.shop_code', title: 'o.title', kind: 'o.offer_type', value: 'o.offer_value', starts_at: 'o.start_ts', ends_at: 'o.end_ts' },

@@ -60,7 +60,7 @@ const queries = canonicalQueries({
     cards: ['d.carte_fidelite'],
     phones: phoneColumn('d.telephone'),
   },
-  stock: { columns: { store_code: 'code_magasin', ean: 'ean', quantity: 'quantite', updated_at: local('date_maj') }, table: (s) => `${s}.stock_magasin` },
+  stock: { columns: { store_code: 'code_magasin', ean: 'ean', local_code: 'code_local', quantity: 'quantite', updated_at: local('date_maj') }, table: (s) => `${s}.stock_magasin` },
   price: {
     columns: { store_code: 'code_magasin', ean: 'ean', price: 'prix::text', valid_from: local('date_debut'), valid_to: local('date_fin') },
     table: (s) => `${s}.tarifs`,
