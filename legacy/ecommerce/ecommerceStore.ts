@@ -20,6 +20,8 @@ export interface OrderFilter {
   customerIds?: number[];
   numbers?: string[];
   quoteNumber?: string;
+  /** Click-and-collect orders collected at this store. */
+  pickupStore?: string;
   status?: EcomOrderStatus;
   updatedSince?: number;
 }
@@ -139,7 +141,7 @@ export class EcommerceStore {
     return this.ordersById.get(id);
   }
 
-  orders({ customerIds, numbers, quoteNumber, status, updatedSince }: OrderFilter): readonly EcomOrder[] {
+  orders({ customerIds, numbers, quoteNumber, pickupStore, status, updatedSince }: OrderFilter): readonly EcomOrder[] {
     const where: Predicate<EcomOrder>[] = [];
     let candidates: EcomOrder[] | undefined;
     if (numbers) {
@@ -156,6 +158,7 @@ export class EcommerceStore {
       where.push((o) => wanted.has(o.customer_id));
       candidates ??= groups(this.ordersByCustomer, customerIds);
     }
+    if (pickupStore !== undefined) where.push((o) => o.fulfilment.type === 'click_and_collect' && o.fulfilment.store_code === pickupStore);
     if (status !== undefined) where.push((o) => o.status === status);
     return select(this.orderTable, candidates, updatedSince, where);
   }

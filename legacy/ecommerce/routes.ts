@@ -107,7 +107,7 @@ export const ROUTES: readonly Route[] = [
   {
     method: 'GET',
     path: '/orders',
-    query: [...PAGING, 'customer_id', 'customer_ids', 'number', 'numbers', 'quote_number', 'updated_since', 'status'],
+    query: [...PAGING, 'customer_id', 'customer_ids', 'number', 'numbers', 'quote_number', 'pickup_store', 'updated_since', 'status'],
     batch: ['customer_ids', 'numbers'],
     handle: ({ store, query, url }) => {
       const customerIds = oneOf('customer_id', query.id('customer_id'), 'customer_ids', query.idList('customer_ids'));
@@ -116,6 +116,7 @@ export const ROUTES: readonly Route[] = [
         customerIds,
         numbers,
         quoteNumber: query.text('quote_number'),
+        pickupStore: query.text('pickup_store'),
         status: query.choice('status', ORDER_STATUSES),
         updatedSince: query.instant('updated_since'),
       });

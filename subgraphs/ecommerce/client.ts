@@ -102,6 +102,39 @@ export interface ChangesPage<T> {
   hasMore: boolean;
 }
 
+/** An order as `POST /orders` takes it: decimals as strings, the platform's own field names. */
+export interface NewOrder {
+  customer_id: number;
+  currency: string;
+  lines: { sku: string; quantity: number; unit_price?: string; discount?: string }[];
+  total: string;
+  status?: 'pending' | 'paid';
+  fulfilment: { type: 'home_delivery' | 'click_and_collect'; store_code: string | null };
+  quote_number?: string | null;
+  coupon_code?: string | null;
+}
+
+/** One problem the platform found in an order, under the request field it concerns (`lines[2].sku`). */
+export interface OrderProblem {
+  field: string;
+  code: string;
+  message: string;
+  expected?: string;
+}
+
+/** The platform refused an order (400, 409 or 422): not retried, not a failure of the system. */
+export class OrderRefused extends SourceFailure {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: OrderProblem[],
+  ) {
+    super('badRequest', message);
+    this.name = 'OrderRefused';
+  }
+}
+
 export interface EcommerceClientOptions {
   /**
    * Refuse a whole answer when a customer, order or product in it lacks what a sync keys and
@@ -199,6 +232,11 @@ export class EcommerceClient {
     return this.batched(numbers, (chunk) => this.list('/orders', { numbers: chunk.join(',') }, chunk.length, this.checked(ORDER)));
   }
 
+  /** Click-and-collect orders collected at a store, in order id order (one call: the platform filters by pickup store). */
+  ordersForPickup(storeCode: string): Promise<WireOrder[]> {
+    return this.list('/orders', { pickup_store: storeCode }, MAX_PER_PAGE, this.checked(ORDER));
+  }
+
   /** Orders finishing a store quote (`quote_number`, compared exactly); one call per quote number. */
   ordersByQuoteNumber(quoteNumber: string): Promise<WireOrder[]> {
     return this.list('/orders', { quote_number: quoteNumber }, 10, this.checked(ORDER));
@@ -286,6 +324,37 @@ export class EcommerceClient {
       }
       if (check) checkRecord(data, listName(path), check);
       return data as T;
+    });
+  }
+
+  /**
+   * Places an order (`POST /orders`). Safe to retry with the same key and body: the platform
+   * answers a repeat with the order it made (`replayed`). Refused (400, 409, 422), it throws an
+   * {@link OrderRefused} with the platform's code and, for a 422, every problem it found.
+   */
+  createOrder(order: NewOrder, idempotencyKey: string): Promise<{ order: WireOrder; replayed: boolean }> {
+    return this.source.call('POST /orders', async (signal) => {
+      const response = await fetch(`${this.base}/orders`, {
+        method: 'POST',
+        headers: { accept: 'application/json', 'content-type': 'application/json', 'idempotency-key': idempotencyKey, ...requestIdHeaders() },
+        body: JSON.stringify(order),
+        signal,
+      });
+      const text = await response.text();
+      if (response.status === 400 || response.status === 409 || response.status === 422) {
+        const error = parseError(text) as { code?: unknown; message?: unknown; details?: unknown } | undefined;
+        const details = Array.isArray(error?.details) ? (error.details as OrderProblem[]) : [];
+        throw new OrderRefused(response.status, String(error?.code ?? 'refused'), `POST /orders: ${errorDetail(text)}`, details);
+      }
+      if (!response.ok) throw httpFailure(response.status, response.headers.get('retry-after'), errorDetail(text));
+      let data: unknown;
+      try {
+        data = (JSON.parse(text) as { data?: unknown }).data;
+      } catch {
+        throw new SourceFailure('badResponse', `POST /orders: not JSON (HTTP ${response.status})`);
+      }
+      checkRecord(data, 'orders', ORDER);
+      return { order: data as WireOrder, replayed: response.headers.get('idempotent-replayed') === 'true' };
     });
   }
 

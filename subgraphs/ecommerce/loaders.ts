@@ -33,6 +33,8 @@ export const CACHE_KINDS = {
   orderById: { name: 'orderById', ttlMs: 30_000 },
   orderByNumber: { name: 'orderByNumber', ttlMs: 30_000 },
   ordersByQuote: { name: 'ordersByQuote', ttlMs: 30_000 },
+  /** A store's team watches its pickups: short-lived. */
+  pickups: { name: 'pickups', ttlMs: 10_000 },
   product: { name: 'product', ttlMs: 300_000 },
   cartRules: { name: 'cartRules', ttlMs: 60_000 },
 } as const satisfies Record<string, CacheKind>;
@@ -57,6 +59,8 @@ export interface EcommerceLoaders {
   orderByNumber: DataLoader<string, WebOrder | null>;
   /** By store quote number: the web orders that finished it (one call per quote: the platform has no batch filter on it). */
   ordersByQuote: DataLoader<string, WebOrder[]>;
+  /** By store code: the click-and-collect orders collected there (one call per store). */
+  pickups: DataLoader<string, WebOrder[]>;
   /** By web SKU. */
   product: DataLoader<string, WebProduct | null>;
   /** Every cart rule, read once per request. */
@@ -114,6 +118,13 @@ export function createLoaders(client: EcommerceClient, { shopCurrency }: LoaderO
       CACHE_KINDS.ordersByQuote,
       (orders: WireOrder[]) => orders.map(toWebOrder).sort(byMostRecent),
       async (numbers) => new Map(await Promise.all(numbers.map(async (number) => [number, await client.ordersByQuoteNumber(number)] as const))),
+    ) as DataLoader<string, WebOrder[]>,
+
+    pickups: batchLoader(
+      source,
+      CACHE_KINDS.pickups,
+      (orders: WireOrder[]) => orders.map(toWebOrder),
+      async (codes) => new Map(await Promise.all(codes.map(async (code) => [code, await client.ordersForPickup(code)] as const))),
     ) as DataLoader<string, WebOrder[]>,
 
     product: batchLoader(source, CACHE_KINDS.product, toWebProduct, async (skus) =>

@@ -4,7 +4,7 @@ import { badUserInput } from '../shared/errors.js';
 import { accessDenied } from '../shared/principal.js';
 import { DateTime } from '../shared/scalars.js';
 import type { EcommerceLoaders, PromotionFilter } from './loaders.js';
-import { byMostRecent, ruleCovers, type WebAccount, type WebOrder, type WebOrderLine, type WebProduct } from './mappers.js';
+import { byMostRecent, ruleCovers, type WebAccount, type WebOrder, type WebOrderLine, type WebOrderStatus, type WebProduct } from './mappers.js';
 import type { RequestIdentity } from '../shared/subgraphServer.js';
 
 export interface EcommerceContext extends RequestIdentity {
@@ -15,6 +15,10 @@ export interface EcommerceContext extends RequestIdentity {
 
 /** The platform's integer ids, as the graph writes them: digits, no leading zero. */
 const ACCOUNT_ID = /^(0|[1-9]\d{0,14})$/;
+const STORE_CODE = /^[A-Za-z0-9_-]{1,32}$/;
+/** What a store's team has to do: prepare the paid orders, hand over the ready ones. */
+const PICKUP_STATUSES: readonly WebOrderStatus[] = ['PAID', 'READY_FOR_PICKUP'];
+
 /** A web order number as the platform prints it: no spaces or commas (the batch separator). */
 const ORDER_NUMBER = /^[^\s,]{1,64}$/;
 /** Most orders one `orders` or `webOrders` field returns. */
@@ -79,6 +83,20 @@ export const resolvers: GraphQLResolverMap<EcommerceContext> = {
     orders: async (account: WebAccount, { first }: { first?: number | null }, { loaders }: EcommerceContext) => {
       const count = firstArgument(first);
       return (await loaders.ordersByAccount.load(account.id)).slice(0, count);
+    },
+  },
+
+  Store: {
+    __resolveReference: ({ code }: { code: string }) => (typeof code === 'string' && STORE_CODE.test(code) ? { code } : null),
+    async pickups(store: { code: string }, { status, first }: { status?: WebOrderStatus[] | null; first?: number | null }, { loaders, principal }: EcommerceContext) {
+      const count = firstArgument(first);
+      if (count < 1) throw badUserInput(`first must be from 1 to ${MAX_FIRST}, got ${first}`, 'first');
+      if (principal.role === 'associate' && principal.store !== store.code) throw accessDenied(principal, `an associate sees the pickups of their own store, not ${store.code}'s`);
+      const wanted = new Set(status ?? PICKUP_STATUSES);
+      return (await loaders.pickups.load(store.code))
+        .filter((order) => wanted.has(order.status))
+        .sort((a, b) => a.placedAt.localeCompare(b.placedAt) || a.number.localeCompare(b.number))
+        .slice(0, count);
     },
   },
 
