@@ -126,6 +126,18 @@ describe('generateEstate', () => {
     expect(pos.clients.length).toBeGreaterThan(0);
   });
 
+  test('a quote finished online names the web order that carries its number, and only such a quote names one', () => {
+    const { ecommerce, pos } = demo.estate;
+    const orderOfQuote = new Map(ecommerce.orders.filter((o) => o.quote_number !== null).map((o) => [o.quote_number!, o.number]));
+    expect(orderOfQuote.size).toBeGreaterThan(5);
+    for (const quote of pos.quotes) {
+      expect(quote.web_order_number).toBe(quote.status === 'CONVERTED_ONLINE' ? (orderOfQuote.get(quote.quote_no) ?? null) : null);
+    }
+    // Every order that finishes a quote is recorded at the till.
+    const recorded = new Set(pos.quotes.map((q) => q.web_order_number).filter((n) => n !== null));
+    expect([...orderOfQuote.values()].filter((number) => !recorded.has(number))).toEqual([]);
+  });
+
   test('ground truth names each local record once, and every record it names exists', () => {
     const { ecommerce, loyalty, pos } = demo.estate;
     const keys = demo.truth.persons.flatMap((p) => p.records.map(recordKey));

@@ -601,6 +601,8 @@ class EstateBuilder {
             created_at: created.toISOString(),
             valid_until: validUntil.toISOString(),
             status: open ? 'OPEN' : random.weighted([['CONVERTED_IN_STORE', 4], ['CONVERTED_ONLINE', hasWeb ? 3 : 0], ['EXPIRED', 3]] as const),
+            // Set once the web order that finished it has its number (webOrders).
+            web_order_number: null,
             card_number: card,
             phone: franchise === 'OUE' ? null : phoneAsKeyed,
             lines: lines.map((l) => ({ ean: l.ean, local_code: l.local_code, quantity: l.quantity, unit_price_cents: l.unit_price_cents })),
@@ -772,9 +774,14 @@ class EstateBuilder {
     }
 
     drafts.sort((a, b) => a.placed_at.localeCompare(b.placed_at));
+    const quotesFinishedOnline = new Map(this.pendingQuoteOrders.map(({ quote }) => [quote.quote_no, quote]));
     drafts.forEach((draft, index) => {
       const id = 500_001 + index;
-      this.estate.ecommerce.orders.push({ id, number: `W${1_000_000 + index}`, ...draft });
+      const order: EcomOrder = { id, number: `W${1_000_000 + index}`, ...draft };
+      this.estate.ecommerce.orders.push(order);
+      // The till records which web order finished the quote (no draw: the rest of the estate stays as it was).
+      const quote = order.quote_number === null ? undefined : quotesFinishedOnline.get(order.quote_number);
+      if (quote) quote.web_order_number = order.number;
     });
     this.skuIndex = bySku;
   }

@@ -318,6 +318,12 @@ export interface PosQuote {
   created_at: Iso;
   valid_until: Iso;
   status: 'OPEN' | 'CONVERTED_IN_STORE' | 'CONVERTED_ONLINE' | 'EXPIRED';
+  /**
+   * The web order that finished the quote, as the till recorded it: set on a quote
+   * CONVERTED_ONLINE whose order the web shop holds (the order's `quote_number` names the
+   * quote), null otherwise. Estates generated before the tills kept it lack the field.
+   */
+  web_order_number: string | null;
   card_number: string | null;
   phone: string | null;
   lines: PosQuoteLine[];

@@ -195,7 +195,7 @@ export const posFixture: PosData = {
   quotes: [
     {
       franchise: 'NRD', quote_no: 'Q-NRD01-000042', store_code: 'NRD01', seller_code: 'V012', created_at: '2026-03-10T15:00:00.000Z',
-      valid_until: '2026-04-09T21:59:59.000Z', status: 'OPEN', card_number: null, phone: '06 12 34 56 78',
+      valid_until: '2026-04-09T21:59:59.000Z', status: 'OPEN', web_order_number: null, card_number: null, phone: '06 12 34 56 78',
       lines: [
         { ean: EAN.tent, local_code: null, quantity: 2, unit_price_cents: 24900 },
         { ean: null, local_code: 'NRD-LC-0042', quantity: 4, unit_price_cents: 350 },
@@ -203,17 +203,17 @@ export const posFixture: PosData = {
     },
     {
       franchise: 'SUD', quote_no: 'Q-SUD01-000007', store_code: 'SUD01', seller_code: 'VEND-3', created_at: '2026-06-30T22:30:00.000Z',
-      valid_until: '2026-07-30T21:59:59.000Z', status: 'CONVERTED_ONLINE', card_number: CARD.garcia, phone: null,
+      valid_until: '2026-07-30T21:59:59.000Z', status: 'CONVERTED_ONLINE', web_order_number: 'W1004207', card_number: CARD.garcia, phone: null,
       lines: [{ ean: EAN.rainJacket, local_code: null, quantity: 3, unit_price_cents: 11990 }],
     },
     {
       franchise: 'OUE', quote_no: 'Q-OUE02-000003', store_code: 'OUE02', seller_code: 'S-45', created_at: '2026-04-01T10:00:00.000Z',
-      valid_until: '2026-05-01T10:00:00.000Z', status: 'OPEN', card_number: null, phone: '0240123456',
+      valid_until: '2026-05-01T10:00:00.000Z', status: 'OPEN', web_order_number: null, card_number: null, phone: '0240123456',
       lines: [{ ean: EAN.tent, local_code: null, quantity: 1, unit_price_cents: 23900 }],
     },
     {
       franchise: 'OUE', quote_no: 'Q-OUE01-000004', store_code: 'OUE01', seller_code: 'S-44', created_at: '2026-01-05T09:00:00.000Z',
-      valid_until: '2026-02-04T09:00:00.000Z', status: 'EXPIRED', card_number: CARD.morvan, phone: '06 11 22 33 44',
+      valid_until: '2026-02-04T09:00:00.000Z', status: 'EXPIRED', web_order_number: null, card_number: CARD.morvan, phone: '06 11 22 33 44',
       lines: [{ ean: null, local_code: 'OUE-77812', quantity: 10, unit_price_cents: 750 }],
     },
   ],

@@ -11,6 +11,7 @@ import type {
   Store,
 } from '../generator/model.js';
 import type { BulkInsert } from './bulkInsert.js';
+import type { SqlExecutor } from './sqlDatabase.js';
 
 /** Everything one franchisee's database holds, in the estate's logical shape. */
 export interface FranchiseRecords {
@@ -40,4 +41,13 @@ export interface FranchiseLayout {
   indexes(schema: string): string;
   /** Bulk-inserts the records; returns the rows written per table. */
   load(insert: BulkInsert, schema: string, records: FranchiseRecords): Promise<Record<string, number>>;
+  /**
+   * In-place upgrades, by the `LAYOUT_VERSION` they bring a schema to from the one before:
+   * each changes the tables a loaded schema has (and fills what is new from `records`, the
+   * same dataset's) while keeping every row, those written through the wire since the load
+   * included. A version this lists for every layout is migrated; otherwise the dataset is reloaded.
+   */
+  upgrades?: Readonly<Record<number, LayoutUpgrade>>;
 }
+
+export type LayoutUpgrade = (tx: SqlExecutor, schema: string, records: FranchiseRecords) => Promise<void>;

@@ -16,7 +16,9 @@ try {
   const where = running.backend === 'pglite' ? `PGlite in ${pgliteDir}` : 'PostgreSQL from POS_DATABASE_URL';
   const loaded = running.load?.loaded
     ? `loaded in ${(running.load.elapsedMs / 1000).toFixed(1)} s`
-    : 'dataset already in place';
+    : running.load?.migratedFrom
+      ? `dataset already in place, upgraded from layout v${running.load.migratedFrom}`
+      : 'dataset already in place';
   console.log(`legacy franchise POS (PostgreSQL protocol) on ${withoutPassword(running.url)} (${where}, data from ${dataDir}, ${loaded})`);
   console.log(`legacy franchise POS admin on ${running.adminUrl}/__admin`);
   const stop = () => {

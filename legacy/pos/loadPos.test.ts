@@ -140,6 +140,85 @@ describe.each(targets)('loadPos on $name', (target) => {
     expect(await count(`${target.prefix}race_pos_directory.load_marker`)).toBe(1);
   });
 
+  /** The fixture with a quote finished online in every franchise. */
+  const withWebOrders = (): PosData => ({
+    ...posFixture,
+    quotes: posFixture.quotes.map((q) =>
+      q.quote_no === 'Q-NRD01-000042' ? { ...q, status: 'CONVERTED_ONLINE', web_order_number: 'W1004100' }
+      : q.quote_no === 'Q-OUE02-000003' ? { ...q, status: 'CONVERTED_ONLINE', web_order_number: 'W1004300' }
+      : q,
+    ),
+  });
+  const quoteWebOrders = async (p: string) => ({
+    NRD: (await db.query(`SELECT quote_no AS n, web_order_number AS w FROM ${p}franchise_nrd.quotes ORDER BY 1`)).rows,
+    SUD: (await db.query(`SELECT num_devis AS n, num_commande_web AS w FROM ${p}franchise_sud.devis ORDER BY 1`)).rows,
+    OUE: (await db.query(`SELECT quote_ref AS n, web_order_ref AS w FROM ${p}franchise_oue.quote_header ORDER BY 1`)).rows,
+  });
+  const expectedWebOrders = {
+    NRD: [{ n: 'Q-NRD01-000042', w: 'W1004100' }],
+    SUD: [{ n: 'Q-SUD01-000007', w: 'W1004207' }],
+    OUE: [
+      { n: 'Q-OUE01-000004', w: null },
+      { n: 'Q-OUE02-000003', w: 'W1004300' },
+    ],
+  };
+
+  test("each layout keeps the web order that finished a quote, in its own language, beside the status code", async () => {
+    const p = `${target.prefix}webq_`;
+    await load(withWebOrders(), 'webq_');
+    expect(await quoteWebOrders(p)).toEqual(expectedWebOrders);
+    const statuses = await db.query(
+      `SELECT (SELECT status FROM ${p}franchise_nrd.quotes WHERE quote_no = 'Q-NRD01-000042') AS nrd,
+              (SELECT statut FROM ${p}franchise_sud.devis WHERE num_devis = 'Q-SUD01-000007') AS sud,
+              (SELECT state FROM ${p}franchise_oue.quote_header WHERE quote_ref = 'Q-OUE02-000003') AS oue`,
+    );
+    expect(statuses.rows).toEqual([{ nrd: 'CONVERTED_ONLINE', sud: 'TRANSFORME_WEB', oue: 'W' }]);
+  });
+
+  test('a dataset loaded under layout v1 is upgraded in place: the web order columns added and filled, rows written since kept', async () => {
+    const p = `${target.prefix}upgrade_`;
+    const first = await load(withWebOrders(), 'upgrade_');
+    // What layout v1 left: no web order column on the quotes, and its own fingerprint.
+    await db.exec(`
+      ALTER TABLE ${p}franchise_nrd.quotes DROP COLUMN web_order_number;
+      ALTER TABLE ${p}franchise_sud.devis DROP COLUMN num_commande_web;
+      ALTER TABLE ${p}franchise_oue.quote_header DROP COLUMN web_order_ref;
+      UPDATE ${p}pos_directory.load_marker SET fingerprint = regexp_replace(fingerprint, '^v2 ', 'v1 ');
+    `);
+    // A quote the till wrote since the load, finished in store.
+    await db.query(
+      `INSERT INTO ${p}franchise_sud.devis (num_devis, code_magasin, code_vendeur, date_creation, date_validite, statut)
+       VALUES ('Q-SUD02-000900', 'SUD02', 'VEND-8', '2026-06-01 10:00', '2026-07-01 10:00', 'TRANSFORME_MAGASIN')`,
+    );
+
+    const upgraded = await load(withWebOrders(), 'upgrade_');
+    expect(upgraded).toMatchObject({ loaded: false, migratedFrom: 1, fingerprint: first.fingerprint, rows: {} });
+    expect(await quoteWebOrders(p)).toEqual({
+      ...expectedWebOrders,
+      SUD: [...expectedWebOrders.SUD, { n: 'Q-SUD02-000900', w: null }],
+    });
+    const indexes = await db.query<{ indexname: string }>(
+      `SELECT indexname FROM pg_indexes WHERE schemaname LIKE $1 AND indexname IN ('quotes_web_order_number', 'devis_num_commande_web', 'quote_header_web_order_ref') ORDER BY 1`,
+      [`${p}franchise_%`],
+    );
+    expect(indexes.rows.map((r) => r.indexname)).toEqual(['devis_num_commande_web', 'quote_header_web_order_ref', 'quotes_web_order_number']);
+    expect(await count(`${p}pos_directory.load_marker`)).toBe(1);
+    expect(await count(`${p}franchise_nrd.receipts`)).toBe(4);
+
+    // Up to date now: the next start writes nothing.
+    expect(await load(withWebOrders(), 'upgrade_')).toMatchObject({ loaded: false, migratedFrom: null });
+  });
+
+  test('a dataset loaded under a layout version with no upgrade path, or another dataset under v1, is reloaded', async () => {
+    const p = `${target.prefix}noupgrade_`;
+    await load(posFixture, 'noupgrade_');
+    await db.exec(`UPDATE ${p}pos_directory.load_marker SET fingerprint = regexp_replace(fingerprint, '^v2 ', 'v0 ')`);
+    expect(await load(posFixture, 'noupgrade_')).toMatchObject({ loaded: true, migratedFrom: null });
+
+    await db.exec(`UPDATE ${p}pos_directory.load_marker SET fingerprint = regexp_replace(fingerprint, '^v2 ', 'v1 ')`);
+    expect(await load(posFixture, 'noupgrade_', 'another seed')).toMatchObject({ loaded: true, migratedFrom: null });
+  });
+
   test('prefixes keep datasets apart in one database; dropPos removes one of them', async () => {
     const a = await load(posFixture, 'a_');
     const b = await load(withoutFranchise(posFixture, 'NRD'), 'b_');

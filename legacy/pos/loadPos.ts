@@ -1,7 +1,8 @@
-import type { PosData } from '../generator/model.js';
+import type { FranchiseCode, PosData } from '../generator/model.js';
 import { bulkInsert, DEFAULT_BATCH_ROWS, type BulkInsert } from './bulkInsert.js';
 import { LAYOUTS } from './layouts.js';
-import { posFingerprint } from './posFingerprint.js';
+import type { FranchiseRecords } from './franchiseLayout.js';
+import { fingerprintParts, LAYOUT_VERSION, posFingerprint } from './posFingerprint.js';
 import { posSchemas, type PosSchemas } from './posSchemas.js';
 import { directoryTables } from './schema/directory.js';
 import { splitByFranchise } from './splitByFranchise.js';
@@ -17,8 +18,13 @@ export interface LoadPosOptions {
 }
 
 export interface LoadPosResult {
-  /** False when the same dataset was already in place and nothing was written. */
+  /** False when the same dataset was already in place, and nothing was reloaded. */
   loaded: boolean;
+  /**
+   * The layout version the dataset in place had been loaded under, when it was older and its
+   * schemas were upgraded in place (rows written since kept); null otherwise.
+   */
+  migratedFrom: number | null;
   fingerprint: string;
   schemas: PosSchemas;
   /** Rows written per `schema.table` (empty when nothing was loaded). */
@@ -45,7 +51,11 @@ export async function loadPos(db: SqlDatabase, data: PosData, options: LoadPosOp
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`crosscanal.pos.load:${dir}`]);
     const previous = await loadedFingerprint(tx, dir);
     if (previous === fingerprint) {
-      return { loaded: false, fingerprint, schemas, rows: {}, elapsedMs: performance.now() - started };
+      return { loaded: false, migratedFrom: null, fingerprint, schemas, rows: {}, elapsedMs: performance.now() - started };
+    }
+    const migratedFrom = previous === null ? null : await upgradeInPlace(tx, dir, previous, fingerprint, schemas, parts);
+    if (migratedFrom !== null) {
+      return { loaded: false, migratedFrom, fingerprint, schemas, rows: {}, elapsedMs: performance.now() - started };
     }
 
     const stale = new Set<string>(Object.values(schemas.franchises));
@@ -97,7 +107,7 @@ export async function loadPos(db: SqlDatabase, data: PosData, options: LoadPosOp
     }
 
     await tx.query(`INSERT INTO ${dir}.load_marker (fingerprint, row_counts) VALUES ($1, $2)`, [fingerprint, JSON.stringify(rows)]);
-    return { loaded: true, fingerprint, schemas, rows, elapsedMs: performance.now() - started };
+    return { loaded: true, migratedFrom: null, fingerprint, schemas, rows, elapsedMs: performance.now() - started };
   });
 }
 
@@ -105,6 +115,42 @@ export async function loadPos(db: SqlDatabase, data: PosData, options: LoadPosOp
 export async function dropPos(db: SqlDatabase, schemas: PosSchemas): Promise<void> {
   const names = [...Object.values(schemas.franchises), schemas.directory];
   await db.exec(names.map((s) => `DROP SCHEMA IF EXISTS ${quoteIdent(s)} CASCADE;`).join('\n'));
+}
+
+/**
+ * Brings the dataset in place up to this code's layout version when it is the same dataset
+ * loaded under an older one and every layout has an upgrade for each version since: the
+ * schemas keep their rows (those written through the wire included), and the load marker
+ * takes the new fingerprint. Returns the version it upgraded from, or null when the dataset
+ * must be reloaded instead.
+ */
+async function upgradeInPlace(
+  tx: SqlExecutor,
+  dir: string,
+  previous: string,
+  fingerprint: string,
+  schemas: PosSchemas,
+  parts: Map<FranchiseCode, FranchiseRecords>,
+): Promise<number | null> {
+  const before = fingerprintParts(previous);
+  const now = fingerprintParts(fingerprint);
+  if (!before || !now || before.dataset !== now.dataset || before.layoutVersion >= LAYOUT_VERSION) return null;
+  const versions = Array.from({ length: LAYOUT_VERSION - before.layoutVersion }, (_, i) => before.layoutVersion + 1 + i);
+  if (![...parts.keys()].every((code) => versions.every((v) => LAYOUTS[code].upgrades?.[v] !== undefined))) return null;
+  // The same dataset names the same franchises; a directory that says otherwise was changed by hand.
+  const { rows } = await tx.query<{ code: string; schema_name: string; layout: string }>(`SELECT code, schema_name, layout FROM ${dir}.franchises`);
+  const inPlace = new Map(rows.map((row) => [row.code, row]));
+  for (const code of parts.keys()) {
+    const row = inPlace.get(code);
+    if (!row || row.schema_name !== schemas.franchises[code] || row.layout !== LAYOUTS[code].name) return null;
+  }
+  if (inPlace.size !== parts.size) return null;
+
+  for (const version of versions) {
+    for (const [code, records] of parts) await LAYOUTS[code].upgrades![version]!(tx, schemas.franchises[code]!, records);
+  }
+  await tx.query(`UPDATE ${dir}.load_marker SET fingerprint = $1`, [fingerprint]);
+  return before.layoutVersion;
 }
 
 async function loadedFingerprint(tx: SqlExecutor, dir: string): Promise<string | null> {

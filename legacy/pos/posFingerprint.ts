@@ -2,8 +2,14 @@ import { createHash } from 'node:crypto';
 import type { Manifest } from '../generator/files.js';
 import type { PosData } from '../generator/model.js';
 
-/** Bumped whenever a layout changes, so that a database loaded by older code is reloaded. */
-export const LAYOUT_VERSION = 1;
+/**
+ * Bumped whenever a layout changes, so that a database loaded by older code is brought up to
+ * date: migrated in place when every layout has an upgrade to each newer version
+ * (`FranchiseLayout.upgrades`), reloaded otherwise.
+ *
+ * 2: the quotes tables keep the web order that finished a quote online.
+ */
+export const LAYOUT_VERSION = 2;
 
 /**
  * Identifies a dataset cheaply: layout version, the caller's seed, the record counts and a
@@ -29,6 +35,15 @@ export function posFingerprint(data: PosData, seed = ''): string {
   };
   const parts = Object.entries(counts).map(([name, count]) => `${name}=${count}`);
   return `v${LAYOUT_VERSION} seed=${JSON.stringify(seed)} ${parts.join(' ')} digest=${hash.digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * A fingerprint's layout version and the rest of it, which identifies the dataset; null for a
+ * string that is not a fingerprint.
+ */
+export function fingerprintParts(fingerprint: string): { layoutVersion: number; dataset: string } | null {
+  const match = /^v(\d+) (.*)$/s.exec(fingerprint);
+  return match ? { layoutVersion: Number(match[1]), dataset: match[2]! } : null;
 }
 
 /**

@@ -1,4 +1,8 @@
 import type { FranchiseLayout } from '../franchiseLayout.js';
+import { addQuoteWebOrderColumn, quoteWebOrderIndex, type QuoteWebOrderColumn } from '../quoteWebOrders.js';
+
+/** The web order that finished a quote online, named like `returns.web_order_number`. */
+const QUOTE_WEB_ORDER: QuoteWebOrderColumn = { table: 'quotes', number: 'quote_no', column: 'web_order_number' };
 
 /**
  * Franchise NRD: English names, money in integer cents, `timestamptz` throughout; the phone
@@ -28,7 +32,7 @@ export const nrdLayout: FranchiseLayout = {
       quantity integer NOT NULL, refund_cents integer NOT NULL, restock boolean NOT NULL);
     CREATE TABLE ${s}.quotes (
       quote_no text NOT NULL, store_code text NOT NULL, seller_code text NOT NULL, created_at timestamptz NOT NULL,
-      valid_until timestamptz NOT NULL, status text NOT NULL, card_number text, phone text);
+      valid_until timestamptz NOT NULL, status text NOT NULL, card_number text, phone text, web_order_number text);
     CREATE TABLE ${s}.quote_lines (
       quote_no text NOT NULL, line_no integer NOT NULL, ean text, local_code text,
       quantity integer NOT NULL, unit_price_cents integer NOT NULL);
@@ -63,6 +67,7 @@ export const nrdLayout: FranchiseLayout = {
     CREATE INDEX returns_card_number ON ${s}.returns (card_number) WHERE card_number IS NOT NULL;
     CREATE INDEX quotes_card_number ON ${s}.quotes (card_number) WHERE card_number IS NOT NULL;
     CREATE INDEX quotes_phone ON ${s}.quotes (phone) WHERE phone IS NOT NULL;
+    ${quoteWebOrderIndex(s, QUOTE_WEB_ORDER)}
     CREATE INDEX stock_store_ean ON ${s}.stock (store_code, ean);
     CREATE INDEX stock_ean ON ${s}.stock (ean);
     CREATE INDEX stock_store_local_code ON ${s}.stock (store_code, local_code) WHERE local_code IS NOT NULL;
@@ -173,8 +178,9 @@ export const nrdLayout: FranchiseLayout = {
           { name: 'status', type: 'text' },
           { name: 'card_number', type: 'text' },
           { name: 'phone', type: 'text' },
+          { name: 'web_order_number', type: 'text' },
         ],
-        r.quotes.map((x) => [x.quote_no, x.store_code, x.seller_code, x.created_at, x.valid_until, x.status, x.card_number, x.phone]),
+        r.quotes.map((x) => [x.quote_no, x.store_code, x.seller_code, x.created_at, x.valid_until, x.status, x.card_number, x.phone, x.web_order_number]),
       ),
       quote_lines: await insert(
         `${s}.quote_lines`,
@@ -234,4 +240,6 @@ export const nrdLayout: FranchiseLayout = {
       ),
     };
   },
+
+  upgrades: { 2: addQuoteWebOrderColumn(QUOTE_WEB_ORDER) },
 };

@@ -1,6 +1,7 @@
 import type { PosClient, PosQuote } from '../../generator/model.js';
 import type { BulkColumn } from '../bulkInsert.js';
 import type { FranchiseLayout, FranchiseRecords } from '../franchiseLayout.js';
+import { addQuoteWebOrderColumn, quoteWebOrderIndex, type QuoteWebOrderColumn } from '../quoteWebOrders.js';
 
 /** OUE's one-letter quote states. */
 export const OUE_QUOTE_STATE: Record<PosQuote['status'], string> = {
@@ -13,6 +14,9 @@ export const OUE_QUOTE_STATE: Record<PosQuote['status'], string> = {
 const text = (name: string): BulkColumn => ({ name, type: 'text' });
 const int = (name: string): BulkColumn => ({ name, type: 'int4' });
 const at = (name: string): BulkColumn => ({ name, type: 'timestamptz' });
+
+/** The web order that finished a quote online, named like `refund_header.web_order_ref`. */
+const QUOTE_WEB_ORDER: QuoteWebOrderColumn = { table: 'quote_header', number: 'quote_ref', column: 'web_order_ref' };
 
 /**
  * Franchise OUE: the till asks for a phone number and files it in `clients`; sales and
@@ -43,7 +47,7 @@ export const oueLayout: FranchiseLayout = {
       qty integer NOT NULL, amount_cents integer NOT NULL, back_to_stock boolean NOT NULL);
     CREATE TABLE ${s}.quote_header (
       quote_ref text NOT NULL, shop_code text NOT NULL, staff_code text NOT NULL, created_ts timestamptz NOT NULL,
-      expires_ts timestamptz NOT NULL, state char(1) NOT NULL, loyalty_card text, client_id integer);
+      expires_ts timestamptz NOT NULL, state char(1) NOT NULL, loyalty_card text, client_id integer, web_order_ref text);
     CREATE TABLE ${s}.quote_line (
       quote_ref text NOT NULL, seq integer NOT NULL, ean text, item_code text, qty integer NOT NULL, unit_cents integer NOT NULL);
     CREATE TABLE ${s}.stock_level (
@@ -81,6 +85,7 @@ export const oueLayout: FranchiseLayout = {
     CREATE INDEX refund_header_loyalty_card ON ${s}.refund_header (loyalty_card) WHERE loyalty_card IS NOT NULL;
     CREATE INDEX quote_header_client_id ON ${s}.quote_header (client_id) WHERE client_id IS NOT NULL;
     CREATE INDEX quote_header_loyalty_card ON ${s}.quote_header (loyalty_card) WHERE loyalty_card IS NOT NULL;
+    ${quoteWebOrderIndex(s, QUOTE_WEB_ORDER)}
     CREATE INDEX stock_level_shop_ean ON ${s}.stock_level (shop_code, ean);
     CREATE INDEX stock_level_ean ON ${s}.stock_level (ean);
     CREATE INDEX stock_level_shop_item_code ON ${s}.stock_level (shop_code, item_code) WHERE item_code IS NOT NULL;
@@ -110,6 +115,7 @@ export const oueLayout: FranchiseLayout = {
       OUE_QUOTE_STATE[x.status],
       x.card_number,
       x.phone ? clients.file(x.phone) : null,
+      x.web_order_number,
     ]);
     return {
       shops: await insert(
@@ -196,6 +202,7 @@ export const oueLayout: FranchiseLayout = {
           text('state'),
           text('loyalty_card'),
           int('client_id'),
+          text('web_order_ref'),
         ],
         quotes,
       ),
@@ -226,6 +233,8 @@ export const oueLayout: FranchiseLayout = {
       ),
     };
   },
+
+  upgrades: { 2: addQuoteWebOrderColumn(QUOTE_WEB_ORDER) },
 };
 
 /**

@@ -1,6 +1,7 @@
 import type { PosPromotion, PosQuote } from '../../generator/model.js';
 import type { BulkColumn } from '../bulkInsert.js';
 import type { FranchiseLayout } from '../franchiseLayout.js';
+import { addQuoteWebOrderColumn, quoteWebOrderIndex, type QuoteWebOrderColumn } from '../quoteWebOrders.js';
 
 /** The till's wall clock: SUD stores local time without a zone. */
 export const SUD_TIME_ZONE = 'Europe/Paris';
@@ -29,6 +30,9 @@ const localTime = (name: string): BulkColumn => ({
 const text = (name: string): BulkColumn => ({ name, type: 'text' });
 const int = (name: string): BulkColumn => ({ name, type: 'int4' });
 const ouiNon = (flag: boolean): 'O' | 'N' => (flag ? 'O' : 'N');
+
+/** The web order that finished a quote online, named like `retours.num_commande_web`. */
+const QUOTE_WEB_ORDER: QuoteWebOrderColumn = { table: 'devis', number: 'num_devis', column: 'num_commande_web' };
 
 /**
  * Franchise SUD: French names, money as `numeric(10,2)` euros, and timestamps as
@@ -59,7 +63,7 @@ export const sudLayout: FranchiseLayout = {
       quantite integer NOT NULL, montant_rembourse numeric(10,2) NOT NULL, remise_en_stock char(1) NOT NULL);
     CREATE TABLE ${s}.devis (
       num_devis text NOT NULL, code_magasin text NOT NULL, code_vendeur text NOT NULL, date_creation timestamp NOT NULL,
-      date_validite timestamp NOT NULL, statut text NOT NULL, carte_fidelite text, telephone text);
+      date_validite timestamp NOT NULL, statut text NOT NULL, carte_fidelite text, telephone text, num_commande_web text);
     CREATE TABLE ${s}.lignes_devis (
       num_devis text NOT NULL, num_ligne integer NOT NULL, ean text, code_local text,
       quantite integer NOT NULL, prix_unitaire numeric(10,2) NOT NULL);
@@ -94,6 +98,7 @@ export const sudLayout: FranchiseLayout = {
     CREATE INDEX retours_carte_fidelite ON ${s}.retours (carte_fidelite) WHERE carte_fidelite IS NOT NULL;
     CREATE INDEX devis_carte_fidelite ON ${s}.devis (carte_fidelite) WHERE carte_fidelite IS NOT NULL;
     CREATE INDEX devis_telephone ON ${s}.devis (telephone) WHERE telephone IS NOT NULL;
+    ${quoteWebOrderIndex(s, QUOTE_WEB_ORDER)}
     CREATE INDEX stock_magasin_ean ON ${s}.stock_magasin (code_magasin, ean);
     CREATE INDEX stock_ean ON ${s}.stock_magasin (ean);
     CREATE INDEX stock_magasin_code_local ON ${s}.stock_magasin (code_magasin, code_local) WHERE code_local IS NOT NULL;
@@ -194,6 +199,7 @@ export const sudLayout: FranchiseLayout = {
           text('statut'),
           text('carte_fidelite'),
           text('telephone'),
+          text('num_commande_web'),
         ],
         r.quotes.map((x) => [
           x.quote_no,
@@ -204,6 +210,7 @@ export const sudLayout: FranchiseLayout = {
           SUD_QUOTE_STATUS[x.status],
           x.card_number,
           x.phone,
+          x.web_order_number,
         ]),
       ),
       lignes_devis: await insert(
@@ -250,4 +257,6 @@ export const sudLayout: FranchiseLayout = {
       ),
     };
   },
+
+  upgrades: { 2: addQuoteWebOrderColumn(QUOTE_WEB_ORDER) },
 };
