@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { RequestIdentity } from '../shared/subgraphServer.js';
 import type { WebPoints, WebPointsRow } from './earning/webPoints.js';
+import type { QuoteJourneySystems } from './journeys/quoteOnline.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { EstateLoaders, EstateReads } from './orders/estate.js';
 import type { CrosswalkStore } from './store/crosswalkStore.js';
@@ -12,6 +13,8 @@ export interface Context extends RequestIdentity {
   estate(): EstateLoaders;
   /** The loyalty credit of web orders, by order number; null when web orders do not earn here. */
   webPoints: { job: WebPoints; rows: DataLoader<string, WebPointsRow | null> } | null;
+  /** What the cross-system writes write to. */
+  journeys: QuoteJourneySystems;
 }
 
 const NO_ESTATE: EstateLoaders = { ecommerce: null, pos: null };
@@ -20,16 +23,18 @@ const NO_ESTATE: EstateLoaders = { ecommerce: null, pos: null };
 export interface ContextParts {
   estate?: EstateReads;
   webPoints?: WebPoints;
+  journeys?: QuoteJourneySystems;
 }
 
 /** A request's context: fresh loaders over the shared store, and who acts (stewardship records them). */
-export function createContext(store: CrosswalkStore, identity: RequestIdentity, { estate, webPoints }: ContextParts = {}): Context {
+export function createContext(store: CrosswalkStore, identity: RequestIdentity, { estate, webPoints, journeys }: ContextParts = {}): Context {
   let loaders: EstateLoaders | undefined;
   return {
     ...identity,
     store,
     loaders: createLoaders(store),
     estate: () => (loaders ??= estate?.loaders() ?? NO_ESTATE),
+    journeys: journeys ?? { ecommerce: null, marker: null, returns: null },
     webPoints: webPoints
       ? {
           job: webPoints,

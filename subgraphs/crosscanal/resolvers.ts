@@ -10,6 +10,7 @@ import { explainLink } from './explain.js';
 import { emailKey } from './matching/keys.js';
 import type { CustomerLink } from './matching/plan.js';
 import { parseRecordId, recordId, type RecordKey, type SourceRecord } from './matching/records.js';
+import { journeyResolvers } from './journeys/resolvers.js';
 import { orderResolvers } from './orders/resolvers.js';
 import { productReferenceQueries } from './products/resolvers.js';
 import type { StoredCustomer } from './store/crosswalkStore.js';
@@ -48,7 +49,11 @@ const SOURCE_SYSTEM: Readonly<Record<string, string>> = { ecommerce: 'ECOMMERCE'
 export const resolvers: GraphQLResolverMap<Context> = {
   DateTime,
 
-  Mutation: stewardshipResolvers.Mutation,
+  Mutation: { ...stewardshipResolvers.Mutation, ...journeyResolvers.Mutation },
+  OnlineSaleAttribution: journeyResolvers.OnlineSaleAttribution,
+  Store: journeyResolvers.Store,
+  AssistedOnlineSales: journeyResolvers.AssistedOnlineSales,
+  RecordReturnResult: journeyResolvers.RecordReturnResult,
   StewardshipResult: stewardshipResolvers.StewardshipResult,
   CustomerOutcome: stewardshipResolvers.CustomerOutcome,
   StewardshipEvent: stewardshipResolvers.StewardshipEvent,

@@ -8,6 +8,11 @@ import { EcommerceClient } from '../ecommerce/client.js';
 import { LoyaltyClient } from '../loyalty/client.js';
 import { LegacySource } from '../shared/source.js';
 import { createWebPoints, type WebPoints, type WebPointsSummary } from './earning/webPoints.js';
+import { resumeConversions, type QuoteJourneySystems } from './journeys/quoteOnline.js';
+import { resumeReturns } from './journeys/returnAnywhere.js';
+import { PosWriter } from '../pos/writes/posWriter.js';
+import { createServedInStore, type ServedInStoreSummary } from './journeys/servedInStore.js';
+import { syncRunner, type SyncRunner } from './syncRunner.js';
 import { openEstateReads, type EstateReadOptions } from './orders/estate.js';
 import { crosswalkReadiness } from './readiness.js';
 import { resolvers } from './resolvers.js';
@@ -47,6 +52,8 @@ export interface CrosscanalOptions {
    * `earningFrom`: orders placed before never earn (default: the crosswalk's first run).
    */
   webPoints?: { earningFrom?: string };
+  /** Online sales credited to the store that served the customer within `windowDays` before (default 14), counted from `from` (default the first run). */
+  attribution?: { windowDays?: number; from?: string };
   /** Sync before listening: `incremental` (the default; a full read on an empty store), `full` or `none`. */
   initialSync?: 'none' | 'incremental' | 'full';
   /** Incremental sync period in milliseconds; 0 or undefined: on demand only. */
@@ -73,6 +80,10 @@ export interface RunningCrosscanal {
   initialProducts: ReferenceSyncSummary | null;
   /** The loyalty credit of web orders; null unless the web shop and the programme are both sources. */
   webPoints: WebPoints | null;
+  /** What the cross-system writes write to (the web shop's orders, the tills' quotes and returns). */
+  journeys: QuoteJourneySystems;
+  /** Online sales credited by rule to the store that served the customer; null without the web shop and the tills. */
+  servedInStore: SyncRunner<ServedInStoreSummary> | null;
   /** Stops the schedule, drains requests, closes the readers and, if it opened it, the store. */
   stop(): Promise<void>;
 }
@@ -101,9 +112,30 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
           earningFrom: options.webPoints?.earningFrom,
         })
       : null;
+  const posWriter =
+    options.sources?.posUrl && estate.posSource
+      ? new PosWriter({ url: options.sources.posUrl, schemaPrefix: options.sources.posSchemaPrefix, source: estate.posSource })
+      : null;
+  const journeys: QuoteJourneySystems = {
+    ecommerce: options.sources?.ecommerceUrl ? new EcommerceClient(options.sources.ecommerceUrl, new LegacySource('ecommerce', { timeoutMs: 5_000, retries: 2 })) : null,
+    marker: posWriter,
+    returns: posWriter,
+  };
+  const servedInStore =
+    options.sources?.ecommerceUrl && options.sources.posUrl
+      ? createServedInStore({
+          store,
+          ecommerce: new EcommerceClient(options.sources.ecommerceUrl, new LegacySource('ecommerce', sourceOptions)),
+          pos: () => estate.loaders().pos,
+          windowDays: options.attribution?.windowDays,
+          from: options.attribution?.from,
+        })
+      : null;
+  // Writes left pending by a system that was down are taken on with each scheduled sync.
+  const pendingWrites = syncRunner(async () => ({ quotes: await resumeConversions(store, journeys), returns: await resumeReturns(store, journeys.returns) }));
   const closeAll = async () => {
-    await Promise.all([sync.stop(), productSync.stop(), webPoints?.stop()]);
-    await Promise.allSettled([...readers, ...productReaders, estate].map((reader) => reader.close()));
+    await Promise.all([sync.stop(), productSync.stop(), webPoints?.stop(), pendingWrites.stop(), servedInStore?.stop()]);
+    await Promise.allSettled([...readers, ...productReaders, estate, ...(posWriter ? [posWriter] : [])].map((reader) => reader.close()));
     if (owned) await store.close();
   };
   try {
@@ -112,17 +144,20 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
       mode === 'none' ? [null, null] : await Promise.all(mode === 'full' ? [sync.full(), productSync.full()] : [sync.incremental(), productSync.incremental()]);
     // Credits need the customers linked: after the identity sync. A failure here is retried by the schedule, not fatal.
     if (mode !== 'none' && webPoints) await webPoints.incremental().catch((error: Error) => options.onWebPoints?.(error));
+    if (mode !== 'none' && servedInStore) await servedInStore.incremental().catch(() => undefined);
     const server = createSubgraphServer(subgraph, { development: options.development });
     const listening = await listenSubgraph(server, {
       port: options.port ?? 0,
       host: options.host,
       internalSecret: options.internalSecret,
-      context: async (identity) => createContext(store, identity, { estate, webPoints: webPoints ?? undefined }),
+      context: async (identity) => createContext(store, identity, { estate, webPoints: webPoints ?? undefined, journeys }),
       readiness: crosswalkReadiness(store),
     });
     if (options.syncIntervalMs) sync.schedule(options.syncIntervalMs, options.onSync);
     if (options.syncIntervalMs) productSync.schedule(options.syncIntervalMs, (result) => result instanceof Error && options.onSync?.(result));
     if (options.syncIntervalMs) webPoints?.schedule(options.syncIntervalMs, options.onWebPoints);
+    if (options.syncIntervalMs) pendingWrites.schedule(options.syncIntervalMs);
+    if (options.syncIntervalMs) servedInStore?.schedule(options.syncIntervalMs);
     let stopping: Promise<void> | undefined;
     return {
       url: listening.url,
@@ -132,10 +167,12 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
       productSync,
       initialProducts,
       webPoints,
+      journeys,
+      servedInStore,
       stop: () => {
         // The listener drains while a running sync finishes: neither waits for the other.
         stopping ??= (async () => {
-          await Promise.all([sync.stop(), productSync.stop(), webPoints?.stop(), listening.stop()]);
+          await Promise.all([sync.stop(), productSync.stop(), webPoints?.stop(), pendingWrites.stop(), servedInStore?.stop(), listening.stop()]);
           await closeAll();
         })();
         return stopping;

@@ -155,6 +155,7 @@ export function canonicalMapper({ money, instant, quoteStatuses, promotion, rest
         createdAt: instant(row.created_at, 'quote.created_at'),
         validUntil: instant(row.valid_until, 'quote.valid_until'),
         status,
+        webOrderNumber: optionalText(row.web_order_number),
         cardNumber,
         phone,
         lines,

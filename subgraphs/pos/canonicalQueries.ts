@@ -48,6 +48,8 @@ export interface QuoteColumns {
   created_at: string;
   valid_until: string;
   status: string;
+  /** The web order that finished the quote online, as the till recorded it. */
+  web_order_number: string;
   card_number: string;
   phone: string;
   client_id?: string;
@@ -228,6 +230,7 @@ export function canonicalQueries(sql: LayoutSql): LayoutQueries {
     returnsOfWebOrders: byColumn(sql.storeReturn, (c) => c.web_order_number),
     quotesByNumber: byNumber(sql.quote),
     quotesFor: byIdentity(sql.quote),
+    quotesOfStores: byColumn(sql.quote, (c) => c.store_code),
     stock: byItem(sql.stock),
     stockByCodes: stockByCodes(sql.stock),
     prices: byItem(sql.price),

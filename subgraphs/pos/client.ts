@@ -89,6 +89,10 @@ export class PosClient {
     return this.franchiseRows('quotesByNumber', franchise, (q, s) => q.quotesByNumber(s, numbers));
   }
 
+  quotesOfStores(franchise: FranchiseEntry, stores: string[]): Promise<Row[]> {
+    return this.franchiseRows('quotesOfStores', franchise, (q, s) => q.quotesOfStores(s, stores));
+  }
+
   quotesFor(franchise: FranchiseEntry, filter: IdentityFilter): Promise<Row[]> {
     return this.franchiseRows('quotesFor', franchise, (q, s) => q.quotesFor(s, filter));
   }

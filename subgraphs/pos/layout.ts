@@ -41,6 +41,8 @@ export interface LayoutQueries {
   returnsOfWebOrders(schema: string, webOrderNumbers: string[]): Statement;
   quotesByNumber(schema: string, numbers: string[]): Statement;
   quotesFor(schema: string, filter: IdentityFilter): Statement;
+  /** Every quote prepared in these stores. */
+  quotesOfStores(schema: string, stores: string[]): Statement;
   /** `stores` null: every store of the franchise. */
   stock(schema: string, eans: string[], stores: string[] | null): Statement;
   /** Stock in every store of the franchise held under one of the EANs or one of its own local codes. */

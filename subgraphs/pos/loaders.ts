@@ -29,6 +29,7 @@ export const CACHE_KINDS = {
   quote: { name: 'quote', ttlMs: 60_000 },
   /** A return does not change once made; returns of a receipt or web order may be added. */
   storeReturn: { name: 'storeReturn', ttlMs: 600_000 },
+  quotesOfStore: { name: 'quotesOfStore', ttlMs: 60_000 },
   returnsOfReceipt: { name: 'returnsOfReceipt', ttlMs: 60_000 },
   returnsOfWebOrder: { name: 'returnsOfWebOrder', ttlMs: 60_000 },
   salesFor: { name: 'salesFor', ttlMs: 60_000 },
@@ -56,6 +57,8 @@ export interface PosLoaders {
   sale: DataLoader<string, StoreSaleRecord | null>;
   /** By quote number. */
   quote: DataLoader<string, QuoteRecord | null>;
+  /** By store code: every quote the store prepared. */
+  quotesOfStore: DataLoader<string, QuoteRecord[]>;
   /** By return number. */
   storeReturn: DataLoader<string, StoreReturnRecord | null>;
   /** By receipt number: the returns made against it in every franchise, which may differ from the receipt's. */
@@ -368,6 +371,22 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
     }),
     sale: byNumber(CACHE_KINDS.sale, 'salesByNumber', (f, n) => client.salesByNumber(f, n), (m) => m.sale),
     quote: byNumber(CACHE_KINDS.quote, 'quotesByNumber', (f, n) => client.quotesByNumber(f, n), (m) => m.quote),
+    quotesOfStore: new DataLoader<string, QuoteRecord[]>(async (codes) => {
+      const dir = await directory();
+      const groups = new Map<FranchiseEntry, string[]>();
+      for (const code of codes) {
+        const franchise = dir.franchiseOfStore(code);
+        if (franchise) groups.set(franchise, [...(groups.get(franchise) ?? []), code]);
+      }
+      const results = await perFranchise<QuoteRecord[]>(CACHE_KINDS.quotesOfStore, groups, async (franchise, stores) => {
+        const records = mapRows('quotesOfStores', franchise, await client.quotesOfStores(franchise, stores), dir, (m) => m.quote);
+        return new Map(stores.map((code) => [code, records.filter((r) => r.storeCode === code)]));
+      });
+      return codes.map((code) => {
+        const franchise = dir.franchiseOfStore(code);
+        return franchise ? (results.get(`${franchise.code}:${code}`) ?? []) : [];
+      });
+    }),
     storeReturn: byNumber(CACHE_KINDS.storeReturn, 'returnsByNumber', (f, n) => client.returnsByNumber(f, n), (m) => m.storeReturn),
     returnsOfReceipt: everywhere(CACHE_KINDS.returnsOfReceipt, 'returnsOfReceipts', (f, n) => client.returnsOfReceipts(f, n), (m) => m.storeReturn, (r) => r.receiptNumber),
     returnsOfWebOrder: everywhere(CACHE_KINDS.returnsOfWebOrder, 'returnsOfWebOrders', (f, n) => client.returnsOfWebOrders(f, n), (m) => m.storeReturn, (r) => r.webOrderNumber),

@@ -119,6 +119,8 @@ export interface QuoteRecord {
   createdAt: string;
   validUntil: string;
   status: QuoteStatus;
+  /** The web order that finished it online, as the till recorded it. */
+  webOrderNumber: string | null;
   cardNumber: string | null;
   phone: string | null;
   lines: OrderLineRecord[];

@@ -1,5 +1,6 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { badUserInput } from '../shared/errors.js';
+import { accessDenied } from '../shared/principal.js';
 import { DateTime } from '../shared/scalars.js';
 import { isValidGtin, toGtin14 } from '../../utilities/gtin.js';
 import type { GeoInput } from '../../utilities/geo.js';
@@ -16,6 +17,7 @@ import type {
   PromotionRecord,
   PromotionValue,
   QuoteRecord,
+  QuoteStatus,
   StoreEntry,
   StoreReturnRecord,
   StoreSaleRecord,
@@ -161,6 +163,17 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
     franchise: (store: StoreEntry, _: unknown, { loaders }: PosContext) => loaders.franchise.load(store.franchise),
     promotions: async (store: StoreEntry, { activeAt }: { activeAt?: string | null }, { loaders }: PosContext) =>
       promotions(await loaders.storePromotions.load(store.code), activeAt),
+    quotes: async (store: StoreEntry, { status, expiringBefore, first }: { status?: QuoteStatus | null; expiringBefore?: string | null; first?: number | null }, { loaders, principal }: PosContext) => {
+      const limit = first ?? 50;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw badUserInput(`first must be from 1 to 200, got ${first}`, 'first');
+      if (principal.role === 'associate' && principal.store !== store.code) throw accessDenied(principal, `an associate follows up their own store's quotes, not ${store.code}'s`);
+      if (principal.role === 'partner' && principal.franchise !== store.franchise) throw accessDenied(principal, `store ${store.code} is not one of ${principal.franchise}'s`);
+      const before = expiringBefore ? Date.parse(expiringBefore) : null;
+      return (await loaders.quotesOfStore.load(store.code))
+        .filter((quote) => (!status || quote.status === status) && (before === null || Date.parse(quote.validUntil) < before))
+        .sort((a, b) => a.validUntil.localeCompare(b.validUntil) || a.number.localeCompare(b.number))
+        .slice(0, limit);
+    },
   },
 
   StoreSale: {
@@ -170,8 +183,15 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
   },
 
   WebOrder: {
-    __resolveReference: ({ number }: { number: string }) => (typeof number === 'string' && NUMBER.test(number) ? { number } : null),
+    // The whole representation: `returnState` needs the lines the planner hands over.
+    __resolveReference: (order: { number: string; lines?: { quantity: number }[] }) => (typeof order.number === 'string' && NUMBER.test(order.number) ? order : null),
     returns: async (order: { number: string }, _: unknown, { loaders }: PosContext) => newestReturns(await loaders.returnsOfWebOrder.load(order.number)),
+    returnState: async (order: { number: string; lines?: { quantity: number }[] }, _: unknown, { loaders }: PosContext) => {
+      const ordered = (order.lines ?? []).reduce((sum, line) => sum + line.quantity, 0);
+      const returned = (await loaders.returnsOfWebOrder.load(order.number)).reduce((sum, ret) => sum + ret.lines.reduce((n, line) => n + line.quantity, 0), 0);
+      if (returned === 0) return 'NONE';
+      return returned >= ordered ? 'RETURNED' : 'PARTLY_RETURNED';
+    },
   },
 
   StoreReturn: {
@@ -184,6 +204,7 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
     lines: (ret: StoreReturnRecord) => ret.lines.map(returnOrderLine),
     items: (ret: StoreReturnRecord) => ret.lines,
     webOrder: (ret: StoreReturnRecord) => (ret.webOrderNumber ? { number: ret.webOrderNumber } : null),
+    refundChannel: () => 'STORE',
     store: (ret: StoreReturnRecord, _: unknown, { loaders }: PosContext) => loaders.store.load(ret.storeCode),
     receipt: async (ret: StoreReturnRecord, _: unknown, { loaders, principal }: PosContext) =>
       ret.receiptNumber ? visibleRecord(principal, await loaders.sale.load(ret.receiptNumber), `receipt ${ret.receiptNumber}`, 'reference') : null,
@@ -192,6 +213,7 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
   Quote: {
     __resolveReference: async ({ number }: { number: string }, { loaders, principal }: PosContext) => visibleRecord(principal, await loaders.quote.load(number), `quote ${number}`, 'reference'),
     store: (quote: QuoteRecord, _: unknown, { loaders }: PosContext) => loaders.store.load(quote.storeCode),
+    webOrder: (quote: QuoteRecord) => (quote.webOrderNumber ? { number: quote.webOrderNumber } : null),
   },
 
   StoreStock: {
@@ -254,9 +276,10 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
       const limit = firstOf(first);
       return mostRecent(await forLookups(lookupsOf(customer.identities), loaders.returnsFor), byReturn, limit);
     },
-    quotes: async (customer: CustomerRepresentation, { first }: { first?: number | null }, { loaders }: PosContext) => {
+    quotes: async (customer: CustomerRepresentation, { first, status }: { first?: number | null; status?: QuoteStatus | null }, { loaders }: PosContext) => {
       const limit = firstOf(first);
-      return mostRecent(await forLookups(lookupsOf(customer.identities), loaders.quotesFor), byQuote, limit);
+      const all = (await forLookups(lookupsOf(customer.identities), loaders.quotesFor)).map((list) => list.filter((quote) => !status || quote.status === status));
+      return mostRecent(all, byQuote, limit);
     },
   },
 };

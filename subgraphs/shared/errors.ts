@@ -50,3 +50,28 @@ export function sourceError(source: SourceName, failure: SourceFailure): GraphQL
 export function badUserInput(message: string, argument?: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...(argument ? { argument } : {}) } });
 }
+
+/**
+ * The first error of a kind in an error's chain: a `GraphQLError`'s `originalError`, then each
+ * `cause`. A legacy source wraps what its call threw (a `SourceFailure` with the original as
+ * its cause) in a coded `GraphQLError`; writers look through it for what the system said.
+ */
+export function inChain<T extends Error>(error: unknown, kind: abstract new (...args: never[]) => T): T | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    if (current instanceof kind) return current;
+    current = current instanceof GraphQLError && current.originalError ? current.originalError : (current as Error & { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+/**
+ * Whether a write that failed may succeed if tried again: the system was down, slow or busy,
+ * or the request ran out of time. A refusal on the merits (`badRequest`) or an unreadable
+ * answer is not.
+ */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof GraphQLError && error.extensions?.code === 'DEADLINE_EXCEEDED') return true;
+  const failure = inChain(error, SourceFailure);
+  return failure !== null && failure.kind !== 'badRequest' && failure.kind !== 'badResponse';
+}

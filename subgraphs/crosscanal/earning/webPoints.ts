@@ -1,5 +1,5 @@
 import { loggerFor } from '../../shared/logger.js';
-import { SourceFailure } from '../../shared/errors.js';
+import { inChain, SourceFailure } from '../../shared/errors.js';
 import type { EcommerceClient, WireOrder } from '../../ecommerce/client.js';
 import type { ExternalPurchase, LoyaltyClient, WireMovement } from '../../loyalty/client.js';
 import { parseRecordId, recordId } from '../matching/records.js';
@@ -239,7 +239,7 @@ export function createWebPoints(options: WebPointsOptions): WebPoints {
       answer = await loyalty.creditExternalPurchase(purchase);
     } catch (error) {
       const message = (error as Error).message;
-      if (error instanceof SourceFailure && error.kind === 'badRequest') {
+      if (inChain(error, SourceFailure)?.kind === 'badRequest') {
         await db.query(`UPDATE web_points SET state = 'REFUSED', member_id = $2, attempts = attempts + 1, last_error = $3 WHERE order_number = $1`, [row.orderNumber, memberId, message]);
         log.warn({ order: row.orderNumber, transactionId: row.transactionId, err: message }, 'the loyalty programme refused a web order credit');
         summary.refused += 1;

@@ -40,6 +40,8 @@ export interface EstateReads {
   loaders(): EstateLoaders;
   /** The sources, for readiness and metrics. */
   sources: LegacySource[];
+  /** The tills' source, with the cache these reads keep: a writer given it forgets what it changes. */
+  posSource: LegacySource | null;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export function openEstateReads(options: EstateReadOptions): EstateReads {
       pos: pos ? createPosLoaders(pos.client, pos.source) : null,
     }),
     sources,
+    posSource: pos?.source ?? null,
     close: async () => {
       await pos?.client.close();
       await Promise.all(caches.map((c) => closeCache(c)));

@@ -2,9 +2,13 @@ import { GraphQLError } from 'graphql';
 import { badUserInput } from '../../shared/errors.js';
 import type { WebOrder } from '../../ecommerce/mappers.js';
 import { lookupKey, lookupsOf } from '../../pos/identities.js';
-import type { Holder, QuoteRecord, StoreReturnRecord, StoreSaleRecord } from '../../pos/records.js';
+import type { QuoteRecord, StoreReturnRecord, StoreSaleRecord } from '../../pos/records.js';
 import type { Context } from '../context.js';
-import { parseRecordId, recordId, type RecordKey } from '../matching/records.js';
+import { matchReference } from '../products/lookup.js';
+import { referenceStoreOf } from '../products/referenceIndex.js';
+import { readReference } from '../products/references.js';
+import { parseRecordId, type RecordKey } from '../matching/records.js';
+import { customerOf, holderKeys } from './holders.js';
 import { mergeHistory, pageOf, pageSize, type Channel, type OrderHeader, type OrderKind } from './history.js';
 
 /** The systems whose orders the history reads, as the graph names them. */
@@ -39,14 +43,22 @@ function settled<V>(results: readonly (V | Error)[]): V[] {
   return results as V[];
 }
 
+/** A customer's orders as their owners gave them, and the systems that could not be read. */
+interface Records {
+  webOrders: WebOrder[];
+  sales: StoreSaleRecord[];
+  returns: StoreReturnRecord[];
+  unavailable: OrderSystem[];
+}
+
 /**
- * Every order header of a customer's records, read live: the orders of their web accounts
- * (one call), their receipts and returns at every franchise's tills by card, phone or client
- * (a statement per franchise each), and the returns made anywhere against those receipts and
- * web orders (a statement per franchise each). A system that fails is reported, not thrown:
- * the others' orders still make a page.
+ * Every order of a customer's records, read live: the orders of their web accounts (one
+ * call), their receipts and returns at every franchise's tills by card, phone or client (a
+ * statement per franchise each), and the returns made anywhere against those receipts and web
+ * orders (a statement per franchise each). A system that fails is reported, not thrown: the
+ * others' orders still make a page. The loaders keep what they read for the request.
  */
-async function historyOf(keys: readonly RecordKey[], context: Context): Promise<{ history: OrderHeader[]; unavailable: OrderSystem[] }> {
+async function recordsOf(keys: readonly RecordKey[], context: Context): Promise<Records> {
   const { ecommerce, pos } = context.estate();
   const unavailable = new Set<OrderSystem>();
   const accountIds = keys.filter((key) => key.system === 'ECOMMERCE').map((key) => key.localId);
@@ -62,22 +74,94 @@ async function historyOf(keys: readonly RecordKey[], context: Context): Promise<
     }
   }
 
-  let store: OrderHeader[] = [];
+  let sales: StoreSaleRecord[] = [];
+  let returns: StoreReturnRecord[] = [];
   if (lookups.length > 0 || webOrders.length > 0) {
     try {
       if (!pos) throw new Error('the tills are not configured');
-      const [sales, returns, webReturns] = await Promise.all([
+      const [own, byCard, webReturns] = await Promise.all([
         pos.salesFor.loadMany(lookups).then((lists) => settled(lists).flat()),
         pos.returnsFor.loadMany(lookups).then((lists) => settled(lists).flat()),
         pos.returnsOfWebOrder.loadMany(webOrders.map((order) => order.number)).then((lists) => settled(lists).flat()),
       ]);
-      const receiptReturns = settled(await pos.returnsOfReceipt.loadMany([...new Set(sales.map((sale) => sale.number))])).flat();
-      store = [...sales.map(saleHeader), ...[...returns, ...webReturns, ...receiptReturns].map(returnHeader)];
+      const receiptReturns = settled(await pos.returnsOfReceipt.loadMany([...new Set(own.map((sale) => sale.number))])).flat();
+      sales = [...new Map(own.map((sale) => [sale.number, sale])).values()];
+      returns = [...new Map([...byCard, ...webReturns, ...receiptReturns].map((ret) => [ret.number, ret])).values()];
     } catch {
       unavailable.add('POS');
     }
   }
-  return { history: mergeHistory([webOrders.map(webHeader), store]), unavailable: [...unavailable] };
+  return { webOrders, sales, returns, unavailable: [...unavailable] };
+}
+
+async function historyOf(keys: readonly RecordKey[], context: Context): Promise<{ history: OrderHeader[]; unavailable: OrderSystem[] }> {
+  const { webOrders, sales, returns, unavailable } = await recordsOf(keys, context);
+  return { history: mergeHistory([webOrders.map(webHeader), sales.map(saleHeader), returns.map(returnHeader)]), unavailable };
+}
+
+/** Most products `purchasedProducts` lists. */
+const MAX_PRODUCTS = 100;
+
+interface Purchase {
+  product: { catalogueRef: string | null; gtin: string | null; webSku: string | null };
+  quantity: number;
+  lastBoughtAt: string;
+  channels: Set<Channel>;
+  lastOrderNumber: string;
+}
+
+/**
+ * What a customer owns, as far as the systems know: every product of their web orders and
+ * receipts, less what they brought back, each code resolved to one product through the
+ * reference index (a web SKU and the EAN on a receipt meet in one product). Most recently
+ * bought first. A code no system maps is left out.
+ */
+async function purchasedProducts(customer: { id: string }, { first }: { first?: number | null }, context: Context) {
+  const size = first ?? 20;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PRODUCTS) throw badUserInput(`first must be from 1 to ${MAX_PRODUCTS}, got ${first}`, 'first');
+  const keys = (await context.loaders.links.load(customer.id)).map((link) => parseRecordId(link.record));
+  const { webOrders, sales, returns, unavailable } = await recordsOf(keys, context);
+  type Line = { code: string; franchise: string | null; quantity: number; at: string; channel: Channel; order: string };
+  const lines: Line[] = [
+    ...webOrders.filter((order) => order.status !== 'CANCELLED').flatMap((order) => order.lines.map((line) => ({ code: line.sku, franchise: null, quantity: line.quantity, at: order.placedAt, channel: 'WEB' as const, order: order.number }))),
+    ...sales.flatMap((sale) =>
+      sale.lines.flatMap((line) => {
+        const code = line.gtin ?? line.localCode;
+        return code ? [{ code, franchise: sale.franchise, quantity: line.quantity, at: sale.placedAt, channel: 'STORE' as const, order: sale.number }] : [];
+      }),
+    ),
+    ...returns.flatMap((ret) =>
+      ret.lines.flatMap((line) => {
+        const code = line.gtin ?? line.localCode;
+        return code ? [{ code, franchise: ret.franchise, quantity: -line.quantity, at: '', channel: 'STORE' as const, order: ret.number }] : [];
+      }),
+    ),
+  ];
+  const index = referenceStoreOf(context.store);
+  const readings = lines.map((line) => readReference(line.code, line.franchise));
+  const hits = await index.lookup(readings.flat());
+  const owned = new Map<string, Purchase>();
+  lines.forEach((line, i) => {
+    const product = matchReference(line.code, readings[i]!, hits)?.product;
+    if (!product) return;
+    const key = product.catalogueRef ?? product.gtin ?? product.webSku!;
+    const known = owned.get(key) ?? { product, quantity: 0, lastBoughtAt: '', channels: new Set<Channel>(), lastOrderNumber: '' };
+    known.quantity += line.quantity;
+    if (line.quantity > 0) {
+      known.channels.add(line.channel);
+      if (line.at > known.lastBoughtAt) {
+        known.lastBoughtAt = line.at;
+        known.lastOrderNumber = line.order;
+      }
+    }
+    owned.set(key, known);
+  });
+  const products = [...owned.values()]
+    .filter((p) => p.quantity > 0 && p.lastBoughtAt !== '')
+    .sort((a, b) => b.lastBoughtAt.localeCompare(a.lastBoughtAt) || a.lastOrderNumber.localeCompare(b.lastOrderNumber))
+    .slice(0, size)
+    .map((p) => ({ ...p, channels: [...p.channels].sort() }));
+  return { products, unavailable };
 }
 
 interface OrdersArgs {
@@ -103,22 +187,6 @@ async function customerOrders(customer: { id: string }, args: OrdersArgs, contex
     totalCount: page.totalCount,
     unavailable,
   };
-}
-
-/** The crosswalk records a till holder can be: the card first, then OUE's client row, then the phone keyed. */
-function holderKeys(holder: Holder, franchise: string): RecordKey[] {
-  const keys: RecordKey[] = holder.cards.map((card) => ({ system: 'POS', localId: `card:${card}`, franchise: null }));
-  if (holder.clientId !== null) keys.push({ system: 'POS', localId: `client:${holder.clientId}`, franchise });
-  if (holder.phone !== null) keys.push({ system: 'POS', localId: `phone:${holder.phone}`, franchise });
-  return keys;
-}
-
-/** The golden id of the first record the crosswalk links to a customer; null when none is. */
-async function customerOf(keys: readonly RecordKey[], context: Context): Promise<string | null> {
-  const ids = await context.loaders.customerOfRecord.loadMany(keys.map(recordId));
-  const found = ids.find((id): id is string => typeof id === 'string');
-  if (!found) return null;
-  return (await context.loaders.customer.load(found))?.id ?? null;
 }
 
 type Kind = OrderKind | 'QUOTE';
@@ -219,7 +287,7 @@ export const orderResolvers = {
     __resolveReference: ({ number }: { number: string }) => (typeof number === 'string' ? { number } : null),
     loyaltyPoints: (order: { number: string }, _: unknown, context: Context) => context.webPoints?.rows.load(order.number) ?? null,
   },
-  Customer: { orders: customerOrders },
+  Customer: { orders: customerOrders, purchasedProducts },
   OrderLookup: {
     customer: (lookup: { customerId: string | null }, _: unknown, context: Context) => (lookup.customerId ? context.loaders.customer.load(lookup.customerId) : null),
   },

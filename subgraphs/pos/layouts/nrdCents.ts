@@ -40,7 +40,7 @@ const queries = canonicalQueries({
   quote: {
     columns: (s) => ({
       number: 'q.quote_no', store_code: 'q.store_code', seller_code: 'q.seller_code', seller_name: 'v.name', created_at: 'q.created_at',
-      valid_until: 'q.valid_until', status: 'q.status', card_number: 'q.card_number', phone: 'q.phone',
+      valid_until: 'q.valid_until', status: 'q.status', web_order_number: 'q.web_order_number', card_number: 'q.card_number', phone: 'q.phone',
       lines: jsonLines(
         { line_no: 'l.line_no', ean: 'l.ean', local_code: 'l.local_code', quantity: 'l.quantity', unit_price: 'l.unit_price_cents' },
         `${s}.quote_lines l WHERE l.quote_no = q.quote_no`,

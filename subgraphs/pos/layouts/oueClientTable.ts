@@ -47,7 +47,7 @@ const queries = canonicalQueries({
   quote: {
     columns: (s) => ({
       number: 'q.quote_ref', store_code: 'q.shop_code', seller_code: 'q.staff_code', seller_name: 'st.staff_name', created_at: 'q.created_ts',
-      valid_until: 'q.expires_ts', status: 'q.state', card_number: 'q.loyalty_card', phone: 'c.telephone', client_id: 'q.client_id',
+      valid_until: 'q.expires_ts', status: 'q.state', web_order_number: 'q.web_order_ref', card_number: 'q.loyalty_card', phone: 'c.telephone', client_id: 'q.client_id',
       lines: jsonLines(
         { line_no: 'l.seq', ean: 'l.ean', local_code: 'l.item_code', quantity: 'l.qty', unit_price: 'l.unit_cents' },
         `${s}.quote_line l WHERE l.quote_ref = q.quote_ref`,

@@ -48,7 +48,7 @@ const queries = canonicalQueries({
   quote: {
     columns: (s) => ({
       number: 'd.num_devis', store_code: 'd.code_magasin', seller_code: 'd.code_vendeur', seller_name: 'v.nom', created_at: local('d.date_creation'),
-      valid_until: local('d.date_validite'), status: 'd.statut', card_number: 'd.carte_fidelite', phone: 'd.telephone',
+      valid_until: local('d.date_validite'), status: 'd.statut', web_order_number: 'd.num_commande_web', card_number: 'd.carte_fidelite', phone: 'd.telephone',
       lines: jsonLines(
         { line_no: 'l.num_ligne', ean: 'l.ean', local_code: 'l.code_local', quantity: 'l.quantite', unit_price: 'l.prix_unitaire::text' },
         `${s}.lignes_devis l WHERE l.num_devis = d.num_devis`,

@@ -1,0 +1,81 @@
+import { badUserInput } from '../../shared/errors.js';
+import { accessDenied } from '../../shared/principal.js';
+import type { Context } from '../context.js';
+import { finishQuoteOnline, QuoteConversions, type AttributionRow, type FinishQuoteInput } from './quoteOnline.js';
+import { recordReturn, type RecordReturnRequest, type RecordReturnResult } from './returnAnywhere.js';
+
+const MAX_SALES = 200;
+const MAX_PERIOD_MS = 366 * 86_400_000;
+const money = (amount: number, currency: string) => ({ amount, currency });
+
+function explanation(row: AttributionRow): string {
+  if (row.rule === 'QUOTE') {
+    const leftOut = row.leftOutTotal > 0 ? `, without ${(row.leftOutTotal / 100).toFixed(2)} ${row.currency} of lines the web shop does not sell` : '';
+    return `finished quote ${row.quoteNumber} prepared in ${row.storeCode}${row.sellerCode ? ` by seller ${row.sellerCode}` : ''}${leftOut}`;
+  }
+  const { receipt, hours } = row.evidence as { receipt?: string; hours?: number };
+  return `ordered online ${hours ?? '?'} h after being served in ${row.storeCode}${row.sellerCode ? ` by seller ${row.sellerCode}` : ''} (receipt ${receipt ?? '?'})`;
+}
+
+export const journeyResolvers = {
+  Mutation: {
+    finishQuoteOnline: (_: unknown, { input }: { input: FinishQuoteInput }, context: Context) => finishQuoteOnline(input, context, context.journeys),
+    recordReturn: (_: unknown, { input }: { input: RecordReturnRequest }, context: Context) => recordReturn(input, context, context.journeys.returns),
+  },
+
+  RecordReturnResult: {
+    storeReturn: (result: RecordReturnResult) => (result.returnNumber ? { __typename: 'StoreReturn', id: result.returnNumber, number: result.returnNumber } : null),
+    refundChannel: () => 'STORE',
+  },
+
+  OnlineSaleAttribution: {
+    webOrder: (row: AttributionRow) => ({ number: row.webOrderNumber }),
+    store: (row: AttributionRow) => ({ code: row.storeCode }),
+    quote: (row: AttributionRow) => (row.quoteNumber ? { number: row.quoteNumber } : null),
+    orderTotal: (row: AttributionRow) => money(row.orderTotal, row.currency),
+    quoteTotal: (row: AttributionRow) => (row.quoteTotal === null ? null : money(row.quoteTotal, row.currency)),
+    leftOut: (row: AttributionRow) => money(row.leftOutTotal, row.currency),
+    explanation,
+  },
+
+  Store: {
+    __resolveReference: ({ code }: { code: string }) => (typeof code === 'string' ? { code } : null),
+    async assistedOnlineSales(store: { code: string }, { from, to }: { from: string; to: string }, context: Context) {
+      if (!(Date.parse(from) < Date.parse(to))) throw badUserInput(`from (${from}) must be before to (${to})`, 'from');
+      if (Date.parse(to) - Date.parse(from) > MAX_PERIOD_MS) throw badUserInput('a period is at most 366 days', 'to');
+      const { principal } = context;
+      if (principal.role === 'associate' && principal.store !== store.code) throw accessDenied(principal, `an associate sees their own store's online sales, not ${store.code}'s`);
+      if (principal.role === 'partner') {
+        const entry = await context.estate().pos?.store.load(store.code);
+        if (!entry || entry.franchise !== principal.franchise) throw accessDenied(principal, `store ${store.code} is not one of ${principal.franchise}'s`);
+      }
+      const rows = await new QuoteConversions(context.store).ofStores([store.code], from, to);
+      const currency = rows[0]?.currency ?? 'EUR';
+      const sellers = new Map<string, { sellerCode: string; sellerName: string | null; orders: number; amount: number }>();
+      for (const row of rows) {
+        if (!row.sellerCode) continue;
+        const seller = sellers.get(row.sellerCode) ?? { sellerCode: row.sellerCode, sellerName: row.sellerName, orders: 0, amount: 0 };
+        seller.orders += 1;
+        seller.amount += row.orderTotal;
+        sellers.set(row.sellerCode, seller);
+      }
+      return {
+        orders: rows.length,
+        total: money(rows.reduce((sum, row) => sum + row.orderTotal, 0), currency),
+        quoteOrders: rows.filter((row) => row.rule === 'QUOTE').length,
+        servedOrders: rows.filter((row) => row.rule === 'SERVED_IN_STORE').length,
+        bySeller: [...sellers.values()]
+          .sort((a, b) => b.amount - a.amount || a.sellerCode.localeCompare(b.sellerCode))
+          .map((s) => ({ sellerCode: s.sellerCode, sellerName: s.sellerName, orders: s.orders, total: money(s.amount, currency) })),
+        rows,
+      };
+    },
+  },
+
+  AssistedOnlineSales: {
+    sales: (sales: { rows: AttributionRow[] }, { first }: { first: number }) => {
+      if (!Number.isInteger(first) || first < 1 || first > MAX_SALES) throw badUserInput(`first must be from 1 to ${MAX_SALES}, got ${first}`, 'first');
+      return sales.rows.slice(0, first);
+    },
+  },
+};
