@@ -258,6 +258,17 @@ describe('finishQuoteOnline', () => {
     expect(sales.orders).toBeGreaterThanOrEqual(4);
     expect(sales.quoteOrders).toBe(sales.orders);
     expect(sales.bySeller.reduce((sum: number, s: { orders: number }) => sum + s.orders, 0)).toBe(sales.orders);
+    // The same, seller by seller, from a quote's seller.
+    const quoteNumber = sales.sales.find((s: { rule: string }) => s.rule === 'QUOTE').quote.number;
+    const bySeller = await ask(
+      `query ($n: String!, $from: DateTime!, $to: DateTime!) { order(number: $n) { quote { seller { code storeCode assistedOnlineSales(from: $from, to: $to) { orders total { amount } } } } } }`,
+      { n: quoteNumber, from, to },
+      associate,
+    );
+    expect(bySeller.errors).toBeUndefined();
+    const seller = bySeller.data!.order.quote.seller;
+    const expected = sales.bySeller.find((s: { sellerCode: string }) => s.sellerCode === seller.code);
+    expect(seller).toMatchObject({ storeCode: 'NRD01', assistedOnlineSales: { orders: expected.orders, total: { amount: expected.total.amount } } });
     const elsewhere = await ask(`query ($from: DateTime!, $to: DateTime!) { store(code: "SUD01") { assistedOnlineSales(from: $from, to: $to) { orders } } }`, { from, to }, associate);
     expect(elsewhere.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });

@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       initialSync: 'incremental',
       misses: { days: 90, max: 10_000 },
       webPointsFrom: undefined,
+      attributionWindowDays: 14,
     });
   });
 
@@ -34,8 +35,9 @@ describe('loadConfig', () => {
       CROSSCANAL_SYNC_INTERVAL_MS: '0',
       CROSSCANAL_INITIAL_SYNC: 'full',
       CROSSCANAL_WEB_POINTS_FROM: '2026-01-01T00:00:00Z',
+      CROSSCANAL_ATTRIBUTION_WINDOW_DAYS: '30',
     });
-    expect(config).toMatchObject({ webPointsFrom: '2026-01-01T00:00:00Z', port: 0, databaseUrl: 'postgres://postgres@127.0.0.1:5432/test', dataDir: '/var/lib/crosscanal', dbSchema: 'xwalk', syncIntervalMs: 0, initialSync: 'full' });
+    expect(config).toMatchObject({ webPointsFrom: '2026-01-01T00:00:00Z', attributionWindowDays: 30, port: 0, databaseUrl: 'postgres://postgres@127.0.0.1:5432/test', dataDir: '/var/lib/crosscanal', dbSchema: 'xwalk', syncIntervalMs: 0, initialSync: 'full' });
     expect(config.sources.posSchemaPrefix).toBe('ci_');
   });
 
@@ -48,6 +50,7 @@ describe('loadConfig', () => {
     [{ CROSSCANAL_MISS_RETENTION_DAYS: '0' }, 'CROSSCANAL_MISS_RETENTION_DAYS must be a whole number from 1 to 3650, got "0"'],
     [{ CROSSCANAL_MAX_MISSES: 'lots' }, 'CROSSCANAL_MAX_MISSES must be a whole number from 0 to 10000000, got "lots"'],
     [{ CROSSCANAL_WEB_POINTS_FROM: '2026-01-01' }, 'CROSSCANAL_WEB_POINTS_FROM must be an ISO 8601 instant with its zone (2026-01-01T00:00:00Z), got "2026-01-01"'],
+    [{ CROSSCANAL_ATTRIBUTION_WINDOW_DAYS: '0' }, 'CROSSCANAL_ATTRIBUTION_WINDOW_DAYS must be a whole number from 1 to 90, got "0"'],
     [{ CROSSCANAL_DB_SCHEMA: 'Cross-Canal' }, 'CROSSCANAL_DB_SCHEMA must be a lower-case SQL identifier, got "Cross-Canal"'],
   ])('fails fast on %j, naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);

@@ -42,6 +42,8 @@ export interface CrosscanalConfig {
    * loyalty points. Only read on the crosswalk's first run; default that run's instant.
    */
   webPointsFrom: string | undefined;
+  /** CROSSCANAL_ATTRIBUTION_WINDOW_DAYS, default 14: a web order placed within this many days after a receipt is credited to that receipt's store and seller. */
+  attributionWindowDays: number;
 }
 
 /** Reads and checks the environment; throws naming the variable that is wrong. */
@@ -64,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CrosscanalConf
   }
   return {
     webPointsFrom,
+    attributionWindowDays: integer(env, 'CROSSCANAL_ATTRIBUTION_WINDOW_DAYS', 14, 1, 90),
     port: integer(env, 'CROSSCANAL_PORT', 4205, 0, 65_535),
     host: env.CROSSCANAL_HOST || '127.0.0.1',
     databaseUrl: env.DATABASE_URL ? url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], '') : undefined,

@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     syncIntervalMs: config.syncIntervalMs,
     misses: config.misses,
     webPoints: { earningFrom: config.webPointsFrom },
+    attribution: { windowDays: config.attributionWindowDays },
     onWebPoints: (result) => {
       if (result instanceof Error) process.stderr.write(`crosscanal web points failed: ${result.message}\n`);
     },

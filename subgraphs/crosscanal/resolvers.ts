@@ -52,6 +52,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
   Mutation: { ...stewardshipResolvers.Mutation, ...journeyResolvers.Mutation },
   OnlineSaleAttribution: journeyResolvers.OnlineSaleAttribution,
   Store: journeyResolvers.Store,
+  StoreSeller: journeyResolvers.StoreSeller,
   AssistedOnlineSales: journeyResolvers.AssistedOnlineSales,
   RecordReturnResult: journeyResolvers.RecordReturnResult,
   StewardshipResult: stewardshipResolvers.StewardshipResult,

@@ -114,6 +114,9 @@ function returnOrderLine(line: StoreReturnLineRecord): OrderLineRecord {
   };
 }
 
+/** The seller of a receipt, return or quote, with the store that makes their code unique. */
+const sellerOf = (record: { seller: { code: string; name: string | null } | null; storeCode: string }) => (record.seller ? { ...record.seller, storeCode: record.storeCode } : null);
+
 /** Returns, most recent first. */
 function newestReturns(returns: readonly StoreReturnRecord[]): StoreReturnRecord[] {
   return [...returns].sort((a, b) => b.returnedAt.localeCompare(a.returnedAt) || a.number.localeCompare(b.number));
@@ -180,6 +183,7 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
     __resolveReference: async ({ id }: { id: string }, { loaders, principal }: PosContext) => visibleRecord(principal, await loaders.sale.load(id), `receipt ${id}`, 'reference'),
     store: (sale: StoreSaleRecord, _: unknown, { loaders }: PosContext) => loaders.store.load(sale.storeCode),
     returns: async (sale: StoreSaleRecord, _: unknown, { loaders }: PosContext) => newestReturns(await loaders.returnsOfReceipt.load(sale.number)),
+    seller: sellerOf,
   },
 
   WebOrder: {
@@ -205,6 +209,7 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
     items: (ret: StoreReturnRecord) => ret.lines,
     webOrder: (ret: StoreReturnRecord) => (ret.webOrderNumber ? { number: ret.webOrderNumber } : null),
     refundChannel: () => 'STORE',
+    seller: sellerOf,
     store: (ret: StoreReturnRecord, _: unknown, { loaders }: PosContext) => loaders.store.load(ret.storeCode),
     receipt: async (ret: StoreReturnRecord, _: unknown, { loaders, principal }: PosContext) =>
       ret.receiptNumber ? visibleRecord(principal, await loaders.sale.load(ret.receiptNumber), `receipt ${ret.receiptNumber}`, 'reference') : null,
@@ -214,6 +219,7 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
     __resolveReference: async ({ number }: { number: string }, { loaders, principal }: PosContext) => visibleRecord(principal, await loaders.quote.load(number), `quote ${number}`, 'reference'),
     store: (quote: QuoteRecord, _: unknown, { loaders }: PosContext) => loaders.store.load(quote.storeCode),
     webOrder: (quote: QuoteRecord) => (quote.webOrderNumber ? { number: quote.webOrderNumber } : null),
+    seller: sellerOf,
   },
 
   StoreStock: {

@@ -17,6 +17,43 @@ function explanation(row: AttributionRow): string {
   return `ordered online ${hours ?? '?'} h after being served in ${row.storeCode}${row.sellerCode ? ` by seller ${row.sellerCode}` : ''} (receipt ${receipt ?? '?'})`;
 }
 
+interface Period {
+  from: string;
+  to: string;
+}
+
+/** A store's online sales over a period, or one seller's of them; scoped as the principal may see. */
+async function assistedSales(storeCode: string, sellerCode: string | null, { from, to }: Period, context: Context) {
+  if (!(Date.parse(from) < Date.parse(to))) throw badUserInput(`from (${from}) must be before to (${to})`, 'from');
+  if (Date.parse(to) - Date.parse(from) > MAX_PERIOD_MS) throw badUserInput('a period is at most 366 days', 'to');
+  const { principal } = context;
+  if (principal.role === 'associate' && principal.store !== storeCode) throw accessDenied(principal, `an associate sees their own store's online sales, not ${storeCode}'s`);
+  if (principal.role === 'partner') {
+    const entry = await context.estate().pos?.store.load(storeCode);
+    if (!entry || entry.franchise !== principal.franchise) throw accessDenied(principal, `store ${storeCode} is not one of ${principal.franchise}'s`);
+  }
+  const rows = (await new QuoteConversions(context.store).ofStores([storeCode], from, to)).filter((row) => sellerCode === null || row.sellerCode === sellerCode);
+  const currency = rows[0]?.currency ?? 'EUR';
+  const sellers = new Map<string, { sellerCode: string; sellerName: string | null; orders: number; amount: number }>();
+  for (const row of rows) {
+    if (!row.sellerCode) continue;
+    const seller = sellers.get(row.sellerCode) ?? { sellerCode: row.sellerCode, sellerName: row.sellerName, orders: 0, amount: 0 };
+    seller.orders += 1;
+    seller.amount += row.orderTotal;
+    sellers.set(row.sellerCode, seller);
+  }
+  return {
+    orders: rows.length,
+    total: money(rows.reduce((sum, row) => sum + row.orderTotal, 0), currency),
+    quoteOrders: rows.filter((row) => row.rule === 'QUOTE').length,
+    servedOrders: rows.filter((row) => row.rule === 'SERVED_IN_STORE').length,
+    bySeller: [...sellers.values()]
+      .sort((a, b) => b.amount - a.amount || a.sellerCode.localeCompare(b.sellerCode))
+      .map((s) => ({ sellerCode: s.sellerCode, sellerName: s.sellerName, orders: s.orders, total: money(s.amount, currency) })),
+    rows,
+  };
+}
+
 export const journeyResolvers = {
   Mutation: {
     finishQuoteOnline: (_: unknown, { input }: { input: FinishQuoteInput }, context: Context) => finishQuoteOnline(input, context, context.journeys),
@@ -40,36 +77,12 @@ export const journeyResolvers = {
 
   Store: {
     __resolveReference: ({ code }: { code: string }) => (typeof code === 'string' ? { code } : null),
-    async assistedOnlineSales(store: { code: string }, { from, to }: { from: string; to: string }, context: Context) {
-      if (!(Date.parse(from) < Date.parse(to))) throw badUserInput(`from (${from}) must be before to (${to})`, 'from');
-      if (Date.parse(to) - Date.parse(from) > MAX_PERIOD_MS) throw badUserInput('a period is at most 366 days', 'to');
-      const { principal } = context;
-      if (principal.role === 'associate' && principal.store !== store.code) throw accessDenied(principal, `an associate sees their own store's online sales, not ${store.code}'s`);
-      if (principal.role === 'partner') {
-        const entry = await context.estate().pos?.store.load(store.code);
-        if (!entry || entry.franchise !== principal.franchise) throw accessDenied(principal, `store ${store.code} is not one of ${principal.franchise}'s`);
-      }
-      const rows = await new QuoteConversions(context.store).ofStores([store.code], from, to);
-      const currency = rows[0]?.currency ?? 'EUR';
-      const sellers = new Map<string, { sellerCode: string; sellerName: string | null; orders: number; amount: number }>();
-      for (const row of rows) {
-        if (!row.sellerCode) continue;
-        const seller = sellers.get(row.sellerCode) ?? { sellerCode: row.sellerCode, sellerName: row.sellerName, orders: 0, amount: 0 };
-        seller.orders += 1;
-        seller.amount += row.orderTotal;
-        sellers.set(row.sellerCode, seller);
-      }
-      return {
-        orders: rows.length,
-        total: money(rows.reduce((sum, row) => sum + row.orderTotal, 0), currency),
-        quoteOrders: rows.filter((row) => row.rule === 'QUOTE').length,
-        servedOrders: rows.filter((row) => row.rule === 'SERVED_IN_STORE').length,
-        bySeller: [...sellers.values()]
-          .sort((a, b) => b.amount - a.amount || a.sellerCode.localeCompare(b.sellerCode))
-          .map((s) => ({ sellerCode: s.sellerCode, sellerName: s.sellerName, orders: s.orders, total: money(s.amount, currency) })),
-        rows,
-      };
-    },
+    assistedOnlineSales: (store: { code: string }, period: Period, context: Context) => assistedSales(store.code, null, period, context),
+  },
+
+  StoreSeller: {
+    __resolveReference: ({ storeCode, code }: { storeCode: string; code: string }) => (typeof storeCode === 'string' && typeof code === 'string' ? { storeCode, code } : null),
+    assistedOnlineSales: (seller: { storeCode: string; code: string }, period: Period, context: Context) => assistedSales(seller.storeCode, seller.code, period, context),
   },
 
   AssistedOnlineSales: {
