@@ -1,27 +1,22 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { readEstate } from '../legacy/generator/files.js';
 import type { Estate } from '../legacy/generator/model.js';
-import { ANY_PORTS, startStack, type RunningStack } from '../scripts/stack.js';
+import type { RunningStack } from '../scripts/stack.js';
 import { graphql } from './graphql.js';
+import { startTinyStack, type TinyStack } from './support/tinyStack.js';
 
 // The store tablet when a customer is recognised at the till: one query for their sizes,
 // what they own from every channel, their open quotes, their recent web orders and their
 // contact choices, asked with an associate's token; and the store's quotes to follow up.
-let dir: string;
+let tiny: TinyStack;
 let stack: RunningStack;
 let estate: Estate;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'crosscanal-clienteling-'));
-  stack = await startStack({ dataDir: dir, scale: 'tiny', inMemory: true, ...ANY_PORTS });
-  estate = await readEstate(dir);
+  tiny = await startTinyStack('clienteling');
+  ({ stack, estate } = tiny);
 }, 180_000);
 
 afterAll(async () => {
-  await stack?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await tiny?.stop();
 });
 
 const TABLET = /* GraphQL */ `

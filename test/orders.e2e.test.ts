@@ -1,16 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { readEstate } from '../legacy/generator/files.js';
 import type { Estate, PosReceipt } from '../legacy/generator/model.js';
 import { toE164 } from '../utilities/phone.js';
-import { ANY_PORTS, startStack, type RunningStack } from '../scripts/stack.js';
+import type { RunningStack } from '../scripts/stack.js';
 import { graphql } from './graphql.js';
+import { startTinyStack, type TinyStack } from './support/tinyStack.js';
 
 // One order history across channels, asked of the gateway as the customer account page and
 // customer service ask it: web orders of every web account, receipts of every franchise,
 // returns as their own orders, newest first, by cursor; and any order by any number.
-let dir: string;
+let tiny: TinyStack;
 let stack: RunningStack;
 let estate: Estate;
 let gateway: string;
@@ -19,16 +16,14 @@ let service: string;
 const ask = (query: string, variables: Record<string, unknown> = {}, token = service) => graphql(gateway, query, variables, token);
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'crosscanal-orders-'));
-  stack = await startStack({ dataDir: dir, scale: 'tiny', inMemory: true, ...ANY_PORTS });
-  estate = await readEstate(dir);
+  tiny = await startTinyStack('orders');
+  ({ stack, estate } = tiny);
   gateway = stack.gateway.url;
   service = await stack.tokens.sign({ role: 'service' });
 }, 180_000);
 
 afterAll(async () => {
-  await stack?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await tiny?.stop();
 });
 
 interface Identity {

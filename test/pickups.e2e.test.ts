@@ -1,27 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { readEstate } from '../legacy/generator/files.js';
 import type { Estate } from '../legacy/generator/model.js';
-import { ANY_PORTS, startStack, type RunningStack } from '../scripts/stack.js';
+import type { RunningStack } from '../scripts/stack.js';
 import { graphql } from './graphql.js';
+import { startTinyStack, type TinyStack } from './support/tinyStack.js';
 
 // Click-and-collect for the store team: the web orders to prepare and to hand over at their
 // own store, oldest first, asked of the gateway with an associate's token.
-let dir: string;
+let tiny: TinyStack;
 let stack: RunningStack;
 let estate: Estate;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'crosscanal-pickups-'));
-  stack = await startStack({ dataDir: dir, scale: 'tiny', inMemory: true, ...ANY_PORTS });
-  estate = await readEstate(dir);
+  tiny = await startTinyStack('pickups');
+  ({ stack, estate } = tiny);
 }, 180_000);
 
 afterAll(async () => {
-  await stack?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await tiny?.stop();
 });
 
 const PICKUPS = `query ($code: ID!, $status: [WebOrderStatus!], $first: Int) { store(code: $code) { code name pickups(status: $status, first: $first) { number status placedAt fulfilment { kind store { code } } delivery { lastName } } } }`;

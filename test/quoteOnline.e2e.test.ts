@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
-import { readEstate } from '../legacy/generator/files.js';
 import type { Estate } from '../legacy/generator/model.js';
-import { ANY_PORTS, startStack, type RunningStack } from '../scripts/stack.js';
+import type { RunningStack } from '../scripts/stack.js';
 import { resumeConversions } from '../subgraphs/crosscanal/journeys/quoteOnline.js';
 import { graphql } from './graphql.js';
+import { startTinyStack, type TinyStack } from './support/tinyStack.js';
 
 // A quote prepared in a store, finished online: the kitchen case. A store's till prepares
 // the quote (written here as the till writes it, in NRD's layout); the customer, or customer
 // service, finishes it through the gateway; the web shop gets one order, the till learns
 // which, and the store and its seller are credited with the sale.
-let dir: string;
+let tiny: TinyStack;
 let stack: RunningStack;
 let estate: Estate;
 let service: string;
@@ -22,9 +19,8 @@ let till: pg.Client;
 const ask = (query: string, variables: Record<string, unknown> = {}, token = service) => graphql(stack.gateway.url, query, variables, token);
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'crosscanal-quote-'));
-  stack = await startStack({ dataDir: dir, scale: 'tiny', inMemory: true, ...ANY_PORTS });
-  estate = await readEstate(dir);
+  tiny = await startTinyStack('quote');
+  ({ stack, estate } = tiny);
   service = await stack.tokens.sign({ role: 'service' });
   till = new pg.Client({ connectionString: stack.estate.pos.url });
   await till.connect();
@@ -32,8 +28,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await till?.end();
-  await stack?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await tiny?.stop();
 });
 
 const DAY = 86_400_000;

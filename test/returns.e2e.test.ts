@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { readEstate } from '../legacy/generator/files.js';
 import type { Estate } from '../legacy/generator/model.js';
-import { ANY_PORTS, startStack, type RunningStack } from '../scripts/stack.js';
+import type { RunningStack } from '../scripts/stack.js';
 import { resumeReturns } from '../subgraphs/crosscanal/journeys/returnAnywhere.js';
 import { graphql } from './graphql.js';
+import { startTinyStack, type TinyStack } from './support/tinyStack.js';
 
 // Return anywhere: an associate at NRD01 takes back goods bought on the web, or in another
 // franchise's store; the return lands in NRD's tills, in NRD's layout, and every view of the
 // order shows it, through the gateway.
-let dir: string;
+let tiny: TinyStack;
 let stack: RunningStack;
 let estate: Estate;
 let associate: string;
@@ -20,16 +17,14 @@ let seller: string;
 const ask = (query: string, variables: Record<string, unknown> = {}, token = associate) => graphql(stack.gateway.url, query, variables, token);
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'crosscanal-returns-'));
-  stack = await startStack({ dataDir: dir, scale: 'tiny', inMemory: true, ...ANY_PORTS });
-  estate = await readEstate(dir);
+  tiny = await startTinyStack('returns');
+  ({ stack, estate } = tiny);
   associate = await stack.tokens.sign({ role: 'associate', store: 'NRD01', franchise: 'NRD' });
   seller = estate.pos.sellers.find((s) => s.store_code === 'NRD01')!.code;
 }, 180_000);
 
 afterAll(async () => {
-  await stack?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await tiny?.stop();
 });
 
 const RECORD = /* GraphQL */ `

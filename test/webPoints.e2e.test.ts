@@ -1,21 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { readEstate } from '../legacy/generator/files.js';
 import type { Estate } from '../legacy/generator/model.js';
-import { ANY_PORTS, startStack, type RunningStack } from '../scripts/stack.js';
+import type { RunningStack } from '../scripts/stack.js';
 import { createWebPoints } from '../subgraphs/crosscanal/earning/webPoints.js';
 import { EcommerceClient } from '../subgraphs/ecommerce/client.js';
 import { LoyaltyClient } from '../subgraphs/loyalty/client.js';
 import { LegacySource } from '../subgraphs/shared/source.js';
 import { graphql } from './graphql.js';
+import { startTinyStack, type TinyStack } from './support/tinyStack.js';
 
 // One loyalty programme: a web order paid now earns points like a till receipt, credited by
 // the crosswalk to the customer's loyalty member exactly once, whatever fails on the way.
 // Orders are placed on the web shop's own order API, as a checkout would; everything is
 // read back through the gateway.
-let dir: string;
+let tiny: TinyStack;
 let stack: RunningStack;
 let estate: Estate;
 let service: string;
@@ -23,15 +20,13 @@ let service: string;
 const ask = (query: string, variables: Record<string, unknown> = {}, token = service) => graphql(stack.gateway.url, query, variables, token);
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'crosscanal-points-'));
-  stack = await startStack({ dataDir: dir, scale: 'tiny', inMemory: true, ...ANY_PORTS });
-  estate = await readEstate(dir);
+  tiny = await startTinyStack('points');
+  ({ stack, estate } = tiny);
   service = await stack.tokens.sign({ role: 'service' });
 }, 180_000);
 
 afterAll(async () => {
-  await stack?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await tiny?.stop();
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

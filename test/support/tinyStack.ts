@@ -1,0 +1,33 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readEstate } from '../../legacy/generator/files.js';
+import type { Estate } from '../../legacy/generator/model.js';
+import { ANY_PORTS, startStack, type RunningStack } from '../../scripts/stack.js';
+
+/** The whole graph over a tiny generated estate, on free ports, in a folder of its own. */
+export interface TinyStack {
+  stack: RunningStack;
+  /** The generated data, as the stand-ins were loaded with it. */
+  estate: Estate;
+  stop(): Promise<void>;
+}
+
+/** Starts the whole graph on a tiny estate in a temporary folder; `stop` removes the folder. */
+export async function startTinyStack(name: string): Promise<TinyStack> {
+  const dir = await mkdtemp(join(tmpdir(), `crosscanal-${name}-`));
+  try {
+    const stack = await startStack({ dataDir: dir, scale: 'tiny', inMemory: true, ...ANY_PORTS });
+    return {
+      stack,
+      estate: await readEstate(dir),
+      stop: async () => {
+        await stack.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
