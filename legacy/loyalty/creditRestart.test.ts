@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { readLoyalty, writeEstate } from '../generator/files.js';
 import { generateEstate } from '../generator/generate.js';
 import type { LoyaltyData } from '../generator/model.js';
-import { startStandInProcess } from '../shared/testProcess.js';
 import { startLoyalty, type RunningLoyalty } from './server.js';
-import { arg, soapClient } from './testClient.js';
+import { arg, soapClient, writeThenKill } from './testClient.js';
 
 // Each step starts the service on the folder the previous one left; they run in order.
 const slow = 60_000;
@@ -127,18 +126,10 @@ describe('the loyalty service keeps its credits and their transaction ids across
   }, slow);
 
   test('a credit acknowledged just before the process is killed survives, and a retry after the restart credits nothing', async () => {
-    const child = await startStandInProcess(
-      'legacy/loyalty/index.ts',
-      { LEGACY_DATA_DIR: estateDir, LEGACY_LOYALTY_PORT: '0' },
-      /service on (\S+) \(WSDL .*, (\d+) replayed\)/,
-    );
-    try {
-      expect(child.ready[2]).toBe('3');
-      await credit(child.ready[1]!, purchase('TX-4', members[2]!, '99.99'));
-    } finally {
-      // No SIGTERM handler, no stop(): what was acknowledged must already be on disk.
-      await child.kill();
-    }
+    // No SIGTERM handler, no stop(): what was acknowledged must already be on disk.
+    await writeThenKill(estateDir, 3, async (endpoint) => {
+      await credit(endpoint, purchase('TX-4', members[2]!, '99.99'));
+    });
     const loyalty = await start();
     try {
       expect(loyalty.journal.replayed).toBe(4);

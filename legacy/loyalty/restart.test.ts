@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { readLoyalty, writeEstate } from '../generator/files.js';
 import { generateEstate } from '../generator/generate.js';
 import type { LoyaltyData } from '../generator/model.js';
-import { startStandInProcess } from '../shared/testProcess.js';
 import { startLoyalty, type RunningLoyalty } from './server.js';
-import { arg, soapClient } from './testClient.js';
+import { arg, soapClient, writeThenKill } from './testClient.js';
 
 // Each step starts the service on the folder the previous one left; they run in order.
 const slow = 60_000;
@@ -94,18 +93,10 @@ describe('the loyalty service keeps what it acknowledged across restarts on one 
   }, slow);
 
   test('a write acknowledged just before the process is killed survives', async () => {
-    const child = await startStandInProcess(
-      'legacy/loyalty/index.ts',
-      { LEGACY_DATA_DIR: estateDir, LEGACY_LOYALTY_PORT: '0' },
-      /service on (\S+) \(WSDL .*, (\d+) replayed\)/,
-    );
-    try {
-      expect(child.ready[2]).toBe('2');
-      await updateConsent(child.ready[1]!, members[2]!, { channel: 'PHONE', status: 'OPT_OUT', source: 'CALLCENTER', capturedAt: '2026-11-02T11:00:00Z' });
-    } finally {
-      // No SIGTERM handler, no stop(): what was acknowledged must already be on disk.
-      await child.kill();
-    }
+    // No SIGTERM handler, no stop(): what was acknowledged must already be on disk.
+    await writeThenKill(estateDir, 2, async (endpoint) => {
+      await updateConsent(endpoint, members[2]!, { channel: 'PHONE', status: 'OPT_OUT', source: 'CALLCENTER', capturedAt: '2026-11-02T11:00:00Z' });
+    });
     const loyalty = await start();
     try {
       expect(loyalty.journal.replayed).toBe(3);

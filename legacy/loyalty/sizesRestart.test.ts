@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLoyalty, writeEstate } from '../generator/files.js';
 import { generateEstate } from '../generator/generate.js';
-import { startStandInProcess } from '../shared/testProcess.js';
 import { startLoyalty, type RunningLoyalty } from './server.js';
-import { arg, soapClient } from './testClient.js';
+import { arg, soapClient, writeThenKill } from './testClient.js';
 
 // Each step starts the service on the folder the previous one left; they run in order.
 const slow = 60_000;
@@ -88,20 +87,12 @@ describe('the loyalty service keeps the sizes it acknowledged across restarts on
   }, slow);
 
   test('a change acknowledged just before the process is killed survives', async () => {
-    const child = await startStandInProcess(
-      'legacy/loyalty/index.ts',
-      { LEGACY_DATA_DIR: estateDir, LEGACY_LOYALTY_PORT: '0' },
-      /service on (\S+) \(WSDL .*, (\d+) replayed\)/,
-    );
-    try {
-      expect(child.ready[2]).toBe('2');
+    // No SIGTERM handler, no stop(): what was acknowledged must already be on disk.
+    await writeThenKill(estateDir, 2, async (endpoint) => {
       // Runs on the real clock: the change feed orders it after the others.
-      await updateSizes(child.ready[1]!, members[2]!, { shoe: '37', top: 'S' }, 'APP');
-      await updateSizes(child.ready[1]!, members[0]!, { top: null });
-    } finally {
-      // No SIGTERM handler, no stop(): what was acknowledged must already be on disk.
-      await child.kill();
-    }
+      await updateSizes(endpoint, members[2]!, { shoe: '37', top: 'S' }, 'APP');
+      await updateSizes(endpoint, members[0]!, { top: null });
+    });
     clock = '2026-11-02T10:40:00.000Z';
     const loyalty = await start();
     try {

@@ -1,3 +1,5 @@
+import { expect } from '@jest/globals';
+import { startStandInProcess } from '../shared/testProcess.js';
 import { XMLParser } from 'fast-xml-parser';
 
 /** The contract's namespace, spelled out here so that tests do not borrow it from the code under test. */
@@ -108,4 +110,19 @@ function simplify(node: unknown): any {
     if (!key.startsWith('@')) out[key] = simplify(value);
   }
   return out;
+}
+
+/**
+ * Starts the programme as a process of its own over `estateDir`, checks how many writes it
+ * replayed at start, has `write` call its endpoint, then kills it with no chance to shut
+ * down: what it acknowledged must already be on disk.
+ */
+export async function writeThenKill(estateDir: string, replayed: number, write: (endpoint: string) => Promise<unknown>): Promise<void> {
+  const child = await startStandInProcess('legacy/loyalty/index.ts', { LEGACY_DATA_DIR: estateDir, LEGACY_LOYALTY_PORT: '0' }, /service on (\S+) \(WSDL .*, (\d+) replayed\)/);
+  try {
+    expect(child.ready[2]).toBe(String(replayed));
+    await write(child.ready[1]!);
+  } finally {
+    await child.kill();
+  }
 }
