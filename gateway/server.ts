@@ -23,6 +23,7 @@ import { createRateLimiter } from './rateLimit.js';
 import { gatewayReadiness } from './readiness.js';
 import { createSafelists } from './safelist.js';
 import { SubgraphDataSource } from './subgraphDataSource.js';
+import { useScalarInputs } from './scalarInputs.js';
 import { useStaleNotice } from '../subgraphs/shared/staleness.js';
 
 export type { GatewayContext } from './httpHandler.js';
@@ -86,6 +87,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     // into the listed operation's text before it gets here, so only the others can register.
     plugins: [
       useAccessPolicy<GatewayContext>({ policy: readAccessPolicy(supergraph), costDirectives, limits: config.limits }),
+      useScalarInputs<GatewayContext>(),
       useRequestMetrics<GatewayContext>(),
       useStaleNotice<GatewayContext>(),
       config.introspection ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),

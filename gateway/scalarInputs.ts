@@ -1,0 +1,95 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  getNamedType,
+  GraphQLError,
+  Kind,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type TypeNode,
+  type ValueNode,
+} from 'graphql';
+import { parseIsoInstant } from '../utilities/isoInstant.js';
+
+/**
+ * The graph's own scalars, checked at the gateway before the operation is planned. The gateway
+ * passes custom scalars through unread; a malformed instant would then fail the subgraph's
+ * whole request, and every field planned with it, as an outage. Here it is the caller's
+ * mistake: BAD_USER_INPUT, naming the argument or variable, and nothing is fetched.
+ */
+const CHECKS: Readonly<Record<string, { expected: string; valid: (text: string) => boolean }>> = {
+  DateTime: { expected: 'an ISO 8601 date-time with a zone (2026-11-20T12:00:00Z)', valid: (text) => parseIsoInstant(text) !== null },
+  Date: { expected: 'a date YYYY-MM-DD', valid: (text) => /^\d{4}-\d{2}-\d{2}$/.test(text) && parseIsoInstant(text) !== null },
+};
+
+function namedTypeOf(type: TypeNode): string {
+  return type.kind === Kind.NAMED_TYPE ? type.name.value : namedTypeOf(type.type);
+}
+
+/** The values of `value` (a literal, or a list of them) that a check refuses; variables are checked on their own. */
+function refusedLiterals(value: ValueNode, valid: (text: string) => boolean): string[] {
+  if (value.kind === Kind.LIST) return value.values.flatMap((v) => refusedLiterals(v, valid));
+  if (value.kind === Kind.STRING) return valid(value.value) ? [] : [JSON.stringify(value.value)];
+  if (value.kind === Kind.VARIABLE || value.kind === Kind.NULL) return [];
+  return [JSON.stringify(value.kind)];
+}
+
+function refusedValues(value: unknown, valid: (text: string) => boolean): string[] {
+  if (value === null || value === undefined) return [];
+  if (Array.isArray(value)) return value.flatMap((v) => refusedValues(v, valid));
+  return typeof value === 'string' && valid(value) ? [] : [JSON.stringify(value)];
+}
+
+/** The first malformed scalar input of the operation, as a message; null when there is none. */
+export function malformedScalarInput(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): string | null {
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && (operationName == null || d.name?.value === operationName),
+  );
+  if (!operation) return null;
+  for (const definition of operation.variableDefinitions ?? []) {
+    const check = CHECKS[namedTypeOf(definition.type)];
+    if (!check) continue;
+    const name = definition.variable.name.value;
+    const refused = refusedValues(variables?.[name], check.valid);
+    if (refused.length > 0) return `variable $${name} must be ${check.expected}, got ${refused[0]}`;
+  }
+  const typeInfo = new TypeInfo(schema);
+  let found: string | null = null;
+  visit(
+    operation,
+    visitWithTypeInfo(typeInfo, {
+      Argument(node) {
+        const type = typeInfo.getInputType();
+        const check = type ? CHECKS[getNamedType(type).name] : undefined;
+        if (found || !check) return;
+        const refused = refusedLiterals(node.value, check.valid);
+        if (refused.length > 0) found = `argument ${typeInfo.getParentType()?.name ?? '?'}.${typeInfo.getFieldDef()?.name ?? '?'}(${node.name.value}:) must be ${check.expected}, got ${refused[0]}`;
+      },
+      ObjectField(node) {
+        const type = typeInfo.getInputType();
+        const check = type ? CHECKS[getNamedType(type).name] : undefined;
+        if (found || !check) return;
+        const refused = refusedLiterals(node.value, check.valid);
+        if (refused.length > 0) found = `input field ${node.name.value} must be ${check.expected}, got ${refused[0]}`;
+      },
+    }),
+  );
+  return found;
+}
+
+/** Refuses an operation whose DateTime or Date input is malformed, before it is planned. */
+export function useScalarInputs<TContext extends object>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, schema, request, operationName }) {
+          const message = malformedScalarInput(schema, document as DocumentNode, operationName, request.variables);
+          if (message) throw new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+        },
+      };
+    },
+  };
+}
