@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { readManifest, type Manifest } from '../legacy/generator/files.js';
+import { isCurrentFormat, readManifest, type Manifest } from '../legacy/generator/files.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const GENERATOR = fileURLToPath(new URL('../legacy/generator/cli.ts', import.meta.url));
@@ -19,7 +19,7 @@ export interface BenchEstate {
 }
 
 /**
- * The estate in `dir`: reused when the folder holds one of the same scale and seed, else
+ * The estate in `dir`: reused when the folder holds one of the same scale, seed and format, else
  * generated there by the generator's own command in a process of its own (its peak memory
  * is its own, not the benchmark's). A folder holding another estate is refused rather than
  * overwritten.
@@ -33,7 +33,8 @@ export async function ensureBenchEstate(dir: string, scale: string, seed: string
           'give another --data folder, or the scale and seed it holds',
       );
     }
-    return { manifest: existing, generation: null };
+    // An estate written by an older generator is made again, in place: same scale and seed.
+    if (isCurrentFormat(existing)) return { manifest: existing, generation: null };
   }
   const started = performance.now();
   const summary = await runGenerator(['--scale', scale, '--seed', seed, '--out', dir]);

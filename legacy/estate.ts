@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { readManifest, readCatalogue, readEcommerce, readLoyalty, readPos, writeEstate } from './generator/files.js';
-import { generateEstate, type ScaleName } from './generator/generate.js';
+import { isCurrentFormat, readManifest, readCatalogue, readEcommerce, readLoyalty, readPos, writeEstate } from './generator/files.js';
+import { generateEstate, SCALES, type ScaleName } from './generator/generate.js';
 import { startCatalogue, type RunningCatalogue } from './catalogue/server.js';
 import { ECOMMERCE_FOLDER } from './ecommerce/config.js';
 import { startEcommerce, type RunningEcommerce } from './ecommerce/server.js';
@@ -24,13 +24,14 @@ export const DEFAULT_ESTATE_PORTS: Readonly<EstatePorts> = { ecommerce: 4101, lo
 
 export interface EstateOptions {
   /**
-   * Folder of a generated estate (`npm run generate`); generated there first when empty. The
+   * Folder of a generated estate (`npm run generate`); generated there first when empty, and
+   * regenerated when an older generator wrote it (see `ensureEstateData`). The
    * stand-ins keep what they acknowledge in it, so that a new start on the same folder finds
    * every write: `ecommerce/writes.jsonl` and `loyalty/writes.jsonl` (journals replayed at
    * start) and `pos-pglite/` (the POS database, unless `posDatabaseUrl` or `posInMemory`).
    */
   dataDir: string;
-  /** Scale generated when `dataDir` holds no estate yet. Default demo. */
+  /** Scale generated when `dataDir` holds no estate yet (default demo), or one of an older format (default its own). */
   scale?: ScaleName;
   /** Date the generated history ends at; default the generator's own. */
   asOf?: string;
@@ -59,10 +60,22 @@ export interface RunningEstate {
   stop(): Promise<void>;
 }
 
-/** Generates the estate into `dataDir` unless one is already there; returns whether it did. */
-export async function ensureEstateData(dataDir: string, scale: ScaleName = 'demo', asOf?: string): Promise<boolean> {
-  if (await readManifest(dataDir)) return false;
-  await writeEstate(dataDir, generateEstate({ scale, asOf }));
+/**
+ * Generates the estate into `dataDir` unless one of the current format is already there;
+ * returns whether it did. A folder an older generator wrote (manifest `format` below
+ * `MANIFEST_FORMAT`) is regenerated with its own seed, and its scale and date unless others are
+ * given; the whole folder is replaced, the stand-ins' journals and PGlite database included,
+ * since they hold writes over the old records.
+ */
+export async function ensureEstateData(dataDir: string, scale?: ScaleName, asOf?: string): Promise<boolean> {
+  const existing = await readManifest(dataDir);
+  if (existing && isCurrentFormat(existing)) return false;
+  const previous = existing && {
+    seed: existing.seed,
+    scale: existing.scale in SCALES ? (existing.scale as ScaleName) : undefined,
+    asOf: existing.asOf,
+  };
+  await writeEstate(dataDir, generateEstate({ seed: previous?.seed, scale: scale ?? previous?.scale ?? 'demo', asOf: asOf ?? previous?.asOf }));
   return true;
 }
 

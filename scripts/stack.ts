@@ -32,6 +32,8 @@ export interface StackOptions {
   /** The generated estate's folder; generated there when empty. */
   dataDir: string;
   scale?: ScaleName;
+  /** The generator's "now" when the estate is generated here (default the generator's own date). */
+  asOf?: string;
   /** Ports; default the fixed ones `npm start` uses. Tests pass {@link ANY_PORTS}. */
   estatePorts?: Partial<EstatePorts>;
   graphPorts?: Partial<GraphPorts>;
@@ -91,6 +93,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const estate = await startEstate({
     dataDir: options.dataDir,
     scale: options.scale,
+    asOf: options.asOf,
     ports: { ...DEFAULT_ESTATE_PORTS, ...options.estatePorts },
     posDatabaseUrl: options.databaseUrl,
     posSchemaPrefix: prefix || undefined,

@@ -99,3 +99,21 @@ test('the product example resolves its catalogue reference, with its web price a
   const byGtin = await ask(`{ product(gtin: "${data!.product!.gtin}") { catalogueRef } }`);
   expect([bySku.data?.product?.catalogueRef, byGtin.data?.product?.catalogueRef]).toEqual([ref, ref]);
 });
+
+test('the price story examples run on the demo estate: a product page with its offers per channel, what a customer may use, the coherence report', async () => {
+  const queries = blocks('## One price story', 'graphql');
+  expect(queries).toHaveLength(3);
+  const [page, eligible, coherence] = await Promise.all(queries.map((query) => ask(query)));
+  for (const [query, answer] of queries.map((q, i) => [q, [page, eligible, coherence][i]!] as const)) {
+    expect({ query, errors: answer.errors ?? [] }).toEqual({ query, errors: [] });
+  }
+  // The tent of the example: 25 % off on the web (an automatic cart rule), 30 % off in the stores (the camping clearance).
+  const product = page!.data!.product as Record<string, { unitPrice: { amount: number }; applied: { promotion: { id: string } }[] }> & { listPrice: { amount: number } };
+  expect(product.web.applied.map((a) => a.promotion.id)).toEqual(['web:5']);
+  expect(product.lille.applied.map((a) => a.promotion.id)).toEqual(['catalogue:CMP-CAMP-CLEAR']);
+  expect(product.lille.unitPrice.amount).toBeLessThan(product.web.unitPrice.amount);
+  expect(eligible!.data!.customer.eligiblePromotions.length).toBeGreaterThan(0);
+  const report = coherence!.data!.priceCoherence as { incoherentProducts: number; byCause: { cause: string }[] };
+  expect(report.incoherentProducts).toBeGreaterThan(0);
+  expect(report.byCause.map((c) => c.cause)).toEqual(expect.arrayContaining(['MISSING_PRICE', 'STORE_PROMOTION', 'WEB_ONLY_PROMOTION', 'STORE_ONLY_PROMOTION']));
+});

@@ -1,3 +1,4 @@
+import type { CatalogueCampaign } from '../generator/model.js';
 import type { CampaignListBody } from './campaignHandlers.js';
 import { catalogueFixture } from './fixture.js';
 import type { ProblemBody } from './problem.js';
@@ -89,4 +90,40 @@ test.each([
   const res = await get(`/campaigns${query}`);
   expect(res.status).toBe(400);
   expect(((await res.json()) as ProblemBody).detail).toMatch(detail);
+});
+
+test('a FIXED_PRICE campaign is served with the price the item sells at as its value', async () => {
+  const prixChoc: CatalogueCampaign = {
+    id: 'CMP-PRIX-CHOC',
+    name: { fr: 'Prix choc', en: 'Price hit' },
+    starts_at: '2026-03-05T00:00:00.000Z',
+    ends_at: '2026-03-26T00:00:00.000Z',
+    kind: 'FIXED_PRICE',
+    value: '79.99',
+    channels: ['WEB', 'STORE'],
+    product_refs: ['702.611.50', '330.118.92'],
+    categories: [],
+  };
+  const running = await startCatalogue({ data: { ...catalogueFixture, campaigns: [...catalogueFixture.campaigns, prixChoc] } });
+  try {
+    const served = (await (await fetch(`${running.url}/pim/v2/campaigns/CMP-PRIX-CHOC?locale=en`)).json()) as CampaignJson;
+    expect(served).toEqual({
+      id: 'CMP-PRIX-CHOC',
+      name: 'Price hit',
+      startsAt: prixChoc.starts_at,
+      endsAt: prixChoc.ends_at,
+      kind: 'FIXED_PRICE',
+      value: '79.99',
+      channels: ['WEB', 'STORE'],
+      productRefs: ['702.611.50', '330.118.92'],
+      categories: [],
+    });
+    const list = (await (await fetch(`${running.url}/pim/v2/campaigns?ref=330.118.92&activeAt=2026-03-12T00:00:00Z`)).json()) as CampaignListBody;
+    expect(list.items.map((c) => [c.id, c.kind])).toEqual([
+      ['CMP-SELECTION', 'PERCENT'],
+      ['CMP-PRIX-CHOC', 'FIXED_PRICE'],
+    ]);
+  } finally {
+    await running.stop();
+  }
 });

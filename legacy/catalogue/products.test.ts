@@ -283,3 +283,26 @@ describe('a bench-sized catalogue', () => {
     expect(refs).toEqual(expected);
   });
 });
+
+describe('a product the PIM has no list price for', () => {
+  test('is served with listPrice null, alone, in batches and in lists', async () => {
+    const data: CatalogueData = {
+      ...catalogueFixture,
+      products: catalogueFixture.products.map((p) => (p.ref === '330.118.92' ? { ...p, list_price: null } : p)),
+    };
+    const running = await startCatalogue({ data });
+    try {
+      const one = (await (await fetch(`${running.url}/pim/v2/products/330.118.92`)).json()) as ProductJson;
+      expect(one.listPrice).toBeNull();
+      const batch = (await (await fetch(`${running.url}/pim/v2/products?refs=330.118.92,702.611.50`)).json()) as BatchBody;
+      expect(batch.items.map((item) => [item.ref, item.listPrice])).toEqual([
+        ['330.118.92', null],
+        ['702.611.50', fixture('702.611.50').list_price],
+      ]);
+      const list = (await (await fetch(`${running.url}/pim/v2/products?limit=500`)).json()) as ListBody;
+      expect(list.items.filter((item) => item.listPrice === null).map((item) => item.ref)).toEqual(['330.118.92']);
+    } finally {
+      await running.stop();
+    }
+  });
+});

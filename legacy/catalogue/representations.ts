@@ -17,7 +17,8 @@ export interface ProductJson {
   description: Localized;
   brand: string;
   category: string[];
-  listPrice: { amount: string; currency: string };
+  /** Null when the PIM has no list price for the product. */
+  listPrice: { amount: string; currency: string } | null;
   status: 'ACTIVE' | 'DISCONTINUED';
   color: string | null;
   sizes: string[];
@@ -31,7 +32,8 @@ export interface CampaignJson {
   name: Localized;
   startsAt: string;
   endsAt: string;
-  kind: 'PERCENT' | 'AMOUNT';
+  /** FIXED_PRICE: `value` is the price the item sells at. */
+  kind: 'PERCENT' | 'AMOUNT' | 'FIXED_PRICE';
   value: string;
   channels: ('WEB' | 'STORE')[];
   productRefs: string[];
@@ -46,7 +48,7 @@ export function productJson(product: CatalogueProduct, locale?: Locale): Product
     description: localized(product.description, locale),
     brand: product.brand,
     category: [...product.category],
-    listPrice: { amount: product.list_price.amount, currency: product.list_price.currency },
+    listPrice: product.list_price === null ? null : { amount: product.list_price.amount, currency: product.list_price.currency },
     status: product.status,
     color: product.color,
     sizes: [...product.sizes],

@@ -1,4 +1,4 @@
-import type { EcomOrder, EcommerceData } from '../generator/model.js';
+import type { EcomCartRule, EcomOrder, EcommerceData } from '../generator/model.js';
 import { EcommerceStore } from './ecommerceStore.js';
 import { ecommerceFixture } from './fixture.js';
 
@@ -66,6 +66,16 @@ test('refuses data that breaks the contract, naming the record', () => {
   const badDate = ecommerceFixture();
   badDate.orders[0]!.updated_at = '21/01/2025';
   expect(() => new EcommerceStore(badDate)).toThrow(`order ${badDate.orders[0]!.id} has updated_at "21/01/2025", not an ISO 8601 instant`);
+  const rule = (change: Partial<EcomCartRule>) => {
+    const data = ecommerceFixture();
+    Object.assign(data.cartRules[0]!, change);
+    return () => new EcommerceStore(data);
+  };
+  expect(rule({ type: 'free_shipping' as const })).toThrow('cart rule 3 is free_shipping and takes no value (null), got "5.00"');
+  expect(rule({ value: null })).toThrow('cart rule 3 is amount and needs a decimal value such as "10" or "5.00", got null');
+  expect(rule({ type: 'gift' as EcomCartRule['type'] })).toThrow('cart rule 3 has type "gift", not one of percent, amount, free_shipping');
+  expect(rule({ scope: { skus: null, min_subtotal: null } as EcomCartRule['scope'] })).toThrow('cart rule 3 has scope.first_order undefined, not true or false');
+  expect(() => rule({ type: 'free_shipping', value: null, scope: { skus: null, min_subtotal: '60.00', first_order: true } })()).not.toThrow();
 });
 
 describe('a new order', () => {

@@ -7,6 +7,7 @@ import type {
   EcomProduct,
   EcommerceData,
 } from '../generator/model.js';
+import { parseCents } from './decimalCents.js';
 import { Timeline } from './timeline.js';
 
 export interface CustomerFilter {
@@ -106,6 +107,7 @@ export class EcommerceStore {
     this.productsBySku = unique(data.products, (p) => p.sku, 'product sku');
     this.productsByEan = group(this.productTable.all, (p) => (p.ean === null ? [] : [p.ean]));
 
+    for (const rule of data.cartRules) checkCartRule(rule);
     this.cartRuleTable = { all: [...data.cartRules].sort(byPriority), natural: byPriority };
     this.cartRulesById = unique(data.cartRules, (r) => r.id, 'cart rule id');
     this.cartRulesByCode = group(this.cartRuleTable.all, (r) => (r.code === null ? [] : [r.code.toLowerCase()]));
@@ -283,6 +285,23 @@ function select<T>(table: Table<T>, candidates: T[] | undefined, since: number |
   }
   const rows = since === undefined ? table.all : timeline!.since(since);
   return where.length === 0 ? rows : rows.filter((record) => where.every((matches) => matches(record)));
+}
+
+const CART_RULE_TYPES: readonly EcomCartRule['type'][] = ['percent', 'amount', 'free_shipping'];
+
+/**
+ * A cart rule as the platform keeps it: a known type, a decimal value for a percent or an
+ * amount and none for free shipping, a first-order flag. Anything else is not the platform's data.
+ */
+function checkCartRule(rule: EcomCartRule): void {
+  const what = `cart rule ${rule.id}`;
+  if (!CART_RULE_TYPES.includes(rule.type)) throw new Error(`${what} has type ${JSON.stringify(rule.type)}, not one of ${CART_RULE_TYPES.join(', ')}`);
+  if (rule.type === 'free_shipping') {
+    if (rule.value !== null) throw new Error(`${what} is free_shipping and takes no value (null), got ${JSON.stringify(rule.value)}`);
+  } else if (rule.value === null || parseCents(rule.value) === undefined) {
+    throw new Error(`${what} is ${rule.type} and needs a decimal value such as "10" or "5.00", got ${JSON.stringify(rule.value)}`);
+  }
+  if (typeof rule.scope?.first_order !== 'boolean') throw new Error(`${what} has scope.first_order ${JSON.stringify(rule.scope?.first_order)}, not true or false`);
 }
 
 function unique<K, T>(records: readonly T[], key: (record: T) => K, what: string): Map<K, T> {

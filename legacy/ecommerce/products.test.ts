@@ -1,4 +1,4 @@
-import type { EcomProduct } from '../generator/model.js';
+import type { EcomCartRule, EcomProduct } from '../generator/model.js';
 import { ecommerceFixture } from './fixture.js';
 import { startEcommerce, type RunningEcommerce } from './server.js';
 import { jsonClient } from './testClient.js';
@@ -84,6 +84,31 @@ describe('cart rules', () => {
     expect(await code('NOEL2025')).toEqual([4]);
     expect(await code('BIENVENUE10%20')).toEqual([]);
     expect(ruleIds((await api.get('/api/v1/cart-rules?code=noel2025&active_at=2026-01-01')).body.data)).toEqual([]);
+  });
+
+  test('serves free-shipping rules (no value) and first-order rules as the platform keeps them', async () => {
+    const data = ecommerceFixture();
+    const freeShipping: EcomCartRule = {
+      id: 7, name: 'Livraison offerte', code: null, type: 'free_shipping', value: null, starts_at: '2026-01-01T00:00:00.000Z', ends_at: null,
+      scope: { skus: null, min_subtotal: '60.00', first_order: false }, priority: 50, stackable: true,
+    };
+    const welcome: EcomCartRule = { ...data.cartRules.find((r) => r.id === 2)!, id: 8, code: 'PREMIERE5', scope: { skus: null, min_subtotal: null, first_order: true } };
+    data.cartRules.push(freeShipping, welcome);
+    const shop = await startEcommerce({ data });
+    try {
+      const client = jsonClient(shop.url);
+      expect((await client.get('/api/v1/cart-rules/7')).body).toEqual({ data: freeShipping });
+      expect((await client.get('/api/v1/cart-rules?code=premiere5')).body.data).toEqual([welcome]);
+      const running = (await client.get('/api/v1/cart-rules?active_at=2026-03-15T12:00:00Z')).body.data as EcomCartRule[];
+      expect(running.map((r) => [r.id, r.type, r.value, r.scope.first_order])).toEqual([
+        [3, 'amount', '5.00', false],
+        [2, 'percent', '10', false],
+        [7, 'free_shipping', null, false],
+        [8, 'percent', '10', true],
+      ]);
+    } finally {
+      await shop.stop();
+    }
   });
 
   test('GET /cart-rules/:id answers one rule, 404 for an unknown one', async () => {

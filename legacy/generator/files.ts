@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
-import type { CatalogueData, EcommerceData, Estate, GroundTruth, LoyaltyData, PosData } from './model.js';
+import type { CatalogueData, EcommerceData, Estate, GroundTruth, LoyaltyData, PosData, PriceTruth } from './model.js';
 import type { Generated, MessStats } from './generate.js';
 
 /**
@@ -12,14 +12,27 @@ import type { Generated, MessStats } from './generate.js';
  *   manifest.json                  seed, scale, asOf, counts, mess statistics
  *   ecommerce/<table>.jsonl        one JSON record a line, one file per table
  *   loyalty/…  pos/…  catalogue/…
- *   ground-truth/persons.jsonl     the truth: which records are the same person / product;
- *   ground-truth/products.jsonl    read by tests and benchmarks only, never by a resolver
+ *   ground-truth/persons.jsonl     the truth: which records are the same person / product,
+ *   ground-truth/products.jsonl    and where the prices disagree (`PriceTruth`, one JSON
+ *   ground-truth/prices.json       document); read by tests and benchmarks only, never by a resolver
  *
  * JSON Lines keeps a bench-scale estate streamable; the manifest is written last, so a
  * folder with a manifest is complete.
+ *
+ * The manifest's `format` says which generator wrote the folder; {@link MANIFEST_FORMAT} is the
+ * one this version writes and reads. A folder of an older format is still described by
+ * {@link readManifest} (its seed, scale and date), but its records are refused: `startEstate`
+ * regenerates it, `npm run generate` replaces it.
+ *
+ * 2: prices coherent by default with planted incoherences (`ground-truth/prices.json`), cart
+ *    rules with `first_order` and `free_shipping`, FIXED_PRICE campaigns, list prices that may
+ *    be null, member offers with `marketing`.
  */
+export const MANIFEST_FORMAT = 2;
+
 export interface Manifest {
-  format: 1;
+  /** {@link MANIFEST_FORMAT} for a folder this version wrote; lower for an older generator's. */
+  format: number;
   seed: string;
   scale: string;
   asOf: string;
@@ -43,8 +56,9 @@ export async function writeEstate(dir: string, generated: Generated): Promise<Ma
   }
   await writeJsonl(join(staging, 'ground-truth', 'persons.jsonl'), generated.truth.persons);
   await writeJsonl(join(staging, 'ground-truth', 'products.jsonl'), generated.truth.products);
+  await writeFile(join(staging, 'ground-truth', 'prices.json'), `${JSON.stringify(generated.truth.prices, null, 1)}\n`);
   const manifest: Manifest = {
-    format: 1,
+    format: MANIFEST_FORMAT,
     seed: generated.seed,
     scale: generated.scale,
     asOf: generated.asOf,
@@ -58,7 +72,11 @@ export async function writeEstate(dir: string, generated: Generated): Promise<Ma
   return manifest;
 }
 
-/** The manifest of a complete estate folder, or null when there is none yet. */
+/**
+ * The manifest of a complete estate folder, or null when there is none yet. An older format's
+ * is answered too (see {@link isCurrentFormat}); a newer one, which this version cannot read, is
+ * refused.
+ */
 export async function readManifest(dir: string): Promise<Manifest | null> {
   try {
     await stat(join(dir, 'manifest.json'));
@@ -66,13 +84,32 @@ export async function readManifest(dir: string): Promise<Manifest | null> {
     return null;
   }
   const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
-  if (manifest.format !== 1) throw new Error(`${dir}/manifest.json has format ${String(manifest.format)}; this version reads format 1`);
+  if (!(Number.isInteger(manifest.format) && manifest.format >= 1 && manifest.format <= MANIFEST_FORMAT)) {
+    throw new Error(`${dir}/manifest.json has format ${String(manifest.format)}; this version reads format ${MANIFEST_FORMAT}`);
+  }
+  return manifest;
+}
+
+/** Whether the folder was written by this version of the generator (else it is to be regenerated). */
+export function isCurrentFormat(manifest: Pick<Manifest, 'format'>): boolean {
+  return manifest.format === MANIFEST_FORMAT;
+}
+
+/** The manifest of a complete estate of the current format; throws, saying what to do, otherwise. */
+async function currentManifest(dir: string): Promise<Manifest> {
+  const manifest = await readManifest(dir);
+  if (!manifest) throw new Error(`no generated estate in ${dir} (manifest.json missing); run \`npm run generate\``);
+  if (!isCurrentFormat(manifest)) {
+    throw new Error(
+      `${dir} holds an estate of format ${manifest.format}, written by an older generator; this version reads format ${MANIFEST_FORMAT}: ` +
+        `regenerate it (\`npm run generate -- --scale ${manifest.scale} --seed ${JSON.stringify(manifest.seed)} --as-of ${manifest.asOf} --out ${dir}\`; \`startEstate\` and \`npm start\` do it themselves)`,
+    );
+  }
   return manifest;
 }
 
 async function readSystem<T extends object>(dir: string, system: (typeof SYSTEMS)[number], tables: (keyof T & string)[]): Promise<T> {
-  const manifest = await readManifest(dir);
-  if (!manifest) throw new Error(`no generated estate in ${dir} (manifest.json missing); run \`npm run generate\``);
+  await currentManifest(dir);
   const out: Record<string, unknown[]> = {};
   for (const table of tables) out[table] = await readJsonl(join(dir, system, `${table}.jsonl`));
   return out as T;
@@ -93,13 +130,13 @@ export async function readEstate(dir: string): Promise<Estate> {
 
 /** The ground truth. Only tests and benchmarks call this. */
 export async function readGroundTruth(dir: string): Promise<GroundTruth> {
-  const manifest = await readManifest(dir);
-  if (!manifest) throw new Error(`no generated estate in ${dir} (manifest.json missing)`);
+  const manifest = await currentManifest(dir);
   return {
     seed: manifest.seed,
     scale: manifest.scale,
     persons: await readJsonl(join(dir, 'ground-truth', 'persons.jsonl')),
     products: await readJsonl(join(dir, 'ground-truth', 'products.jsonl')),
+    prices: JSON.parse(await readFile(join(dir, 'ground-truth', 'prices.json'), 'utf8')) as PriceTruth,
   };
 }
 

@@ -15,6 +15,9 @@ import type {
   MemberOffer,
   PersonTruth,
   PosClient,
+  PriceIncoherenceCause,
+  PriceIncoherenceTruth,
+  PriceTruth,
   PosPrice,
   PosPromotion,
   PosQuote,
@@ -27,7 +30,8 @@ import type {
   Store,
 } from './model.js';
 import { asciiSlug, digits, generatePeople, type Person } from './people.js';
-import { daysBefore, generateProducts, productTruth, roundPrice, toDecimal, type Article } from './products.js';
+import { automaticRuleCovers, campaignCovers, farEnough, fixedPriceUnder, retailPriceAway, runsAt, sameChannels, storePromotionApplies } from './pricing.js';
+import { daysBefore, generateProducts, productTruth, toDecimal, type Article } from './products.js';
 import { Random } from './random.js';
 import { CATEGORIES, EMAIL_PROVIDERS, FIRST_NAMES, FRANCHISES } from './vocabulary.js';
 
@@ -158,6 +162,15 @@ class EstateBuilder {
   /** Articles each franchise sells, and the store prices in force per store and article. */
   private readonly assortment = new Map<FranchiseCode, Article[]>();
   private readonly storePrice = new Map<string, number>();
+  /** The national campaigns and web cart rules, decided before the prices so that the prices are planted around them. */
+  private campaigns: CatalogueCampaign[] = [];
+  private cartRules: EcomCartRule[] = [];
+  /** Draws the price causes the generator plants, apart from every other draw. */
+  private readonly priceRandom: Random;
+  /** Articles a price cause is planted on (or a fixed-price campaign covers): no second cause goes on them. */
+  private readonly planted = new Set<string>();
+  /** Base prices planted away from list: `WEB|<article id>` or `<store code>|<article id>`. */
+  private readonly basePriceCauses = new Map<string, PriceIncoherenceCause>();
   private readonly emailsTaken = new Set<string>();
 
   constructor(
@@ -167,6 +180,7 @@ class EstateBuilder {
     private readonly asOf: Date,
   ) {
     this.root = new Random(seed);
+    this.priceRandom = this.root.fork('prices');
   }
 
   build(): Generated {
@@ -179,6 +193,7 @@ class EstateBuilder {
     }
     this.articles = generateProducts(this.root.fork('products'), { count: this.spec.products, asOf: this.asOf });
     this.catalogueAndWebProducts();
+    this.campaignsAndCartRules();
     this.storesAndAssortment();
     this.webAccounts();
     this.loyaltyMembers();
@@ -206,6 +221,7 @@ class EstateBuilder {
         scale: this.scaleName,
         persons: [...this.truth.values()].filter((t) => t.records.length > 0),
         products: this.articles.map(productTruth),
+        prices: this.priceTruth(),
       },
       stats: this.stats,
     };
@@ -256,9 +272,16 @@ class EstateBuilder {
       this.assortment.set(seed.code, range);
     }
 
+    // Every store price is the list price (a franchise-only article's is the same in each store
+    // of its franchise); the deviations are planted below, each written in the ground truth.
+    // The draws that once varied the prices are kept, so that the rest of the estate stays as it was.
+    const stocked = new Set<string>();
+    const undated = new Map<string, PosPrice>();
+    const markdowns: { store: Store; article: Article; row: PosPrice }[] = [];
     for (const store of pos.stores) {
       for (const article of this.assortment.get(store.franchise)!) {
         const code = this.tillCode(article, store.franchise);
+        const at = `${store.code}|${article.id}`;
         if (random.chance(0.85)) {
           const stock: PosStock = {
             store_code: store.code,
@@ -267,48 +290,178 @@ class EstateBuilder {
             updated_at: daysBefore(this.asOf, random.int(0, 20), random),
           };
           pos.stock.push(stock);
+          stocked.add(at);
         }
         if (random.chance(0.2) || article.onlyIn) {
-          const cents = article.onlyIn ? article.listCents : roundPrice(article.listCents * (0.9 + random.next() * 0.15));
-          pos.prices.push({ store_code: store.code, ...code, price_cents: cents, valid_from: daysBefore(this.asOf, random.int(30, 400), random), valid_to: null });
-          this.storePrice.set(`${store.code}|${article.id}`, cents);
+          if (!article.onlyIn) random.next();
+          const row: PosPrice = { store_code: store.code, ...code, price_cents: article.listCents, valid_from: daysBefore(this.asOf, random.int(30, 400), random), valid_to: null };
+          pos.prices.push(row);
+          undated.set(at, row);
         }
         if (random.chance(0.03)) {
           // A dated markdown: starts shortly before or after the generator's "now".
           const from = new Date(this.asOf.getTime() + random.int(-10, 10) * 86_400_000);
-          const price: PosPrice = {
+          const row: PosPrice = {
             store_code: store.code,
             ...code,
-            price_cents: roundPrice(article.listCents * 0.75),
+            price_cents: retailPriceAway(article.listCents, -1, 0.25),
             valid_from: from.toISOString(),
             valid_to: new Date(from.getTime() + random.int(7, 30) * 86_400_000).toISOString(),
           };
-          pos.prices.push(price);
+          pos.prices.push(row);
+          markdowns.push({ store, article, row });
         }
       }
     }
 
+    const plan = this.priceRandom;
+    const dropped = new Set<PosPrice>();
+    const atMs = this.asOf.getTime();
+    const storesOf = (franchise: FranchiseCode) => pos.stores.filter((s) => s.franchise === franchise);
+
+    // MISSING_PRICE (b): a few clean catalogue products the PIM has no list price for, sold on
+    // the web and stocked in a store that has no price for them.
+    const unlisted = this.articles.filter(
+      (a) => a.catalogue !== null && a.web?.active === true && this.isClean(a) && pos.stores.some((s) => stocked.has(`${s.code}|${a.id}`) && !undated.has(`${s.code}|${a.id}`)),
+    );
+    for (let n = 0; n < this.plantCount(300, 1) && unlisted.length > 0; n++) {
+      const article = take(plan, unlisted);
+      article.catalogue!.list_price = null;
+      this.planted.add(article.id);
+    }
+
+    // Markdowns stay on clean catalogue articles only (their own cause, STORE_PRICE_BELOW_LIST, while
+    // they run); elsewhere they would meet a campaign or another planted cause.
+    const markedDown = new Set<Article>();
+    for (const { store, article, row } of markdowns) {
+      if (article.catalogue?.list_price && this.isClean(article)) {
+        markedDown.add(article);
+        if (runsAt(row.valid_from, row.valid_to, atMs)) this.basePriceCauses.set(`${store.code}|${article.id}`, 'STORE_PRICE_BELOW_LIST');
+      } else {
+        dropped.add(row);
+      }
+    }
+    for (const article of markedDown) this.planted.add(article.id);
+
+    // Store promotions, on clean articles: a PERCENT or AMOUNT one running now is the cause
+    // STORE_PROMOTION wherever it runs; an amount off takes at least 3 % of the price, and less
+    // than the price. A MULTIBUY does not change the price of one item.
     for (const seed of FRANCHISES) {
-      const withEan = this.assortment.get(seed.code)!.filter((a) => a.ean && !a.posCodes.some((p) => p.franchise === seed.code));
-      const stores = pos.stores.filter((s) => s.franchise === seed.code);
+      const withEan = this.assortment.get(seed.code)!.filter((a) => a.ean && !a.posCodes.some((p) => p.franchise === seed.code) && this.isClean(a));
+      const stores = storesOf(seed.code);
+      const promoted = new Set<Article>();
       for (let n = 1; n <= 4; n++) {
         const kind = random.pick(['PERCENT', 'AMOUNT', 'MULTIBUY'] as const);
         const start = new Date(this.asOf.getTime() + random.int(-40, 5) * 86_400_000);
+        const storeCode = random.chance(0.4) ? random.pick(stores).code : null;
+        const value = kind === 'PERCENT' ? random.pick([10, 15, 20, 30]) : kind === 'AMOUNT' ? random.pick([500, 1000, 1500]) : 3;
+        const eligible = kind === 'AMOUNT' ? withEan.filter((a) => a.listCents > value && farEnough(a.listCents - value, a.listCents)) : withEan;
+        const picked = Array.from({ length: Math.min(eligible.length, random.int(3, 12)) }, () => random.pick(eligible));
+        for (const article of picked) promoted.add(article);
         const promotion: PosPromotion = {
           franchise: seed.code,
           promo_id: `${seed.code}-PR${String(n).padStart(3, '0')}`,
-          store_code: random.chance(0.4) ? random.pick(stores).code : null,
+          store_code: storeCode,
           label: kind === 'MULTIBUY' ? '3 pour 2' : kind === 'PERCENT' ? 'Remise magasin' : 'Bon plan',
           kind,
-          value: kind === 'PERCENT' ? random.pick([10, 15, 20, 30]) : kind === 'AMOUNT' ? random.pick([500, 1000, 1500]) : 3,
-          eans: Array.from({ length: Math.min(withEan.length, random.int(3, 12)) }, () => random.pick(withEan).ean!).filter((e, i, all) => all.indexOf(e) === i),
+          value,
+          eans: picked.map((a) => a.ean!).filter((e, i, all) => all.indexOf(e) === i),
           starts_at: start.toISOString(),
           ends_at: new Date(start.getTime() + random.int(20, 90) * 86_400_000).toISOString(),
         };
         pos.promotions.push(promotion);
       }
+      for (const article of promoted) this.planted.add(article.id);
     }
+
+    // Base prices away from list: a store's own price above or below it, the web's above or
+    // below it, each on a clean catalogue article, at one place.
+    const ranges = FRANCHISES.map((f) => ({ franchise: f.code, articles: new Set(this.assortment.get(f.code)) }));
+    const sellers = (article: Article) => ranges.filter((r) => r.articles.has(article)).map((r) => r.franchise);
+    const inStores = this.articles.filter((a) => a.catalogue?.list_price && !a.onlyIn && this.isClean(a) && sellers(a).length > 0);
+    for (const [cause, direction] of [['STORE_PRICE_ABOVE_LIST', 1], ['STORE_PRICE_BELOW_LIST', -1]] as const) {
+      for (let n = 0; n < this.plantCount(130, 2); n++) {
+        const candidates = inStores.filter((a) => this.isClean(a));
+        if (candidates.length === 0) break;
+        const article = plan.pick(candidates);
+        const store = plan.pick(storesOf(plan.pick(sellers(article))));
+        const cents = retailPriceAway(article.listCents, direction, 0.05 + plan.next() * 0.1);
+        const at = `${store.code}|${article.id}`;
+        const row = undated.get(at);
+        if (row) row.price_cents = cents;
+        else {
+          const added: PosPrice = { store_code: store.code, ...this.tillCode(article, store.franchise), price_cents: cents, valid_from: daysBefore(this.asOf, plan.int(30, 400), plan), valid_to: null };
+          pos.prices.push(added);
+          undated.set(at, added);
+        }
+        this.planted.add(article.id);
+        this.basePriceCauses.set(at, cause);
+      }
+    }
+    const onWeb = (a: Article) => a.web?.active === true && a.catalogue?.list_price != null;
+    for (const [cause, direction] of [['WEB_PRICE_ABOVE_LIST', 1], ['WEB_PRICE_BELOW_LIST', -1]] as const) {
+      for (let n = 0; n < this.plantCount(130, 2); n++) {
+        const candidates = this.articles.filter((a) => onWeb(a) && this.isClean(a));
+        if (candidates.length === 0) break;
+        const article = plan.pick(candidates);
+        article.web!.price = toDecimal(retailPriceAway(article.listCents, direction, 0.05 + plan.next() * 0.1));
+        this.planted.add(article.id);
+        this.basePriceCauses.set(`WEB|${article.id}`, cause);
+      }
+    }
+    // Causes that add up: a jacket priced under list on the web, also in the web-only jackets campaign.
+    const webJackets = this.articles.filter((a) => onWeb(a) && !this.planted.has(a.id) && this.campaigns.some((c) => sameChannels(c, ['WEB']) && runsAt(c.starts_at, c.ends_at, atMs) && campaignCovers(c, a.catalogue!)));
+    for (let n = 0; n < this.plantCount(400, 1) && webJackets.length > 0; n++) {
+      const article = take(plan, webJackets);
+      article.web!.price = toDecimal(retailPriceAway(article.listCents, -1, 0.05 + plan.next() * 0.1));
+      this.planted.add(article.id);
+      this.basePriceCauses.set(`WEB|${article.id}`, 'WEB_PRICE_BELOW_LIST');
+    }
+
+    // MISSING_PRICE (a): a franchise-only article stocked in a store of its franchise that has no
+    // price for it, while the franchise's other stores price it.
+    const franchiseOnly = this.articles.filter((a) => a.onlyIn !== null && storesOf(a.onlyIn).length > 1 && storesOf(a.onlyIn).some((s) => stocked.has(`${s.code}|${a.id}`)));
+    for (let n = 0; n < this.plantCount(300, 1) && franchiseOnly.length > 0; n++) {
+      const article = take(plan, franchiseOnly);
+      const store = plan.pick(storesOf(article.onlyIn!).filter((s) => stocked.has(`${s.code}|${article.id}`)));
+      const at = `${store.code}|${article.id}`;
+      dropped.add(undated.get(at)!);
+      undated.delete(at);
+      this.planted.add(article.id);
+    }
+
+    if (dropped.size > 0) pos.prices = pos.prices.filter((row) => !dropped.has(row));
+    for (const [at, row] of undated) this.storePrice.set(at, row.price_cents);
   }
+
+  /** How many of a kind of price cause to plant: one per `per` products, at least `least`. */
+  private plantCount(per: number, least: number): number {
+    return Math.max(least, Math.round(this.articles.length / per));
+  }
+
+  /**
+   * Whether the article is clean: no catalogue campaign (any channel) or automatic web cart rule
+   * covers it now, and no price cause is planted on it yet.
+   */
+  private isClean(article: Article): boolean {
+    return !this.planted.has(article.id) && !this.promoted(article);
+  }
+
+  /** Whether a catalogue campaign or an automatic web cart rule running now covers the article (remembered per article). */
+  private promoted(article: Article): boolean {
+    let covered = this.promotedArticles.get(article.id);
+    if (covered === undefined) {
+      const atMs = this.asOf.getTime();
+      covered =
+        (article.catalogue !== null && this.campaigns.some((c) => runsAt(c.starts_at, c.ends_at, atMs) && campaignCovers(c, article.catalogue!))) ||
+        (article.web !== null && this.cartRules.some((r) => automaticRuleCovers(r, article.web!.sku, atMs)));
+      this.promotedArticles.set(article.id, covered);
+    }
+    return covered;
+  }
+
+  /** What {@link promoted} found, per article id; cleared whenever a campaign is added. */
+  private readonly promotedArticles = new Map<string, boolean>();
 
   /** What a franchise's till records for an article: its local code where it has one, the EAN otherwise. */
   private tillCode(article: Article, franchise: FranchiseCode): { ean: string | null; local_code: string | null } {
@@ -900,40 +1053,127 @@ class EstateBuilder {
     const day = 86_400_000;
     const at = (days: number) => new Date(this.asOf.getTime() + days * day).toISOString();
     const refs = this.estate.catalogue.products.map((p) => p.ref);
+    // OF-NEXT and the birthday offers are sent as marketing messages: only for members who accept marketing.
     const offers: MemberOffer[] = [
-      { offer_id: 'OF-WELCOME', title: 'Bienvenue', description: '10 € offerts dès 50 € d’achat', kind: 'AMOUNT', value: '10.00', valid_from: at(-400), valid_to: at(400), min_tier: 'BRONZE', member_id: null, product_refs: [] },
-      { offer_id: 'OF-SILVER15', title: 'Avantage Argent', description: '15 % sur la randonnée', kind: 'PERCENT', value: '15', valid_from: at(-30), valid_to: at(60), min_tier: 'SILVER', member_id: null, product_refs: refs.slice(0, 20) },
-      { offer_id: 'OF-GOLD2X', title: 'Points doublés', description: 'Points doublés tout le mois', kind: 'POINTS_MULTIPLIER', value: '2', valid_from: at(-10), valid_to: at(20), min_tier: 'GOLD', member_id: null, product_refs: [] },
-      { offer_id: 'OF-SUMMER', title: 'Soldes d’été', description: 'Offre expirée', kind: 'PERCENT', value: '20', valid_from: at(-150), valid_to: at(-90), min_tier: 'BRONZE', member_id: null, product_refs: [] },
-      { offer_id: 'OF-NEXT', title: 'Black Friday membres', description: 'Accès anticipé', kind: 'PERCENT', value: '25', valid_from: at(20), valid_to: at(30), min_tier: 'BRONZE', member_id: null, product_refs: [] },
+      { offer_id: 'OF-WELCOME', title: 'Bienvenue', description: '10 € offerts dès 50 € d’achat', kind: 'AMOUNT', value: '10.00', valid_from: at(-400), valid_to: at(400), min_tier: 'BRONZE', member_id: null, product_refs: [], marketing: false },
+      { offer_id: 'OF-SILVER15', title: 'Avantage Argent', description: '15 % sur la randonnée', kind: 'PERCENT', value: '15', valid_from: at(-30), valid_to: at(60), min_tier: 'SILVER', member_id: null, product_refs: refs.slice(0, 20), marketing: false },
+      { offer_id: 'OF-GOLD2X', title: 'Points doublés', description: 'Points doublés tout le mois', kind: 'POINTS_MULTIPLIER', value: '2', valid_from: at(-10), valid_to: at(20), min_tier: 'GOLD', member_id: null, product_refs: [], marketing: false },
+      { offer_id: 'OF-SUMMER', title: 'Soldes d’été', description: 'Offre expirée', kind: 'PERCENT', value: '20', valid_from: at(-150), valid_to: at(-90), min_tier: 'BRONZE', member_id: null, product_refs: [], marketing: false },
+      { offer_id: 'OF-NEXT', title: 'Black Friday membres', description: 'Accès anticipé', kind: 'PERCENT', value: '25', valid_from: at(20), valid_to: at(30), min_tier: 'BRONZE', member_id: null, product_refs: [], marketing: true },
     ];
-    for (const member of this.estate.loyalty.members) {
-      if (!random.chance(0.03)) continue;
-      offers.push({
-        offer_id: `OF-P-${member.member_id}`, title: 'Offre anniversaire', description: 'Un cadeau pour votre anniversaire', kind: 'AMOUNT', value: '15.00',
-        valid_from: at(-15), valid_to: at(45), min_tier: 'BRONZE', member_id: member.member_id, product_refs: [],
-      });
-    }
+    const birthday = (memberId: string): MemberOffer => ({
+      offer_id: `OF-P-${memberId}`, title: 'Offre anniversaire', description: 'Un cadeau pour votre anniversaire', kind: 'AMOUNT', value: '15.00',
+      valid_from: at(-15), valid_to: at(45), min_tier: 'BRONZE', member_id: memberId, product_refs: [], marketing: true,
+    });
+    const personal = this.estate.loyalty.members.filter(() => random.chance(0.03)).map((member) => birthday(member.member_id));
+    // Every estate, a tiny one too, has a personalised offer: the one kind sent only to members who accept marketing.
+    if (personal.length === 0 && this.estate.loyalty.members.length > 0) personal.push(birthday(this.estate.loyalty.members[0]!.member_id));
+    offers.push(...personal);
     this.estate.loyalty.offers.push(...offers);
 
-    const skus = this.estate.ecommerce.products.map((p) => p.sku);
-    const rules: EcomCartRule[] = [
-      { id: 1, name: 'Bienvenue', code: 'BIENVENUE10', type: 'percent', value: '10', starts_at: at(-900), ends_at: null, scope: { skus: null, min_subtotal: '30.00' }, priority: 10, stackable: false },
-      { id: 2, name: 'Noël 2025', code: 'NOEL2025', type: 'amount', value: '15.00', starts_at: at(-340), ends_at: at(-310), scope: { skus: null, min_subtotal: '100.00' }, priority: 20, stackable: true },
-      { id: 3, name: 'Running -15%', code: 'RUN15', type: 'percent', value: '15', starts_at: at(-60), ends_at: at(30), scope: { skus: skus.filter((s) => s.startsWith('RUN')), min_subtotal: null }, priority: 5, stackable: true },
-      { id: 4, name: 'Livraison offerte', code: null, type: 'amount', value: '4.90', starts_at: at(-200), ends_at: null, scope: { skus: null, min_subtotal: '60.00' }, priority: 50, stackable: true },
-      { id: 5, name: 'Déstockage tentes', code: null, type: 'percent', value: '25', starts_at: at(-5), ends_at: at(25), scope: { skus: skus.filter((s) => s.startsWith('2-P') || s.startsWith('FAM')), min_subtotal: null }, priority: 1, stackable: false },
-    ];
-    this.estate.ecommerce.cartRules.push(...rules);
+    this.estate.ecommerce.cartRules.push(...this.cartRules);
+    this.estate.catalogue.campaigns.push(...this.campaigns);
+  }
 
-    const campaigns: CatalogueCampaign[] = [
+  /**
+   * The web cart rules and the national campaigns, decided before any price so that the prices
+   * are planted around them: the pick of the month and the "prix choc" cover products no other
+   * campaign or rule covers, so that the best deal is the same in both channels.
+   */
+  private campaignsAndCartRules(): void {
+    const day = 86_400_000;
+    const at = (days: number) => new Date(this.asOf.getTime() + days * day).toISOString();
+    const onWeb = this.articles.filter((a) => a.web !== null);
+    const skus = onWeb.map((a) => a.web!.sku);
+    // The clearance is of the tents the catalogue knows: a web-only product has no list price to clear from.
+    const tents = onWeb.filter((a) => a.catalogue !== null && a.category.path[1] === 'Tentes').map((a) => a.web!.sku);
+    this.cartRules = [
+      { id: 1, name: 'Bienvenue', code: 'BIENVENUE10', type: 'percent', value: '10', starts_at: at(-900), ends_at: null, scope: { skus: null, min_subtotal: '30.00', first_order: true }, priority: 10, stackable: false },
+      { id: 2, name: 'Noël 2025', code: 'NOEL2025', type: 'amount', value: '15.00', starts_at: at(-340), ends_at: at(-310), scope: { skus: null, min_subtotal: '100.00', first_order: false }, priority: 20, stackable: true },
+      { id: 3, name: 'Running -15%', code: 'RUN15', type: 'percent', value: '15', starts_at: at(-60), ends_at: at(30), scope: { skus: skus.filter((s) => s.startsWith('RUN')), min_subtotal: null, first_order: false }, priority: 5, stackable: true },
+      { id: 4, name: 'Livraison offerte', code: null, type: 'free_shipping', value: null, starts_at: at(-200), ends_at: null, scope: { skus: null, min_subtotal: '60.00', first_order: false }, priority: 50, stackable: true },
+      { id: 5, name: 'Déstockage tentes', code: null, type: 'percent', value: '25', starts_at: at(-5), ends_at: at(25), scope: { skus: tents, min_subtotal: null, first_order: false }, priority: 1, stackable: false },
+    ];
+
+    this.campaigns = [
       { id: 'CMP-RUN-AUTUMN', name: { fr: 'Automne running', en: 'Autumn running' }, starts_at: at(-20), ends_at: at(40), kind: 'PERCENT', value: '20', channels: ['WEB', 'STORE'], product_refs: [], categories: ['Chaussures > Running'] },
       { id: 'CMP-CAMP-CLEAR', name: { fr: 'Fin de saison camping', en: 'Camping clearance' }, starts_at: at(-10), ends_at: at(20), kind: 'PERCENT', value: '30', channels: ['STORE'], product_refs: [], categories: ['Camping'] },
       { id: 'CMP-WEB-JACKETS', name: { fr: 'Vestes : 10 € offerts', en: 'Jackets: €10 off' }, starts_at: at(-5), ends_at: at(25), kind: 'AMOUNT', value: '10.00', channels: ['WEB'], product_refs: [], categories: ['Vêtements > Vestes'] },
-      { id: 'CMP-SELECTION', name: { fr: 'Sélection du mois', en: 'Pick of the month' }, starts_at: at(-3), ends_at: at(27), kind: 'PERCENT', value: '15', channels: ['WEB', 'STORE'], product_refs: refs.filter((_, i) => i % 37 === 0).slice(0, 25), categories: [] },
-      { id: 'CMP-SPRING-2026', name: { fr: 'Printemps 2026', en: 'Spring 2026' }, starts_at: at(-220), ends_at: at(-180), kind: 'PERCENT', value: '10', channels: ['WEB', 'STORE'], product_refs: [], categories: [CATEGORIES[0]!.path[0]] },
     ];
-    this.estate.catalogue.campaigns.push(...campaigns);
+    const unpromoted = this.articles.filter((a) => a.catalogue !== null && !this.promoted(a)).map((a) => a.catalogue!.ref);
+    this.promotedArticles.clear();
+    this.campaigns.push(
+      { id: 'CMP-SELECTION', name: { fr: 'Sélection du mois', en: 'Pick of the month' }, starts_at: at(-3), ends_at: at(27), kind: 'PERCENT', value: '15', channels: ['WEB', 'STORE'], product_refs: unpromoted.filter((_, i) => i % 37 === 0).slice(0, 25), categories: [] },
+      { id: 'CMP-SPRING-2026', name: { fr: 'Printemps 2026', en: 'Spring 2026' }, starts_at: at(-220), ends_at: at(-180), kind: 'PERCENT', value: '10', channels: ['WEB', 'STORE'], product_refs: [], categories: [CATEGORIES[0]!.path[0]] },
+    );
+
+    // A price hit on a handful of clean products of about the same list price: one fixed price,
+    // at least 3 % under each of their list prices.
+    const random = this.priceRandom;
+    const clean = this.articles
+      .filter((a) => a.catalogue !== null && a.listCents >= 1000 && this.isClean(a))
+      .sort((a, b) => a.listCents - b.listCents || (a.id < b.id ? -1 : 1));
+    const count = random.int(5, 8);
+    if (clean.length >= count) {
+      const first = random.int(0, clean.length - count);
+      const chosen = clean.slice(first, first + count);
+      this.campaigns.push({
+        id: 'CMP-PRIX-CHOC', name: { fr: 'Prix choc', en: 'Price hit' }, starts_at: at(-7), ends_at: at(21), kind: 'FIXED_PRICE',
+        value: toDecimal(fixedPriceUnder(chosen.map((a) => a.listCents))), channels: ['WEB', 'STORE'],
+        product_refs: chosen.map((a) => a.catalogue!.ref), categories: [],
+      });
+      this.promotedArticles.clear();
+    }
+  }
+
+  /**
+   * The price ground truth: every place of every product (the web when the shop sells it, each
+   * store with a stock row or a price valid now) where the generator planted a cause, with its
+   * causes. Every other place asks the reference price; `generate.test.ts` checks both by
+   * working the prices out from the estate.
+   */
+  private priceTruth(): PriceTruth {
+    const atMs = this.asOf.getTime();
+    const { pos } = this.estate;
+    const key = (store: string, ean: string | null, local: string | null) => `${store}|${ean ?? ''}|${local ?? ''}`;
+    const stocked = new Set(pos.stock.map((s) => key(s.store_code, s.ean, s.local_code)));
+    const priced = new Set(pos.prices.filter((p) => runsAt(p.valid_from, p.valid_to, atMs)).map((p) => key(p.store_code, p.ean, p.local_code)));
+    const running = this.campaigns.filter((c) => runsAt(c.starts_at, c.ends_at, atMs));
+    const webOnly = running.filter((c) => sameChannels(c, ['WEB']));
+    const storeOnly = running.filter((c) => sameChannels(c, ['STORE']));
+    if (this.cartRules.some((r) => r.code === null && r.type !== 'free_shipping' && r.scope.min_subtotal !== null && runsAt(r.starts_at, r.ends_at, atMs))) {
+      throw new Error('the price truth does not weigh the minimum basket of an automatic cart rule: plant none');
+    }
+    const incoherences: PriceIncoherenceTruth[] = [];
+    for (const article of this.articles) {
+      const places: [string, PriceIncoherenceCause[]][] = [];
+      if (article.web?.active) {
+        const causes: PriceIncoherenceCause[] = [];
+        const base = this.basePriceCauses.get(`WEB|${article.id}`);
+        if (base) causes.push(base);
+        const webOnlyCampaign = article.catalogue !== null && webOnly.some((c) => campaignCovers(c, article.catalogue!));
+        if (webOnlyCampaign || this.cartRules.some((r) => automaticRuleCovers(r, article.web!.sku, atMs))) causes.push('WEB_ONLY_PROMOTION');
+        places.push(['WEB', causes]);
+      }
+      for (const store of pos.stores) {
+        const code = this.tillCode(article, store.franchise);
+        if (code.ean === null && code.local_code === null) continue;
+        const at = key(store.code, code.ean, code.local_code);
+        if (!stocked.has(at) && !priced.has(at)) continue;
+        const causes: PriceIncoherenceCause[] = [];
+        if (!priced.has(at) && !article.catalogue?.list_price) causes.push('MISSING_PRICE');
+        const base = this.basePriceCauses.get(`${store.code}|${article.id}`);
+        if (base) causes.push(base);
+        if (pos.promotions.some((p) => storePromotionApplies(p, store.code, store.franchise, article.ean, atMs))) causes.push('STORE_PROMOTION');
+        if (article.catalogue !== null && storeOnly.some((c) => campaignCovers(c, article.catalogue!))) causes.push('STORE_ONLY_PROMOTION');
+        places.push([store.code, causes]);
+      }
+      for (const [place, causes] of places) {
+        if (causes.length > 0) incoherences.push({ productId: article.id, place, causes: [...new Set(causes)].sort() });
+      }
+    }
+    incoherences.sort((a, b) => compareText(a.productId, b.productId) || compareText(a.place, b.place));
+    return { asOf: this.asOf.toISOString(), incoherences };
   }
 
   private recordsPhone(person: Person, e164: string): boolean {
@@ -948,6 +1188,16 @@ class EstateBuilder {
     const member = identity.memberId ? this.estate.loyalty.members[Number(identity.memberId.slice(1)) - 100_001] : undefined;
     return member?.phone ? digitsOf(member.phone) === national : false;
   }
+}
+
+/** Picks an item at random and removes it from the list. */
+function take<T>(random: Random, items: T[]): T {
+  return items.splice(Math.floor(random.next() * items.length), 1)[0]!;
+}
+
+/** Code-unit order, the same on every machine whatever its locale. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function cardInUse(cards: LoyaltyCard[], at: string): string {

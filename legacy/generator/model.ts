@@ -104,9 +104,10 @@ export interface EcomCartRule {
   name: string;
   /** Null for an automatic rule, a coupon code otherwise. */
   code: string | null;
-  type: 'percent' | 'amount';
-  /** Decimal string: "10" (percent) or "5.00" (amount). */
-  value: string;
+  /** `free_shipping`: delivery is free; the items' prices do not change. */
+  type: 'percent' | 'amount' | 'free_shipping';
+  /** Decimal string: "10" (percent) or "5.00" (amount); null for free_shipping. */
+  value: string | null;
   starts_at: Iso;
   ends_at: Iso | null;
   scope: {
@@ -114,6 +115,8 @@ export interface EcomCartRule {
     skus: string[] | null;
     /** Decimal string, null when there is no minimum. */
     min_subtotal: string | null;
+    /** Only on a customer's first web order (an account with no earlier order). */
+    first_order: boolean;
   };
   /** Lower runs first. */
   priority: number;
@@ -204,6 +207,11 @@ export interface MemberOffer {
   member_id: string | null;
   /** Catalogue references the offer applies to; empty for the whole basket. */
   product_refs: string[];
+  /**
+   * The programme sends the offer as a marketing message: it is only for members who accept
+   * marketing.
+   */
+  marketing: boolean;
 }
 
 // ---------------------------------------------------------------- franchise POS (SQL)
@@ -381,8 +389,8 @@ export interface CatalogueProduct {
   brand: string;
   /** Path, most general first: ["Chaussures", "Running"]. */
   category: string[];
-  /** Recommended retail price, decimal string. */
-  list_price: { amount: string; currency: string };
+  /** Recommended retail price, decimal string; null when the PIM has no list price for the product. */
+  list_price: { amount: string; currency: string } | null;
   status: 'ACTIVE' | 'DISCONTINUED';
   color: string | null;
   sizes: string[];
@@ -395,8 +403,9 @@ export interface CatalogueCampaign {
   name: { fr: string; en: string };
   starts_at: Iso;
   ends_at: Iso;
-  kind: 'PERCENT' | 'AMOUNT';
-  /** Decimal string. */
+  /** FIXED_PRICE: the item sells at `value`. */
+  kind: 'PERCENT' | 'AMOUNT' | 'FIXED_PRICE';
+  /** Decimal string: percent ("15"), amount off ("10.00") or the fixed price ("19.99"). */
   value: string;
   channels: ('WEB' | 'STORE')[];
   product_refs: string[];
@@ -476,9 +485,53 @@ export interface ProductTruth {
   posCodes: { franchise: FranchiseCode; code: string }[];
 }
 
+/** Why a place's effective price deviates from the product's reference price (docs/pricing.md). */
+export type PriceIncoherenceCause =
+  | 'MISSING_PRICE'
+  | 'STORE_PRICE_ABOVE_LIST'
+  | 'STORE_PRICE_BELOW_LIST'
+  | 'WEB_PRICE_ABOVE_LIST'
+  | 'WEB_PRICE_BELOW_LIST'
+  | 'STORE_PROMOTION'
+  | 'WEB_ONLY_PROMOTION'
+  | 'STORE_ONLY_PROMOTION';
+
+export const PRICE_INCOHERENCE_CAUSES: readonly PriceIncoherenceCause[] = [
+  'MISSING_PRICE',
+  'STORE_PRICE_ABOVE_LIST',
+  'STORE_PRICE_BELOW_LIST',
+  'WEB_PRICE_ABOVE_LIST',
+  'WEB_PRICE_BELOW_LIST',
+  'STORE_PROMOTION',
+  'WEB_ONLY_PROMOTION',
+  'STORE_ONLY_PROMOTION',
+];
+
+/** One place of a product whose effective price deviates from the product's reference. */
+export interface PriceIncoherenceTruth {
+  /** `ProductTruth.productId`. */
+  productId: string;
+  /** 'WEB' or a store code. */
+  place: string;
+  /** Each once, sorted in code-unit order (`[...causes].sort()`): WEB_ONLY_PROMOTION before WEB_PRICE_BELOW_LIST. */
+  causes: PriceIncoherenceCause[];
+}
+
+/**
+ * Every (product, place) whose effective price at `asOf` (anonymous shopper, one item, no
+ * coupon) deviates from the product's reference price, with the causes the generator planted
+ * there. Each deviation is at least 3 % of the reference; every other place asks exactly
+ * the reference. Sorted by productId, then place.
+ */
+export interface PriceTruth {
+  asOf: string;
+  incoherences: PriceIncoherenceTruth[];
+}
+
 export interface GroundTruth {
   seed: string;
   scale: string;
   persons: PersonTruth[];
   products: ProductTruth[];
+  prices: PriceTruth;
 }

@@ -75,7 +75,11 @@ export function generateProducts(random: Random, { count, asOf }: ProductOptions
     do webSku = `${category.en.slice(0, 3).toUpperCase()}-${digits(random, 5)}-${color ? color.en.slice(0, 3).toUpperCase() : 'STD'}`;
     while (skus.has(webSku));
     skus.add(webSku);
-    const webPriceCents = random.chance(0.25) ? roundPrice(listCents * (0.85 + random.next() * 0.1)) : listCents;
+    // The web price is the list price: the generator plants its deviations itself (storesAndAssortment),
+    // each written in the ground truth. The draws that once varied it are kept, so that the
+    // rest of the estate stays as it was.
+    if (random.chance(0.25)) random.next();
+    const webPriceCents = listCents;
     const web: EcomProduct = {
       sku: webSku,
       // The web team never filled the EAN on some products.
@@ -141,7 +145,7 @@ export function productTruth(article: Article): ProductTruth {
   };
 }
 
-/** Retail prices end in ,90 or ,99 or ,00. */
+/** Retail prices end in ,90 or ,99 or ,00 (by the euros: 0 → ,90, 1 → ,99, 2 → ,00 modulo 3). */
 export function roundPrice(cents: number): number {
   const euros = Math.max(1, Math.floor(cents / 100));
   return euros * 100 + [90, 99, 0][euros % 3]!;

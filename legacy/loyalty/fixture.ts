@@ -171,6 +171,7 @@ export function loyaltyFixture(): LoyaltyData {
         min_tier: 'BRONZE',
         member_id: null,
         product_refs: [],
+        marketing: false,
       },
       {
         offer_id: 'OF-SILVER15',
@@ -183,6 +184,7 @@ export function loyaltyFixture(): LoyaltyData {
         min_tier: 'SILVER',
         member_id: null,
         product_refs: ['702.611.50', '115.204.33'],
+        marketing: false,
       },
       {
         offer_id: 'OF-GOLD2X',
@@ -195,6 +197,7 @@ export function loyaltyFixture(): LoyaltyData {
         min_tier: 'GOLD',
         member_id: null,
         product_refs: [],
+        marketing: false,
       },
       {
         offer_id: 'OF-SUMMER',
@@ -207,6 +210,7 @@ export function loyaltyFixture(): LoyaltyData {
         min_tier: 'BRONZE',
         member_id: null,
         product_refs: [],
+        marketing: false,
       },
       {
         offer_id: 'OF-NEXT',
@@ -219,6 +223,7 @@ export function loyaltyFixture(): LoyaltyData {
         min_tier: 'BRONZE',
         member_id: null,
         product_refs: [],
+        marketing: true,
       },
       {
         offer_id: 'OF-FLASH',
@@ -231,6 +236,7 @@ export function loyaltyFixture(): LoyaltyData {
         min_tier: 'BRONZE',
         member_id: null,
         product_refs: [],
+        marketing: false,
       },
       {
         offer_id: 'OF-P-M00100001',
@@ -243,6 +249,7 @@ export function loyaltyFixture(): LoyaltyData {
         min_tier: 'BRONZE',
         member_id: 'M00100001',
         product_refs: [],
+        marketing: true,
       },
       {
         offer_id: 'OF-P-M00100002',
@@ -255,6 +262,7 @@ export function loyaltyFixture(): LoyaltyData {
         min_tier: 'BRONZE',
         member_id: 'M00100002',
         product_refs: [],
+        marketing: true,
       },
     ],
   };

@@ -59,6 +59,7 @@ const offerXml = (o: MemberOffer) => ({
   minTier: o.min_tier,
   memberId: o.member_id,
   productRefs: o.product_refs.length === 0 ? '' : { productRef: o.product_refs },
+  marketing: String(o.marketing),
 });
 const ids = (list: { memberId: string }[] | undefined) => (list ?? []).map((m) => m.memberId);
 
@@ -327,6 +328,19 @@ describe('GetOffers', () => {
     expect(body.offer.find((o: { offerId: string }) => o.offerId === 'OF-WELCOME').description).toBe(
       '10 € offerts dès 50 € d’achat <b>en magasin & en ligne</b>',
     );
+  });
+
+  test('says which offers are sent as marketing, in an element after productRefs', async () => {
+    const reply = await soap.call('GetOffers', arg('memberId', 'M00100001'));
+    const body = ok(reply, 'GetOffers');
+    expect(body.offer.map((o: { offerId: string; marketing: string }) => [o.offerId, o.marketing])).toEqual([
+      ['OF-GOLD2X', 'false'],
+      ['OF-P-M00100001', 'true'],
+      ['OF-SILVER15', 'false'],
+      ['OF-WELCOME', 'false'],
+    ]);
+    expect(reply.text).toMatch(/<productRefs\/><marketing>true<\/marketing><\/offer>/);
+    expect(conformanceProblems(schema, reply.text)).toEqual([]);
   });
 
   test('follows the injected clock', async () => {

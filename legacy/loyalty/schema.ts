@@ -242,6 +242,12 @@ export const COMPLEX_TYPES: Record<string, ComplexType> = {
       { name: 'minTier', type: 'tns:Tier' },
       { name: 'memberId', type: 'xs:string', nillable: true, doc: 'The member a personalised offer is for; nil for every member of the tier.' },
       { name: 'productRefs', type: 'tns:ArrayOfProductRef' },
+      {
+        name: 'marketing',
+        type: 'xs:boolean',
+        minOccurs: 0,
+        doc: 'true: the programme sends the offer as a marketing message, so it is only for members who accept marketing; false, or absent: it is not sent as marketing. Added in a later release, after productRefs.',
+      },
     ],
   },
   LoyaltyFault: {

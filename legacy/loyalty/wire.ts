@@ -63,5 +63,6 @@ export function offerWire(offer: MemberOffer): WireObject {
     minTier: offer.min_tier,
     memberId: offer.member_id,
     productRefs: { productRef: offer.product_refs },
+    marketing: offer.marketing,
   };
 }

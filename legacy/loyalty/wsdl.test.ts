@@ -109,6 +109,15 @@ describe('GET /LoyaltyService?wsdl', () => {
     expect(phone!['xs:annotation']['xs:documentation']).toMatch(/National format as keyed: "06 12 34 56 78", "0612345678" or "06\.12\.34\.56\.78"/);
   });
 
+  test('declares the offer\'s marketing flag last, an optional xs:boolean after productRefs', () => {
+    const offer = readWsdlSchema(text).complexTypes.get('tns:Offer')!;
+    expect(offer.map((e) => e.name).slice(-2)).toEqual(['productRefs', 'marketing']);
+    expect(offer.at(-1)).toMatchObject({ name: 'marketing', type: 'xs:boolean', min: 0, max: 1, nillable: false });
+    const declared = definitions['wsdl:types']['xs:schema']['xs:complexType'].find((t: Node) => t.name === 'Offer');
+    const marketing = declared['xs:sequence']['xs:element'].find((e: Node) => e.name === 'marketing');
+    expect(marketing['xs:annotation']['xs:documentation']).toMatch(/marketing message.*only for members who accept marketing/);
+  });
+
   test('declares UpdateSizes: the member, each size optional and nillable, then who recorded them; the size types accept empty to clear', () => {
     const schema = readWsdlSchema(text);
     expect(schema.elements.get('UpdateSizes')!.sequence).toEqual([

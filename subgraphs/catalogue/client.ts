@@ -26,7 +26,8 @@ export interface PimProduct {
   description: PimText;
   brand: string;
   category: string[];
-  listPrice: { amount: string; currency: string };
+  /** Null: the PIM gives the product no list price. */
+  listPrice: { amount: string; currency: string } | null;
   status: string;
   color: string | null;
   sizes: string[];
@@ -246,6 +247,12 @@ class Shape {
     return new Shape(this.record[field], `${this.where}.${field}`);
   }
 
+  /** An object, or null when the field is null (or left out). */
+  nullableObject(field: string): Shape | null {
+    const value = this.record[field];
+    return value === null || value === undefined ? null : this.object(field);
+  }
+
   objects(field: string): Shape[] {
     const value = this.record[field];
     if (!Array.isArray(value)) throw this.wrong(field, 'an array');
@@ -264,7 +271,7 @@ class Shape {
 
 function readProduct(value: unknown, where: string): PimProduct {
   const shape = new Shape(value, where);
-  const price = shape.object('listPrice');
+  const price = shape.nullableObject('listPrice');
   return {
     ref: shape.string('ref'),
     ean: shape.nullableString('ean'),
@@ -272,7 +279,7 @@ function readProduct(value: unknown, where: string): PimProduct {
     description: shape.text('description'),
     brand: shape.string('brand'),
     category: shape.strings('category'),
-    listPrice: { amount: price.string('amount'), currency: price.string('currency') },
+    listPrice: price === null ? null : { amount: price.string('amount'), currency: price.string('currency') },
     status: shape.string('status'),
     color: shape.nullableString('color'),
     sizes: shape.strings('sizes'),

@@ -24,7 +24,12 @@ export interface CatalogueLoaders {
   productByRef: DataLoader<string, ProductRecord | null>;
   /** Key: a valid GTIN in its GTIN-14 form (`gtinKey`). */
   productByGtin: DataLoader<string, ProductRecord | null>;
-  /** Key: a web SKU exactly as the web shop writes it. */
+  /**
+   * Key: a web SKU as given, matched without regard to case (`jac-12061-blu` is `JAC-12061-BLU`).
+   * The PIM matches aliases exactly, so each value is asked as given and in upper case (the
+   * case the shop's SKUs are written in), in the same batch call: an upper-case key costs one
+   * value, as before; a SKU the PIM keeps in lower or mixed case is found when given as it is kept.
+   */
   productByWebSku: DataLoader<string, ProductRecord | null>;
   /**
    * Key: `<franchise>:<code>`, a franchise's local POS code. The one product carrying it as a
@@ -43,7 +48,8 @@ export function createLoaders(client: CatalogueClient, { productsMs = 600_000, c
   const byGtin: CacheKind = { name: 'productByGtin', ttlMs: productsMs };
   const byWebSku: CacheKind = { name: 'productByWebSku', ttlMs: productsMs };
   const byPosCode: CacheKind = { name: 'productByPosCode', ttlMs: productsMs };
-  const campaignList: CacheKind = { name: 'campaigns', ttlMs: campaignsMs };
+  // v2: campaigns are kept in the promotion model's terms (docs/pricing.md); older entries are not read.
+  const campaignList: CacheKind = { name: 'campaigns.v2', ttlMs: campaignsMs };
 
   return {
     productByRef: new DataLoader<string, ProductRecord | null>((keys) =>
@@ -65,9 +71,14 @@ export function createLoaders(client: CatalogueClient, { productsMs = 600_000, c
 
     productByWebSku: new DataLoader<string, ProductRecord | null>((keys) =>
       source.cachedBatch(byWebSku, keys, async (skus) => {
-        const asked = skus.filter(isBatchable);
+        const asked = [...new Set(skus.filter(isBatchable).flatMap((sku) => [sku, sku.toUpperCase()]))];
         const products = asked.length > 0 ? await client.productsByAliases(asked, 'WEB_SKU') : [];
-        return pick(skus, products, (record) => record.aliases.filter((alias) => alias.kind === 'WEB_SKU').map((alias) => alias.value));
+        // Every key a product's web SKU answers, whatever the case it was asked in.
+        const bySku = new Map<string, string[]>();
+        for (const sku of skus) bySku.set(sku.toUpperCase(), [...(bySku.get(sku.toUpperCase()) ?? []), sku]);
+        return pick(skus, products, (record) =>
+          record.aliases.filter((alias) => alias.kind === 'WEB_SKU').flatMap((alias) => bySku.get(alias.value.toUpperCase()) ?? []),
+        );
       }),
     ),
 

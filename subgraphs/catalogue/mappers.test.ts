@@ -121,6 +121,12 @@ describe('toProductRecord', () => {
     expect(record.unreadable.status).toContain('ARCHIVED');
     expect(record.name).toEqual({ fr: 'Chaussure', en: 'Shoe' });
   });
+
+  it('serves a product the PIM gives no list price with listPrice null, and no error', () => {
+    const record = toProductRecord(product({ listPrice: null }));
+    expect(record.listPrice).toBeNull();
+    expect(record.unreadable).toEqual({});
+  });
 });
 
 describe('preferredProduct', () => {
@@ -137,16 +143,21 @@ describe('preferredProduct', () => {
 });
 
 describe('campaigns', () => {
-  it('turns a percent into hundredths of a percent and an amount into euro cents', () => {
-    expect(toCampaignRecord(campaign({ value: '12.5' }))).toMatchObject({ kind: 'PERCENT', value: 1250, currency: null });
-    expect(toCampaignRecord(campaign({ kind: 'AMOUNT', value: '10.00' }))).toMatchObject({ kind: 'AMOUNT', value: 1000, currency: 'EUR' });
+  it('turns a percent into hundredths of a percent, an amount off and a fixed price into euro cents', () => {
+    expect(toCampaignRecord(campaign({ value: '12.5' }))).toMatchObject({ kind: 'PERCENT_OFF', percentOff: 1250, amountOff: null, fixedPrice: null });
+    expect(toCampaignRecord(campaign({ kind: 'AMOUNT', value: '10.00' }))).toMatchObject({ kind: 'AMOUNT_OFF', percentOff: null, amountOff: { amount: 1000, currency: 'EUR' }, fixedPrice: null });
+    expect(toCampaignRecord(campaign({ kind: 'FIXED_PRICE', value: '19.99' }))).toMatchObject({ kind: 'FIXED_PRICE', percentOff: null, amountOff: null, fixedPrice: { amount: 1999, currency: 'EUR' } });
     expect(toCampaignRecord(campaign()).endsAt).toBe('2026-02-28T23:00:00.000Z');
   });
 
+  it('reads a kind the PIM added since as OTHER, its value unread: shown, never applied', () => {
+    expect(toCampaignRecord(campaign({ kind: 'BOGO', value: '1+1' }))).toMatchObject({ kind: 'OTHER', pimKind: 'BOGO', percentOff: null, amountOff: null, fixedPrice: null });
+  });
+
   it('refuses what it cannot read as a bad response naming the campaign', () => {
-    expect(() => toCampaignRecord(campaign({ kind: 'BOGO' }))).toThrow(expect.objectContaining({ kind: 'badResponse', message: expect.stringContaining('CMP-1 has kind "BOGO"') }));
-    expect(() => toCampaignRecord(campaign({ value: '12.345' }))).toThrow(/percent value "12.345"/);
+    expect(() => toCampaignRecord(campaign({ value: '12.345' }))).toThrow(expect.objectContaining({ kind: 'badResponse', message: expect.stringContaining('CMP-1 has percent value "12.345"') }));
     expect(() => toCampaignRecord(campaign({ kind: 'AMOUNT', value: 'ten' }))).toThrow(/amount "ten"/);
+    expect(() => toCampaignRecord(campaign({ kind: 'FIXED_PRICE', value: '19,99' }))).toThrow(/fixed price "19,99"/);
     expect(() => toCampaignRecord(campaign({ categories: ['Chaussures >'] }))).toThrow(/category "Chaussures >"/);
   });
 
@@ -168,17 +179,45 @@ describe('campaigns', () => {
     expect(covers(byRef, { catalogueRef: '330.118.93', category: ['Chaussures'] })).toBe(false);
   });
 
-  it('serves a campaign as a catalogue promotion in the asked locale', () => {
-    expect(toPromotion(toCampaignRecord(campaign()), 'EN')).toEqual({
+  it('serves a campaign as a catalogue product promotion in the asked locale, in its channels, on its refs and categories', () => {
+    const record = toCampaignRecord(campaign({ channels: ['WEB', 'STORE'], productRefs: ['330.118.92'], categories: ['Chaussures > Running', 'Camping'] }));
+    expect(toPromotion(record, 'EN')).toEqual({
       id: 'catalogue:CMP-1',
       system: 'CATALOGUE',
       title: 'Sale',
-      kind: 'PERCENT',
-      value: 2000,
-      currency: null,
+      kind: 'PERCENT_OFF',
+      percentOff: 2000,
+      amountOff: null,
+      fixedPrice: null,
+      buyQuantity: null,
+      payQuantity: null,
+      pointsMultiplier: null,
+      channels: ['WEB', 'STORE'],
+      stage: 'PRODUCT',
+      priority: 0,
+      stackable: false,
+      scope: {
+        allProducts: false,
+        catalogueRefs: ['330.118.92'],
+        webSkus: [],
+        gtins: [],
+        categories: ['Chaussures > Running', 'Camping'],
+        franchise: null,
+        storeCodes: [],
+        tiers: [],
+        memberId: null,
+      },
+      conditions: { couponCode: null, minimumBasket: null, firstOrderOnly: false, membersOnly: false, marketingOnly: false },
       startsAt: '2026-02-01T00:00:00.000Z',
       endsAt: '2026-02-28T23:00:00.000Z',
-      code: null,
     });
+  });
+
+  it.each([
+    ['AMOUNT', '10.00', { kind: 'AMOUNT_OFF', amountOff: { amount: 1000, currency: 'EUR' } }],
+    ['FIXED_PRICE', '19.99', { kind: 'FIXED_PRICE', fixedPrice: { amount: 1999, currency: 'EUR' } }],
+    ['BOGO', '1+1', { kind: 'OTHER', percentOff: null, amountOff: null, fixedPrice: null }],
+  ])('serves a %s campaign as a %j promotion at the PRODUCT stage', (kind, value, expected) => {
+    expect(toPromotion(toCampaignRecord(campaign({ kind, value })), 'FR')).toMatchObject({ ...expected, stage: 'PRODUCT', title: 'Soldes' });
   });
 });

@@ -2,6 +2,7 @@ import { gs1CheckDigit, isValidGtin, toGtin14 } from '../../utilities/gtin.js';
 import { parseIsoInstant } from '../../utilities/isoInstant.js';
 import { moneyFromDecimal, type Money } from '../../utilities/money.js';
 import { SourceFailure } from '../shared/errors.js';
+import { promotionOf, scopeOf, stageOf, type Promotion, type PromotionKind, type SalesChannel } from '../shared/promotions.js';
 import type { PimCampaign, PimProduct, PimText } from './client.js';
 
 /**
@@ -38,33 +39,31 @@ export interface ProductRecord {
   unreadable: Partial<Record<'listPrice' | 'updatedAt' | 'status', string>>;
 }
 
-/** A campaign, kept with what is needed to tell which products and instants it covers. */
+/**
+ * A campaign, kept with what is needed to tell which products and instants it covers. Its
+ * kind is the graph's: the PIM's PERCENT, AMOUNT and FIXED_PRICE are read, any other kind is
+ * OTHER (shown, never applied), its value left unread.
+ */
 export interface CampaignRecord {
   id: string;
   title: PimText;
-  kind: 'PERCENT' | 'AMOUNT';
-  /** PERCENT: hundredths of a percent (1500 = 15 %); AMOUNT: minor units of `currency`. */
-  value: number;
-  currency: string | null;
+  kind: Extract<PromotionKind, 'PERCENT_OFF' | 'AMOUNT_OFF' | 'FIXED_PRICE' | 'OTHER'>;
+  /** The kind as the PIM wrote it. */
+  pimKind: string;
+  /** PERCENT_OFF: hundredths of a percent (1500 = 15 %). */
+  percentOff: number | null;
+  /** AMOUNT_OFF: the amount taken off each item. */
+  amountOff: Money | null;
+  /** FIXED_PRICE: the price the item sells at. */
+  fixedPrice: Money | null;
   startsAt: string;
   endsAt: string;
-  channels: ('WEB' | 'STORE')[];
+  channels: SalesChannel[];
   productRefs: string[];
   categories: string[][];
 }
 
-/** The graph's `Promotion` value. */
-export interface Promotion {
-  id: string;
-  system: 'CATALOGUE';
-  title: string;
-  kind: 'PERCENT' | 'AMOUNT' | 'POINTS' | 'OTHER';
-  value: number;
-  currency: string | null;
-  startsAt: string;
-  endsAt: string;
-  code: string | null;
-}
+export type { Promotion };
 
 /**
  * The currency of campaign amounts. The PIM's campaigns carry a bare decimal (`"10.00"`):
@@ -124,9 +123,10 @@ export function toProductRecord(product: PimProduct): ProductRecord {
   const unreadable: ProductRecord['unreadable'] = {};
   const gtin = product.ean !== null && isValidGtin(product.ean) ? product.ean : null;
 
+  // A product the PIM gives no list price (null) has none: no error, unlike one it wrote unreadably.
   let listPrice: Money | null = null;
   try {
-    listPrice = moneyFromDecimal(product.listPrice.amount, product.listPrice.currency);
+    if (product.listPrice !== null) listPrice = moneyFromDecimal(product.listPrice.amount, product.listPrice.currency);
   } catch (error) {
     unreadable.listPrice = `product ${product.ref} listPrice ${JSON.stringify(product.listPrice)}: ${(error as Error).message}`;
   }
@@ -199,23 +199,27 @@ export function toCampaignRecord(campaign: PimCampaign): CampaignRecord {
   if (startsMs === null) throw wrong(`startsAt is not an ISO 8601 instant: ${JSON.stringify(campaign.startsAt)}`);
   if (endsMs === null) throw wrong(`endsAt is not an ISO 8601 instant: ${JSON.stringify(campaign.endsAt)}`);
 
-  let value: number;
-  let currency: string | null;
+  const terms: Pick<CampaignRecord, 'kind' | 'percentOff' | 'amountOff' | 'fixedPrice'> = { kind: 'OTHER', percentOff: null, amountOff: null, fixedPrice: null };
+  const money = (what: string): Money => {
+    try {
+      return moneyFromDecimal(campaign.value, CAMPAIGN_CURRENCY);
+    } catch (error) {
+      throw wrong(`has ${what} ${JSON.stringify(campaign.value)}: ${(error as Error).message}`);
+    }
+  };
   if (campaign.kind === 'PERCENT') {
     const match = /^(\d{1,3})(?:\.(\d{1,2}))?$/.exec(campaign.value);
     if (!match) throw wrong(`has percent value ${JSON.stringify(campaign.value)}, expected a decimal with at most two decimals`);
-    value = Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
-    currency = null;
+    terms.kind = 'PERCENT_OFF';
+    terms.percentOff = Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
   } else if (campaign.kind === 'AMOUNT') {
-    try {
-      value = moneyFromDecimal(campaign.value, CAMPAIGN_CURRENCY).amount;
-    } catch (error) {
-      throw wrong(`has amount ${JSON.stringify(campaign.value)}: ${(error as Error).message}`);
-    }
-    currency = CAMPAIGN_CURRENCY;
-  } else {
-    throw wrong(`has kind ${JSON.stringify(campaign.kind)}, expected PERCENT or AMOUNT`);
+    terms.kind = 'AMOUNT_OFF';
+    terms.amountOff = money('amount');
+  } else if (campaign.kind === 'FIXED_PRICE') {
+    terms.kind = 'FIXED_PRICE';
+    terms.fixedPrice = money('fixed price');
   }
+  // Any other kind is one the PIM added since: OTHER, shown and never applied, its value unread.
 
   const categories = campaign.categories.map((text) => {
     const path = categoryPath(text);
@@ -228,12 +232,11 @@ export function toCampaignRecord(campaign: PimCampaign): CampaignRecord {
   return {
     id: campaign.id,
     title: campaign.name,
-    kind: campaign.kind,
-    value,
-    currency,
+    ...terms,
+    pimKind: campaign.kind,
     startsAt: new Date(startsMs).toISOString(),
     endsAt: new Date(endsMs).toISOString(),
-    channels: campaign.channels as ('WEB' | 'STORE')[],
+    channels: campaign.channels as SalesChannel[],
     productRefs: campaign.productRefs,
     categories,
   };
@@ -263,19 +266,28 @@ export function covers(campaign: CampaignRecord, product: Pick<ProductRecord, 'c
   return campaign.categories.some((path) => path.length <= product.category.length && path.every((segment, i) => product.category[i] === segment));
 }
 
+/**
+ * A campaign as the graph's promotion (docs/pricing.md): a product promotion (stage PRODUCT)
+ * in the campaign's channels, covering its product refs and categories, applied by itself (no
+ * condition), best deal among the product promotions (priority 0, not stackable).
+ */
 export function toPromotion(campaign: CampaignRecord, locale: Locale): Promotion {
-  return {
+  return promotionOf({
     id: `catalogue:${campaign.id}`,
     system: 'CATALOGUE',
     title: localized(campaign.title, locale),
     kind: campaign.kind,
-    value: campaign.value,
-    currency: campaign.currency,
+    percentOff: campaign.percentOff,
+    amountOff: campaign.amountOff,
+    fixedPrice: campaign.fixedPrice,
+    channels: [...campaign.channels],
+    stage: stageOf(campaign.kind, 'PRODUCT'),
+    priority: 0,
+    stackable: false,
+    scope: scopeOf({ catalogueRefs: [...campaign.productRefs], categories: campaign.categories.map((path) => path.join(' > ')) }),
     startsAt: campaign.startsAt,
     endsAt: campaign.endsAt,
-    // National campaigns apply by themselves: no coupon code.
-    code: null,
-  };
+  });
 }
 
 export function localized(text: PimText, locale: Locale): string {

@@ -72,6 +72,24 @@ describe('product', () => {
     expect(data.product).toBeNull();
   });
 
+  it('finds a web SKU in any case, as the shop and people type it, in one PIM call', async () => {
+    const { data, errors } = await h.query(`{ lower: product(webSku: "run-77120-bla") { catalogueRef webSku } mixed: product(webSku: "Run-77120-Bla") { catalogueRef } exact: product(webSku: "RUN-77120-BLA") { catalogueRef } }`);
+    expect(errors).toBeUndefined();
+    expect(data).toEqual({ lower: { catalogueRef: '815.240.07', webSku: 'RUN-77120-BLA' }, mixed: { catalogueRef: '815.240.07' }, exact: { catalogueRef: '815.240.07' } });
+    // One batch call: each value as given and in upper case, the upper-case form asked once.
+    expect(h.takeCalls()).toMatchObject({ total: 1, byOperation: { 'GET /products?aliases': 1 }, itemsByOperation: { 'GET /products?aliases': 3 } });
+  });
+
+  it('resolves a Product entity by its webSku key in any case', async () => {
+    const { data, errors } = await h.entities(
+      [{ __typename: 'Product', webSku: 'jac-20931-gre' }, { __typename: 'Product', webSku: 'JAC-20931-GRE' }, { __typename: 'Product', webSku: 'jac-00000-no' }],
+      'catalogueRef webSku',
+    );
+    expect(errors).toBeUndefined();
+    expect(data._entities).toEqual([{ catalogueRef: expect.any(String), webSku: 'JAC-20931-GRE' }, { catalogueRef: data._entities[0].catalogueRef, webSku: 'JAC-20931-GRE' }, null]);
+    expect(h.takeCalls().byOperation).toEqual({ 'GET /products?aliases': 1 });
+  });
+
   it('writes a ref keyed without dots the PIM\'s way', async () => {
     const { data } = await h.query(`{ product(catalogueRef: "70261150") { catalogueRef } }`);
     expect(data.product).toEqual({ catalogueRef: '702.611.50' });
@@ -185,16 +203,34 @@ describe('campaigns', () => {
       .filter((c) => Date.parse(c.starts_at) <= Date.parse(iso) && Date.parse(iso) < Date.parse(c.ends_at))
       .sort((a, b) => Date.parse(a.starts_at) - Date.parse(b.starts_at) || (a.id < b.id ? -1 : 1));
 
-  it('lists the campaigns active at an instant, as catalogue promotions in minor units and hundredths of a percent', async () => {
-    const { data, errors } = await h.query(`{ campaigns(activeAt: "2026-03-12T10:00:00+01:00") { id system title kind value currency startsAt endsAt code } }`);
+  it('lists the campaigns active at an instant, as catalogue product promotions in minor units and hundredths of a percent', async () => {
+    const { data, errors } = await h.query(`{ campaigns(activeAt: "2026-03-12T10:00:00+01:00") {
+      id system title kind percentOff amountOff { amount currency } fixedPrice { amount currency } channels stage priority stackable
+      scope { allProducts catalogueRefs categories } conditions { couponCode } startsAt endsAt value currency code } }`);
     expect(errors).toBeUndefined();
+    const campaign = (fields: Record<string, unknown>) => ({
+      system: 'CATALOGUE',
+      kind: 'PERCENT_OFF',
+      amountOff: null,
+      fixedPrice: null,
+      stage: 'PRODUCT',
+      priority: 0,
+      stackable: false,
+      conditions: { couponCode: null },
+      currency: null,
+      code: null,
+      ...fields,
+    });
+    const categories = (...paths: string[]) => ({ allProducts: false, catalogueRefs: [], categories: paths });
     expect(data.campaigns).toEqual([
-      { id: 'catalogue:CMP-RUN-AUTUMN', system: 'CATALOGUE', title: 'Automne running', kind: 'PERCENT', value: 2000, currency: null, startsAt: '2026-02-01T00:00:00.000Z', endsAt: '2026-03-31T22:00:00.000Z', code: null },
-      { id: 'catalogue:CMP-CAMP-CLEAR', system: 'CATALOGUE', title: 'Fin de saison camping', kind: 'PERCENT', value: 3000, currency: null, startsAt: '2026-02-15T00:00:00.000Z', endsAt: '2026-03-15T00:00:00.000Z', code: null },
-      { id: 'catalogue:CMP-SELECTION', system: 'CATALOGUE', title: 'Sélection du mois', kind: 'PERCENT', value: 1500, currency: null, startsAt: '2026-03-01T00:00:00.000Z', endsAt: '2026-03-31T00:00:00.000Z', code: null },
-      { id: 'catalogue:CMP-WEB-JACKETS', system: 'CATALOGUE', title: 'Vestes : 10 € offerts', kind: 'AMOUNT', value: 1000, currency: 'EUR', startsAt: '2026-03-10T00:00:00.000Z', endsAt: '2026-04-10T00:00:00.000Z', code: null },
+      campaign({ id: 'catalogue:CMP-RUN-AUTUMN', title: 'Automne running', percentOff: 2000, value: 2000, channels: ['WEB', 'STORE'], scope: categories('Chaussures > Running'), startsAt: '2026-02-01T00:00:00.000Z', endsAt: '2026-03-31T22:00:00.000Z' }),
+      campaign({ id: 'catalogue:CMP-CAMP-CLEAR', title: 'Fin de saison camping', percentOff: 3000, value: 3000, channels: ['STORE'], scope: categories('Camping'), startsAt: '2026-02-15T00:00:00.000Z', endsAt: '2026-03-15T00:00:00.000Z' }),
+      campaign({ id: 'catalogue:CMP-SELECTION', title: 'Sélection du mois', percentOff: 1500, value: 1500, channels: ['WEB', 'STORE'], scope: expect.objectContaining({ allProducts: false }), startsAt: '2026-03-01T00:00:00.000Z', endsAt: '2026-03-31T00:00:00.000Z' }),
+      campaign({ id: 'catalogue:CMP-WEB-JACKETS', title: 'Vestes : 10 € offerts', kind: 'AMOUNT_OFF', percentOff: null, amountOff: { amount: 1000, currency: 'EUR' }, value: 1000, currency: 'EUR', channels: ['WEB'], scope: categories('Vêtements > Vestes'), startsAt: '2026-03-10T00:00:00.000Z', endsAt: '2026-04-10T00:00:00.000Z' }),
     ]);
     expect(data.campaigns.map((c: { id: string }) => c.id)).toEqual(activeAt('2026-03-12T09:00:00Z').map((c) => `catalogue:${c.id}`));
+    const selection = catalogueFixture.campaigns.find((c) => c.id === 'CMP-SELECTION')!;
+    expect(data.campaigns[2].scope).toEqual({ allProducts: false, catalogueRefs: selection.product_refs, categories: selection.categories.map((c) => c.split('>').map((s) => s.trim()).join(' > ')) });
   });
 
   it('filters by channel, speaks English when asked, and defaults to the campaigns active now', async () => {
@@ -223,6 +259,42 @@ describe('campaigns', () => {
       { catalogueRef: '612.774.03', campaigns: [{ id: 'catalogue:CMP-SELECTION' }], web: [{ id: 'catalogue:CMP-SELECTION' }], spring: [] },
     ]);
     expect(h.takeCalls().byOperation).toEqual({ 'GET /products?refs': 1, 'GET /campaigns': 1 });
+  });
+});
+
+describe('what the PIM serves since: no list price, fixed-price campaigns, kinds added later', () => {
+  let own: Harness;
+  beforeAll(async () => {
+    own = await startHarness({
+      cache: false,
+      data: {
+        products: catalogueFixture.products.map((p) => (p.ref === '330.118.92' ? { ...p, list_price: null } : p)),
+        campaigns: [
+          ...catalogueFixture.campaigns,
+          { ...catalogueFixture.campaigns[0]!, id: 'CMP-PRIX-CHOC', kind: 'FIXED_PRICE', value: '59.99', categories: [], product_refs: ['815.240.07'] },
+          { ...catalogueFixture.campaigns[0]!, id: 'CMP-BOGO', kind: 'BOGO' as 'PERCENT', value: '1+1', categories: [], product_refs: ['815.240.07'] },
+        ],
+      },
+    });
+  });
+  afterAll(() => own.stop());
+
+  it('serves a product without a list price with listPrice null and no error', async () => {
+    const { data, errors } = await own.query('{ product(catalogueRef: "330.118.92") { catalogueRef listPrice { amount currency } } }');
+    expect(errors).toBeUndefined();
+    expect(data.product).toEqual({ catalogueRef: '330.118.92', listPrice: null });
+  });
+
+  it('serves a FIXED_PRICE campaign with its fixed price, and a kind it cannot read as OTHER rather than an error', async () => {
+    const { data, errors } = await own.query(`{ product(catalogueRef: "815.240.07") { campaigns(activeAt: "2026-03-12T00:00:00Z") {
+      id kind percentOff fixedPrice { amount currency } stage scope { catalogueRefs } value currency } } }`);
+    expect(errors).toBeUndefined();
+    // In the PIM's order: start, then id.
+    expect(data.product.campaigns).toEqual([
+      { id: 'catalogue:CMP-BOGO', kind: 'OTHER', percentOff: null, fixedPrice: null, stage: 'PRODUCT', scope: { catalogueRefs: ['815.240.07'] }, value: 0, currency: null },
+      { id: 'catalogue:CMP-PRIX-CHOC', kind: 'FIXED_PRICE', percentOff: null, fixedPrice: { amount: 5999, currency: 'EUR' }, stage: 'PRODUCT', scope: { catalogueRefs: ['815.240.07'] }, value: 5999, currency: 'EUR' },
+      { id: 'catalogue:CMP-RUN-AUTUMN', kind: 'PERCENT_OFF', percentOff: 2000, fixedPrice: null, stage: 'PRODUCT', scope: { catalogueRefs: [] }, value: 2000, currency: null },
+    ]);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { badUserInput, SourceFailure, sourceError } from '../shared/errors.js';
+import { promotionResolvers } from '../shared/promotions.js';
 import { DateTime } from '../shared/scalars.js';
 import { PIM_PAGE_LIMIT, pimProblemOf } from './client.js';
 import type { CatalogueContext } from './context.js';
@@ -81,6 +82,7 @@ async function activeCampaigns({ activeAt, channel }: CampaignArgs, { loaders, n
 
 export const resolvers: GraphQLResolverMap<CatalogueContext> = {
   DateTime,
+  ...promotionResolvers,
 
   Query: {
     product(_: unknown, args: ProductKeys, context: CatalogueContext) {

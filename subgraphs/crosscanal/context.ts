@@ -5,6 +5,7 @@ import type { QuoteJourneySystems } from './journeys/quoteOnline.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { EstateLoaders, EstateReads } from './orders/estate.js';
 import type { CrosswalkStore } from './store/crosswalkStore.js';
+import type { CoherenceService } from './pricing/service.js';
 
 export interface Context extends RequestIdentity {
   store: CrosswalkStore;
@@ -15,19 +16,22 @@ export interface Context extends RequestIdentity {
   webPoints: { job: WebPoints; rows: DataLoader<string, WebPointsRow | null> } | null;
   /** What the cross-system writes write to. */
   journeys: QuoteJourneySystems;
+  /** Price coherence reports over the estate; null when the systems that price are not configured. */
+  coherence: CoherenceService | null;
 }
 
-const NO_ESTATE: EstateLoaders = { ecommerce: null, pos: null };
+const NO_ESTATE: EstateLoaders = { ecommerce: null, pos: null, catalogue: null, loyalty: null };
 
 /** What the crosswalk serves beside its store, shared by every request. */
 export interface ContextParts {
   estate?: EstateReads;
   webPoints?: WebPoints;
   journeys?: QuoteJourneySystems;
+  coherence?: CoherenceService;
 }
 
 /** A request's context: fresh loaders over the shared store, and who acts (stewardship records them). */
-export function createContext(store: CrosswalkStore, identity: RequestIdentity, { estate, webPoints, journeys }: ContextParts = {}): Context {
+export function createContext(store: CrosswalkStore, identity: RequestIdentity, { estate, webPoints, journeys, coherence }: ContextParts = {}): Context {
   let loaders: EstateLoaders | undefined;
   return {
     ...identity,
@@ -35,6 +39,7 @@ export function createContext(store: CrosswalkStore, identity: RequestIdentity, 
     loaders: createLoaders(store),
     estate: () => (loaders ??= estate?.loaders() ?? NO_ESTATE),
     journeys: journeys ?? { ecommerce: null, marker: null, returns: null },
+    coherence: coherence ?? null,
     webPoints: webPoints
       ? {
           job: webPoints,

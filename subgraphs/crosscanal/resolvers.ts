@@ -13,6 +13,8 @@ import { parseRecordId, recordId, type RecordKey, type SourceRecord } from './ma
 import { journeyResolvers } from './journeys/resolvers.js';
 import { orderResolvers } from './orders/resolvers.js';
 import { productReferenceQueries } from './products/resolvers.js';
+import { pricingResolvers } from './pricing/resolvers.js';
+import { promotionResolvers } from '../shared/promotions.js';
 import type { StoredCustomer } from './store/crosswalkStore.js';
 import { stewardshipResolvers } from './stewardshipResolvers.js';
 import type { Survivor, Survivors } from './survivorship.js';
@@ -63,9 +65,17 @@ export const resolvers: GraphQLResolverMap<Context> = {
   WebOrder: orderResolvers.WebOrder,
   Order: orderResolvers.Order,
 
+  Product: pricingResolvers.Product,
+  ProductOffer: pricingResolvers.ProductOffer,
+  PriceCoherenceReport: pricingResolvers.PriceCoherenceReport,
+  ProductPriceIncoherence: pricingResolvers.ProductPriceIncoherence,
+  PriceDeviation: pricingResolvers.PriceDeviation,
+  ...promotionResolvers,
+
   Query: {
     ...productReferenceQueries,
     ...orderResolvers.Query,
+    ...pricingResolvers.Query,
     async customer(_: unknown, { id, by }: { id?: string | null; by?: CustomerLookup | null }, context: Context) {
       if ((id == null) === (by == null)) {
         throw badUserInput(`customer: give exactly one of id and by, got ${id == null ? 'neither' : 'both'}`);
@@ -113,6 +123,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
 
   Customer: {
     ...orderResolvers.Customer,
+    ...pricingResolvers.Customer,
     __resolveReference: (reference: { id: string }, context: Context) => context.loaders.customer.load(reference.id),
     identities: async (customer: CustomerParent, _: unknown, context: Context) =>
       (await context.loaders.links.load(customer.id)).map((link) => identity(link.record)),

@@ -15,6 +15,7 @@ import { createServedInStore, type ServedInStoreSummary } from './journeys/serve
 import { syncRunner, type SyncRunner } from './syncRunner.js';
 import { openEstateReads, type EstateReadOptions } from './orders/estate.js';
 import { crosswalkReadiness } from './readiness.js';
+import { coherenceFromSources } from './pricing/sources.js';
 import { resolvers } from './resolvers.js';
 import { CrosswalkStore } from './store/crosswalkStore.js';
 
@@ -45,7 +46,7 @@ export interface CrosscanalOptions {
    * How the order views read the web shop and the tills at request time. Default: the
    * `sources` URLs, 3 s per call, an in-process cache (Redis at `redisUrl` when given).
    */
-  estate?: Omit<EstateReadOptions, 'ecommerceUrl' | 'posUrl' | 'posSchemaPrefix'>;
+  estate?: Omit<EstateReadOptions, 'ecommerceUrl' | 'posUrl' | 'posSchemaPrefix' | 'catalogueUrl' | 'loyaltyUrl'>;
   /**
    * Web orders earn loyalty points when both the web shop and the programme are among the
    * sources: read and credited after the initial sync and with each scheduled one.
@@ -101,6 +102,8 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
     ecommerceUrl: options.sources?.ecommerceUrl,
     posUrl: options.sources?.posUrl,
     posSchemaPrefix: options.sources?.posSchemaPrefix,
+    catalogueUrl: options.sources?.catalogueUrl,
+    loyaltyUrl: options.sources?.loyaltyUrl,
   });
   const sourceOptions = { timeoutMs: 10_000, retries: 2 };
   const webPoints: WebPoints | null =
@@ -131,11 +134,12 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
           from: options.attribution?.from,
         })
       : null;
+  const coherence = coherenceFromSources(options.sources ?? {});
   // Writes left pending by a system that was down are taken on with each scheduled sync.
   const pendingWrites = syncRunner(async () => ({ quotes: await resumeConversions(store, journeys), returns: await resumeReturns(store, journeys.returns) }));
   const closeAll = async () => {
     await Promise.all([sync.stop(), productSync.stop(), webPoints?.stop(), pendingWrites.stop(), servedInStore?.stop()]);
-    await Promise.allSettled([...readers, ...productReaders, estate, ...(posWriter ? [posWriter] : [])].map((reader) => reader.close()));
+    await Promise.allSettled([...readers, ...productReaders, estate, ...(posWriter ? [posWriter] : []), ...(coherence ? [coherence] : [])].map((reader) => reader.close()));
     if (owned) await store.close();
   };
   try {
@@ -150,7 +154,7 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
       port: options.port ?? 0,
       host: options.host,
       internalSecret: options.internalSecret,
-      context: async (identity) => createContext(store, identity, { estate, webPoints: webPoints ?? undefined, journeys }),
+      context: async (identity) => createContext(store, identity, { estate, webPoints: webPoints ?? undefined, journeys, coherence: coherence ?? undefined }),
       readiness: crosswalkReadiness(store),
     });
     if (options.syncIntervalMs) sync.schedule(options.syncIntervalMs, options.onSync);

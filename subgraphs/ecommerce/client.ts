@@ -69,11 +69,17 @@ export interface WireCartRule {
   id: number;
   name: string;
   code: string | null;
+  /** `percent`, `amount` or `free_shipping`; a type the platform adds later is read as OTHER. */
   type: string;
-  value: string;
+  /** A decimal; null for `free_shipping`. */
+  value: string | null;
   starts_at: string;
   ends_at: string | null;
-  scope: { skus: string[] | null; min_subtotal: string | null };
+  /**
+   * `skus` null: every product. `min_subtotal`: a decimal in the shop's currency, or null.
+   * `first_order`: only on a customer's first order; absent in rules written before it existed.
+   */
+  scope: { skus: string[] | null; min_subtotal: string | null; first_order?: boolean };
   priority: number;
   stackable: boolean;
 }

@@ -1,3 +1,5 @@
+import { ecommerceFixture } from '../../legacy/ecommerce/fixture.js';
+import type { EcomCartRule } from '../../legacy/generator/model.js';
 import { errorCodes, startStack, type TestStack } from './testStack.js';
 
 let stack: TestStack;
@@ -94,7 +96,7 @@ describe('Product @key(fields: "webSku")', () => {
     expect(await stack.calls()).toEqual({ 'GET /products': 1 });
   });
 
-  it('shows the cart rules running now whose scope covers the product, read once per request', async () => {
+  it('shows the cart rules running now that lower the product\'s own price, read once per request', async () => {
     await stack.resetCalls();
     const answer = await entities(
       [
@@ -102,17 +104,79 @@ describe('Product @key(fields: "webSku")', () => {
         { __typename: 'Product', webSku: 'WEB-TENT-2P' },
         { __typename: 'Product', webSku: 'WEB-RUN-4471-W' },
       ],
-      '... on Product { webSku webPromotions { id kind value currency code } }',
+      '... on Product { webSku webPromotions { id kind amountOff { amount currency } stage scope { allProducts webSkus } conditions { couponCode minimumBasket { amount } } value currency code } }',
     );
     expect(answer.errors).toBeUndefined();
-    const welcome = { id: 'web:2', kind: 'PERCENT', value: 1000, currency: null, code: 'BIENVENUE10' };
-    const running = { id: 'web:3', kind: 'AMOUNT', value: 500, currency: 'EUR', code: null };
+    // "Bienvenue" (BIENVENUE10, from 30 €) is a basket-wide coupon with a minimum basket: the cart's, not the product's.
+    const running = {
+      id: 'web:3',
+      kind: 'AMOUNT_OFF',
+      amountOff: { amount: 500, currency: 'EUR' },
+      stage: 'CART',
+      scope: { allProducts: false, webSkus: ['WEB-RUN-4471', 'WEB-RUN-4471-W'] },
+      conditions: { couponCode: null, minimumBasket: null },
+      value: 500,
+      currency: 'EUR',
+      code: null,
+    };
     expect(answer.data._entities).toEqual([
-      { webSku: 'WEB-RUN-4471', webPromotions: [running, welcome] },
-      { webSku: 'WEB-TENT-2P', webPromotions: [welcome] },
-      { webSku: 'WEB-RUN-4471-W', webPromotions: [running, welcome] },
+      { webSku: 'WEB-RUN-4471', webPromotions: [running] },
+      { webSku: 'WEB-TENT-2P', webPromotions: [] },
+      { webSku: 'WEB-RUN-4471-W', webPromotions: [running] },
     ]);
     expect(await stack.calls()).toEqual({ 'GET /products': 1, 'GET /cart-rules': 1 });
+  });
+
+  it('keeps for the product its own rules and the automatic ones on every product; leaves the cart its coupons, delivery offers, first-order and minimum-basket rules', async () => {
+    const base = (id: number, fields: Partial<EcomCartRule>): EcomCartRule => ({
+      id,
+      name: `Rule ${id}`,
+      code: null,
+      type: 'percent',
+      value: '10',
+      starts_at: '2026-03-01T00:00:00.000Z',
+      ends_at: '2026-04-01T00:00:00.000Z',
+      scope: { skus: null, min_subtotal: null, first_order: false },
+      priority: id,
+      stackable: true,
+      ...fields,
+    });
+    const data = ecommerceFixture();
+    data.cartRules = [
+      base(11, { name: 'Automatic on everything' }),
+      base(12, { name: 'Free delivery', type: 'free_shipping', value: null }),
+      base(13, { name: 'First order', scope: { skus: null, min_subtotal: null, first_order: true } }),
+      base(14, { name: 'Basket coupon', code: 'PANIER5' }),
+      base(15, { name: 'Tent coupon', code: 'TENTE', scope: { skus: ['WEB-TENT-2P'], min_subtotal: null, first_order: false } }),
+      base(16, { name: 'Tent from 100 EUR', scope: { skus: ['WEB-TENT-2P'], min_subtotal: '100.00', first_order: false } }),
+      base(17, { name: 'Ended', ends_at: '2026-03-14T12:00:00.000Z' }),
+    ];
+    const own = await startStack({ data });
+    try {
+      const answer = await own.query(
+        'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Product { webSku webPromotions { id kind stage } } } }',
+        { r: [{ __typename: 'Product', webSku: 'WEB-TENT-2P' }, { __typename: 'Product', webSku: 'WEB-RUN-4471' }] },
+      );
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data._entities).toEqual([
+        {
+          webSku: 'WEB-TENT-2P',
+          webPromotions: [
+            { id: 'web:11', kind: 'PERCENT_OFF', stage: 'CART' },
+            { id: 'web:15', kind: 'PERCENT_OFF', stage: 'CART' },
+          ],
+        },
+        { webSku: 'WEB-RUN-4471', webPromotions: [{ id: 'web:11', kind: 'PERCENT_OFF', stage: 'CART' }] },
+      ]);
+      // The root field keeps listing every rule.
+      const all = await own.query('{ webPromotions { id kind stage conditions { firstOrderOnly couponCode } } }');
+      expect(all.errors).toBeUndefined();
+      expect(all.data.webPromotions.map((p: { id: string }) => p.id)).toEqual(['web:11', 'web:12', 'web:13', 'web:14', 'web:15', 'web:16', 'web:17']);
+      expect(all.data.webPromotions[1]).toEqual({ id: 'web:12', kind: 'FREE_DELIVERY', stage: 'DELIVERY', conditions: { firstOrderOnly: false, couponCode: null } });
+      expect(all.data.webPromotions[2].conditions).toEqual({ firstOrderOnly: true, couponCode: null });
+    } finally {
+      await own.stop();
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import type { WireCartRule, WireCustomer, WireOrder } from './client.js';
-import { MalformedRecord, ruleCovers, toCartRule, toWebAccount, toWebOrder } from './mappers.js';
+import { lowersProductPrice, MalformedRecord, ruleCovers, toCartRule, toWebAccount, toWebOrder } from './mappers.js';
 
 const rule = (overrides: Partial<WireCartRule>): WireCartRule => ({
   id: 7,
@@ -17,18 +17,55 @@ const rule = (overrides: Partial<WireCartRule>): WireCartRule => ({
 
 describe('toCartRule', () => {
   it.each([
-    ['percent', '12.5', 'EUR', { kind: 'PERCENT', value: 1250, currency: null }],
-    ['percent', '7.05', 'EUR', { kind: 'PERCENT', value: 705, currency: null }],
-    ['amount', '5', 'EUR', { kind: 'AMOUNT', value: 500, currency: 'EUR' }],
-    ['amount', '500', 'JPY', { kind: 'AMOUNT', value: 500, currency: 'JPY' }],
-    ['free_shipping', '0', 'EUR', { kind: 'OTHER', value: 0, currency: null }],
+    ['percent', '12.5', 'EUR', { kind: 'PERCENT_OFF', percentOff: 1250, amountOff: null, stage: 'CART' }],
+    ['percent', '7.05', 'EUR', { kind: 'PERCENT_OFF', percentOff: 705, amountOff: null, stage: 'CART' }],
+    ['amount', '5', 'EUR', { kind: 'AMOUNT_OFF', percentOff: null, amountOff: { amount: 500, currency: 'EUR' }, stage: 'CART' }],
+    ['amount', '500', 'JPY', { kind: 'AMOUNT_OFF', percentOff: null, amountOff: { amount: 500, currency: 'JPY' }, stage: 'CART' }],
+    ['free_shipping', null, 'EUR', { kind: 'FREE_DELIVERY', percentOff: null, amountOff: null, stage: 'DELIVERY' }],
+    ['free_shipping', '0', 'EUR', { kind: 'FREE_DELIVERY', percentOff: null, amountOff: null, stage: 'DELIVERY' }],
+    ['gift_wrap', 'oui', 'EUR', { kind: 'OTHER', percentOff: null, amountOff: null, stage: 'CART' }],
   ])('reads a %s rule of %s in %s', (type, value, currency, expected) => {
     expect(toCartRule(rule({ type, value }), currency).promotion).toMatchObject(expected);
   });
 
-  it('refuses a percentage finer than a hundredth, and an amount finer than the currency', () => {
+  it('maps the whole rule: web only, its SKUs, its coupon, minimum subtotal and first-order flag as conditions, its rank', () => {
+    const promotion = toCartRule(
+      rule({ id: 12, name: 'Bienvenue', code: 'BIENVENUE10', scope: { skus: ['A', 'B'], min_subtotal: '30.00', first_order: true }, priority: 50, stackable: false }),
+      'EUR',
+    ).promotion;
+    expect(promotion).toEqual({
+      id: 'web:12',
+      system: 'ECOMMERCE',
+      title: 'Bienvenue',
+      kind: 'PERCENT_OFF',
+      percentOff: 1000,
+      amountOff: null,
+      fixedPrice: null,
+      buyQuantity: null,
+      payQuantity: null,
+      pointsMultiplier: null,
+      channels: ['WEB'],
+      stage: 'CART',
+      priority: 50,
+      stackable: false,
+      scope: { allProducts: false, catalogueRefs: [], webSkus: ['A', 'B'], gtins: [], categories: [], franchise: null, storeCodes: [], tiers: [], memberId: null },
+      conditions: { couponCode: 'BIENVENUE10', minimumBasket: { amount: 3000, currency: 'EUR' }, firstOrderOnly: true, membersOnly: false, marketingOnly: false },
+      startsAt: '2026-03-01T00:00:00.000Z',
+      endsAt: '2026-03-01T23:00:00.000Z',
+    });
+  });
+
+  it('reads a rule without first_order (written before it existed) as not first-order only, and skus null as every product', () => {
+    const promotion = toCartRule(rule({ scope: { skus: null, min_subtotal: null } }), 'EUR').promotion;
+    expect(promotion.conditions).toMatchObject({ couponCode: null, minimumBasket: null, firstOrderOnly: false });
+    expect(promotion.scope).toMatchObject({ allProducts: true, webSkus: [] });
+  });
+
+  it('refuses a percentage finer than a hundredth, an amount finer than the currency, a first_order that is no flag', () => {
     expect(() => toCartRule(rule({ value: '12.345' }), 'EUR')).toThrow(new MalformedRecord('cart rule 7: value must be a percentage with at most two decimals, got "12.345"'));
     expect(() => toCartRule(rule({ type: 'amount', value: '5.5' }), 'JPY')).toThrow(MalformedRecord);
+    expect(() => toCartRule(rule({ type: 'amount', value: null }), 'EUR')).toThrow(MalformedRecord);
+    expect(() => toCartRule(rule({ scope: { skus: null, min_subtotal: null, first_order: 'yes' as unknown as boolean } }), 'EUR')).toThrow(/first_order must be true or false/);
   });
 
   it('runs from its start, included, to its end, excluded, read in UTC', () => {
@@ -39,6 +76,35 @@ describe('toCartRule', () => {
     expect(ruleCovers(covering, 'B', Date.parse('2026-03-01T12:00:00Z'))).toBe(false);
     const everything = toCartRule(rule({ scope: { skus: null, min_subtotal: '30.00' }, ends_at: null }), 'EUR');
     expect(ruleCovers(everything, 'B', Date.parse('2099-01-01T00:00:00Z'))).toBe(true);
+  });
+});
+
+describe('lowersProductPrice: the rules that lower one product\'s own price', () => {
+  const at = Date.parse('2026-03-01T12:00:00Z');
+  const lowers = (overrides: Partial<WireCartRule>, sku = 'A') => lowersProductPrice(toCartRule(rule(overrides), 'EUR'), sku, at);
+
+  it('keeps a rule naming the SKU, coupon or first-order alike, and not one naming other SKUs', () => {
+    expect(lowers({})).toBe(true);
+    expect(lowers({ code: 'RUN5' })).toBe(true);
+    expect(lowers({ scope: { skus: ['A'], min_subtotal: null, first_order: true } })).toBe(true);
+    expect(lowers({}, 'B')).toBe(false);
+    // A type added since is OTHER: shown with the product it names, never applied.
+    expect(lowers({ type: 'gift_wrap', value: 'oui' })).toBe(true);
+  });
+
+  it('keeps an automatic rule on every product: no coupon, not first-order, no minimum basket', () => {
+    expect(lowers({ scope: { skus: null, min_subtotal: null } })).toBe(true);
+    expect(lowers({ scope: { skus: null, min_subtotal: null, first_order: false } }, 'B')).toBe(true);
+  });
+
+  it('leaves the cart its rules: basket-wide coupons and first-order rules, delivery offers, minimum baskets, and rules not running', () => {
+    expect(lowers({ code: 'BIENVENUE10', scope: { skus: null, min_subtotal: null } })).toBe(false);
+    expect(lowers({ scope: { skus: null, min_subtotal: null, first_order: true } })).toBe(false);
+    expect(lowers({ type: 'free_shipping', value: null })).toBe(false);
+    expect(lowers({ type: 'free_shipping', value: null, scope: { skus: null, min_subtotal: null } })).toBe(false);
+    expect(lowers({ scope: { skus: ['A'], min_subtotal: '50.00' } })).toBe(false);
+    expect(lowers({ scope: { skus: null, min_subtotal: '50.00' } })).toBe(false);
+    expect(lowersProductPrice(toCartRule(rule({}), 'EUR'), 'A', Date.parse('2026-03-02T00:00:00Z'))).toBe(false);
   });
 });
 

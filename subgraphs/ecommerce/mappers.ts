@@ -3,6 +3,7 @@ import { isValidGtin } from '../../utilities/gtin.js';
 import { parseIsoInstant } from '../../utilities/isoInstant.js';
 import { moneyFromDecimal, type Money } from '../../utilities/money.js';
 import { toE164 } from '../../utilities/phone.js';
+import { promotionOf, runsAt, scopeOf, stageOf, type Promotion, type PromotionKind } from '../shared/promotions.js';
 import type { WireAddress, WireCartRule, WireCustomer, WireOrder, WireProduct } from './client.js';
 
 /*
@@ -98,17 +99,7 @@ export interface WebProduct {
   localCode: string | null;
 }
 
-export interface Promotion {
-  id: string;
-  system: 'ECOMMERCE';
-  title: string;
-  kind: 'PERCENT' | 'AMOUNT' | 'OTHER';
-  value: number;
-  currency: string | null;
-  startsAt: string;
-  endsAt: string | null;
-  code: string | null;
-}
+export type { Promotion };
 
 /** A cart rule: the promotion it shows, and what decides whether it covers a product now. */
 export interface CartRule {
@@ -238,46 +229,62 @@ export function toWebProduct(raw: WireProduct): WebProduct {
   };
 }
 
+/** The platform's rule types, as the promotion kinds they are. */
+const RULE_KINDS: Readonly<Record<string, PromotionKind>> = {
+  percent: 'PERCENT_OFF',
+  amount: 'AMOUNT_OFF',
+  free_shipping: 'FREE_DELIVERY',
+};
+
 /**
- * A cart rule as a promotion. The platform's rules carry no currency: an amount is in the
- * shop's currency, which the subgraph is told. A rule type the subgraph does not know is
- * shown as OTHER, value 0, rather than guessed.
+ * A cart rule as a promotion (docs/pricing.md): a web cart promotion (stage CART; free shipping
+ * DELIVERY), in the cart's order (`priority`), stopping the later ones unless `stackable`. The
+ * platform's rules carry no currency: an amount or a minimum subtotal is in the shop's
+ * currency, which the subgraph is told. A coupon code, a minimum subtotal and a first-order
+ * flag are conditions. A rule type the subgraph does not know is OTHER, its value unread,
+ * rather than guessed.
  */
 export function toCartRule(raw: WireCartRule, shopCurrency: string): CartRule {
   const what = `cart rule ${describeId(raw)}`;
   const read = reader(raw, what);
-  const type = read.text('type');
-  let kind: Promotion['kind'] = 'OTHER';
-  let value = 0;
-  let currency: string | null = null;
-  if (type === 'percent') {
-    kind = 'PERCENT';
-    value = hundredths(read.text('value'), `${what}: value`);
-  } else if (type === 'amount') {
-    kind = 'AMOUNT';
-    value = read.money('value', shopCurrency).amount;
-    currency = shopCurrency;
-  }
+  const kind = RULE_KINDS[read.text('type')] ?? 'OTHER';
   const scope = raw.scope as unknown;
   if (typeof scope !== 'object' || scope === null) throw new MalformedRecord(`${what}: scope must be an object`);
+  const inScope = reader(scope, `${what} scope`);
   const skus = (scope as { skus?: unknown }).skus;
   if (skus !== null && !(Array.isArray(skus) && skus.every((sku) => typeof sku === 'string'))) {
     throw new MalformedRecord(`${what}: scope.skus must be a list of SKUs or null`);
   }
+  const firstOrder = (scope as { first_order?: unknown }).first_order;
+  if (firstOrder !== undefined && firstOrder !== null && typeof firstOrder !== 'boolean') {
+    throw new MalformedRecord(`${what}: scope.first_order must be true or false, got ${JSON.stringify(firstOrder)}`);
+  }
   const startsAt = read.instant('starts_at');
   const endsAt = read.optionalInstant('ends_at');
-  return {
-    promotion: {
-      id: `web:${read.integer('id')}`,
-      system: 'ECOMMERCE',
-      title: read.text('name'),
-      kind,
-      value,
-      currency,
-      startsAt,
-      endsAt,
-      code: read.optionalText('code'),
+  const promotion = promotionOf({
+    id: `web:${read.integer('id')}`,
+    system: 'ECOMMERCE',
+    title: read.text('name'),
+    kind,
+    percentOff: kind === 'PERCENT_OFF' ? hundredths(read.text('value'), `${what}: value`) : null,
+    amountOff: kind === 'AMOUNT_OFF' ? read.money('value', shopCurrency) : null,
+    channels: ['WEB'],
+    stage: stageOf(kind, 'CART'),
+    priority: read.integer('priority'),
+    stackable: read.flag('stackable'),
+    scope: scopeOf({ allProducts: skus === null, webSkus: skus === null ? [] : [...new Set(skus as string[])] }),
+    conditions: {
+      couponCode: read.optionalText('code'),
+      minimumBasket: inScope.optionalText('min_subtotal') === null ? null : inScope.money('min_subtotal', shopCurrency),
+      firstOrderOnly: firstOrder === true,
+      membersOnly: false,
+      marketingOnly: false,
     },
+    startsAt,
+    endsAt,
+  });
+  return {
+    promotion,
     skus: skus === null ? null : new Set(skus as string[]),
     startsAtMs: Date.parse(startsAt),
     endsAtMs: endsAt === null ? null : Date.parse(endsAt),
@@ -286,8 +293,22 @@ export function toCartRule(raw: WireCartRule, shopCurrency: string): CartRule {
 
 /** Whether the rule runs at `atMs` (start included, end excluded, as the platform reads it) and covers `sku`. */
 export function ruleCovers(rule: CartRule, sku: string, atMs: number): boolean {
-  const running = rule.startsAtMs <= atMs && (rule.endsAtMs === null || atMs < rule.endsAtMs);
-  return running && (rule.skus === null || rule.skus.has(sku));
+  return runsAt(rule.promotion, atMs) && (rule.skus === null || rule.skus.has(sku));
+}
+
+/**
+ * Whether the rule lowers the price of the product `sku` by itself, at `atMs`: it runs then,
+ * it is not a delivery offer, it asks for no minimum basket, and either its scope names the
+ * SKU, or it is automatic (no coupon code, not for a first order only) and covers every
+ * product. Basket-wide coupons, delivery offers and rules with a minimum basket are the
+ * cart's: `Product.webPromotions` leaves them to the root `webPromotions`.
+ */
+export function lowersProductPrice(rule: CartRule, sku: string, atMs: number): boolean {
+  const { promotion } = rule;
+  if (!runsAt(promotion, atMs) || promotion.stage === 'DELIVERY' || promotion.stage === 'POINTS') return false;
+  if (promotion.conditions.minimumBasket !== null) return false;
+  if (rule.skus !== null) return rule.skus.has(sku);
+  return promotion.conditions.couponCode === null && !promotion.conditions.firstOrderOnly;
 }
 
 /** Most recent first; the platform's ids break ties, the newest id first. */

@@ -220,15 +220,35 @@ describe('normalisation of products', () => {
 });
 
 describe('webPromotions', () => {
-  const FIELDS = 'id system title kind value currency startsAt endsAt code';
+  const FIELDS = `id system title kind percentOff amountOff { amount currency } channels stage priority stackable
+    scope { allProducts webSkus } conditions { couponCode minimumBasket { amount currency } firstOrderOnly membersOnly marketingOnly }
+    startsAt endsAt value currency code`;
 
   it('lists every cart rule in the order the cart applies them, percentages in hundredths and amounts in minor units', async () => {
     const answer = await stack.query(`{ webPromotions { ${FIELDS} } }`);
+    expect(answer.errors).toBeUndefined();
+    const rule = (fields: Record<string, unknown>) => ({
+      system: 'ECOMMERCE',
+      percentOff: null,
+      amountOff: null,
+      channels: ['WEB'],
+      stage: 'CART',
+      scope: { allProducts: true, webSkus: [] },
+      currency: null,
+      ...fields,
+    });
+    const conditions = (couponCode: string | null, minimum: number | null) => ({
+      couponCode,
+      minimumBasket: minimum === null ? null : { amount: minimum, currency: 'EUR' },
+      firstOrderOnly: false,
+      membersOnly: false,
+      marketingOnly: false,
+    });
     expect(answer.data.webPromotions).toEqual([
-      { id: 'web:1', system: 'ECOMMERCE', title: 'Soldes hiver -20%', kind: 'PERCENT', value: 2000, currency: null, startsAt: '2026-01-07T07:00:00.000Z', endsAt: '2026-02-03T23:00:00.000Z', code: null },
-      { id: 'web:3', system: 'ECOMMERCE', title: 'Running -5€', kind: 'AMOUNT', value: 500, currency: 'EUR', startsAt: '2026-03-01T00:00:00.000Z', endsAt: '2026-04-01T00:00:00.000Z', code: null },
-      { id: 'web:4', system: 'ECOMMERCE', title: 'Noël', kind: 'AMOUNT', value: 1500, currency: 'EUR', startsAt: '2025-12-01T00:00:00.000Z', endsAt: '2025-12-25T00:00:00.000Z', code: 'Noel2025' },
-      { id: 'web:2', system: 'ECOMMERCE', title: 'Bienvenue', kind: 'PERCENT', value: 1000, currency: null, startsAt: '2020-01-01T00:00:00.000Z', endsAt: null, code: 'BIENVENUE10' },
+      rule({ id: 'web:1', title: 'Soldes hiver -20%', kind: 'PERCENT_OFF', percentOff: 2000, priority: 10, stackable: false, conditions: conditions(null, null), startsAt: '2026-01-07T07:00:00.000Z', endsAt: '2026-02-03T23:00:00.000Z', value: 2000, code: null }),
+      rule({ id: 'web:3', title: 'Running -5€', kind: 'AMOUNT_OFF', amountOff: { amount: 500, currency: 'EUR' }, priority: 20, stackable: true, scope: { allProducts: false, webSkus: ['WEB-RUN-4471', 'WEB-RUN-4471-W'] }, conditions: conditions(null, null), startsAt: '2026-03-01T00:00:00.000Z', endsAt: '2026-04-01T00:00:00.000Z', value: 500, currency: 'EUR', code: null }),
+      rule({ id: 'web:4', title: 'Noël', kind: 'AMOUNT_OFF', amountOff: { amount: 1500, currency: 'EUR' }, priority: 30, stackable: false, conditions: conditions('Noel2025', 10000), startsAt: '2025-12-01T00:00:00.000Z', endsAt: '2025-12-25T00:00:00.000Z', value: 1500, currency: 'EUR', code: 'Noel2025' }),
+      rule({ id: 'web:2', title: 'Bienvenue', kind: 'PERCENT_OFF', percentOff: 1000, priority: 50, stackable: true, conditions: conditions('BIENVENUE10', 3000), startsAt: '2020-01-01T00:00:00.000Z', endsAt: null, value: 1000, code: 'BIENVENUE10' }),
     ]);
   });
 

@@ -2,9 +2,10 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { displayEmail } from '../../utilities/email.js';
 import { badUserInput } from '../shared/errors.js';
 import { accessDenied } from '../shared/principal.js';
+import { promotionResolvers } from '../shared/promotions.js';
 import { DateTime } from '../shared/scalars.js';
 import type { EcommerceLoaders, PromotionFilter } from './loaders.js';
-import { byMostRecent, ruleCovers, type WebAccount, type WebOrder, type WebOrderLine, type WebOrderStatus, type WebProduct } from './mappers.js';
+import { byMostRecent, lowersProductPrice, type WebAccount, type WebOrder, type WebOrderLine, type WebOrderStatus, type WebProduct } from './mappers.js';
 import type { RequestIdentity } from '../shared/subgraphServer.js';
 
 export interface EcommerceContext extends RequestIdentity {
@@ -40,6 +41,7 @@ type ProductParent = { webSku: string | null } | WebProduct;
 
 export const resolvers: GraphQLResolverMap<EcommerceContext> = {
   DateTime,
+  ...promotionResolvers,
 
   Query: {
     webAccount: (_: unknown, { id }: { id: string }, { loaders }: EcommerceContext) => {
@@ -124,7 +126,7 @@ export const resolvers: GraphQLResolverMap<EcommerceContext> = {
       const [known, rules] = await Promise.all([described(product, loaders), loaders.cartRules()]);
       if (!known) return [];
       const at = now();
-      return rules.filter((rule) => ruleCovers(rule, known.webSku, at)).map((rule) => rule.promotion);
+      return rules.filter((rule) => lowersProductPrice(rule, known.webSku, at)).map((rule) => rule.promotion);
     },
   },
 

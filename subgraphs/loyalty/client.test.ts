@@ -164,10 +164,26 @@ describe('LoyaltyClient against answers a SOAP client must survive', () => {
     expect(offers![0]).toMatchObject({ title: 'Été & <b>!', value: '15', memberId: null, productRefs: [] });
   });
 
+  test('reads the optional marketing flag (absent: false), and keeps a kind added since for the mapper to show as OTHER', async () => {
+    answer = () => ({
+      status: 200,
+      body: envelope(
+        `<GetOffersResponse xmlns="${LOYALTY_NS}">${offer('15')}${offer('15').replace('<productRefs/>', '<productRefs/><marketing>true</marketing>')}${offer('3').replace('PERCENT', 'BOGOF').replace('<productRefs/>', '<productRefs/><marketing>0</marketing>')}</GetOffersResponse>`,
+      ),
+    });
+    const offers = await client().getOffers('M1');
+    expect(offers!.map(({ kind, marketing }) => ({ kind, marketing }))).toEqual([
+      { kind: 'PERCENT', marketing: false },
+      { kind: 'PERCENT', marketing: true },
+      { kind: 'BOGOF', marketing: false },
+    ]);
+  });
+
   test.each([
     ['a 200 that is not XML', 200, 'Service Unavailable', 'SOURCE_BAD_RESPONSE', /not well-formed XML/],
     ['a 200 with another operation', 200, envelope(`<GetMembersResponse xmlns="${LOYALTY_NS}"/>`), 'SOURCE_BAD_RESPONSE', /expected <GetOffersResponse> in the SOAP Body, got <GetMembersResponse>/],
-    ['a value outside the schema', 200, envelope(`<GetOffersResponse xmlns="${LOYALTY_NS}">${offer('15').replace('PERCENT', 'BOGOF')}</GetOffersResponse>`), 'SOURCE_BAD_RESPONSE', /GetOffersResponse\.offer\[0\]\.kind must be one of PERCENT, AMOUNT, POINTS_MULTIPLIER, got "BOGOF"/],
+    ['a value outside the schema', 200, envelope(`<GetOffersResponse xmlns="${LOYALTY_NS}">${offer('15').replace('BRONZE', 'PLATINUM')}</GetOffersResponse>`), 'SOURCE_BAD_RESPONSE', /GetOffersResponse\.offer\[0\]\.minTier must be one of BRONZE, SILVER, GOLD, got "PLATINUM"/],
+    ['a marketing flag that is no xs:boolean', 200, envelope(`<GetOffersResponse xmlns="${LOYALTY_NS}">${offer('15').replace('<productRefs/>', '<productRefs/><marketing>oui</marketing>')}</GetOffersResponse>`), 'SOURCE_BAD_RESPONSE', /GetOffersResponse\.offer\[0\]\.marketing must be an xs:boolean, got "oui"/],
     ['a document type declaration', 200, `<!DOCTYPE x [<!ENTITY a "b">]>${envelope('')}`, 'SOURCE_BAD_RESPONSE', /document type declaration/],
     ['a 500 that is not a SOAP fault', 500, '<html>Internal Server Error</html>', 'SOURCE_UNAVAILABLE', /HTTP 500/],
     ['a soap:Server fault', 500, fault('Server', 'SERVER_ERROR'), 'SOURCE_UNAVAILABLE', /SOAP fault soap:Server SERVER_ERROR/],

@@ -92,7 +92,8 @@ export interface WireOffer {
   offerId: string;
   title: string;
   description: string;
-  kind: OfferKind;
+  /** One of {@link OFFER_KINDS}; a kind the programme adds later is kept as sent (the graph's OTHER). */
+  kind: OfferKind | (string & {});
   /** An `xs:decimal` as sent: "15" percent, "10.00" euros, "2" for double points. */
   value: string;
   validFrom: string;
@@ -100,6 +101,8 @@ export interface WireOffer {
   minTier: Tier;
   memberId: string | null;
   productRefs: string[];
+  /** Sent through marketing: only for a customer who accepts it. An optional element, absent in older answers: false. */
+  marketing: boolean;
 }
 
 export interface ConsentUpdate {
@@ -608,7 +611,8 @@ function readOffer(value: unknown, path: string): WireOffer {
     offerId: text(node, 'offerId', path).trim(),
     title: text(node, 'title', path),
     description: text(node, 'description', path),
-    kind: oneOf(node, 'kind', path, OFFER_KINDS),
+    // Not checked against OFFER_KINDS: a kind added since is shown as OTHER, not a failed answer.
+    kind: text(node, 'kind', path).trim(),
     value: text(node, 'value', path),
     validFrom: dateTime(node, 'validFrom', path),
     validTo: dateTime(node, 'validTo', path),
@@ -619,5 +623,15 @@ function readOffer(value: unknown, path: string): WireOffer {
       if (value === null) throw bad(`${path}.productRefs.productRef[${i}]`, 'is nil');
       return value;
     }),
+    marketing: optionalBoolean(node, 'marketing', path) ?? false,
   };
+}
+
+/** An optional `xs:boolean` element: absent (or nil) is null; `true`/`1` and `false`/`0` as the schema writes them. */
+function optionalBoolean(node: XmlNode, name: string, path: string): boolean | null {
+  const value = nillable(node, name, path)?.trim();
+  if (value === undefined) return null;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw bad(`${path}.${name}`, `must be an xs:boolean, got ${JSON.stringify(value)}`);
 }

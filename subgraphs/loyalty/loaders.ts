@@ -42,7 +42,8 @@ export const DEFAULT_CACHE_KINDS: LoyaltyCacheKinds = {
   member: { name: 'member', ttlMs: 60_000 },
   card: { name: 'card', ttlMs: 60_000 },
   movements: { name: 'movements', ttlMs: 60_000 },
-  offers: { name: 'offers', ttlMs: 60_000 },
+  // v2: offers are kept in the promotion model's terms (docs/pricing.md); older entries are not read.
+  offers: { name: 'offers.v2', ttlMs: 60_000 },
   consent: { name: 'consent', ttlMs: 30_000 },
 };
 

@@ -31,6 +31,7 @@ const offer = (patch: Partial<WireOffer> = {}): WireOffer => ({
   minTier: 'BRONZE',
   memberId: null,
   productRefs: [],
+  marketing: false,
   ...patch,
 });
 
@@ -113,27 +114,66 @@ describe('toConsent and legacyConsentStatus', () => {
 });
 
 describe('toPromotion', () => {
-  test('a percentage in hundredths, the system-prefixed id, instants in UTC', () => {
-    expect(toPromotion(offer({ value: '12.5' }))).toEqual({
+  test('a percentage in hundredths off the basket, for members of its tier and above, on the web and in stores', () => {
+    expect(toPromotion(offer({ value: '12.5', minTier: 'SILVER' }))).toEqual({
       id: 'loyalty:O-4',
       system: 'LOYALTY',
       title: 'Remise',
-      kind: 'PERCENT',
-      value: 1250,
-      currency: null,
+      kind: 'PERCENT_OFF',
+      percentOff: 1250,
+      amountOff: null,
+      fixedPrice: null,
+      buyQuantity: null,
+      payQuantity: null,
+      pointsMultiplier: null,
+      channels: ['WEB', 'STORE'],
+      stage: 'CART',
+      priority: 100,
+      stackable: true,
+      scope: {
+        allProducts: true,
+        catalogueRefs: [],
+        webSkus: [],
+        gtins: [],
+        categories: [],
+        franchise: null,
+        storeCodes: [],
+        tiers: ['SILVER', 'GOLD'],
+        memberId: null,
+      },
+      conditions: { couponCode: null, minimumBasket: null, firstOrderOnly: false, membersOnly: true, marketingOnly: false },
       startsAt: '2026-03-01T00:00:00.000Z',
       endsAt: '2026-03-31T22:00:00.000Z',
-      code: null,
     });
   });
 
-  test('an amount in euro cents, a points multiplier in hundredths', () => {
-    expect(toPromotion(offer({ kind: 'AMOUNT', value: '10.00' }))).toMatchObject({ kind: 'AMOUNT', value: 1000, currency: 'EUR' });
-    expect(toPromotion(offer({ kind: 'POINTS_MULTIPLIER', value: '1.5' }))).toMatchObject({ kind: 'POINTS', value: 150, currency: null });
+  test('an amount in euro cents; a points multiplier in hundredths, at the POINTS stage', () => {
+    expect(toPromotion(offer({ kind: 'AMOUNT', value: '10.00' }))).toMatchObject({ kind: 'AMOUNT_OFF', amountOff: { amount: 1000, currency: 'EUR' }, percentOff: null, stage: 'CART' });
+    expect(toPromotion(offer({ kind: 'POINTS_MULTIPLIER', value: '2' }))).toMatchObject({ kind: 'POINTS_MULTIPLIER', pointsMultiplier: 200, stage: 'POINTS' });
+    expect(toPromotion(offer({ kind: 'POINTS_MULTIPLIER', value: '1.5' }))).toMatchObject({ pointsMultiplier: 150 });
+  });
+
+  test('a personal offer on some products, sent as marketing, for gold members only', () => {
+    const promotion = toPromotion(offer({ memberId: ' M00100001 ', productRefs: ['702.611.50', '815.240.07'], minTier: 'GOLD', marketing: true }))!;
+    expect(promotion.scope).toMatchObject({ allProducts: false, catalogueRefs: ['702.611.50', '815.240.07'], tiers: ['GOLD'], memberId: 'M00100001' });
+    expect(promotion.conditions).toMatchObject({ membersOnly: true, marketingOnly: true });
+    expect(toPromotion(offer({ minTier: 'BRONZE' }))!.scope.tiers).toEqual(['BRONZE', 'SILVER', 'GOLD']);
+  });
+
+  test('a kind the programme added since is OTHER, its value unread: shown, never applied', () => {
+    expect(toPromotion(offer({ kind: 'FREE_GIFT', value: 'a scarf' }))).toMatchObject({
+      id: 'loyalty:O-4',
+      kind: 'OTHER',
+      percentOff: null,
+      amountOff: null,
+      pointsMultiplier: null,
+      stage: 'CART',
+    });
   });
 
   test.each(['dix', '1.005', ''])('an unreadable value %j is no promotion rather than a wrong one', (value) => {
     expect(toPromotion(offer({ value }))).toBeNull();
+    expect(toPromotion(offer({ kind: 'AMOUNT', value }))).toBeNull();
   });
 
   test('is current from its start, inclusive, to its end, exclusive', () => {

@@ -3,6 +3,7 @@ import { isValidGtin } from '../../utilities/gtin.js';
 import { parseIsoInstant } from '../../utilities/isoInstant.js';
 import { moneyFromDecimal } from '../../utilities/money.js';
 import { toE164 } from '../../utilities/phone.js';
+import { LOYALTY_TIERS, promotionOf, runsAt, scopeOf, stageOf, type Promotion, type PromotionKind } from '../shared/promotions.js';
 import type { CardStatus, LegacyConsentStatus, MovementReason, Tier, WireCard, WireConsent, WireMember, WireMovement, WireOffer } from './client.js';
 
 /**
@@ -17,7 +18,6 @@ export const OFFER_CURRENCY = 'EUR';
 
 export type ContactChannel = 'EMAIL' | 'SMS' | 'PHONE' | 'POST';
 export type ConsentStatus = 'SUBSCRIBED' | 'UNSUBSCRIBED' | 'PENDING';
-export type PromotionKind = 'PERCENT' | 'AMOUNT' | 'POINTS' | 'OTHER';
 
 export interface CardRecord {
   number: string;
@@ -74,17 +74,8 @@ export interface ConsentRecord {
   system: 'LOYALTY';
 }
 
-export interface PromotionRecord {
-  id: string;
-  system: 'LOYALTY';
-  title: string;
-  kind: PromotionKind;
-  value: number;
-  currency: string | null;
-  startsAt: string | null;
-  endsAt: string | null;
-  code: string | null;
-}
+/** A member offer, in the one promotion model (`subgraphs/shared/promotions.ts`). */
+export type PromotionRecord = Promotion;
 
 const CONSENT_STATUS: Readonly<Record<LegacyConsentStatus, ConsentStatus>> = {
   OPT_IN: 'SUBSCRIBED',
@@ -176,36 +167,60 @@ export function toConsent(wire: WireConsent): ConsentRecord {
   };
 }
 
+/** The programme's offer kinds, as the promotion kinds they are; any other is OTHER. */
+const OFFER_KINDS: Readonly<Record<string, PromotionKind>> = {
+  PERCENT: 'PERCENT_OFF',
+  AMOUNT: 'AMOUNT_OFF',
+  POINTS_MULTIPLIER: 'POINTS_MULTIPLIER',
+};
+
 /**
- * A member offer as a shared `Promotion` (`loyalty:<offer id>`): a percentage in hundredths
- * (15 % is 1500), an amount in euro cents, a points multiplier as kind POINTS in hundredths
- * of the multiplier (double points is 200). Null when the value cannot be read exactly.
+ * A member offer as the graph's `Promotion` (`loyalty:<offer id>`, docs/pricing.md): a cart
+ * promotion (a points multiplier at the POINTS stage) on the web and in stores, applied after
+ * the web cart rules (priority 100) and stacking with them, for members of its tier or above
+ * (and the one member a personal offer names), on every product or on its catalogue refs;
+ * marketing only when the programme sends it as marketing. A percentage is in hundredths (15 %
+ * is 1500), an amount in euro cents, a multiplier in hundredths (double points is 200). Null
+ * when the value cannot be read exactly; a kind the programme added since is OTHER, its value
+ * unread.
  */
 export function toPromotion(wire: WireOffer): PromotionRecord | null {
-  let value: number;
-  try {
-    // A percentage or a multiplier in hundredths reads exactly like an amount with two decimals.
-    value = moneyFromDecimal(wire.value, OFFER_CURRENCY).amount;
-  } catch {
-    return null;
+  const kind = OFFER_KINDS[wire.kind] ?? 'OTHER';
+  let hundredths: number | null = null;
+  if (kind !== 'OTHER') {
+    try {
+      // A percentage or a multiplier in hundredths reads exactly like an amount with two decimals.
+      hundredths = moneyFromDecimal(wire.value, OFFER_CURRENCY).amount;
+    } catch {
+      return null;
+    }
   }
-  return {
+  const productRefs = [...new Set(wire.productRefs.map((ref) => ref.trim()).filter((ref) => ref !== ''))];
+  return promotionOf({
     id: `loyalty:${wire.offerId}`,
     system: 'LOYALTY',
     title: wire.title.trim(),
-    kind: wire.kind === 'POINTS_MULTIPLIER' ? 'POINTS' : wire.kind,
-    value,
-    currency: wire.kind === 'AMOUNT' ? OFFER_CURRENCY : null,
+    kind,
+    percentOff: kind === 'PERCENT_OFF' ? hundredths : null,
+    amountOff: kind === 'AMOUNT_OFF' && hundredths !== null ? { amount: hundredths, currency: OFFER_CURRENCY } : null,
+    pointsMultiplier: kind === 'POINTS_MULTIPLIER' ? hundredths : null,
+    channels: ['WEB', 'STORE'],
+    stage: stageOf(kind, 'CART'),
+    priority: 100,
+    stackable: true,
+    scope: scopeOf({
+      allProducts: productRefs.length === 0,
+      catalogueRefs: productRefs,
+      tiers: LOYALTY_TIERS.slice(LOYALTY_TIERS.indexOf(wire.minTier)),
+      memberId: clean(wire.memberId),
+    }),
+    conditions: { couponCode: null, minimumBasket: null, firstOrderOnly: false, membersOnly: true, marketingOnly: wire.marketing },
     startsAt: instant(wire.validFrom),
     endsAt: instant(wire.validTo),
-    code: null,
-  };
+  });
 }
 
 /** Whether an offer is valid at `now`, as the service decides it: `startsAt <= now < endsAt`. */
 export function isCurrent(promotion: PromotionRecord, now: Date): boolean {
-  const at = now.getTime();
-  const starts = promotion.startsAt === null ? -Infinity : Date.parse(promotion.startsAt);
-  const ends = promotion.endsAt === null ? Infinity : Date.parse(promotion.endsAt);
-  return starts <= at && at < ends;
+  return runsAt(promotion, now.getTime());
 }

@@ -1,6 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { badUserInput } from '../shared/errors.js';
 import { accessDenied, type Principal } from '../shared/principal.js';
+import { promotionResolvers } from '../shared/promotions.js';
 import { DateScalar, DateTime } from '../shared/scalars.js';
 import { emailKey } from '../../utilities/email.js';
 import { gs1CheckDigit } from '../../utilities/gtin.js';
@@ -129,6 +130,7 @@ async function memberByCard(loaders: LoyaltyLoaders, cardNumber: string): Promis
 
 export const resolvers: GraphQLResolverMap<LoyaltyContext> = {
   DateTime,
+  ...promotionResolvers,
   Date: DateScalar,
 
   Query: {

@@ -54,7 +54,7 @@ export interface RunningLoyaltySubgraph extends ListeningSubgraph {
 }
 
 /** Builds the process-wide part of the subgraph: source, cache and SOAP client. */
-export function createBackend(options: LoyaltySubgraphOptions): LoyaltyBackend {
+export function createBackend(options: Omit<LoyaltySubgraphOptions, 'internalSecret' | 'port' | 'host' | 'development'>): LoyaltyBackend {
   const url = new URL(options.endpoint);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`loyalty endpoint must be an http(s) URL, got ${JSON.stringify(options.endpoint)}`);
   const cache = options.cache === false ? undefined : (options.cache ?? createCache(CACHE_NAMESPACE, { redisUrl: options.redisUrl }));

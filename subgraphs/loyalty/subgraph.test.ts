@@ -150,13 +150,31 @@ describe('LoyaltyMembership fields from other operations', () => {
     ]);
   });
 
-  test('offers: member-only offers valid now as Promotions, percentages and amounts in hundredths', async () => {
-    const { data } = await h.query('{ loyaltyMember(memberId: "M00100001") { offers { id system title kind value currency startsAt endsAt code } } }');
+  test('offers: member-only offers valid now as Promotions, percentages, amounts and multipliers typed, a marketing offer marked, the deprecated fields still served', async () => {
+    const { data } = await h.query(`{ loyaltyMember(memberId: "M00100001") { offers {
+      id system title kind percentOff amountOff { amount currency } pointsMultiplier channels stage priority stackable
+      scope { allProducts catalogueRefs tiers memberId } conditions { couponCode membersOnly marketingOnly }
+      startsAt endsAt value currency code } } }`);
+    const offer = (fields: Record<string, unknown>) => ({
+      system: 'LOYALTY',
+      percentOff: null,
+      amountOff: null,
+      pointsMultiplier: null,
+      channels: ['WEB', 'STORE'],
+      stage: 'CART',
+      priority: 100,
+      stackable: true,
+      conditions: { couponCode: null, membersOnly: true, marketingOnly: false },
+      currency: null,
+      code: null,
+      ...fields,
+    });
+    const everyProduct = (tiers: string[], memberId: string | null = null) => ({ allProducts: true, catalogueRefs: [], tiers, memberId });
     expect(data.loyaltyMember.offers).toEqual([
-      { id: 'loyalty:OF-GOLD2X', system: 'LOYALTY', title: 'Points doublés', kind: 'POINTS', value: 200, currency: null, startsAt: '2026-03-10T00:00:00.000Z', endsAt: '2026-03-20T00:00:00.000Z', code: null },
-      { id: 'loyalty:OF-P-M00100001', system: 'LOYALTY', title: 'Offre anniversaire', kind: 'AMOUNT', value: 1500, currency: 'EUR', startsAt: '2026-03-01T00:00:00.000Z', endsAt: '2026-04-14T00:00:00.000Z', code: null },
-      { id: 'loyalty:OF-SILVER15', system: 'LOYALTY', title: 'Avantage Argent', kind: 'PERCENT', value: 1500, currency: null, startsAt: '2026-03-01T00:00:00.000Z', endsAt: '2026-04-01T00:00:00.000Z', code: null },
-      { id: 'loyalty:OF-WELCOME', system: 'LOYALTY', title: 'Bienvenue', kind: 'AMOUNT', value: 1000, currency: 'EUR', startsAt: '2025-01-01T00:00:00.000Z', endsAt: '2027-01-01T00:00:00.000Z', code: null },
+      offer({ id: 'loyalty:OF-GOLD2X', title: 'Points doublés', kind: 'POINTS_MULTIPLIER', pointsMultiplier: 200, stage: 'POINTS', scope: everyProduct(['GOLD']), startsAt: '2026-03-10T00:00:00.000Z', endsAt: '2026-03-20T00:00:00.000Z', value: 200 }),
+      offer({ id: 'loyalty:OF-P-M00100001', title: 'Offre anniversaire', kind: 'AMOUNT_OFF', amountOff: { amount: 1500, currency: 'EUR' }, conditions: { couponCode: null, membersOnly: true, marketingOnly: true }, scope: everyProduct(['BRONZE', 'SILVER', 'GOLD'], 'M00100001'), startsAt: '2026-03-01T00:00:00.000Z', endsAt: '2026-04-14T00:00:00.000Z', value: 1500, currency: 'EUR' }),
+      offer({ id: 'loyalty:OF-SILVER15', title: 'Avantage Argent', kind: 'PERCENT_OFF', percentOff: 1500, scope: { allProducts: false, catalogueRefs: ['702.611.50', '115.204.33'], tiers: ['SILVER', 'GOLD'], memberId: null }, startsAt: '2026-03-01T00:00:00.000Z', endsAt: '2026-04-01T00:00:00.000Z', value: 1500 }),
+      offer({ id: 'loyalty:OF-WELCOME', title: 'Bienvenue', kind: 'AMOUNT_OFF', amountOff: { amount: 1000, currency: 'EUR' }, scope: everyProduct(['BRONZE', 'SILVER', 'GOLD']), startsAt: '2025-01-01T00:00:00.000Z', endsAt: '2027-01-01T00:00:00.000Z', value: 1000, currency: 'EUR' }),
     ]);
     const bronze = await h.query('{ loyaltyMember(memberId: "M00100003") { offers { id } } }');
     expect(bronze.data.loyaltyMember.offers).toEqual([{ id: 'loyalty:OF-WELCOME' }]);

@@ -11,12 +11,13 @@ import {
   orderLine,
   phoneOf,
   POS_CURRENCY,
-  promotionValue,
+  posPromotion,
+  promotionItems,
   required,
   seller,
   sumOfLines,
 } from './mapping.js';
-import type { PromotionValue, QuoteStatus } from './records.js';
+import type { PromotionTerms, QuoteStatus } from './records.js';
 
 /**
  * The one mapper from canonical rows (`canonicalQueries.ts`) to records. What differs between
@@ -42,8 +43,8 @@ export interface LayoutConventions {
   instant(value: unknown, column: string): string;
   /** The till's quote statuses, by the code it stores. */
   quoteStatuses: Readonly<Record<string, QuoteStatus>>;
-  /** A promotion's kind and value as the graph has them. */
-  promotion(kind: string, value: unknown): Pick<PromotionValue, 'kind' | 'value' | 'currency'>;
+  /** A promotion's kind and value as the graph has them; a kind it does not know is OTHER, never an error. */
+  promotion(kind: string, value: unknown): PromotionTerms;
   /** A return line's restock flag. */
   restock(value: unknown, column: string): boolean;
 }
@@ -191,31 +192,39 @@ export function canonicalMapper({ money, instant, quoteStatuses, promotion, rest
     },
 
     price(row) {
-      const gtin14 = gtin14Of(row.ean);
-      if (gtin14 === null) return null;
+      const ean = optionalText(row.ean);
+      const gtin14 = gtin14Of(ean);
+      // As on a till line: a code that is no valid GTIN is the franchise's own, unless it has one.
+      const localCode = optionalText(row.local_code) ?? (gtin14 === null ? ean : null);
+      if (gtin14 === null && localCode === null) return null;
       return {
         storeCode: required(row.store_code, 'price.store_code'),
         gtin14,
+        localCode,
         price: money(row.price, POS_CURRENCY),
         validFrom: instant(row.valid_from, 'price.valid_from'),
-        validTo: row.valid_to === null ? null : instant(row.valid_to, 'price.valid_to'),
+        validTo: row.valid_to === null || row.valid_to === undefined ? null : instant(row.valid_to, 'price.valid_to'),
       };
     },
 
     promotion(row, { franchise }) {
       const id = required(row.id, 'promotion.id');
+      const storeCode = optionalText(row.store_code);
       return {
-        promotion: promotionValue({
+        promotion: posPromotion({
           franchise: franchise.code,
           id,
           title: row.title,
-          ...promotion(required(row.kind, 'promotion.kind'), row.value),
+          terms: promotion(required(row.kind, 'promotion.kind'), row.value),
+          storeCode,
+          items: promotionItems(row.items),
           startsAt: instant(row.starts_at, 'promotion.starts_at'),
           endsAt: instant(row.ends_at, 'promotion.ends_at'),
         }),
         franchise: franchise.code,
-        storeCode: optionalText(row.store_code),
+        storeCode,
         gtin14: gtin14Of(row.ean),
+        itemCode: optionalText(row.ean),
       };
     },
   };

@@ -69,6 +69,8 @@ export interface StockColumns {
 export interface PriceColumns {
   store_code: string;
   ean: string;
+  /** The franchise's own code, for goods it prices under a code of its own rather than an EAN. */
+  local_code: string;
   price: string;
   valid_from: string;
   valid_to: string;
@@ -138,8 +140,10 @@ export interface PromotionSource {
   columns: PromotionColumns;
   /** The promotions table with its alias. */
   table(schema: string): string;
-  /** The item table with its alias and its join condition. */
-  items(schema: string): string;
+  /** The item table with its alias. */
+  itemTable(schema: string): string;
+  /** The condition joining an item row to its promotion, by the two aliases. */
+  itemOf: string;
   /** The item table's EAN column. */
   itemEan: string;
 }
@@ -217,9 +221,75 @@ function stockByCodes({ columns, table }: ItemSource<StockColumns>) {
     ]);
 }
 
+/** `json_build_object` of canonical columns: a row of one kind inside a statement that returns several. */
+function jsonObject(columns: object): string {
+  const fields = Object.entries(columns)
+    .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+    .map(([column, expression]) => `'${column}', ${expression}`);
+  return `json_build_object(${fields.join(', ')})`;
+}
+
+/**
+ * The promotion's whole item list, as a JSON array of its distinct codes. A correlated
+ * subquery: its own alias of the item table hides the outer one, if any.
+ */
+function promotionItems({ itemTable, itemOf, itemEan }: PromotionSource, s: string): string {
+  return `COALESCE((SELECT json_agg(DISTINCT ${itemEan} ORDER BY ${itemEan}) FROM ${itemTable(s)} WHERE ${itemOf}), '[]'::json)`;
+}
+
+/**
+ * The batch of {@link LayoutQueries.storePricing}: stock, price and promotion rows of the items
+ * in one statement. Rows of three shapes travel as JSON (`data`) under their `row_kind`.
+ * `$1` the EAN forms, `$2` the franchise's local codes, `$3` the stores or null.
+ */
+function storePricing(sql: LayoutSql) {
+  const item = ({ columns }: ItemSource<StockColumns | PriceColumns>) =>
+    `(${columns.ean} = ANY($1::text[]) OR ${columns.local_code} = ANY($2::text[])) AND ($3::text[] IS NULL OR ${columns.store_code} = ANY($3::text[]))`;
+  const promotion = sql.promotion;
+  const store = promotion.columns.store_code;
+  return (s: string, eans: string[], localCodes: string[], stores: string[] | null) => ({
+    text: /* SQL */ `SELECT 'stock' AS row_kind, ${jsonObject(sql.stock.columns)} AS data FROM ${sql.stock.table(s)} WHERE ${item(sql.stock)}
+      UNION ALL
+      SELECT 'price' AS row_kind, ${jsonObject(sql.price.columns)} AS data FROM ${sql.price.table(s)} WHERE ${item(sql.price)}
+      UNION ALL
+      SELECT 'promotion' AS row_kind,
+        ${jsonObject({ ...promotion.columns, ean: promotion.itemEan, items: promotionItems(promotion, s) })} AS data
+      FROM ${promotion.table(s)} JOIN ${promotion.itemTable(s)} ON ${promotion.itemOf}
+      WHERE (${promotion.itemEan} = ANY($1::text[]) OR ${promotion.itemEan} = ANY($2::text[]))
+        AND ($3::text[] IS NULL OR ${store} IS NULL OR ${store} = ANY($3::text[]))`,
+    values: [eans, localCodes, stores],
+  });
+}
+
+/**
+ * A page of {@link LayoutQueries.priceSheetPage}. Each table gives its first `limit` distinct
+ * (store, item code) pairs after the cursor (`$1` item code, `$2` store, null: from the start),
+ * the page keeps the first `limit` of both, and each pair comes back with whether a stock row
+ * has it and with each of its price rows (a pair without a price row once, its price columns
+ * null). What the database sorts is bounded by the page, not by the franchise.
+ */
+function priceSheetPage({ stock, price }: LayoutSql) {
+  const code = (c: StockColumns | PriceColumns) => `COALESCE(${c.ean}, ${c.local_code})`;
+  const firstPairs = ({ columns, table }: ItemSource<StockColumns | PriceColumns>, s: string) => /* SQL */ `(
+      SELECT DISTINCT ${columns.store_code} AS sheet_store, ${code(columns)} AS sheet_item FROM ${table(s)}
+      WHERE ${code(columns)} IS NOT NULL AND ($1::text IS NULL OR (${code(columns)}, ${columns.store_code}) > ($1::text, $2::text))
+      ORDER BY sheet_item, sheet_store LIMIT $3::int)`;
+  return (s: string, after: { itemCode: string; storeCode: string } | null, limit: number) => ({
+    text: /* SQL */ `WITH page AS (
+        SELECT sheet_store, sheet_item FROM (${firstPairs(stock, s)} UNION ${firstPairs(price, s)}) pairs
+        ORDER BY sheet_item, sheet_store LIMIT $3::int)
+      SELECT page.sheet_store, page.sheet_item,
+        EXISTS (SELECT 1 FROM ${stock.table(s)} WHERE ${stock.columns.store_code} = page.sheet_store AND ${code(stock.columns)} = page.sheet_item) AS stocked,
+        ${selectList(price.columns)}
+      FROM page LEFT JOIN ${price.table(s)} ON ${price.columns.store_code} = page.sheet_store AND ${code(price.columns)} = page.sheet_item
+      ORDER BY page.sheet_item, page.sheet_store`,
+    values: [after?.itemCode ?? null, after?.storeCode ?? null, limit],
+  });
+}
+
 /** The statements of a layout, from its canonical columns and tables. */
 export function canonicalQueries(sql: LayoutSql): LayoutQueries {
-  const { columns, table, items, itemEan } = sql.promotion;
+  const { columns, table, itemTable, itemOf, itemEan } = sql.promotion;
   const store = columns.store_code;
   return {
     salesByNumber: byNumber(sql.sale),
@@ -235,14 +305,21 @@ export function canonicalQueries(sql: LayoutSql): LayoutQueries {
     stockByCodes: stockByCodes(sql.stock),
     prices: byItem(sql.price),
     promotionsForItems: (s, eans, stores) => ({
-      text: /* SQL */ `SELECT ${selectList(columns)}, ${itemEan} AS ean FROM ${table(s)} JOIN ${items(s)}
+      text: /* SQL */ `SELECT ${selectList(columns)}, ${itemEan} AS ean, ${promotionItems(sql.promotion, s)} AS items
+      FROM ${table(s)} JOIN ${itemTable(s)} ON ${itemOf}
       WHERE ${itemEan} = ANY($1::text[]) AND ($2::text[] IS NULL OR ${store} IS NULL OR ${store} = ANY($2::text[]))`,
       values: [eans, stores],
     }),
     promotionsForStores: (s, stores) => ({
-      text: /* SQL */ `SELECT ${selectList(columns)}, NULL::text AS ean FROM ${table(s)}
+      text: /* SQL */ `SELECT ${selectList(columns)}, NULL::text AS ean, ${promotionItems(sql.promotion, s)} AS items FROM ${table(s)}
       WHERE ${store} IS NULL OR ${store} = ANY($1::text[])`,
       values: [stores],
+    }),
+    storePricing: storePricing(sql),
+    priceSheetPage: priceSheetPage(sql),
+    franchisePromotions: (s) => ({
+      text: /* SQL */ `SELECT ${selectList(columns)}, NULL::text AS ean, ${promotionItems(sql.promotion, s)} AS items FROM ${table(s)} ORDER BY ${columns.id}`,
+      values: [],
     }),
   };
 }

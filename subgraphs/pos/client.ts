@@ -1,9 +1,15 @@
 import pg from 'pg';
+import { SourceFailure, sourceError } from '../shared/errors.js';
 import { pgFailure, untilAborted } from '../shared/postgres.js';
+import type { Promotion } from '../shared/promotions.js';
 import type { LegacySource } from '../shared/source.js';
-import type { IdentityFilter, LayoutQueries, Row, Statement } from './layout.js';
+import type { IdentityFilter, ItemContext, LayoutMapper, LayoutQueries, Row, Statement } from './layout.js';
 import { layoutFor } from './layouts.js';
-import type { FranchiseEntry } from './records.js';
+import { gtin14Of } from './mapping.js';
+import type { FranchiseEntry, PriceRecord, PriceSheetCursor, PriceSheetEntry, PriceSheetPage } from './records.js';
+
+/** Most (store, item code) pairs one page of a franchise's price sheet holds. */
+export const PRICE_SHEET_PAGE_LIMIT = 5000;
 
 /** The directory's schema name before any prefix. */
 export const DIRECTORY_SCHEMA = 'pos_directory';
@@ -117,6 +123,66 @@ export class PosClient {
     return this.franchiseRows('promotionsForStores', franchise, (q, s) => q.promotionsForStores(s, stores));
   }
 
+  /**
+   * The stock, price and promotion rows of a batch of items in one franchise, in one statement
+   * (`LayoutQueries.storePricing`): rows `{ row_kind, data }`, read by the `storePricing` loader.
+   */
+  storePricing(franchise: FranchiseEntry, eans: string[], localCodes: string[], stores: string[] | null): Promise<Row[]> {
+    return this.franchiseRows('storePricing', franchise, (q, s) => q.storePricing(s, eans, localCodes, stores));
+  }
+
+  /**
+   * Every promotion of the franchise, whatever its validity, each with its full item list
+   * (`scope.gtins`), by id: one statement.
+   */
+  async franchisePromotions(franchise: FranchiseEntry): Promise<Promotion[]> {
+    const rows = await this.franchiseRows('franchisePromotions', franchise, (q, s) => q.franchisePromotions(s));
+    return mapped('franchisePromotions', franchise, (mapper, context) => rows.map((row) => mapper.promotion(row, context).promotion));
+  }
+
+  /**
+   * One page of a franchise's price sheet, for a coherence report over the estate: for each
+   * (store, item code) the franchise keeps a stock row or a price row under, its price rows
+   * (past and future) and whether it has a stock row, at most `limit` (1 to
+   * {@link PRICE_SHEET_PAGE_LIMIT}) pairs in (item code, store) order, from after `after`
+   * (null or omitted: the start). An item code is the EAN a row is kept under, else the
+   * franchise's local code. One statement per page, and on the first page (no `after`) one
+   * more for the franchise's promotions with their full item lists. Memory is bounded by the
+   * page: read the sheet page by page, passing `next` back as `after` until it is null.
+   */
+  async priceSheetPage(franchise: FranchiseEntry, { after = null, limit }: { after?: PriceSheetCursor | null; limit: number }): Promise<PriceSheetPage> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > PRICE_SHEET_PAGE_LIMIT) {
+      throw new RangeError(`limit must be an integer from 1 to ${PRICE_SHEET_PAGE_LIMIT}, got ${limit}`);
+    }
+    // One pair more than the page tells whether another page follows.
+    const [rows, promotions] = await Promise.all([
+      this.franchiseRows('priceSheetPage', franchise, (q, s) => q.priceSheetPage(s, after, limit + 1)),
+      after === null ? this.franchisePromotions(franchise) : Promise.resolve(null),
+    ]);
+    const entries = mapped('priceSheetPage', franchise, (mapper, context) => {
+      const byPair = new Map<string, PriceSheetEntry>();
+      for (const row of rows) {
+        const storeCode = String(row.sheet_store);
+        const itemCode = String(row.sheet_item);
+        const key = JSON.stringify([itemCode, storeCode]);
+        let entry = byPair.get(key);
+        if (!entry) {
+          entry = { storeCode, itemCode, gtin14: gtin14Of(itemCode), prices: [], stocked: row.stocked === true };
+          byPair.set(key, entry);
+        }
+        // A pair without a price row comes once, its price columns null.
+        const price: PriceRecord | null = row.price === null || row.price === undefined ? null : mapper.price(row, context);
+        if (price) entry.prices.push(price);
+      }
+      return [...byPair.values()];
+    });
+    for (const entry of entries) entry.prices.sort((a, b) => a.validFrom.localeCompare(b.validFrom));
+    const more = entries.length > limit;
+    const page = entries.slice(0, limit);
+    const last = page.at(-1);
+    return { franchise: franchise.code, entries: page, next: more && last ? { itemCode: last.itemCode, storeCode: last.storeCode } : null, promotions };
+  }
+
   /** Closes the connections once the statements under way have finished. */
   close(): Promise<void> {
     return this.pool.end();
@@ -142,5 +208,15 @@ export class PosClient {
         throw pgFailure(error) ?? error;
       }
     });
+  }
+}
+
+/** Reads rows with the franchise's layout; a row it cannot read fails the call as SOURCE_BAD_RESPONSE. */
+function mapped<T>(operation: string, franchise: FranchiseEntry, read: (mapper: LayoutMapper, context: ItemContext) => T): T {
+  try {
+    return read(layoutFor(franchise).mapper, { franchise });
+  } catch (error) {
+    const failure = error instanceof SourceFailure ? error : new SourceFailure('badResponse', (error as Error).message, undefined, { cause: error });
+    throw sourceError('pos', new SourceFailure(failure.kind, `${operation} ${franchise.code}: ${failure.message}`, undefined, { cause: error }));
   }
 }

@@ -48,10 +48,27 @@ export interface LayoutQueries {
   /** Stock in every store of the franchise held under one of the EANs or one of its own local codes. */
   stockByCodes(schema: string, eans: string[], localCodes: string[]): Statement;
   prices(schema: string, eans: string[], stores: string[] | null): Statement;
-  /** One row per promotion and item EAN. */
+  /** One row per promotion and item EAN, each with the promotion's whole item list (`items`). */
   promotionsForItems(schema: string, eans: string[], stores: string[] | null): Statement;
-  /** Promotions of the stores and those of the whole franchise. */
+  /** Promotions of the stores and those of the whole franchise, each with its whole item list. */
   promotionsForStores(schema: string, stores: string[]): Statement;
+  /**
+   * What the price engine needs of a batch of items, in one statement: the stock rows, the
+   * price rows (past and future) and the promotion rows (one per promotion and item asked
+   * for, with the whole item list) held under one of the EANs or one of the franchise's own
+   * local codes, in the stores (`stores` null: every store; a franchise-wide promotion always).
+   * Each row is `row_kind` (`stock`, `price`, `promotion`) and `data`, the canonical row as JSON.
+   */
+  storePricing(schema: string, eans: string[], localCodes: string[], stores: string[] | null): Statement;
+  /**
+   * One page of the franchise's price sheet: the first `limit` (store, item code) pairs after
+   * `after` in (item code, store) order, an item code being the EAN a stock or price row is
+   * kept under, else its local code. One row per pair and price row (`sheet_store`,
+   * `sheet_item`, `stocked`, then the price row's canonical columns, null without one).
+   */
+  priceSheetPage(schema: string, after: { itemCode: string; storeCode: string } | null, limit: number): Statement;
+  /** Every promotion of the franchise, whatever its validity, with its whole item list. */
+  franchisePromotions(schema: string): Statement;
 }
 
 /** What a mapper may need beyond the row. */
@@ -62,17 +79,21 @@ export interface MapContext {
 
 export type Row = Record<string, unknown>;
 
+/** What the mappers of items (stock, prices, promotions) need beyond the row: the franchise only. */
+export type ItemContext = Pick<MapContext, 'franchise'>;
+
 /** Turns one layout's rows into the graph's shapes. Throws on a row it cannot read. */
 export interface LayoutMapper {
   sale(row: Row, context: MapContext): StoreSaleRecord;
   storeReturn(row: Row, context: MapContext): StoreReturnRecord;
   quote(row: Row, context: MapContext): QuoteRecord;
   /** Null for a row whose EAN is not a valid GTIN (no product can ask for it). */
-  stock(row: Row, context: MapContext): StockRecord | null;
+  stock(row: Row, context: ItemContext): StockRecord | null;
   /** A stock row with the codes it is held under; null when it has neither a valid GTIN nor a local code. */
-  stockLine(row: Row, context: MapContext): StockLineRecord | null;
-  price(row: Row, context: MapContext): PriceRecord | null;
-  promotion(row: Row, context: MapContext): PromotionRecord;
+  stockLine(row: Row, context: ItemContext): StockLineRecord | null;
+  /** A price row under its GTIN or its local code; null when it has neither. */
+  price(row: Row, context: ItemContext): PriceRecord | null;
+  promotion(row: Row, context: ItemContext): PromotionRecord;
 }
 
 /** A till vendor's database layout, named as `pos_directory.franchises.layout` names it. */

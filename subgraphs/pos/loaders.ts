@@ -17,9 +17,11 @@ import type {
   StockLineRecord,
   StockRecord,
   StoreEntry,
+  StorePricingRecord,
   StoreReturnRecord,
   StoreSaleRecord,
 } from './records.js';
+import type { Promotion } from '../shared/promotions.js';
 
 /** How long each kind of POS record stays fresh in the cross-request cache. */
 export const CACHE_KINDS = {
@@ -37,9 +39,13 @@ export const CACHE_KINDS = {
   quotesFor: { name: 'quotesFor', ttlMs: 60_000 },
   stock: { name: 'stock', ttlMs: 30_000 },
   availability: { name: 'availability', ttlMs: 30_000 },
-  prices: { name: 'prices', ttlMs: 300_000 },
-  itemPromotions: { name: 'itemPromotions', ttlMs: 300_000 },
-  storePromotions: { name: 'storePromotions', ttlMs: 300_000 },
+  // v2: price rows carry their local code, promotions are kept in the promotion model's terms
+  // (docs/pricing.md) with their whole item list; older entries are not read.
+  prices: { name: 'prices.v2', ttlMs: 300_000 },
+  itemPromotions: { name: 'itemPromotions.v2', ttlMs: 300_000 },
+  storePromotions: { name: 'storePromotions.v2', ttlMs: 300_000 },
+  /** Stock, prices and promotions of an item per store, for the price engine: as fresh as stock. */
+  storePricing: { name: 'storePricing', ttlMs: 30_000 },
 } as const satisfies Record<string, CacheKind>;
 
 export interface LoaderOptions {
@@ -77,6 +83,15 @@ export interface PosLoaders {
   itemPromotions: DataLoader<string, PromotionRecord[]>;
   /** By store code: the store's own promotions and its franchise's. */
   storePromotions: DataLoader<string, PromotionRecord[]>;
+  /**
+   * By store pricing key ({@link storePricingKey}): what the price engine needs of one item,
+   * per store where it is sold (a stock row or a price row there, by its GTIN in every
+   * franchise or by a franchise's local code in that franchise): every price row, whether it
+   * is stocked, and the franchise promotions covering it there, whatever their validity; by
+   * store code. One statement per franchise per batch (per `batchSize` items), whatever the
+   * number of items; nothing once cached.
+   */
+  storePricing: DataLoader<string, StorePricingRecord[]>;
 }
 
 /** The loader key of a GTIN-14 in some stores (null: every store): `00614141000012|NRD01,SUD02` or `…|*`. */
@@ -107,6 +122,22 @@ export function availabilityKey(gtin14: string | null, localCodes: readonly Loca
 function parseAvailabilityKey(key: string): { gtin14: string | null; localCodes: LocalCode[] } {
   const [gtin14, pairs] = JSON.parse(key) as [string | null, Array<[string, string]>];
   return { gtin14, localCodes: pairs.map(([franchise, code]) => ({ franchise, code })) };
+}
+
+/**
+ * The loader key of one item for {@link PosLoaders.storePricing}: its GTIN-14 (null when it has
+ * none), the local codes the franchises know it by (each only meaning something in its
+ * franchise), and the stores asked for (null: every store of every franchise), in a canonical
+ * order so that equal questions share a key.
+ */
+export function storePricingKey(gtin14: string | null, localCodes: readonly LocalCode[], stores: readonly string[] | null): string {
+  const pairs = [...new Set(localCodes.map(({ franchise, code }) => JSON.stringify([franchise, code])))].sort();
+  return JSON.stringify([gtin14, pairs.map((pair) => JSON.parse(pair) as [string, string]), stores === null ? null : [...new Set(stores)].sort()]);
+}
+
+function parseStorePricingKey(key: string): { gtin14: string | null; localCodes: LocalCode[]; stores: string[] | null } {
+  const [gtin14, pairs, stores] = JSON.parse(key) as [string | null, Array<[string, string]>, string[] | null];
+  return { gtin14, localCodes: pairs.map(([franchise, code]) => ({ franchise, code })), stores };
 }
 
 /** The forms a GTIN-14 may have been keyed in at a till: 14 digits, or fewer when it starts with zeros. */
@@ -359,6 +390,94 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
     });
   }
 
+  /**
+   * The store pricing loader. A key's share in a franchise is the GTIN, the franchise's own
+   * local codes and its stores among those asked (null: all); a franchise with none of them,
+   * or none of the stores asked, is not asked. Each franchise answers its shares of a batch in
+   * one statement (`storePricing`), whose rows are then matched to each share: by GTIN-14, or
+   * by a local code of that share; in its stores; promotions franchise-wide or of the store.
+   */
+  function storePricingLoader(): DataLoader<string, StorePricingRecord[]> {
+    return new DataLoader<string, StorePricingRecord[]>(async (keys) => {
+      const dir = await directory();
+      const sharesOf = (key: string): Array<[FranchiseEntry, string]> => {
+        const { gtin14, localCodes, stores } = parseStorePricingKey(key);
+        let asked: Array<[FranchiseEntry, string[] | null]>;
+        if (stores === null) asked = dir.franchises.map((franchise) => [franchise, null]);
+        else {
+          const byFranchise = new Map<FranchiseEntry, string[]>();
+          for (const code of stores) {
+            const franchise = dir.franchiseOfStore(code);
+            if (franchise) byFranchise.set(franchise, [...(byFranchise.get(franchise) ?? []), code]);
+          }
+          asked = [...byFranchise];
+        }
+        return asked.flatMap(([franchise, own]): Array<[FranchiseEntry, string]> => {
+          const codes = [...new Set(localCodes.filter((c) => c.franchise === franchise.code).map((c) => c.code))].sort();
+          return gtin14 === null && codes.length === 0 ? [] : [[franchise, JSON.stringify([gtin14, codes, own === null ? null : [...own].sort()])]];
+        });
+      };
+      const groups = new Map<FranchiseEntry, string[]>();
+      for (const key of keys) {
+        for (const [franchise, share] of sharesOf(key)) groups.set(franchise, [...(groups.get(franchise) ?? []), share]);
+      }
+      const results = await perFranchise<StorePricingRecord[]>(CACHE_KINDS.storePricing, groups, async (franchise, shares) => {
+        const parsed = shares.map((share) => JSON.parse(share) as [string | null, string[], string[] | null]);
+        const eans = [...new Set(parsed.flatMap(([gtin14]) => (gtin14 === null ? [] : eanForms(gtin14))))];
+        const codes = [...new Set(parsed.flatMap(([, own]) => own))];
+        const stores = parsed.some(([, , wanted]) => wanted === null) ? null : [...new Set(parsed.flatMap(([, , wanted]) => wanted ?? []))];
+        const rows = await client.storePricing(franchise, eans, codes, stores);
+        const stock: StockLineRecord[] = [];
+        const prices: PriceRecord[] = [];
+        const promotions: PromotionRecord[] = [];
+        mapRows('storePricing', franchise, rows, dir, (mapper) => (row, context) => {
+          const data = row.data as Row;
+          if (row.row_kind === 'stock') {
+            const line = mapper.stockLine(data, context);
+            if (line) stock.push(line);
+          } else if (row.row_kind === 'price') {
+            const price = mapper.price(data, context);
+            if (price) prices.push(price);
+          } else if (row.row_kind === 'promotion') {
+            promotions.push(mapper.promotion(data, context));
+          } else {
+            throw new RangeError(`storePricing: unknown row kind ${JSON.stringify(row.row_kind)}`);
+          }
+        });
+        return new Map(
+          shares.map((share, i) => {
+            const [gtin14, own, wanted] = parsed[i]!;
+            const isItem = (gtin: string | null, code: string | null) => (gtin14 !== null && gtin === gtin14) || (code !== null && own.includes(code));
+            const inStores = (code: string) => wanted === null || wanted.includes(code);
+            const byStore = new Map<string, StorePricingRecord>();
+            const at = (storeCode: string): StorePricingRecord => {
+              let record = byStore.get(storeCode);
+              if (!record) byStore.set(storeCode, (record = { storeCode, franchise: franchise.code, prices: [], stocked: false, promotions: [] }));
+              return record;
+            };
+            for (const line of stock) if (isItem(line.gtin14, line.localCode) && inStores(line.storeCode)) at(line.storeCode).stocked = true;
+            for (const price of prices) if (isItem(price.gtin14, price.localCode) && inStores(price.storeCode)) at(price.storeCode).prices.push(price);
+            const covering = promotions.filter((r) => isItem(r.gtin14, r.itemCode));
+            for (const record of byStore.values()) {
+              record.prices.sort((a, b) => a.validFrom.localeCompare(b.validFrom) || a.price.amount - b.price.amount);
+              record.promotions = distinctPromotions(covering.filter((r) => r.storeCode === null || r.storeCode === record.storeCode));
+            }
+            return [share, [...byStore.values()].sort((a, b) => a.storeCode.localeCompare(b.storeCode))];
+          }),
+        );
+      });
+      return keys.map((key) => {
+        const found: StorePricingRecord[] = [];
+        for (const [franchise, share] of sharesOf(key)) {
+          const part = results.get(`${franchise.code}:${share}`);
+          if (part instanceof Error) return part;
+          found.push(...(part ?? []));
+        }
+        return found;
+      });
+    });
+  }
+
   return {
     directory,
     store: new DataLoader(async (codes) => {
@@ -413,7 +532,15 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
         return franchise ? (results.get(`${franchise.code}:${code}`) ?? []) : [];
       });
     }),
+    storePricing: storePricingLoader(),
   };
+}
+
+/** Promotions without duplicates (one row per item asked for), by start, then id. */
+function distinctPromotions(records: readonly PromotionRecord[]): Promotion[] {
+  const byId = new Map<string, Promotion>();
+  for (const { promotion } of records) byId.set(promotion.id, promotion);
+  return [...byId.values()].sort((a, b) => (a.startsAt ?? '').localeCompare(b.startsAt ?? '') || a.id.localeCompare(b.id));
 }
 
 /** The directory, from the cache when fresh (or stale when the database fails), else in one statement. */

@@ -1,7 +1,9 @@
 import { isValidGtin, toGtin14 } from '../../utilities/gtin.js';
 import { moneyFromDecimal, moneyFromMinor, type Money } from '../../utilities/money.js';
+import { parseIsoInstant } from '../../utilities/isoInstant.js';
 import { toE164 } from '../../utilities/phone.js';
-import type { OrderLineRecord, PromotionValue, SellerRecord, TillProduct } from './records.js';
+import { promotionOf, scopeOf, stageOf, type Promotion } from '../shared/promotions.js';
+import type { OrderLineRecord, PromotionTerms, SellerRecord, TillProduct } from './records.js';
 
 /**
  * What the layout mappers share: the graph's formats (docs/graph-vocabulary.md) applied to
@@ -11,9 +13,14 @@ import type { OrderLineRecord, PromotionValue, SellerRecord, TillProduct } from 
 /** The POS keeps prices, quotes and refunds without a currency: the franchisees trade in euros. */
 export const POS_CURRENCY = 'EUR';
 
-/** An instant from a `timestamptz` column (node-postgres reads it as a Date). */
+/**
+ * An instant from a `timestamptz` column: node-postgres reads it as a Date; inside a JSON
+ * value (`json_build_object`) PostgreSQL writes it in ISO 8601 with its offset.
+ */
 export function instant(value: unknown, column: string): string {
   if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString();
+  const millis = typeof value === 'string' ? parseIsoInstant(value.trim()) : null;
+  if (millis !== null && /T/.test(value as string)) return new Date(millis).toISOString();
   throw new RangeError(`${column}: expected a timestamp with time zone, got ${JSON.stringify(value)}`);
 }
 
@@ -104,29 +111,42 @@ export function jsonRows<T>(value: unknown, column: string): T[] {
   return value as T[];
 }
 
-/** A POS promotion as the graph's `Promotion`: the id names the system and the franchise. */
-export function promotionValue(fields: {
+/**
+ * A franchise promotion as the graph's `Promotion` (docs/pricing.md): `pos:<franchise>:<id>`,
+ * a product promotion (stage PRODUCT) in stores only, for one store or every store of the
+ * franchise (`storeCodes` empty), on the items it lists (`gtins`, as the till keeps them),
+ * applied by itself (no condition), best deal among product promotions (not stackable).
+ */
+export function posPromotion(fields: {
   franchise: string;
   id: string;
   title: unknown;
-  kind: PromotionValue['kind'];
-  value: number;
-  currency: string | null;
+  terms: PromotionTerms;
+  storeCode: string | null;
+  items: readonly string[];
   startsAt: string;
   endsAt: string;
-}): PromotionValue {
-  if (!Number.isSafeInteger(fields.value)) throw new RangeError(`promotion ${fields.id}: value must be an integer, got ${fields.value}`);
-  return {
-    id: `pos:${fields.franchise}:${fields.id}`,
+}): Promotion {
+  const { franchise, id, terms } = fields;
+  return promotionOf({
+    id: `pos:${franchise}:${id}`,
     system: 'POS',
-    title: optionalText(fields.title) ?? fields.id,
-    kind: fields.kind,
-    value: fields.value,
-    currency: fields.currency,
+    title: optionalText(fields.title) ?? id,
+    ...terms,
+    channels: ['STORE'],
+    stage: stageOf(terms.kind, 'PRODUCT'),
+    priority: 0,
+    stackable: false,
+    scope: scopeOf({ franchise, storeCodes: fields.storeCode === null ? [] : [fields.storeCode], gtins: [...new Set(fields.items)] }),
     startsAt: fields.startsAt,
     endsAt: fields.endsAt,
-    code: null,
-  };
+  });
+}
+
+/** The item codes a promotion lists, as aggregated by the statement (a JSON array), blanks dropped. */
+export function promotionItems(value: unknown): string[] {
+  if (value === null || value === undefined) return [];
+  return [...new Set(jsonRows<unknown>(value, 'promotion.items').map(optionalText).filter((code): code is string => code !== null))];
 }
 
 /** A row value as an integer (OUE's client id, a line number). */
@@ -146,18 +166,25 @@ export function required(value: unknown, column: string): string {
   return text;
 }
 
+/** A multibuy of `n` ("3 pour 2": n = 3): buy n, pay n − 1; anything below 2 items is no multibuy the graph can read (OTHER). */
+export function multibuy(n: number): PromotionTerms {
+  return Number.isSafeInteger(n) && n >= 2 ? { kind: 'BUY_N_PAY_M', buyQuantity: n, payQuantity: n - 1 } : { kind: 'OTHER' };
+}
+
 /**
  * A promotion kind as NRD's and OUE's tills record it, with an integer value: PERCENT in whole
- * percent, AMOUNT in cents, MULTIBUY as the number of items bought for one free (the graph's
- * OTHER). A kind the graph does not know is OTHER with the till's value.
+ * percent (PERCENT_OFF, in hundredths), AMOUNT in cents (AMOUNT_OFF), MULTIBUY as the number of
+ * items bought for one free (BUY_N_PAY_M). A kind the graph does not know is OTHER, its value unread.
  */
-export function centsPromotion(kind: string, value: number): Pick<PromotionValue, 'kind' | 'value' | 'currency'> {
+export function centsPromotion(kind: string, value: unknown): PromotionTerms {
   switch (kind) {
     case 'PERCENT':
-      return { kind: 'PERCENT', value: value * 100, currency: null };
+      return { kind: 'PERCENT_OFF', percentOff: integer(value, 'promotion.value') * 100 };
     case 'AMOUNT':
-      return { kind: 'AMOUNT', value, currency: POS_CURRENCY };
+      return { kind: 'AMOUNT_OFF', amountOff: moneyFromMinor(integer(value, 'promotion.value'), POS_CURRENCY) };
+    case 'MULTIBUY':
+      return multibuy(integer(value, 'promotion.value'));
     default:
-      return { kind: 'OTHER', value, currency: null };
+      return { kind: 'OTHER' };
   }
 }

@@ -73,7 +73,8 @@ describe('root fields', () => {
     const { data, errors } = await gql(
       url,
       `{ store(code: "SUD02") { code name city postcode country clickAndCollect location { latitude longitude } franchise { code name }
-           promotions { id system title kind value currency startsAt endsAt code } }
+           promotions { id system title kind percentOff amountOff { amount currency } buyQuantity payQuantity channels stage priority stackable
+             scope { allProducts franchise storeCodes gtins } conditions { couponCode } startsAt endsAt value currency code } }
          missing: store(code: "XXX01") { code } }`,
     );
     expect(errors).toBeUndefined();
@@ -92,11 +93,21 @@ describe('root fields', () => {
             id: 'pos:SUD:PROMO-ETE',
             system: 'POS',
             title: 'Été : 15 € offerts',
-            kind: 'AMOUNT',
-            value: 1500,
-            currency: 'EUR',
+            kind: 'AMOUNT_OFF',
+            percentOff: null,
+            amountOff: { amount: 1500, currency: 'EUR' },
+            buyQuantity: null,
+            payQuantity: null,
+            channels: ['STORE'],
+            stage: 'PRODUCT',
+            priority: 0,
+            stackable: false,
+            scope: { allProducts: false, franchise: 'SUD', storeCodes: ['SUD02'], gtins: [EAN.rainJacket] },
+            conditions: { couponCode: null },
             startsAt: '2026-06-30T22:00:00.000Z',
             endsAt: '2026-08-31T21:59:59.000Z',
+            value: 1500,
+            currency: 'EUR',
             code: null,
           },
         ],
@@ -118,16 +129,19 @@ describe('root fields', () => {
   test('a store promotion runs from its start to its end; franchise-wide ones apply to every store', async () => {
     const { data } = await gql(
       url,
-      `{ nrdMarch: store(code: "NRD03") { promotions(activeAt: "2026-03-15T12:00:00+01:00") { id kind value currency } }
+      `{ nrdMarch: store(code: "NRD03") { promotions(activeAt: "2026-03-15T12:00:00+01:00") { id kind percentOff scope { storeCodes gtins } value currency } }
          nrdMay: store(code: "NRD03") { promotions(activeAt: "2026-05-01T00:00:00Z") { id } }
-         oue: store(code: "OUE02") { promotions(activeAt: "2026-05-01T00:00:00Z") { id kind value currency } }
+         nrdEnd: store(code: "NRD03") { promotions(activeAt: "2026-03-31T21:59:59Z") { id } }
+         oue: store(code: "OUE02") { promotions(activeAt: "2026-05-01T00:00:00Z") { id kind buyQuantity payQuantity scope { storeCodes gtins } value currency } }
          sud01: store(code: "SUD01") { promotions { id } } }`,
     );
     expect(data).toEqual({
-      nrdMarch: { promotions: [{ id: 'pos:NRD:P-NRD-2026-03', kind: 'PERCENT', value: 2000, currency: null }] },
+      nrdMarch: { promotions: [{ id: 'pos:NRD:P-NRD-2026-03', kind: 'PERCENT_OFF', percentOff: 2000, scope: { storeCodes: [], gtins: [EAN.trailShoe, EAN.rainJacket].sort() }, value: 2000, currency: null }] },
       nrdMay: { promotions: [] },
-      // 3 for 2: the graph's OTHER, valued in items.
-      oue: { promotions: [{ id: 'pos:OUE:OF-3POUR2', kind: 'OTHER', value: 3, currency: null }] },
+      // The end is excluded, as for every promotion.
+      nrdEnd: { promotions: [] },
+      // 3 for 2: buy 3, pay 2; the bottle keyed twice in the back office is one item.
+      oue: { promotions: [{ id: 'pos:OUE:OF-3POUR2', kind: 'BUY_N_PAY_M', buyQuantity: 3, payQuantity: 2, scope: { storeCodes: [], gtins: [EAN.bottle] }, value: 3, currency: null }] },
       sud01: { promotions: [] },
     });
   });
@@ -391,7 +405,7 @@ describe('entities', () => {
           none: storeStock(storeCodes: []) { quantity }
           pricesNow: storePrices(activeAt: "2026-03-01T12:00:00Z") { store { code } price { amount currency } validFrom validTo }
           allPrices: storePrices(storeCodes: ["NRD01"]) { price { amount } validFrom validTo }
-          storePromotions { id kind value startsAt endsAt }
+          storePromotions { id kind value startsAt endsAt scope { gtins } }
           sud02: storePromotions(storeCodes: ["SUD02"]) { id }
           sud01: storePromotions(storeCodes: ["SUD01"]) { id }
       } } }`,
@@ -416,7 +430,7 @@ describe('entities', () => {
             { price: { amount: 9990 }, validFrom: '2025-09-01T00:00:00.000Z', validTo: '2026-02-28T23:00:00.000Z' },
             { price: { amount: 8990 }, validFrom: '2026-02-28T23:00:00.000Z', validTo: null },
           ],
-          storePromotions: [{ id: 'pos:NRD:P-NRD-2026-03', kind: 'PERCENT', value: 2000, startsAt: '2026-03-01T00:00:00.000Z', endsAt: '2026-03-31T21:59:59.000Z' }],
+          storePromotions: [{ id: 'pos:NRD:P-NRD-2026-03', kind: 'PERCENT_OFF', value: 2000, startsAt: '2026-03-01T00:00:00.000Z', endsAt: '2026-03-31T21:59:59.000Z', scope: { gtins: [EAN.trailShoe, EAN.rainJacket].sort() } }],
           sud02: [],
           sud01: [],
         },
@@ -427,8 +441,8 @@ describe('entities', () => {
           pricesNow: [{ store: { code: 'SUD02' }, price: { amount: 12990, currency: 'EUR' }, validFrom: '2026-01-01T00:00:00.000Z', validTo: null }],
           allPrices: [],
           storePromotions: [
-            { id: 'pos:NRD:P-NRD-2026-03', kind: 'PERCENT', value: 2000, startsAt: '2026-03-01T00:00:00.000Z', endsAt: '2026-03-31T21:59:59.000Z' },
-            { id: 'pos:SUD:PROMO-ETE', kind: 'AMOUNT', value: 1500, startsAt: '2026-06-30T22:00:00.000Z', endsAt: '2026-08-31T21:59:59.000Z' },
+            { id: 'pos:NRD:P-NRD-2026-03', kind: 'PERCENT_OFF', value: 2000, startsAt: '2026-03-01T00:00:00.000Z', endsAt: '2026-03-31T21:59:59.000Z', scope: { gtins: [EAN.trailShoe, EAN.rainJacket].sort() } },
+            { id: 'pos:SUD:PROMO-ETE', kind: 'AMOUNT_OFF', value: 1500, startsAt: '2026-06-30T22:00:00.000Z', endsAt: '2026-08-31T21:59:59.000Z', scope: { gtins: [EAN.rainJacket] } },
           ],
           sud02: [{ id: 'pos:SUD:PROMO-ETE' }],
           sud01: [],
@@ -440,7 +454,7 @@ describe('entities', () => {
           pricesNow: [],
           allPrices: [],
           // Keyed twice in OUE's back office, served once.
-          storePromotions: [{ id: 'pos:OUE:OF-3POUR2', kind: 'OTHER', value: 3, startsAt: '2026-04-01T00:00:00.000Z', endsAt: '2026-06-30T21:59:59.000Z' }],
+          storePromotions: [{ id: 'pos:OUE:OF-3POUR2', kind: 'BUY_N_PAY_M', value: 3, startsAt: '2026-04-01T00:00:00.000Z', endsAt: '2026-06-30T21:59:59.000Z', scope: { gtins: [EAN.bottle] } }],
           sud02: [],
           sud01: [],
         },

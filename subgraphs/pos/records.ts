@@ -1,4 +1,5 @@
 import type { Money } from '../../utilities/money.js';
+import type { Promotion } from '../shared/promotions.js';
 
 /**
  * The POS records in the graph's shapes, as the layout mappers produce them. They are plain
@@ -159,33 +160,76 @@ export interface AvailabilityRecord {
   updatedAt: string;
 }
 
+/** One price row of a store, kept under a GTIN or under the franchise's own local code. */
 export interface PriceRecord {
   storeCode: string;
-  gtin14: string;
+  /** GTIN-14 of the row's EAN when it is a valid GTIN; null for a row kept under a local code. */
+  gtin14: string | null;
+  /** The franchise's own code for the item (or the code keyed in place of an EAN that is no valid GTIN); null otherwise. */
+  localCode: string | null;
   price: Money;
   validFrom: string;
+  /** Null: until further notice. */
   validTo: string | null;
 }
 
-/** The graph's `Promotion`. */
-export interface PromotionValue {
-  id: string;
-  system: 'POS';
-  title: string;
-  kind: 'PERCENT' | 'AMOUNT' | 'POINTS' | 'OTHER';
-  value: number;
-  currency: string | null;
-  startsAt: string;
-  endsAt: string;
-  code: null;
-}
+/** What a promotion does, as a layout reads its kind and value: the promotion's kind and the fields it uses. */
+export type PromotionTerms = Pick<Promotion, 'kind'> &
+  Partial<Pick<Promotion, 'percentOff' | 'amountOff' | 'fixedPrice' | 'buyQuantity' | 'payQuantity' | 'pointsMultiplier'>>;
 
 /** A promotion and where it applies. */
 export interface PromotionRecord {
-  promotion: PromotionValue;
+  /** The graph's promotion (`pos:<franchise>:<id>`), its whole item list in `scope.gtins`. */
+  promotion: Promotion;
   franchise: string;
   /** Null: every store of the franchise. */
   storeCode: string | null;
-  /** GTIN-14 of the item the row was found for; null when looked up by store. */
+  /** GTIN-14 of the item the row was found for; null when looked up by store, or when that item is no valid GTIN. */
   gtin14: string | null;
+  /** The item code the row was found for, as the till keeps it; null when looked up by store. */
+  itemCode: string | null;
+}
+
+/**
+ * What the price engine needs of one item in one store where it is sold (it has a stock row
+ * or a price row there): `storePricing` loader.
+ */
+export interface StorePricingRecord {
+  storeCode: string;
+  franchise: string;
+  /** Every price row of the item in the store, past and future, by its GTIN or its franchise's local code; by `validFrom`. */
+  prices: PriceRecord[];
+  /** Whether the store has a stock row for it (a quantity of 0 included). */
+  stocked: boolean;
+  /** The franchise's promotions covering the item in that store (the store's own and the franchise-wide ones), whatever their validity; by start, then id. */
+  promotions: Promotion[];
+}
+
+/** Where a franchise's price sheet is read from: the (item code, store) it stopped after. */
+export interface PriceSheetCursor {
+  itemCode: string;
+  storeCode: string;
+}
+
+/** One (store, item code) of a franchise's price sheet. */
+export interface PriceSheetEntry {
+  storeCode: string;
+  /** The code the store keeps the item's rows under: the EAN as keyed, else the franchise's local code. */
+  itemCode: string;
+  /** GTIN-14 of `itemCode` when it is a valid GTIN; null for a local code. */
+  gtin14: string | null;
+  /** Every price row of the item in the store, past and future, by `validFrom`. */
+  prices: PriceRecord[];
+  /** Whether the store has a stock row for it. */
+  stocked: boolean;
+}
+
+/** One page of a franchise's price sheet, in (item code, store) order. */
+export interface PriceSheetPage {
+  franchise: string;
+  entries: PriceSheetEntry[];
+  /** Pass as `after` for the next page; null when this page is the last. */
+  next: PriceSheetCursor | null;
+  /** The franchise's promotions, each with its full item list (`scope.gtins`): on the first page (no `after`) only, null on the others. */
+  promotions: Promotion[] | null;
 }

@@ -1,6 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { badUserInput } from '../shared/errors.js';
 import { accessDenied } from '../shared/principal.js';
+import { promotionResolvers, runsAt, type Promotion } from '../shared/promotions.js';
 import { DateTime } from '../shared/scalars.js';
 import { isValidGtin, toGtin14 } from '../../utilities/gtin.js';
 import type { GeoInput } from '../../utilities/geo.js';
@@ -15,7 +16,6 @@ import type {
   OrderLineRecord,
   StoreReturnLineRecord,
   PromotionRecord,
-  PromotionValue,
   QuoteRecord,
   QuoteStatus,
   StoreEntry,
@@ -58,14 +58,17 @@ function storeCodesOf(codes: readonly string[] | null | undefined): string[] | n
 const isActive = (activeAt: string | null | undefined) => (from: string, to: string | null) =>
   !activeAt || (Date.parse(from) <= Date.parse(activeAt) && (to === null || Date.parse(activeAt) <= Date.parse(to)));
 
-/** Promotions without duplicates (one row per item or store), optionally only those running at `activeAt`. */
-function promotions(records: readonly PromotionRecord[], activeAt: string | null | undefined): PromotionValue[] {
-  const active = isActive(activeAt);
-  const byId = new Map<string, PromotionValue>();
+/**
+ * Promotions without duplicates (one row per item or store), optionally only those running at
+ * `activeAt` (start included, end excluded, as every promotion: docs/pricing.md).
+ */
+function promotions(records: readonly PromotionRecord[], activeAt: string | null | undefined): Promotion[] {
+  const atMs = activeAt ? Date.parse(activeAt) : null;
+  const byId = new Map<string, Promotion>();
   for (const { promotion } of records) {
-    if (active(promotion.startsAt, promotion.endsAt)) byId.set(promotion.id, promotion);
+    if (atMs === null || runsAt(promotion, atMs)) byId.set(promotion.id, promotion);
   }
-  return [...byId.values()].sort((a, b) => a.startsAt.localeCompare(b.startsAt) || a.id.localeCompare(b.id));
+  return [...byId.values()].sort((a, b) => (a.startsAt ?? '').localeCompare(b.startsAt ?? '') || a.id.localeCompare(b.id));
 }
 
 /** Records of several lookups merged without duplicates, most recent first, at most `first`. */
@@ -128,6 +131,7 @@ const byQuote = (q: QuoteRecord) => q.createdAt;
 
 export const resolvers: GraphQLResolverMap<PosContext> = {
   DateTime,
+  ...promotionResolvers,
 
   Query: {
     store: (_: unknown, { code }: { code: string }, { loaders }: PosContext) => loaders.store.load(storeCode(code, 'code')),

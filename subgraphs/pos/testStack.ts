@@ -66,6 +66,8 @@ export function posTestData(): PosData {
 
 export interface PosStack {
   pos: RunningPos;
+  /** The prefix the stand-in's schemas were loaded under ('' over PGlite), for a client of its own. */
+  schemaPrefix: string;
   /** Starts a POS subgraph over the stand-in; stopped by `stop`. */
   subgraph(options?: Partial<PosSubgraphOptions>): Promise<{ url: string; stop(): Promise<void> }>;
   stop(): Promise<void>;
@@ -83,6 +85,7 @@ export async function startPosStack(data: PosData = posTestData()): Promise<PosS
   const subgraphs: Array<{ stop(): Promise<void> }> = [];
   return {
     pos,
+    schemaPrefix,
     async subgraph(options = {}) {
       const running = await startPosSubgraph({ legacyUrl: pos.url, schemaPrefix, timeoutMs: 2000, internalSecret: TEST_INTERNAL_SECRET, ...options });
       subgraphs.push(running);

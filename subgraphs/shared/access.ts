@@ -37,9 +37,18 @@ export const PUBLIC = 'public';
 /** The `@link`, `@composeDirective` and definitions of `@access` and `@contact`, kept once for every subgraph. */
 const ACCESS_SDL = readFileSync(new URL('./access.graphql', import.meta.url), 'utf8');
 
-/** A subgraph's SDL with the access directives' definitions added, as the subgraph serves it and the composition reads it. */
+/** Shared definitions a subgraph's SDL asks for with a line `# import "promotion.graphql"`, read from this folder. */
+const SHARED_IMPORT = /^#\s*import\s+"([\w-]+\.graphql)"\s*$/gm;
+
+/**
+ * A subgraph's SDL with the access directives' definitions added, and the shared
+ * definitions it imports, as the subgraph serves it and the composition reads it.
+ */
 export function withAccessDirectives(sdl: string): DocumentNode {
-  return parse(`${sdl.trimEnd()}\n\n${ACCESS_SDL}`);
+  const imported = [...new Set([...sdl.matchAll(SHARED_IMPORT)].map((m) => m[1]!))].map((file) =>
+    readFileSync(new URL(`./${file}`, import.meta.url), 'utf8'),
+  );
+  return parse([sdl.trimEnd(), ...imported, ACCESS_SDL].join('\n\n'));
 }
 
 const DIRECTIVE_ACCESS = 'access';

@@ -10,17 +10,24 @@ export interface TinyStack {
   stack: RunningStack;
   /** The generated data, as the stand-ins were loaded with it. */
   estate: Estate;
+  /** The estate's folder (its ground truth is there). */
+  dir: string;
   stop(): Promise<void>;
 }
 
-/** Starts the whole graph on a tiny estate in a temporary folder; `stop` removes the folder. */
-export async function startTinyStack(name: string): Promise<TinyStack> {
+/**
+ * Starts the whole graph on a tiny estate in a temporary folder; `stop` removes the folder.
+ * `asOf`: the generator's "now" (default its own date); give the real now where a system's own
+ * clock matters (the loyalty programme lists the offers valid now).
+ */
+export async function startTinyStack(name: string, { asOf }: { asOf?: string } = {}): Promise<TinyStack> {
   const dir = await mkdtemp(join(tmpdir(), `crosscanal-${name}-`));
   try {
-    const stack = await startStack({ dataDir: dir, scale: 'tiny', inMemory: true, ...ANY_PORTS });
+    const stack = await startStack({ dataDir: dir, scale: 'tiny', inMemory: true, asOf, ...ANY_PORTS });
     return {
       stack,
       estate: await readEstate(dir),
+      dir,
       stop: async () => {
         await stack.stop();
         await rm(dir, { recursive: true, force: true });

@@ -5,6 +5,10 @@ import { EcommerceClient } from '../../ecommerce/client.js';
 import { createLoaders as createEcommerceLoaders, type EcommerceLoaders } from '../../ecommerce/loaders.js';
 import { PosClient } from '../../pos/client.js';
 import { createLoaders as createPosLoaders, type PosLoaders } from '../../pos/loaders.js';
+import { CatalogueClient } from '../../catalogue/client.js';
+import { createLoaders as createCatalogueLoaders, type CatalogueLoaders } from '../../catalogue/loaders.js';
+import { createBackend as createLoyaltyBackend } from '../../loyalty/server.js';
+import { createLoaders as createLoyaltyLoaders, type LoyaltyBackend, type LoyaltyLoaders } from '../../loyalty/loaders.js';
 
 /**
  * The crosswalk's live reads of the systems that own orders, for the views that need more
@@ -19,6 +23,10 @@ export interface EstateReadOptions {
   /** The POS database URL. */
   posUrl?: string;
   posSchemaPrefix?: string;
+  /** The PIM's base URL (without /pim/v2): list prices, categories and campaigns, for the price story. */
+  catalogueUrl?: string;
+  /** The loyalty SOAP endpoint: tiers, member offers and consents, for the price story. */
+  loyaltyUrl?: string;
   /** Per call. Default 3 s: these reads answer a client waiting for them. */
   timeoutMs?: number;
   retries?: number;
@@ -33,6 +41,8 @@ export interface EstateReadOptions {
 export interface EstateLoaders {
   ecommerce: EcommerceLoaders | null;
   pos: PosLoaders | null;
+  catalogue: CatalogueLoaders | null;
+  loyalty: LoyaltyLoaders | null;
 }
 
 export interface EstateReads {
@@ -67,11 +77,31 @@ export function openEstateReads(options: EstateReadOptions): EstateReads {
     sources.push(source);
     pos = { client: new PosClient(source, { url: options.posUrl, schemaPrefix: options.posSchemaPrefix, timeoutMs, poolSize: 4 }), source };
   }
+  let catalogue: CatalogueClient | null = null;
+  if (options.catalogueUrl) {
+    const source = new LegacySource('catalogue', { ...common, cache: cache('catalogue') });
+    sources.push(source);
+    catalogue = new CatalogueClient(options.catalogueUrl, source);
+  }
+  let loyalty: LoyaltyBackend | null = null;
+  if (options.loyaltyUrl) {
+    loyalty = createLoyaltyBackend({
+      endpoint: options.loyaltyUrl,
+      timeoutMs,
+      source: { retries: options.retries, breaker: options.breaker },
+      cache: cache('loyalty'),
+      // Consents decide marketing offers: read fresh, as a withdrawal counts at once.
+      cacheKinds: { consent: { name: 'consent', ttlMs: 0 } },
+    });
+    sources.push(loyalty.source);
+  }
   const shopCurrency = options.shopCurrency ?? 'EUR';
   return {
     loaders: () => ({
       ecommerce: ecommerce ? createEcommerceLoaders(ecommerce, { shopCurrency }) : null,
       pos: pos ? createPosLoaders(pos.client, pos.source) : null,
+      catalogue: catalogue ? createCatalogueLoaders(catalogue) : null,
+      loyalty: loyalty ? createLoyaltyLoaders(loyalty) : null,
     }),
     sources,
     posSource: pos?.source ?? null,

@@ -1,7 +1,7 @@
 import { canonicalMapper } from '../canonicalMapper.js';
 import { canonicalQueries, jsonLines, phoneColumn } from '../canonicalQueries.js';
 import type { PosLayout } from '../layout.js';
-import { cents, centsPromotion, instant, integer } from '../mapping.js';
+import { cents, centsPromotion, instant } from '../mapping.js';
 
 const seller = (s: string, alias: string) => `${s}.sellers v ON v.store_code = ${alias}.store_code AND v.seller_code = ${alias}.seller_code`;
 
@@ -53,11 +53,12 @@ const queries = canonicalQueries({
     phones: phoneColumn('q.phone'),
   },
   stock: { columns: { store_code: 'store_code', ean: 'ean', local_code: 'local_code', quantity: 'quantity', updated_at: 'updated_at' }, table: (s) => `${s}.stock` },
-  price: { columns: { store_code: 'store_code', ean: 'ean', price: 'price_cents', valid_from: 'valid_from', valid_to: 'valid_to' }, table: (s) => `${s}.prices` },
+  price: { columns: { store_code: 'store_code', ean: 'ean', local_code: 'local_code', price: 'price_cents', valid_from: 'valid_from', valid_to: 'valid_to' }, table: (s) => `${s}.prices` },
   promotion: {
     columns: { id: 'p.promo_id', store_code: 'p.store_code', title: 'p.label', kind: 'p.kind', value: 'p.value', starts_at: 'p.starts_at', ends_at: 'p.ends_at' },
     table: (s) => `${s}.promotions p`,
-    items: (s) => `${s}.promotion_items i ON i.promo_id = p.promo_id`,
+    itemTable: (s) => `${s}.promotion_items i`,
+    itemOf: 'i.promo_id = p.promo_id',
     itemEan: 'i.ean',
   },
 });
@@ -66,7 +67,7 @@ const mapper = canonicalMapper({
   money: cents,
   instant,
   quoteStatuses: { OPEN: 'OPEN', CONVERTED_IN_STORE: 'CONVERTED_IN_STORE', CONVERTED_ONLINE: 'CONVERTED_ONLINE', EXPIRED: 'EXPIRED' },
-  promotion: (kind, value) => centsPromotion(kind, integer(value, 'promotion.value')),
+  promotion: centsPromotion,
   restock: (value) => value === true,
 });
 

@@ -1,7 +1,7 @@
 import { canonicalMapper } from '../canonicalMapper.js';
 import { canonicalQueries, jsonLines, stripped } from '../canonicalQueries.js';
 import type { PosLayout } from '../layout.js';
-import { cents, centsPromotion, instant, integer } from '../mapping.js';
+import { cents, centsPromotion, instant } from '../mapping.js';
 
 const staff = (s: string, alias: string) => `${s}.staff st ON st.shop_code = ${alias}.shop_code AND st.staff_code = ${alias}.staff_code`;
 
@@ -61,11 +61,12 @@ const queries = canonicalQueries({
     clientId: 'q.client_id',
   },
   stock: { columns: { store_code: 'shop_code', ean: 'ean', local_code: 'item_code', quantity: 'qty_on_hand', updated_at: 'last_update' }, table: (s) => `${s}.stock_level` },
-  price: { columns: { store_code: 'shop_code', ean: 'ean', price: 'unit_cents', valid_from: 'valid_from', valid_to: 'valid_to' }, table: (s) => `${s}.price_list` },
+  price: { columns: { store_code: 'shop_code', ean: 'ean', local_code: 'item_code', price: 'unit_cents', valid_from: 'valid_from', valid_to: 'valid_to' }, table: (s) => `${s}.price_list` },
   promotion: {
     columns: { id: 'o.offer_id', store_code: 'o.shop_code', title: 'o.title', kind: 'o.offer_type', value: 'o.offer_value', starts_at: 'o.start_ts', ends_at: 'o.end_ts' },
     table: (s) => `${s}.offer o`,
-    items: (s) => `${s}.offer_item i ON i.offer_id = o.offer_id`,
+    itemTable: (s) => `${s}.offer_item i`,
+    itemOf: 'i.offer_id = o.offer_id',
     itemEan: 'i.ean',
   },
 });
@@ -74,7 +75,7 @@ const mapper = canonicalMapper({
   money: cents,
   instant,
   quoteStatuses: { O: 'OPEN', S: 'CONVERTED_IN_STORE', W: 'CONVERTED_ONLINE', X: 'EXPIRED' },
-  promotion: (kind, value) => centsPromotion(kind, integer(value, 'promotion.value')),
+  promotion: centsPromotion,
   restock: (value) => value === true,
 });
 

@@ -2,8 +2,8 @@ import { canonicalMapper } from '../canonicalMapper.js';
 import { canonicalQueries, jsonLines, phoneColumn } from '../canonicalQueries.js';
 import type { PosLayout } from '../layout.js';
 import { wallClockToUtc } from '../localTime.js';
-import { decimal, POS_CURRENCY } from '../mapping.js';
-import type { PromotionValue } from '../records.js';
+import { decimal, multibuy, POS_CURRENCY } from '../mapping.js';
+import type { PromotionTerms } from '../records.js';
 
 /** The tills' wall clock: SUD keeps `timestamp without time zone` in Paris time. */
 export const SUD_TIME_ZONE = 'Europe/Paris';
@@ -62,7 +62,7 @@ const queries = canonicalQueries({
   },
   stock: { columns: { store_code: 'code_magasin', ean: 'ean', local_code: 'code_local', quantity: 'quantite', updated_at: local('date_maj') }, table: (s) => `${s}.stock_magasin` },
   price: {
-    columns: { store_code: 'code_magasin', ean: 'ean', price: 'prix::text', valid_from: local('date_debut'), valid_to: local('date_fin') },
+    columns: { store_code: 'code_magasin', ean: 'ean', local_code: 'code_local', price: 'prix::text', valid_from: local('date_debut'), valid_to: local('date_fin') },
     table: (s) => `${s}.tarifs`,
   },
   promotion: {
@@ -71,7 +71,8 @@ const queries = canonicalQueries({
       starts_at: local('p.date_debut'), ends_at: local('p.date_fin'),
     },
     table: (s) => `${s}.promos p`,
-    items: (s) => `${s}.promos_articles a ON a.id_promo = p.id_promo`,
+    itemTable: (s) => `${s}.promos_articles a`,
+    itemOf: 'a.id_promo = p.id_promo',
     itemEan: 'a.ean',
   },
 });
@@ -90,18 +91,22 @@ function ouiNon(value: unknown, column: string): boolean {
 
 /**
  * `valeur` is euros for REMISE and a plain number otherwise (percent for POURCENTAGE, items
- * for LOT), both as numeric(10,2).
+ * for LOT, the SUD till's multibuy), both as numeric(10,2). A type the graph does not know is
+ * OTHER, its value unread.
  */
-function promotionKind(type: string, valeur: unknown): Pick<PromotionValue, 'kind' | 'value' | 'currency'> {
-  const hundredths = decimal(valeur, POS_CURRENCY).amount;
+export function promotionKind(type: string, valeur: unknown): PromotionTerms {
   switch (type) {
     case 'POURCENTAGE':
-      return { kind: 'PERCENT', value: hundredths, currency: null };
+      return { kind: 'PERCENT_OFF', percentOff: decimal(valeur, POS_CURRENCY).amount };
     case 'REMISE':
-      return { kind: 'AMOUNT', value: hundredths, currency: POS_CURRENCY };
+      return { kind: 'AMOUNT_OFF', amountOff: decimal(valeur, POS_CURRENCY) };
+    case 'LOT': {
+      // A lot of 2.5 items is no multibuy the graph can apply: OTHER, like one of a single item.
+      const hundredths = decimal(valeur, POS_CURRENCY).amount;
+      return hundredths % 100 === 0 ? multibuy(hundredths / 100) : { kind: 'OTHER' };
+    }
     default:
-      if (hundredths % 100 !== 0) throw new RangeError(`promotion.value: ${type} expects a whole number, got ${JSON.stringify(valeur)}`);
-      return { kind: 'OTHER', value: hundredths / 100, currency: null };
+      return { kind: 'OTHER' };
   }
 }
 
