@@ -165,6 +165,30 @@ describe('Product.offer, one kind of promotion at a time', () => {
     expect(returning.excluded).toContainEqual({ promotion: { id: 'web:1' }, reason: 'NOT_FIRST_ORDER' });
   });
 
+  it("finds a store's price kept under its franchise's own local code, and the product by its web SKU in any case", async () => {
+    const at = Date.parse(asOf);
+    const franchiseOf = (store: string) => estate.pos.stores.find((s) => s.code === store)!.franchise;
+    const valid = (p: Estate['pos']['prices'][number]) => Date.parse(p.valid_from) <= at && (p.valid_to === null || at < Date.parse(p.valid_to));
+    const row = estate.pos.prices.find(
+      (p) =>
+        p.local_code !== null &&
+        valid(p) &&
+        estate.pos.prices.filter((q) => q.store_code === p.store_code && q.local_code === p.local_code && valid(q)).length === 1 &&
+        estate.catalogue.products.some((c) => c.list_price && c.aliases.some((a) => a.type === 'POS_CODE' && a.value === p.local_code && a.franchise === franchiseOf(p.store_code))),
+    )!;
+    expect(row).toBeDefined();
+    const product = estate.catalogue.products.find((c) => c.aliases.some((a) => a.type === 'POS_CODE' && a.value === row.local_code && a.franchise === franchiseOf(row.store_code)))!;
+    const o = await offer(product.ref, `channel: STORE, storeCode: "${row.store_code}"`);
+    expect(o).toMatchObject({ available: true, basePriceSource: 'STORE', basePrice: { amount: row.price_cents } });
+    const carried = await ask(`query ($ref: String!) { product(catalogueRef: $ref) { here: offer(channel: STORE, storeCode: "${row.store_code}") { carried } national: offer(channel: STORE) { carried basePriceSource } } }`, { ref: product.ref });
+    expect(carried.data!.product).toEqual({ here: { carried: true }, national: { carried: null, basePriceSource: 'LIST' } });
+
+    const sku = product.aliases.find((a) => a.type === 'WEB_SKU')?.value ?? estate.catalogue.products.find((c) => c.aliases.some((a) => a.type === 'WEB_SKU'))!.aliases.find((a) => a.type === 'WEB_SKU')!.value;
+    const lower = await ask(`query ($sku: String!, $at: DateTime) { product(webSku: $sku) { webSku offer(channel: WEB, at: $at) { available basePriceSource } } }`, { sku: sku.toLowerCase(), at: asOf });
+    expect(lower.errors).toBeUndefined();
+    expect(lower.data!.product.webSku).toBe(sku);
+  });
+
   it('refuses bad input and callers who may not price for a customer, with codes', async () => {
     const ref = estate.catalogue.products[0]!.ref;
     const codeOf = async (args: string, token?: string) => {

@@ -17,6 +17,8 @@ export interface CatalogueItem {
   gtin: string | null;
   category: string[];
   listPrice: Money | null;
+  /** Its older catalogue references. */
+  oldRefs: string[];
   /** Its WEB_SKU aliases. */
   webSkus: string[];
   /** Its franchises' local codes (POS_LOCAL_CODE aliases). */
@@ -124,7 +126,7 @@ export async function coherenceReport(sources: CoherenceSources, options: Cohere
       const entry: Gathered = {
         keys: { catalogueRef: item.catalogueRef, webSku: item.webSkus[0] ?? null, gtin: item.gtin, tillRef: null },
         cursor: `catalogue:${item.catalogueRef}`,
-        priced: { catalogueRef: item.catalogueRef, webSku: item.webSkus[0] ?? null, gtin14, category: item.category, listPrice: item.listPrice },
+        priced: { catalogueRef: item.catalogueRef, oldCatalogueRefs: item.oldRefs, webSku: item.webSkus[0] ?? null, gtin14, category: item.category, listPrice: item.listPrice },
         web: null,
         stores: new Map(),
       };

@@ -129,6 +129,9 @@ describe('product promotions', () => {
     expect(by({ categories: ['Chaussures'] })).toBe(1);
     expect(by({ categories: ['Chaussures > Run'] })).toBe(0);
     expect(by({ catalogueRefs: ['254.275.42'], gtins: ['3560070123469'] })).toBe(0);
+    // An offer written against last year's reference still covers the product.
+    const renamed = { ...product, oldCatalogueRefs: ['111.222.33'] };
+    expect(priceOffer(onWeb, renamed, web, [campaign('OLD', { scope: scopeOf({ catalogueRefs: ['111.222.33'] }) })]).applied).toHaveLength(1);
   });
 });
 

@@ -11,6 +11,8 @@ import { runsAt, type LoyaltyTier, type Promotion, type SalesChannel } from '../
 /** What every system knows of the product, as the engine matches promotions against it. */
 export interface PricedProduct {
   catalogueRef: string | null;
+  /** Its older catalogue references (the PIM's OLD_REF aliases): a promotion written against one still covers it. */
+  oldCatalogueRefs?: readonly string[];
   webSku: string | null;
   /** GTIN-14 of the product's GTIN, when it has a valid one. */
   gtin14: string | null;
@@ -158,6 +160,7 @@ export function coversProduct(promotion: Promotion, product: PricedProduct): boo
   const { scope } = promotion;
   if (scope.allProducts) return true;
   if (product.catalogueRef !== null && scope.catalogueRefs.includes(product.catalogueRef)) return true;
+  if (product.oldCatalogueRefs?.some((ref) => scope.catalogueRefs.includes(ref))) return true;
   if (product.webSku !== null) {
     const sku = product.webSku.toUpperCase();
     if (scope.webSkus.some((s) => s.toUpperCase() === sku)) return true;

@@ -76,7 +76,14 @@ export async function productFacts(reference: ProductReference, estate: EstateLo
     for (const code of tillCode) if (!localCodes.some((c) => c.franchise === code.franchise && c.code === code.code)) localCodes.push(code);
     const webSku = record.aliases.find((a) => a.kind === 'WEB_SKU')?.value ?? record.webSku ?? reference.webSku ?? null;
     return {
-      priced: { catalogueRef: record.catalogueRef, webSku, gtin14: record.gtin ? gtinKey(record.gtin) : null, category: record.category, listPrice: record.listPrice },
+      priced: {
+        catalogueRef: record.catalogueRef,
+        oldCatalogueRefs: record.aliases.filter((a) => a.kind === 'CATALOGUE_REF' && a.value !== record.catalogueRef).map((a) => a.value),
+        webSku,
+        gtin14: record.gtin ? gtinKey(record.gtin) : null,
+        category: record.category,
+        listPrice: record.listPrice,
+      },
       webSku,
       localCodes,
       gtin: record.gtin,

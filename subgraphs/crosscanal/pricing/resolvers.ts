@@ -45,7 +45,7 @@ async function shopperFor(customerId: string, channel: SalesChannel, context: Co
   return shopperOf(customer.id, channel, context);
 }
 
-async function offerOf(reference: ProductReference, args: OfferArgs, context: Context): Promise<Offer & { at: string }> {
+async function offerOf(reference: ProductReference, args: OfferArgs, context: Context): Promise<Offer & { at: string; carried: boolean | null }> {
   const quantity = args.quantity ?? 1;
   if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) throw badUserInput(`quantity must be a whole number from 1 to ${MAX_QUANTITY}, got ${quantity}`, 'quantity');
   const couponCodes = args.couponCodes ?? [];
@@ -72,7 +72,8 @@ async function offerOf(reference: ProductReference, args: OfferArgs, context: Co
     store: store ? { storeCode: store.code, franchise: store.franchise, prices: (atStore?.prices ?? []).map((p) => ({ price: p.price, validFrom: p.validFrom, validTo: p.validTo })) } : null,
   };
   const offer = priceOffer({ channel: args.channel, storeCode, quantity, couponCodes, atMs }, facts.priced, sources, promotions, who.shopper);
-  return { ...offer, at: new Date(atMs).toISOString() };
+  const carried = args.channel === 'WEB' ? web?.active === true : store ? atStore !== null : null;
+  return { ...offer, at: new Date(atMs).toISOString(), carried };
 }
 
 /** The promotions a shopper may use now in the channel, coupon-gated ones included. */

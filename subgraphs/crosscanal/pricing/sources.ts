@@ -46,6 +46,7 @@ export function coherenceSources({ catalogue, ecommerce, pos, shopCurrency = 'EU
             gtin: record.gtin,
             category: record.category,
             listPrice: record.listPrice,
+            oldRefs: record.aliases.filter((a) => a.kind === 'CATALOGUE_REF' && a.value !== record.catalogueRef).map((a) => a.value),
             webSkus: record.aliases.filter((a) => a.kind === 'WEB_SKU').map((a) => a.value),
             localCodes: record.aliases.flatMap((a) => (a.kind === 'POS_LOCAL_CODE' && a.franchise !== null ? [{ franchise: a.franchise, code: a.value }] : [])),
           };
