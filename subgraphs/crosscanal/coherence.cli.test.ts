@@ -2,6 +2,7 @@ import { generateEstate, type Generated } from '../../legacy/generator/generate.
 import { runCommand } from './cli/runCommand.js';
 import { startSyncStandIns, type SyncStandIns } from './cli/standIns.js';
 import type { CoherenceReport } from './pricing/coherenceScan.js';
+import { readCoherenceOptions, UsageError } from './cli/coherenceReport.js';
 
 /** `npm run coherence` against the stand-ins of a tiny estate: the report the generator's ground truth says, as text and as JSON. */
 
@@ -68,10 +69,17 @@ it('refuses bad usage with exit 2 and says why', async () => {
     [['--top=-3'], '--top must be a whole number'],
     [['--nope'], "Unknown option '--nope'"],
   ] as const) {
-    const result = await run([...args]);
-    expect({ args, code: result.code }).toEqual({ args, code: 2 });
-    expect(result.stderr).toContain(message);
+    expect(() => readCoherenceOptions([...args])).toThrow(UsageError);
+    expect(() => readCoherenceOptions([...args])).toThrow(message);
   }
+  expect(readCoherenceOptions(['--at', '2026-11-01T12:00:00+01:00', '--tolerance', '2.5', '--franchise', 'NRD', '--json'], 0)).toEqual({
+    atMs: Date.parse('2026-11-01T11:00:00Z'), toleranceBp: 250, franchise: 'NRD', top: 20, json: true, maxIncoherent: null,
+  });
+  expect(readCoherenceOptions([], 1234)).toMatchObject({ atMs: 1234, toleranceBp: 100, franchise: null });
+  // And the command itself: exit 2, the reason, then the usage.
+  const result = await run(['--tolerance', 'abc']);
+  expect(result.code).toBe(2);
+  expect(result.stderr).toMatch(/^--tolerance must be a percentage from 0 to 100, got "abc"\n\nUsage: npm run coherence/);
 }, 60_000);
 
 it('exits 1 with a line naming the system that cannot be read', async () => {
