@@ -180,6 +180,12 @@ describe('cart promotions', () => {
     expect(withRun.saving).toEqual(eur(1274));
   });
 
+  it('says a coupon was not given before it says a promotion was stopped', () => {
+    const stopper = cartRule(1, { stackable: false });
+    const offer = priceOffer(onWeb, product, web, [stopper, run15, silver], member());
+    expect(reasons(offer)).toEqual({ 'web:5': 'COUPON_REQUIRED', 'loyalty:OF-SILVER15': 'STOPPED_BY_EARLIER' });
+  });
+
   it('stops the later promotions of the stage after a non-stackable one', () => {
     const offer = priceOffer({ ...onWeb, couponCodes: ['BIENVENUE10', 'RUN15'] }, product, web, [welcome, run15, silver], { ...member(), ordersInChannel: 0 });
     expect(offer.applied.map((a) => a.promotion.id)).toEqual(['web:5', 'web:10']);

@@ -344,13 +344,14 @@ export function priceOffer(
   const basketAfterProducts = line;
   let stoppedBy: Promotion | null = null;
   for (const promotion of candidates.filter((p) => p.stage === 'CART').sort(cartOrder)) {
-    if (stoppedBy) {
-      excluded.push({ promotion, reason: 'STOPPED_BY_EARLIER' });
-      continue;
-    }
+    // What the promotion itself asks is said first: a coupon not given is COUPON_REQUIRED, even after a stop.
     const unmet = unmetCondition(promotion, shopper, request, basketAfterProducts);
     if (unmet) {
       excluded.push({ promotion, reason: unmet });
+      continue;
+    }
+    if (stoppedBy) {
+      excluded.push({ promotion, reason: 'STOPPED_BY_EARLIER' });
       continue;
     }
     const take = cartStageTake(promotion, line);
