@@ -212,6 +212,33 @@ describe('Product.offer, one kind of promotion at a time', () => {
   });
 });
 
+describe('one promotion model', () => {
+  it('reads every promotion of the four systems with a precise kind, none as OTHER', async () => {
+    const gold = estate.loyalty.members.find((m) => m.tier === 'GOLD')!;
+    const personal = estate.loyalty.offers.find((o) => o.member_id !== null)!;
+    const answer = await ask(
+      `query ($at: DateTime, $gold: ID!, $personal: ID!) {
+        webPromotions { id kind }
+        campaigns(activeAt: $at) { id kind }
+        stores { promotions { id kind buyQuantity payQuantity } }
+        gold: loyaltyMember(memberId: $gold) { offers { id kind } }
+        personal: loyaltyMember(memberId: $personal) { offers { id kind } }
+      }`,
+      { at: asOf, gold: gold.member_id, personal: personal.member_id },
+      service,
+    );
+    expect(answer.errors).toBeUndefined();
+    const { webPromotions, campaigns, stores, gold: g, personal: p } = answer.data!;
+    const all = [...webPromotions, ...campaigns, ...stores.flatMap((s: { promotions: unknown[] }) => s.promotions), ...g.offers, ...p.offers] as { id: string; kind: string }[];
+    expect(webPromotions).toHaveLength(estate.ecommerce.cartRules.length);
+    expect(new Set(stores.flatMap((s: { promotions: { id: string }[] }) => s.promotions.map((x) => x.id)))).toEqual(new Set(estate.pos.promotions.map((x) => `pos:${x.franchise}:${x.promo_id}`)));
+    expect(all.filter((x) => x.kind === 'OTHER')).toEqual([]);
+    expect(new Set(all.map((x) => x.kind))).toEqual(new Set(['PERCENT_OFF', 'AMOUNT_OFF', 'FIXED_PRICE', 'BUY_N_PAY_M', 'FREE_DELIVERY', 'POINTS_MULTIPLIER']));
+    const multibuy = stores.flatMap((s: { promotions: { kind: string; buyQuantity: number; payQuantity: number }[] }) => s.promotions).find((x: { kind: string }) => x.kind === 'BUY_N_PAY_M');
+    expect(multibuy).toMatchObject({ buyQuantity: 3, payQuantity: 2 });
+  });
+});
+
 describe('Customer.eligiblePromotions', () => {
   it('lists what the customer may use now, and no marketing offer once they withdraw from marketing', async () => {
     const personal = estate.loyalty.offers.find((o) => o.member_id !== null && o.marketing)!;
