@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import { errorLine } from './cli/errorLine.js';
+import { runMain } from './cli/errorLine.js';
 import { loadConfig } from './config.js';
 import { COHERENCE_USAGE as USAGE, formatCoherenceReport, readCoherenceOptions as readOptions, UsageError, type CoherenceOptions as Options } from './cli/coherenceReport.js';
 import { coherenceReport, type CoherenceProgress, type CoherenceReport } from './pricing/coherenceScan.js';
@@ -68,12 +68,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`crosscanal coherence: ${errorLine(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain('coherence', main);

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { errorLine } from './cli/errorLine.js';
+import { runMain } from './cli/errorLine.js';
 import { formatQualityReport, MAX_TOP, readQualityReport, type DataQualityReport } from './cli/qualityReport.js';
 import { loadConfig, type CrosscanalConfig } from './config.js';
 import { CrosswalkStore } from './store/crosswalkStore.js';
@@ -113,13 +113,4 @@ async function main(): Promise<number> {
   return over.length > 0 ? 3 : 0;
 }
 
-// exitCode rather than exit(): a long report written to a pipe must be drained first.
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`crosscanal quality: ${errorLine(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain('quality', main);

@@ -15,3 +15,20 @@ export function errorLine(error: unknown): string {
         : ((error as NodeJS.ErrnoException).code ?? error.name);
   return first === '' ? details : `${first} ${details}`;
 }
+
+/**
+ * Runs a command's `main` and sets the exit status it returns; a throw is status 1 with one
+ * line, `crosscanal <name>: <what went wrong>`. exitCode rather than exit(): a long report
+ * written to a pipe must be drained first.
+ */
+export function runMain(name: string, main: () => Promise<number>): void {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`crosscanal ${name}: ${errorLine(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

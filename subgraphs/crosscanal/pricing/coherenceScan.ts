@@ -102,7 +102,7 @@ interface Gathered {
   cursor: string;
   priced: PricedProduct;
   web: WebItem | null;
-  stores: Map<string, SheetItem & { extra: StorePriceRow[] }>;
+  stores: Map<string, SheetItem>;
 }
 
 function gtin14Of(code: string | null): string | null {
@@ -191,9 +191,9 @@ export async function coherenceReport(sources: CoherenceSources, options: Cohere
         const known = entry.stores.get(item.storeCode);
         if (known) {
           // The same product under its GTIN and a local code: one place, every price row.
-          known.extra.push(...item.prices);
+          known.prices.push(...item.prices);
           known.stocked ||= item.stocked;
-        } else entry.stores.set(item.storeCode, { ...item, extra: [] });
+        } else entry.stores.set(item.storeCode, { ...item, prices: [...item.prices] });
       }
       read += page.length;
       onProgress?.({ phase: 'stores', done: read, total: null });
@@ -217,7 +217,7 @@ export async function coherenceReport(sources: CoherenceSources, options: Cohere
     const places: Place[] = [];
     if (franchise === null && entry.web?.active) places.push({ channel: 'WEB', storeCode: null, franchise: null, sources: { web: entry.web, store: null } });
     for (const item of [...entry.stores.values()].sort((a, b) => a.storeCode.localeCompare(b.storeCode))) {
-      const prices = [...item.prices, ...item.extra];
+      const { prices } = item;
       const sells = item.stocked || prices.some((row) => runsAt({ startsAt: row.validFrom, endsAt: row.validTo }, atMs));
       if (!sells) continue;
       places.push({ channel: 'STORE', storeCode: item.storeCode, franchise: item.franchise, sources: { web: null, store: { storeCode: item.storeCode, franchise: item.franchise, prices } } });
