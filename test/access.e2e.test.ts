@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { generateKeyPair, SignJWT } from 'jose';
 import { readEstate } from '../legacy/generator/files.js';
 import type { Estate, PosReceipt } from '../legacy/generator/model.js';
-import { ANY_PORTS, startStack, type RunningStack } from '../scripts/stack.js';
+import { ANY_PORTS, type RunningStack } from '../scripts/stack.js';
+import { startTestStack } from './support/testDatabase.js';
 import type { Role } from '../subgraphs/shared/principal.js';
 import { graphql, type GraphQLAnswer } from './graphql.js';
 import { grantHeaders, TEST_INTERNAL_SECRET } from './support/grant.js';
@@ -67,10 +68,9 @@ async function goldenId(card: string): Promise<string> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'crosscanal-access-'));
-  stack = await startStack({
+  stack = await startTestStack({
     dataDir: dir,
     scale: 'tiny',
-    inMemory: true,
     ...ANY_PORTS,
     internalSecret: TEST_INTERNAL_SECRET,
     gatewayEnv: { GATEWAY_RATE_LIMIT_PER_MINUTE: '0' },

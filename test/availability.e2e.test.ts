@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEstate } from '../legacy/generator/files.js';
 import type { CatalogueProduct, Estate, PosStock, Store } from '../legacy/generator/model.js';
-import { ANY_PORTS, startStack, type RunningStack } from '../scripts/stack.js';
+import { ANY_PORTS, type RunningStack } from '../scripts/stack.js';
+import { startTestStack } from './support/testDatabase.js';
 import { graphql } from './graphql.js';
 import { TEST_INTERNAL_SECRET } from './support/grant.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
@@ -24,7 +25,7 @@ const ask = (query: string, variables: Record<string, unknown> = {}, token?: str
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'crosscanal-availability-'));
-  stack = await startStack({ dataDir: dir, scale: 'tiny', inMemory: true, ...ANY_PORTS, internalSecret: TEST_INTERNAL_SECRET });
+  stack = await startTestStack({ dataDir: dir, scale: 'tiny', ...ANY_PORTS, internalSecret: TEST_INTERNAL_SECRET });
   estate = await readEstate(dir);
   gateway = stack.gateway.url;
   const safelistsOff = { GATEWAY_SAFELISTS_BY_CLIENT: '{}', GATEWAY_SAFELISTS_BY_ROLE: '{}', GATEWAY_RATE_LIMIT_PER_MINUTE: '0' };

@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEstate } from '../legacy/generator/files.js';
-import { ANY_PORTS, startStack, type RunningStack } from '../scripts/stack.js';
+import { ANY_PORTS, type RunningStack } from '../scripts/stack.js';
+import { startTestStack } from './support/testDatabase.js';
 import { graphql } from './graphql.js';
 
 // A request has a deadline, and a client can go away: either way nothing keeps working for it.
@@ -18,7 +19,7 @@ const PRODUCT = 'query ($ref: String!) { product(catalogueRef: $ref) { name webP
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'crosscanal-deadline-'));
-  stack = await startStack({ dataDir: dir, scale: 'tiny', inMemory: true, ...ANY_PORTS, gatewayEnv: { GATEWAY_REQUEST_DEADLINE_MS: String(DEADLINE_MS) } });
+  stack = await startTestStack({ dataDir: dir, scale: 'tiny', ...ANY_PORTS, gatewayEnv: { GATEWAY_REQUEST_DEADLINE_MS: String(DEADLINE_MS) } });
   const estate = await readEstate(dir);
   const webEans = new Set(estate.ecommerce.products.map((p) => p.ean));
   const stocked = new Set(estate.pos.stock.map((s) => s.ean));

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEstate } from '../legacy/generator/files.js';
 import type { Estate } from '../legacy/generator/model.js';
-import { ANY_PORTS, startStack, type RunningStack } from '../scripts/stack.js';
+import { ANY_PORTS, type RunningStack } from '../scripts/stack.js';
+import { startTestStack } from './support/testDatabase.js';
 import { graphql, type GraphQLAnswer } from './graphql.js';
 import { TEST_INTERNAL_SECRET } from './support/grant.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
@@ -24,10 +25,9 @@ const products: string[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'crosscanal-faults-'));
-  stack = await startStack({
+  stack = await startTestStack({
     dataDir: dir,
     scale: 'tiny',
-    inMemory: true,
     ...ANY_PORTS,
     internalSecret: TEST_INTERNAL_SECRET,
     gatewayEnv: { GATEWAY_RATE_LIMIT_PER_MINUTE: '0', GATEWAY_REQUEST_DEADLINE_MS: String(DEADLINE_MS) },

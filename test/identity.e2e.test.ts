@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEstate, readGroundTruth } from '../legacy/generator/files.js';
 import type { Estate, GroundTruth } from '../legacy/generator/model.js';
-import { ANY_PORTS, startStack, type RunningStack } from '../scripts/stack.js';
+import { ANY_PORTS, type RunningStack } from '../scripts/stack.js';
+import { startTestStack } from './support/testDatabase.js';
 import { measureAccuracy, truthRecordId } from '../subgraphs/crosscanal/evaluation/accuracy.js';
 import { emailKey, nameKey } from '../subgraphs/crosscanal/matching/keys.js';
 import { recordId, type RecordSystem } from '../subgraphs/crosscanal/matching/records.js';
@@ -29,7 +30,7 @@ let personOf: Map<string, string>;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'crosscanal-identity-'));
-  stack = await startStack({ dataDir: dir, scale: 'tiny', inMemory: true, ...ANY_PORTS });
+  stack = await startTestStack({ dataDir: dir, scale: 'tiny', ...ANY_PORTS });
   [estate, truth] = await Promise.all([readEstate(dir), readGroundTruth(dir)]);
   gateway = stack.gateway.url;
   token = await stack.tokens.sign({ role: 'service' });

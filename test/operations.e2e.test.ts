@@ -3,7 +3,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ANY_PORTS, startStack, type RunningStack } from '../scripts/stack.js';
+import { ANY_PORTS, type RunningStack } from '../scripts/stack.js';
+import { startTestStack } from './support/testDatabase.js';
 import { graphql } from './graphql.js';
 import { startTestGateway } from './support/gateway.js';
 
@@ -18,7 +19,7 @@ const LEGACY = ['ecommerce', 'loyalty', 'pos', 'catalogue'] as const;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'crosscanal-operations-'));
-  stack = await startStack({ dataDir: dir, scale: 'tiny', inMemory: true, ...ANY_PORTS });
+  stack = await startTestStack({ dataDir: dir, scale: 'tiny', ...ANY_PORTS });
   service = await stack.tokens.sign({ role: 'service' });
 }, 180_000);
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEstate } from '../legacy/generator/files.js';
 import type { CatalogueProduct, Estate } from '../legacy/generator/model.js';
-import { ANY_PORTS, startStack, type RunningStack } from '../scripts/stack.js';
+import { ANY_PORTS, type RunningStack } from '../scripts/stack.js';
+import { startTestStack } from './support/testDatabase.js';
 import { graphql } from './graphql.js';
 
 // Product references through the gateway, as a web page or the store app asks: whatever code
@@ -22,7 +23,7 @@ function ask(query: string, variables: Record<string, unknown> = {}) {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'crosscanal-products-e2e-'));
-  stack = await startStack({ dataDir: dir, scale: 'tiny', inMemory: true, ...ANY_PORTS });
+  stack = await startTestStack({ dataDir: dir, scale: 'tiny', ...ANY_PORTS });
   estate = await readEstate(dir);
   gateway = stack.gateway.url;
   token = await stack.tokens.sign({ role: 'steward' });

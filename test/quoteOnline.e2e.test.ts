@@ -62,7 +62,7 @@ const activeProducts = () => estate.ecommerce.products.filter((p) => p.active &&
 async function tillPreparesQuote(card: string, lines: { ean?: string; localCode?: string; quantity: number; unitCents: number }[], validForMs = 30 * DAY): Promise<string> {
   const number = `Q-NRD01-${String(++quoteSeq).padStart(6, '0')}`;
   const seller = estate.pos.sellers.find((s) => s.store_code === 'NRD01')!;
-  const { rows } = await till.query<{ schema_name: string }>("SELECT schema_name FROM pos_directory.franchises WHERE code = 'NRD'");
+  const { rows } = await till.query<{ schema_name: string }>(`SELECT schema_name FROM ${stack.estate.pos.schemas.directory}.franchises WHERE code = 'NRD'`);
   const schema = rows[0]!.schema_name;
   const created = new Date(Date.now() - DAY);
   await till.query(`INSERT INTO ${schema}.quotes (quote_no, store_code, seller_code, created_at, valid_until, status, card_number, phone) VALUES ($1, 'NRD01', $2, $3, $4, 'OPEN', $5, NULL)`, [
@@ -274,7 +274,7 @@ describe('attribution by rule', () => {
     const customers = await customersWithCard();
     const customer = customers.filter((c) => c.accounts.length === 1).at(-1)!;
     const seller = estate.pos.sellers.find((s) => s.store_code === 'NRD02')!;
-    const { rows } = await till.query<{ schema_name: string }>("SELECT schema_name FROM pos_directory.franchises WHERE code = 'NRD'");
+    const { rows } = await till.query<{ schema_name: string }>(`SELECT schema_name FROM ${stack.estate.pos.schemas.directory}.franchises WHERE code = 'NRD'`);
     const schema = rows[0]!.schema_name;
     const receipt = 'NRD02-0900001';
     const servedAt = new Date(Date.now() - 3 * DAY);

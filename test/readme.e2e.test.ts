@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ANY_PORTS, startStack, type RunningStack } from '../scripts/stack.js';
+import { ANY_PORTS, type RunningStack } from '../scripts/stack.js';
+import { startTestStack } from './support/testDatabase.js';
 import { isRole, type Role } from '../subgraphs/shared/principal.js';
 import { graphql } from './graphql.js';
 
@@ -19,7 +20,7 @@ let token: string;
 beforeAll(async () => {
   readme = await readFile(README, 'utf8');
   dir = await mkdtemp(join(tmpdir(), 'crosscanal-readme-'));
-  stack = await startStack({ dataDir: dir, scale: 'demo', inMemory: true, ...ANY_PORTS });
+  stack = await startTestStack({ dataDir: dir, scale: 'demo', ...ANY_PORTS });
   token = await stack.tokens.sign({ role: readmeRole() });
 }, 240_000);
 

@@ -6,7 +6,8 @@ import type { Estate, LoyaltyMember } from '../legacy/generator/model.js';
 import { LOYALTY_FOLDER } from '../legacy/loyalty/config.js';
 import { startLoyalty, type RunningLoyalty } from '../legacy/loyalty/server.js';
 import { arg, soapClient } from '../legacy/loyalty/testClient.js';
-import { ANY_PORTS, startStack, type RunningStack } from '../scripts/stack.js';
+import { ANY_PORTS, type RunningStack } from '../scripts/stack.js';
+import { startTestStack } from './support/testDatabase.js';
 import { graphql, type GraphQLAnswer } from './graphql.js';
 import { TEST_INTERNAL_SECRET } from './support/grant.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
@@ -59,10 +60,9 @@ const calls = (loyalty: RunningLoyalty) => loyalty.counter.snapshot().byOperatio
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'crosscanal-sizes-'));
-  stack = await startStack({
+  stack = await startTestStack({
     dataDir: dir,
     scale: 'tiny',
-    inMemory: true,
     ...ANY_PORTS,
     internalSecret: TEST_INTERNAL_SECRET,
     gatewayEnv: { GATEWAY_RATE_LIMIT_PER_MINUTE: '0' },

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { readEstate } from '../legacy/generator/files.js';
 import type { Estate } from '../legacy/generator/model.js';
-import { ANY_PORTS, startStack, type RunningStack } from '../scripts/stack.js';
+import { ANY_PORTS, type RunningStack } from '../scripts/stack.js';
+import { startTestStack } from './support/testDatabase.js';
 import { isPersonalLine } from '../subgraphs/crosscanal/matching/keys.js';
 import { parseRecordId, type SourceRecord } from '../subgraphs/crosscanal/matching/records.js';
 import { graphql, type GraphQLAnswer } from './graphql.js';
@@ -22,7 +23,7 @@ let steward: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'crosscanal-stewardship-'));
-  stack = await startStack({ dataDir: dir, scale: 'tiny', inMemory: true, ...ANY_PORTS });
+  stack = await startTestStack({ dataDir: dir, scale: 'tiny', ...ANY_PORTS });
   estate = await readEstate(dir);
   steward = await stack.tokens.sign({ role: 'steward', actor: STEWARD });
 }, 180_000);
@@ -92,7 +93,7 @@ async function ringUpWithPhone(phone: string, receiptNo: string): Promise<void> 
   await client.connect();
   try {
     await client.query(
-      `INSERT INTO franchise_nrd.receipts (receipt_no, store_code, seller_code, sold_at, card_number, phone, currency, total_cents)
+      `INSERT INTO ${stack.estate.pos.schemas.franchises.NRD}.receipts (receipt_no, store_code, seller_code, sold_at, card_number, phone, currency, total_cents)
        VALUES ($1, $2, $3, $4, NULL, $5, 'EUR', 1990)`,
       [receiptNo, model.store_code, model.seller_code, new Date(Date.parse(model.sold_at) + 3_600_000).toISOString(), `0${phone.slice(3)}`],
     );

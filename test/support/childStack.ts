@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDevIssuer, type DevIssuer } from '../../gateway/devIssuer.js';
 
+/** The child keeps its SQL where this process's tests do (`testDatabase.ts`). */
+const databaseEnv = (): Record<string, string> => (process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {});
+
 const ENTRY = fileURLToPath(new URL('./stackChild.ts', import.meta.url));
 
 export interface ChildStack {
@@ -29,7 +32,7 @@ export interface ChildStack {
 /**
  * Starts the whole graph (`test/support/stackChild.ts`) in a child process on port 0 over a
  * generated estate, and resolves once it is ready. `nodeArgs` go before the entry (`--import`
- * a preload, `--max-old-space-size`…); `env` adds to a clean environment (PATH only).
+ * a preload, `--max-old-space-size`…); `env` adds to a clean environment (PATH, and DATABASE_URL when the tests have one).
  */
 export async function startChildStack({
   scale = 'tiny',
@@ -39,7 +42,7 @@ export async function startChildStack({
 }: { scale?: 'tiny' | 'demo'; env?: Record<string, string>; nodeArgs?: string[]; readyTimeoutMs?: number } = {}): Promise<ChildStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'crosscanal-child-'));
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ENTRY], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env, STACK_DATA_DIR: dataDir, STACK_SCALE: scale },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...databaseEnv(), ...env, STACK_DATA_DIR: dataDir, STACK_SCALE: scale },
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,17 +1,18 @@
-import { startStack, ANY_PORTS } from '../../scripts/stack.js';
+import { ANY_PORTS } from '../../scripts/stack.js';
+import { startTestStack } from './testDatabase.js';
 import { drainOnSignals } from '../../subgraphs/shared/shutdown.js';
 
 // The whole graph in a process of its own, for tests that watch a process from outside: its
 // memory, its logs, its connections. Configured by the environment (STACK_DATA_DIR,
-// STACK_SCALE, and the GATEWAY_* variables the gateway reads); prints one `READY {json}` line
+// STACK_SCALE, DATABASE_URL for a test store (`testDatabase.ts`), and the GATEWAY_* variables
+// the gateway reads); prints one `READY {json}` line
 // with its addresses, then serves until SIGTERM, when it drains as `npm start` does: the gateway
 // finishes its requests in flight while the subgraphs and stand-ins still answer them.
 const dataDir = process.env.STACK_DATA_DIR;
 if (!dataDir) throw new Error('STACK_DATA_DIR must name the folder of the estate');
-const stack = await startStack({
+const stack = await startTestStack({
   dataDir,
   scale: (process.env.STACK_SCALE as 'tiny' | 'demo' | undefined) ?? 'tiny',
-  inMemory: true,
   ...ANY_PORTS,
   gatewayEnv: process.env,
 });

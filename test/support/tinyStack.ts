@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEstate } from '../../legacy/generator/files.js';
 import type { Estate } from '../../legacy/generator/model.js';
-import { ANY_PORTS, startStack, type RunningStack } from '../../scripts/stack.js';
+import { ANY_PORTS, type RunningStack } from '../../scripts/stack.js';
+import { startTestStack } from './testDatabase.js';
 
 /** The whole graph over a tiny generated estate, on free ports, in a folder of its own. */
 export interface TinyStack {
@@ -16,14 +17,15 @@ export interface TinyStack {
 }
 
 /**
- * Starts the whole graph on a tiny estate in a temporary folder; `stop` removes the folder.
+ * Starts the whole graph on a tiny estate in a temporary folder (its SQL in a test store:
+ * `testDatabase.ts`); `stop` removes the folder and the schemas.
  * `asOf`: the generator's "now" (default its own date); give the real now where a system's own
  * clock matters (the loyalty programme lists the offers valid now).
  */
 export async function startTinyStack(name: string, { asOf }: { asOf?: string } = {}): Promise<TinyStack> {
   const dir = await mkdtemp(join(tmpdir(), `crosscanal-${name}-`));
   try {
-    const stack = await startStack({ dataDir: dir, scale: 'tiny', inMemory: true, asOf, ...ANY_PORTS });
+    const stack = await startTestStack({ dataDir: dir, scale: 'tiny', asOf, ...ANY_PORTS });
     return {
       stack,
       estate: await readEstate(dir),
