@@ -27,4 +27,16 @@ describe('malformed DateTime and Date inputs are refused before planning', () =>
     expect(check('query ($f: DateTime!) { sales(from: $f) }', { f: 'tomorrow' })).toBe('variable $f must be an ISO 8601 date-time with a zone (2026-11-20T12:00:00Z), got "tomorrow"');
     expect(check('query ($d: [Date!]) { sales(from: "2026-11-20T12:00:00Z", days: $d) }', { d: ['2026-02-30'] })).toMatch(/^variable \$d/);
   });
+
+  it('walks input objects given as variables, and lists of them', () => {
+    const query = 'query ($w: Window) { sales(from: "2026-11-20T12:00:00Z", window: $w) }';
+    expect(check(query, { w: { from: '2026-11-20T12:00:00Z', to: null } })).toBeNull();
+    expect(check(query, { w: { from: '2026-11-20T12:00:00Z', to: 'yesterday' } })).toBe('variable $w.to must be an ISO 8601 date-time with a zone (2026-11-20T12:00:00Z), got "yesterday"');
+    const listed = buildSchema('scalar DateTime input W { at: DateTime } type Query { q(ws: [W!]): Int }');
+    expect(malformedScalarInput(listed, parse('query ($ws: [W!]) { q(ws: $ws) }'), undefined, { ws: [{ at: '2026-11-20T12:00:00Z' }, { at: 'soon' }] })).toBe(
+      'variable $ws[1].at must be an ISO 8601 date-time with a zone (2026-11-20T12:00:00Z), got "soon"',
+    );
+    // A value of the wrong shape is GraphQL's own to refuse.
+    expect(check(query, { w: 'not an object' })).toBeNull();
+  });
 });

@@ -1,8 +1,13 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   getNamedType,
+  getNullableType,
   GraphQLError,
+  isInputObjectType,
+  isListType,
   Kind,
+  typeFromAST,
+  type GraphQLInputType,
   TypeInfo,
   visit,
   visitWithTypeInfo,
@@ -43,6 +48,36 @@ function refusedValues(value: unknown, valid: (text: string) => boolean): string
   return typeof value === 'string' && valid(value) ? [] : [JSON.stringify(value)];
 }
 
+/**
+ * The first value under a variable of type `type` that a check refuses, with its path (an input
+ * object's fields and lists are walked: a malformed instant inside an input object is the same
+ * mistake); null when there is none. Values of the wrong shape are left to GraphQL's own coercion.
+ */
+function refusedInVariable(type: GraphQLInputType, value: unknown, path: string): { path: string; expected: string; got: string } | null {
+  if (value === null || value === undefined) return null;
+  const nullable = getNullableType(type);
+  if (isListType(nullable)) {
+    const items = Array.isArray(value) ? value : [value];
+    for (const [i, item] of items.entries()) {
+      const refused = refusedInVariable(nullable.ofType as GraphQLInputType, item, Array.isArray(value) ? `${path}[${i}]` : path);
+      if (refused) return refused;
+    }
+    return null;
+  }
+  if (isInputObjectType(nullable)) {
+    if (typeof value !== 'object' || Array.isArray(value)) return null;
+    for (const [name, field] of Object.entries(nullable.getFields())) {
+      const refused = refusedInVariable(field.type, (value as Record<string, unknown>)[name], `${path}.${name}`);
+      if (refused) return refused;
+    }
+    return null;
+  }
+  const check = CHECKS[getNamedType(nullable).name];
+  if (!check) return null;
+  const refused = refusedValues(value, check.valid);
+  return refused.length > 0 ? { path, expected: check.expected, got: refused[0]! } : null;
+}
+
 /** The first malformed scalar input of the operation, as a message; null when there is none. */
 export function malformedScalarInput(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | null | undefined): string | null {
   const operation = document.definitions.find(
@@ -50,11 +85,16 @@ export function malformedScalarInput(schema: GraphQLSchema, document: DocumentNo
   );
   if (!operation) return null;
   for (const definition of operation.variableDefinitions ?? []) {
-    const check = CHECKS[namedTypeOf(definition.type)];
-    if (!check) continue;
     const name = definition.variable.name.value;
-    const refused = refusedValues(variables?.[name], check.valid);
-    if (refused.length > 0) return `variable $${name} must be ${check.expected}, got ${refused[0]}`;
+    const check = CHECKS[namedTypeOf(definition.type)];
+    if (check) {
+      const refused = refusedValues(variables?.[name], check.valid);
+      if (refused.length > 0) return `variable $${name} must be ${check.expected}, got ${refused[0]}`;
+      continue;
+    }
+    const type = typeFromAST(schema, definition.type as never) as GraphQLInputType | undefined;
+    const refused = type ? refusedInVariable(type, variables?.[name], `$${name}`) : null;
+    if (refused) return `variable ${refused.path} must be ${refused.expected}, got ${refused.got}`;
   }
   const typeInfo = new TypeInfo(schema);
   let found: string | null = null;

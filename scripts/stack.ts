@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gatewayConfigFromEnv } from '../gateway/config.js';
 import { openDevIssuer, type DevIssuer } from '../gateway/devIssuer.js';
 import { startGateway, type RunningGateway } from '../gateway/server.js';
 import type { ScaleName } from '../legacy/generator/generate.js';
+import { oppositionListPath } from '../legacy/generator/files.js';
+import { DEFAULT_OPPOSITION_LIST, importOppositionList, oppositionStatus, parseOppositionList } from '../subgraphs/crosscanal/contact/opposition.js';
 import { DEFAULT_ESTATE_PORTS, startEstate, type EstatePorts, type RunningEstate } from '../legacy/estate.js';
 import { SUPERGRAPH_PATH } from '../schema/subgraphs.js';
 import { createCache } from '../subgraphs/shared/cache.js';
@@ -83,6 +86,26 @@ export interface RunningStack {
  * subgraphs, the crosswalk (synced from the stand-ins before it listens) and the gateway
  * over the checked-in supergraph. What started is stopped again if a later piece fails.
  */
+/**
+ * The do-not-call list that comes with the estate (`opposition/bloctel.txt`), imported into the
+ * crosswalk as an operator would with `npm run opposition -- import`; an estate without one (an
+ * older folder) imports nothing, and the same file is not imported twice.
+ */
+async function importEstateOppositionList(dataDir: string, crosscanal: RunningCrosscanal): Promise<void> {
+  const path = oppositionListPath(dataDir);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  if (text.trim() === '') return;
+  const last = await oppositionStatus(crosscanal.store.db);
+  if (last?.fileName === path && last.numbers === parseOppositionList(text).numbers.length) return;
+  await importOppositionList(crosscanal.store.db, { list: DEFAULT_OPPOSITION_LIST, fileName: path, text, actor: 'crosscanal:start' });
+}
+
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const graphPorts = { ...DEFAULT_GRAPH_PORTS, ...options.graphPorts };
   const breaker = options.breaker;
@@ -143,6 +166,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     });
     // The crosswalk reads the stand-ins, never the other subgraphs: it stops beside them.
     subgraphs.push(() => crosscanal.stop());
+    await importEstateOppositionList(options.dataDir, crosscanal);
     const subgraphUrls = { ecommerce: ecommerce.url, loyalty: loyalty.url, pos: pos.url, catalogue: catalogue.url, crosscanal: crosscanal.url };
     const gatewayConfig = gatewayConfigFromEnv({
       GATEWAY_SUBGRAPH_TIMEOUT_MS: '10000',

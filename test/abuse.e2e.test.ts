@@ -230,15 +230,26 @@ describe('a hostile body is refused before it is parsed as GraphQL', () => {
     expect(refusal(reply)).toEqual(refused(400, 'BAD_REQUEST'));
   });
 
-  test('a mutation sent by GET: 405, and 400 without a CSRF-safe header; the loyalty programme is never asked', async () => {
+  test('a mutation sent by GET: 405, and 400 without a CSRF-safe header; nothing is recorded and no system is asked', async () => {
+    // A real customer with a loyalty membership: had the mutation run, the crosswalk would have
+    // recorded the choice and written it to the programme and the web shop.
+    const found = await call(main, postJson({ query: '{ customer(by: { loyaltyMemberId: "M00100001" }) { id } }' }, bearer(service)));
+    const customerId = (JSON.parse(found.text) as { data: { customer: { id: string } } }).data.customer.id;
+    const emailChoices = async () => {
+      const reply = await call(main, postJson({ query: 'query ($id: ID!) { customer(id: $id) { contactPreferences { preferences { channel purpose decisions { system capturedAt } } } } }', variables: { id: customerId } }, bearer(service)));
+      const preferences = (JSON.parse(reply.text) as { data: { customer: { contactPreferences: { preferences: Array<{ channel: string; purpose: string; decisions: unknown[] }> } } } }).data.customer.contactPreferences.preferences;
+      return preferences.find((p) => p.channel === 'EMAIL' && p.purpose === 'MARKETING')!.decisions;
+    };
+    const before = await emailChoices();
     await resetLegacyCalls(main);
-    const search = `?query=${encodeURIComponent('mutation { updateLoyaltyConsent(memberId: "M00100001", channel: EMAIL, status: SUBSCRIBED) { memberId } }')}`;
+    const search = `?query=${encodeURIComponent(`mutation { setContactPreference(input: { customerId: "${customerId}", channel: EMAIL, purpose: MARKETING, status: SUBSCRIBED }) { created } }`)}`;
     const preflighted = await call(main, { headers: { ...bearer(service), 'apollo-require-preflight': 'true' } }, search);
     expect(refusal(preflighted)).toEqual(refused(405, 'BAD_REQUEST'));
     expect(preflighted.headers.get('allow')).toBe('POST');
     const simple = await call(main, { headers: bearer(service) }, search);
     expect(refusal(simple)).toEqual(refused(400, 'BAD_REQUEST'));
-    expect((await legacyCalls(main)).loyalty).toBe(0);
+    expect(await legacyCalls(main)).toMatchObject({ loyalty: 0, ecommerce: 0 });
+    expect(await emailChoices()).toEqual(before);
   });
 
   test('an unknown path: 404 NOT_FOUND as JSON, even to a browser asking for HTML', async () => {
@@ -376,7 +387,7 @@ function hostileRequests(token: string, forged: readonly string[]): Array<{ init
     ...forged.map((bad) => ({ init: postJson({ query: '{ stores { code } }' }, bearer(bad)) })),
     {
       init: { headers: { ...bearer(token), 'apollo-require-preflight': 'true' } },
-      path: `?query=${encodeURIComponent('mutation { updateLoyaltyConsent(memberId: "M00100001", channel: EMAIL, status: SUBSCRIBED) { memberId } }')}`,
+      path: `?query=${encodeURIComponent('mutation { setContactPreference(input: { customerId: "cus_00000000000000a1", channel: EMAIL, purpose: MARKETING, status: SUBSCRIBED }) { created } }')}`,
     },
   ];
 }

@@ -382,24 +382,71 @@ describe('marketing sees a contact point only with consent', () => {
   });
 });
 
-describe('a consent is recorded where and by whom it was given', () => {
-  const MUTATION = 'mutation ($m: ID!, $s: String) { updateLoyaltyConsent(memberId: $m, channel: SMS, status: UNSUBSCRIBED, source: $s) { consents { channel status source } } }';
-  const sms = (answer: GraphQLAnswer) => answer.data!.updateLoyaltyConsent.consents.find((c: { channel: string }) => c.channel === 'SMS');
+describe('a contact choice is recorded where and by whom it was given', () => {
+  const MUTATION = `mutation ($input: ContactPreferenceInput!) {
+    setContactPreference(input: $input) {
+      decision { system status source place { kind store { code } } }
+      preference { decisions { system localId status source } copies { system localId state } }
+    }
+  }`;
+  /** An SMS marketing refusal for the customer, said to be given at `place` when one is given. */
+  const input = (place?: string, customerId = picks.customer.id) => ({ input: { customerId, channel: 'SMS', purpose: 'MARKETING', status: 'UNSUBSCRIBED', ...(place === undefined ? {} : { place }) } });
+  /** What the programme holds for the member once the crosswalk copied the decision: the place travels as its `source`. */
+  const programme = (answer: GraphQLAnswer) =>
+    answer.data!.setContactPreference.preference.decisions.find((d: { system: string; localId: string }) => d.system === 'LOYALTY' && d.localId === picks.customer.memberId);
+  const loyaltyCopy = (answer: GraphQLAnswer) =>
+    answer.data!.setContactPreference.preference.copies.find((c: { system: string; localId: string }) => c.system === 'LOYALTY' && c.localId === picks.customer.memberId);
 
-  test("an associate records it at their store's till, customer service on the phone", async () => {
-    const atTill = await ask('associate', MUTATION, { m: picks.customer.memberId });
+  test("an associate records it at their store's till, customer service on the phone, both as far as the programme", async () => {
+    const atTill = await ask('associate', MUTATION, input());
     expect(atTill.errors).toBeUndefined();
-    expect(sms(atTill)).toEqual({ channel: 'SMS', status: 'UNSUBSCRIBED', source: 'STORE:NRD01' });
-    const onPhone = await ask('service', MUTATION, { m: picks.customer.memberId, s: 'callcenter' });
-    expect(sms(onPhone)).toMatchObject({ source: 'CALLCENTER' });
+    expect(atTill.data!.setContactPreference.decision).toEqual({ system: 'CROSSCANAL', status: 'UNSUBSCRIBED', source: 'STORE:NRD01', place: { kind: 'STORE', store: { code: 'NRD01' } } });
+    // The place is the programme's too: the crosswalk wrote its consent before answering.
+    expect(loyaltyCopy(atTill)).toMatchObject({ state: 'APPLIED' });
+    expect(programme(atTill)).toMatchObject({ status: 'UNSUBSCRIBED', source: 'STORE:NRD01' });
+    const onPhone = await ask('service', MUTATION, input('callcenter'));
+    expect(onPhone.errors).toBeUndefined();
+    expect(onPhone.data!.setContactPreference.decision).toMatchObject({ source: 'CALLCENTER', place: { kind: 'CALLCENTER', store: null } });
+    expect(programme(onPhone)).toMatchObject({ status: 'UNSUBSCRIBED', source: 'CALLCENTER' });
   });
 
-  test('a source that says otherwise is refused, and no other role may write', async () => {
-    const lie = await ask('associate', MUTATION, { m: picks.customer.memberId, s: 'STORE:SUD01' });
-    expect(lie.data).toEqual({ updateLoyaltyConsent: null });
+  test('an admin must say where, at a store the tills know', async () => {
+    const unsaid = await ask('admin', MUTATION, input());
+    expect([unsaid.data, unsaid.errors![0]!.extensions!.code]).toEqual([{ setContactPreference: null }, 'BAD_USER_INPUT']);
+    const unknown = await ask('admin', MUTATION, input('STORE:ZZZ99'));
+    expect([unknown.data, unknown.errors![0]!.extensions!.code]).toEqual([{ setContactPreference: null }, 'BAD_USER_INPUT']);
+    const said = await ask('admin', MUTATION, input('store:nrd02'));
+    expect(said.errors).toBeUndefined();
+    expect(said.data!.setContactPreference.decision).toMatchObject({ source: 'STORE:NRD02', place: { kind: 'STORE', store: { code: 'NRD02' } } });
+    expect(programme(said)).toMatchObject({ source: 'STORE:NRD02' });
+  });
+
+  test('a place that says otherwise is refused and recorded nowhere, a customer records their own choices only, and no other role may write', async () => {
+    // What every system holds for the customer's SMS marketing choice, to see that a refusal changed none of it.
+    const held = async () => {
+      const { data } = await asService('query ($id: ID!) { customer(id: $id) { contactPreferences { preferences { channel purpose decisions { system localId status capturedAt source } } } } }', { id: picks.customer.id });
+      return data!.customer.contactPreferences.preferences.find((p: { channel: string; purpose: string }) => p.channel === 'SMS' && p.purpose === 'MARKETING').decisions;
+    };
+    const before = await held();
+    const lie = await ask('associate', MUTATION, input('STORE:SUD01'));
+    expect(lie.data).toEqual({ setContactPreference: null });
     expect(lie.errors![0]!.extensions!.code).toBe('FORBIDDEN');
-    for (const who of ['anonymous', 'customer', 'partner', 'marketing', 'steward'] as const) {
-      const answer = await ask(who, MUTATION, { m: picks.customer.memberId });
+    const phoneLie = await ask('service', MUTATION, input('WEB'));
+    expect([phoneLie.data, phoneLie.errors![0]!.extensions!.code]).toEqual([{ setContactPreference: null }, 'FORBIDDEN']);
+    // Refused before anything was recorded: neither the crosswalk nor the programme holds a new decision.
+    expect(await held()).toEqual(before);
+
+    // A customer, on the web: their own choice, never another's, never said to be given at a till.
+    const own = await ask('customer', MUTATION, input());
+    expect(own.errors).toBeUndefined();
+    expect(own.data!.setContactPreference.decision).toMatchObject({ source: 'WEB', place: { kind: 'WEB' } });
+    const tillLie = await ask('customer', MUTATION, input('STORE:NRD01'));
+    expect([tillLie.data, tillLie.errors![0]!.extensions!.code]).toEqual([{ setContactPreference: null }, 'FORBIDDEN']);
+    const another = await ask('customer', MUTATION, input(undefined, picks.other.id));
+    expect([another.data, another.errors![0]!.extensions!.code]).toEqual([{ setContactPreference: null }, 'FORBIDDEN']);
+
+    for (const who of ['anonymous', 'partner', 'marketing', 'steward'] as const) {
+      const answer = await ask(who, MUTATION, input());
       expect([who, answer.data ?? null, answer.errors![0]!.extensions!.code]).toEqual([who, null, who === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN']);
     }
   });

@@ -266,13 +266,19 @@ describe('Customer.eligiblePromotions', () => {
     const running = estate.pos.promotions.filter((p) => p.franchise === 'NRD' && (p.store_code === null || p.store_code === 'NRD01') && Date.parse(p.starts_at) <= at && at < Date.parse(p.ends_at));
     expect(store.filter((p) => p.system === 'POS').map((p) => p.id).sort()).toEqual(running.map((p) => `pos:NRD:${p.promo_id}`).sort());
 
-    for (const consent of consents) {
+    // The withdrawal, on the phone, of every channel the programme holds an opt-in for: the
+    // crosswalk records it, then writes the programme's consents (and, for EMAIL, the web
+    // shop's newsletter) before answering, so the offers must be gone at once.
+    for (const channel of new Set(consents.map((c) => c.channel))) {
       const written = await ask(
-        `mutation ($m: ID!, $c: ContactChannel!) { updateLoyaltyConsent(memberId: $m, channel: $c, status: UNSUBSCRIBED, source: "CALLCENTER") { memberId } }`,
-        { m: personal.member_id, c: consent.channel },
+        `mutation ($input: ContactPreferenceInput!) { setContactPreference(input: $input) { preference { copies { system localId state } } } }`,
+        { input: { customerId, channel, purpose: 'MARKETING', status: 'UNSUBSCRIBED', place: 'CALLCENTER' } },
         service,
       );
       expect(written.errors).toBeUndefined();
+      const copies = written.data!.setContactPreference.preference.copies as { system: string; localId: string; state: string }[];
+      expect(copies).toContainEqual({ system: 'LOYALTY', localId: personal.member_id, state: 'APPLIED' });
+      expect({ channel, states: [...new Set(copies.map((c) => c.state))] }).toEqual({ channel, states: ['APPLIED'] });
     }
     const after = await eligible('WEB');
     expect(after.map((p) => p.id)).not.toContain(`loyalty:${personal.offer_id}`);

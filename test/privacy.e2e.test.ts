@@ -166,6 +166,8 @@ const FRANCHISE_RECEIPT = (
 interface Session {
   requests: number;
   answers: Record<string, GraphQLAnswer | number>;
+  /** Whose contact choices the associate recorded, the member whose consents keep a copy, and the till's place. */
+  contact?: { customerId: string | undefined; memberId: string; place: string };
 }
 
 const CUSTOMER_DETAILS = /* GraphQL */ `
@@ -182,12 +184,16 @@ const CUSTOMER_DETAILS = /* GraphQL */ `
   }
 `;
 
+/** A contact choice recorded, with where the systems that keep a copy of it stand. */
+const SET_CONTACT = 'setContactPreference(input: $input) { created decision { status source } preference { channel status copies { system localId state } } }';
+
 /**
  * A day of the graph's life, chosen to make personal data travel and errors happen: lookups
  * by email (as messily typed), phone (national format) and card; a shared landline refused
  * with a message that names it; inputs the subgraphs echo back in their errors; a steward's
- * preview and decision; a consent recorded at a till (an audit line); loyalty down, the POS
- * down and the web shop failing; anonymous and forged callers.
+ * preview and decision; a contact choice recorded at a till (an audit line, and one for its
+ * copy in the programme); loyalty down, the POS down and the web shop failing; anonymous and
+ * forged callers.
  */
 async function driveSession(stack: ChildStack, estate: Estate): Promise<Session> {
   const session: Session = { requests: 0, answers: {} };
@@ -260,11 +266,14 @@ async function driveSession(stack: ChildStack, estate: Estate): Promise<Session>
     await ask('customer: me', `query Me { me { ...Details } } ${CUSTOMER_DETAILS}`, {}, customer);
   }
 
-  // At a till: the card shown, then a consent recorded in the member's name (an audit line).
+  // At a till: the card shown, then a contact choice recorded for its holder (an audit line),
+  // which the crosswalk copies to the programme's consents (another).
   await ask('associate: member by card with spaces', `query ($card: String!) { loyaltyMemberByCard(cardNumber: $card) { memberId cards { number } } }`, { card: card.card_number.replace(/(\d{4})/g, '$1 ') }, associate);
   await ask('associate: member by card as printed', `query ($card: String!) { loyaltyMemberByCard(cardNumber: $card) { memberId } }`, { card: `${card.card_number[0]} ${card.card_number.slice(1, 7)} ${card.card_number.slice(7)}` }, associate);
   await ask('associate: customer by card', `query ($card: String!) { customer(by: { cardNumber: $card }) { email { value } phone { value } webOrders(first: 3) { number delivery { phone } } } }`, { card: card.card_number }, associate);
-  await ask('associate: consent', `mutation Consent($member: ID!) { updateLoyaltyConsent(memberId: $member, channel: SMS, status: SUBSCRIBED) { memberId consents { channel status source } } }`, { member: card.member_id }, associate);
+  const holder = ((session.answers['service: customer by card'] as GraphQLAnswer).data?.customer as { id?: string } | null | undefined)?.id;
+  session.contact = { customerId: holder, memberId: card.member_id, place: `STORE:${scanned.store_code}` };
+  await ask('associate: consent', `mutation Consent($input: ContactPreferenceInput!) { ${SET_CONTACT} }`, { input: { customerId: holder, channel: 'SMS', purpose: 'MARKETING', status: 'SUBSCRIBED' } }, associate);
   await ask('associate: a card number that is an email', `query ($card: String!) { loyaltyMemberByCard(cardNumber: $card) { memberId } }`, { card: member.email }, associate);
 
   // A franchisee's app reads a receipt of its own franchise, phone included, by its safelisted operation.
@@ -310,7 +319,8 @@ async function driveSession(stack: ChildStack, estate: Estate): Promise<Session>
       await fault(stack.admin.pos, null);
     }
   }
-  // Loyalty failing then down: partial data, coded errors, and a write that fails after its audit line.
+  // Loyalty failing then down: partial data, coded errors, and a contact choice recorded all the
+  // same (its audit line written), its copy in the programme left pending.
   const otherMember = members.filter((m) => m.member_id !== member.member_id && m.member_id !== card.member_id).at(-1)!;
   await fault(stack.admin.loyalty, { errorRate: 1 });
   try {
@@ -323,7 +333,7 @@ async function driveSession(stack: ChildStack, estate: Estate): Promise<Session>
     await ask('loyalty down: customer by email', `query DownByEmail($email: String!) { customer(by: { email: $email }) { id email { value } loyalty { cardNumber } webAccounts { email } } }`, { email: otherMember.email }, service);
     await ask('loyalty down: members by email', `query ($email: String!) { loyaltyMembersByEmail(email: $email) { memberId } }`, { email: otherMember.email }, service);
     await ask('loyalty down: member by card', `query ($card: String!) { loyaltyMemberByCard(cardNumber: $card) { memberId } }`, { card: card.card_number }, associate);
-    await ask('loyalty down: consent', `mutation ($member: ID!) { updateLoyaltyConsent(memberId: $member, channel: EMAIL, status: UNSUBSCRIBED) { memberId } }`, { member: card.member_id }, associate);
+    await ask('loyalty down: consent', `mutation ($input: ContactPreferenceInput!) { ${SET_CONTACT} }`, { input: { customerId: holder, channel: 'EMAIL', purpose: 'MARKETING', status: 'UNSUBSCRIBED' } }, associate);
   } finally {
     await fault(stack.admin.loyalty, null);
   }
@@ -382,16 +392,37 @@ describe('a whole session, watched from outside the process', () => {
     expect(codes('service: customer by shared landline')).toContain('BAD_USER_INPUT');
     expect(codes('service: web accounts by a non-email')).toContain('BAD_USER_INPUT');
     expect(codes('loyalty down: customer by email')).toContain('SOURCE_UNAVAILABLE');
-    expect(codes('loyalty down: consent')).toContain('SOURCE_UNAVAILABLE');
     expect(answer('partner: store sale').data?.storeSale).not.toBeNull();
     expect(codes('anonymous: customer by email')).toContain('UNAUTHENTICATED');
+    // The choice at the till is recorded at the till's store and copied to the programme before the answer.
+    const { memberId, place } = session.contact!;
+    const loyaltyCopy = (label: string) =>
+      (answer(label).data?.setContactPreference?.preference.copies as Array<{ system: string; localId: string; state: string }> | undefined)?.find((c) => c.system === 'LOYALTY' && c.localId === memberId);
     expect(answer('associate: consent').errors).toBeUndefined();
+    expect(answer('associate: consent').data!.setContactPreference).toMatchObject({ created: true, decision: { status: 'SUBSCRIBED', source: place }, preference: { channel: 'SMS', status: 'SUBSCRIBED' } });
+    expect(loyaltyCopy('associate: consent')).toMatchObject({ state: 'APPLIED' });
+    // With the programme down the choice is recorded all the same and wins; its copy there waits.
+    expect(answer('loyalty down: consent').errors).toBeUndefined();
+    expect(answer('loyalty down: consent').data!.setContactPreference).toMatchObject({ created: true, decision: { status: 'UNSUBSCRIBED', source: place }, preference: { channel: 'EMAIL', status: 'UNSUBSCRIBED' } });
+    expect(loyaltyCopy('loyalty down: consent')).toMatchObject({ state: 'PENDING' });
   });
 
   it('logs a line for every request', () => {
     const requests = jsonLines(output).filter((line) => line.msg === 'request');
     expect(requests.length).toBe(session.requests);
-    expect(jsonLines(output).some((line) => line.msg === 'consent change')).toBe(true);
+    // The writes' audit lines: who recorded which choice where, for both choices (the second
+    // while the programme was down), and the copy job's line for the one the programme took.
+    const { customerId, memberId, place } = session.contact!;
+    const lines = jsonLines(output);
+    const recorded = lines.filter((line) => line.write === 'setContactPreference').map((line) => ({ actor: line.actor, role: line.role, customer: line.customer, channel: line.channel, purpose: line.purpose, status: line.status, place: line.place }));
+    const by = { actor: 'seller-4', role: 'associate', customer: customerId, purpose: 'MARKETING', place };
+    expect(recorded).toEqual([
+      { ...by, channel: 'SMS', status: 'SUBSCRIBED' },
+      { ...by, channel: 'EMAIL', status: 'UNSUBSCRIBED' },
+    ]);
+    expect(lines.filter((line) => line.audit === 'contact-copy' && line.system === 'LOYALTY' && line.channel === 'SMS')).toEqual([
+      expect.objectContaining({ decidedBy: 'seller-4', customer: customerId, record: memberId, status: 'SUBSCRIBED', state: 'APPLIED' }),
+    ]);
   });
 
   it("logs none of the estate's emails, phone numbers or card numbers", () => {

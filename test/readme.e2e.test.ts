@@ -118,3 +118,25 @@ test('the price story examples run on the demo estate: a product page with its o
   expect(report.incoherentProducts).toBeGreaterThan(0);
   expect(report.byCause.map((c) => c.cause)).toEqual(expect.arrayContaining(['MISSING_PRICE', 'STORE_PROMOTION', 'WEB_ONLY_PROMOTION', 'STORE_ONLY_PROMOTION']));
 });
+
+test("the contact choice examples run on the demo estate: Noah's choices, a refusal recorded and copied, the SMS audience", async () => {
+  const [preferences, mutation, audience] = blocks('## Contact choices', 'graphql');
+  expect(mutation).toContain('cus_…');
+  const before = await ask(preferences!);
+  expect(before.errors).toBeUndefined();
+  const customer = before.data!.customer as { contactPreferences: { preferences: unknown[] }; sms: { reason: string } };
+  expect(customer.contactPreferences.preferences).toHaveLength(15);
+  const { data } = await ask('{ customer(by: { email: "noah.aubry@sfr.fr" }) { id identities { system localId } } }');
+  // The placeholder is the customer's golden id, which the first query's customer has.
+  const recorded = await ask(mutation!.replace('cus_…', data!.customer.id));
+  expect(recorded.errors).toBeUndefined();
+  const copies = recorded.data!.setContactPreference.preference.copies as { system: string; state: string }[];
+  expect(copies.map((c) => c.system).sort()).toEqual(data!.customer.identities.filter((i: { system: string }) => i.system === 'ECOMMERCE' || i.system === 'LOYALTY').map((i: { system: string }) => i.system).sort());
+  expect(copies.every((c) => c.state === 'APPLIED')).toBe(true);
+  const marketing = await stack.tokens.sign({ role: 'marketing' });
+  const members = await graphql(stack.gateway.url, audience!, {}, marketing);
+  expect(members.errors).toBeUndefined();
+  expect(members.data!.audience.members.length).toBeGreaterThan(0);
+  const [commands] = blocks('## Contact choices', 'sh');
+  expect(commands).toMatch(/npm run audience -- --channel SMS --purpose MARKETING/);
+});

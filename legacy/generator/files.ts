@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
-import type { CatalogueData, EcommerceData, Estate, GroundTruth, LoyaltyData, PosData, PriceTruth } from './model.js';
+import type { CatalogueData, EcommerceData, Estate, GroundTruth, LoyaltyData, OppositionData, OppositionTruth, PosData, PriceTruth } from './model.js';
 import type { Generated, MessStats } from './generate.js';
 
 /**
@@ -12,9 +12,11 @@ import type { Generated, MessStats } from './generate.js';
  *   manifest.json                  seed, scale, asOf, counts, mess statistics
  *   ecommerce/<table>.jsonl        one JSON record a line, one file per table
  *   loyalty/…  pos/…  catalogue/…
+ *   opposition/bloctel.txt         the national do-not-call list, as Bloctel returns it (text)
  *   ground-truth/persons.jsonl     the truth: which records are the same person / product,
- *   ground-truth/products.jsonl    and where the prices disagree (`PriceTruth`, one JSON
- *   ground-truth/prices.json       document); read by tests and benchmarks only, never by a resolver
+ *   ground-truth/products.jsonl    where the prices disagree (`PriceTruth`, one JSON
+ *   ground-truth/prices.json       document) and which numbers the do-not-call list holds;
+ *   ground-truth/opposition.json   read by tests and benchmarks only, never by a resolver
  *
  * JSON Lines keeps a bench-scale estate streamable; the manifest is written last, so a
  * folder with a manifest is complete.
@@ -27,6 +29,11 @@ import type { Generated, MessStats } from './generate.js';
  * 2: prices coherent by default with planted incoherences (`ground-truth/prices.json`), cart
  *    rules with `first_order` and `free_shipping`, FIXED_PRICE campaigns, list prices that may
  *    be null, member offers with `marketing`.
+ *
+ * Added within format 2, without a bump: `opposition/bloctel.txt` and
+ * `ground-truth/opposition.json`. They change no other record, so a folder written before them
+ * is still read, as an estate whose list is empty; a bump would have had `startEstate` replace
+ * every such folder, and the writes the stand-ins keep in it.
  */
 export const MANIFEST_FORMAT = 2;
 
@@ -57,6 +64,9 @@ export async function writeEstate(dir: string, generated: Generated): Promise<Ma
   await writeJsonl(join(staging, 'ground-truth', 'persons.jsonl'), generated.truth.persons);
   await writeJsonl(join(staging, 'ground-truth', 'products.jsonl'), generated.truth.products);
   await writeFile(join(staging, 'ground-truth', 'prices.json'), `${JSON.stringify(generated.truth.prices, null, 1)}\n`);
+  await writeFile(join(staging, 'ground-truth', 'opposition.json'), `${JSON.stringify(generated.truth.opposition, null, 1)}\n`);
+  await mkdir(join(staging, 'opposition'), { recursive: true });
+  await writeFile(oppositionListPath(staging), generated.estate.opposition.bloctel);
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     seed: generated.seed,
@@ -123,9 +133,20 @@ export const readPos = (dir: string) =>
   readSystem<PosData>(dir, 'pos', ['franchises', 'stores', 'sellers', 'clients', 'receipts', 'returns', 'quotes', 'stock', 'prices', 'promotions']);
 export const readCatalogue = (dir: string) => readSystem<CatalogueData>(dir, 'catalogue', ['products', 'campaigns']);
 
+/** The do-not-call list of an estate folder, as Bloctel returns it: what `npm run opposition -- import` reads. */
+export function oppositionListPath(dir: string): string {
+  return join(dir, 'opposition', 'bloctel.txt');
+}
+
+/** The do-not-call list's text; empty for a folder written before the generator made one. */
+export async function readOpposition(dir: string): Promise<OppositionData> {
+  await currentManifest(dir);
+  return { bloctel: (await readIfPresent(oppositionListPath(dir))) ?? '' };
+}
+
 export async function readEstate(dir: string): Promise<Estate> {
-  const [ecommerce, loyalty, pos, catalogue] = await Promise.all([readEcommerce(dir), readLoyalty(dir), readPos(dir), readCatalogue(dir)]);
-  return { ecommerce, loyalty, pos, catalogue };
+  const [ecommerce, loyalty, pos, catalogue, opposition] = await Promise.all([readEcommerce(dir), readLoyalty(dir), readPos(dir), readCatalogue(dir), readOpposition(dir)]);
+  return { ecommerce, loyalty, pos, catalogue, opposition };
 }
 
 /** The ground truth. Only tests and benchmarks call this. */
@@ -137,7 +158,18 @@ export async function readGroundTruth(dir: string): Promise<GroundTruth> {
     persons: await readJsonl(join(dir, 'ground-truth', 'persons.jsonl')),
     products: await readJsonl(join(dir, 'ground-truth', 'products.jsonl')),
     prices: JSON.parse(await readFile(join(dir, 'ground-truth', 'prices.json'), 'utf8')) as PriceTruth,
+    opposition: JSON.parse((await readIfPresent(join(dir, 'ground-truth', 'opposition.json'))) ?? '{"phones":[]}') as OppositionTruth,
   };
+}
+
+/** A text file's content, or null when there is no such file (a folder written before it existed). */
+async function readIfPresent(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
 }
 
 async function writeJsonl(path: string, rows: readonly unknown[]): Promise<void> {

@@ -1,4 +1,5 @@
 import { withCheckDigit } from '../../utilities/gtin.js';
+import { toE164 } from '../../utilities/phone.js';
 import type {
   CatalogueCampaign,
   ConsentChannel,
@@ -13,6 +14,7 @@ import type {
   LoyaltyCard,
   LoyaltyMember,
   MemberOffer,
+  OppositionTruth,
   PersonTruth,
   PosClient,
   PriceIncoherenceCause,
@@ -154,6 +156,7 @@ class EstateBuilder {
     loyalty: { members: [], cards: [], movements: [], consents: [], offers: [] },
     pos: { franchises: [], stores: [], sellers: [], clients: [], receipts: [], returns: [], quotes: [], stock: [], prices: [], promotions: [] },
     catalogue: { products: [], campaigns: [] },
+    opposition: { bloctel: '' },
   };
   private readonly truth = new Map<string, PersonTruth>();
   private readonly identities = new Map<string, Identity>();
@@ -210,6 +213,8 @@ class EstateBuilder {
       const holders = household.members.filter((m) => this.recordsPhone(m, landline));
       if (holders.length >= 2) this.stats.sharedLandlineHouseholds += 1;
     }
+    // Last, on a stream of its own: the list changes no other record.
+    const opposition = this.oppositionList();
 
     return {
       seed: this.seed,
@@ -222,6 +227,7 @@ class EstateBuilder {
         persons: [...this.truth.values()].filter((t) => t.records.length > 0),
         products: this.articles.map(productTruth),
         prices: this.priceTruth(),
+        opposition,
       },
       stats: this.stats,
     };
@@ -1176,6 +1182,51 @@ class EstateBuilder {
     return { asOf: this.asOf.toISOString(), incoherences };
   }
 
+  /**
+   * The do-not-call list as Bloctel would return it for the retailer's numbers: about
+   * {@link OPPOSITION_SHARE} of the distinct numbers the systems hold for people (loyalty
+   * phone and mobile, web account phone, numbers keyed at the tills), and
+   * {@link OPPOSITION_STRANGERS} numbers no one in the estate has (Bloctel answers for the
+   * numbers it was sent, but a list carries numbers reassigned or mistyped since). Written
+   * mostly in national form, as Bloctel does, and now and then spaced or international.
+   * Drawn from its own stream after everything else, so that no other record moves.
+   */
+  private oppositionList(): OppositionTruth {
+    const random = this.root.fork('opposition');
+    const { ecommerce, loyalty, pos } = this.estate;
+    const keyed = [
+      ...loyalty.members.flatMap((m) => [m.phone, m.mobile]),
+      ...ecommerce.customers.map((c) => c.phone),
+      ...pos.receipts.map((r) => r.phone),
+      ...pos.clients.map((c) => c.phone),
+      ...pos.quotes.map((q) => q.phone),
+    ];
+    const held = [...new Set(keyed.map((phone) => toE164(phone)).filter((e164): e164 is string => e164 !== null && e164.startsWith('+33')))].sort(compareText);
+    // A partial shuffle: the first `wanted` numbers of the pool are the sample.
+    const pool = [...held];
+    const wanted = Math.round(held.length * OPPOSITION_SHARE);
+    for (let i = 0; i < wanted; i++) {
+      const j = i + Math.floor(random.next() * (pool.length - i));
+      [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+    }
+    const listed = new Set(pool.slice(0, wanted));
+    // Numbers of nobody: neither held by a system nor any person's own line.
+    const anyones = new Set([...held, ...this.people.flatMap((p) => [p.mobile, p.household.landline])]);
+    const someNumber = () => `+33${random.pick(['6', '7', '1', '2', '3', '4', '5', '9'])}${digits(random, 8)}`;
+    for (let n = 0; n < OPPOSITION_STRANGERS; n++) {
+      let stranger = someNumber();
+      while (anyones.has(stranger) || listed.has(stranger)) stranger = someNumber();
+      listed.add(stranger);
+    }
+    const phones = [...listed].sort(compareText);
+    const lines = phones.map((e164) => {
+      const format = random.weighted([['compact', 75], ['spaced', 13], ['e164', 12]] as const);
+      return format === 'e164' ? e164 : formatPhone(e164, format);
+    });
+    this.estate.opposition.bloctel = `numero\n${lines.map((line) => `${line}\n`).join('')}`;
+    return { phones };
+  }
+
   private recordsPhone(person: Person, e164: string): boolean {
     const digitsOf = (value: string) => value.replace(/\D/g, '').replace(/^33/, '0');
     const national = digitsOf(e164);
@@ -1189,6 +1240,11 @@ class EstateBuilder {
     return member?.phone ? digitsOf(member.phone) === national : false;
   }
 }
+
+/** The share of the people's distinct numbers the do-not-call list holds. */
+const OPPOSITION_SHARE = 0.08;
+/** Numbers on the do-not-call list that belong to no one in the estate. */
+const OPPOSITION_STRANGERS = 20;
 
 /** Picks an item at random and removes it from the list. */
 function take<T>(random: Random, items: T[]): T {

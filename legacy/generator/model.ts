@@ -449,11 +449,25 @@ export interface CatalogueData {
   campaigns: CatalogueCampaign[];
 }
 
+/**
+ * The national do-not-call list (Bloctel in France) as it came back for the retailer's
+ * numbers: not a system of the retailer's, a file it receives and imports into the crosswalk.
+ */
+export interface OppositionData {
+  /**
+   * `opposition/bloctel.txt`: the header line `numero`, then one number a line, mostly
+   * national (`0612345678`), some spaced (`06 12 34 56 78`), some international
+   * (`+33612345678`). Empty for an estate written before the generator made the list.
+   */
+  bloctel: string;
+}
+
 export interface Estate {
   ecommerce: EcommerceData;
   loyalty: LoyaltyData;
   pos: PosData;
   catalogue: CatalogueData;
+  opposition: OppositionData;
 }
 
 // ---------------------------------------------------------------- ground truth
@@ -528,10 +542,17 @@ export interface PriceTruth {
   incoherences: PriceIncoherenceTruth[];
 }
 
+/** The numbers on the do-not-call list (`ground-truth/opposition.json`). */
+export interface OppositionTruth {
+  /** E.164, in code-unit order; empty for an estate written before the generator made the list. */
+  phones: string[];
+}
+
 export interface GroundTruth {
   seed: string;
   scale: string;
   persons: PersonTruth[];
   products: ProductTruth[];
   prices: PriceTruth;
+  opposition: OppositionTruth;
 }

@@ -6,6 +6,7 @@ import { createLoaders, type Loaders } from './loaders.js';
 import type { EstateLoaders, EstateReads } from './orders/estate.js';
 import type { CrosswalkStore } from './store/crosswalkStore.js';
 import type { CoherenceService } from './pricing/service.js';
+import type { ContactService } from './contact/service.js';
 
 export interface Context extends RequestIdentity {
   store: CrosswalkStore;
@@ -18,6 +19,8 @@ export interface Context extends RequestIdentity {
   journeys: QuoteJourneySystems;
   /** Price coherence reports over the estate; null when the systems that price are not configured. */
   coherence: CoherenceService | null;
+  /** Contact choices and their copies; null when neither the programme nor the web shop is configured. */
+  contact: ContactService | null;
 }
 
 const NO_ESTATE: EstateLoaders = { ecommerce: null, pos: null, catalogue: null, loyalty: null };
@@ -28,10 +31,11 @@ export interface ContextParts {
   webPoints?: WebPoints;
   journeys?: QuoteJourneySystems;
   coherence?: CoherenceService;
+  contact?: ContactService;
 }
 
 /** A request's context: fresh loaders over the shared store, and who acts (stewardship records them). */
-export function createContext(store: CrosswalkStore, identity: RequestIdentity, { estate, webPoints, journeys, coherence }: ContextParts = {}): Context {
+export function createContext(store: CrosswalkStore, identity: RequestIdentity, { estate, webPoints, journeys, coherence, contact }: ContextParts = {}): Context {
   let loaders: EstateLoaders | undefined;
   return {
     ...identity,
@@ -40,6 +44,7 @@ export function createContext(store: CrosswalkStore, identity: RequestIdentity, 
     estate: () => (loaders ??= estate?.loaders() ?? NO_ESTATE),
     journeys: journeys ?? { ecommerce: null, marker: null, returns: null },
     coherence: coherence ?? null,
+    contact: contact ?? null,
     webPoints: webPoints
       ? {
           job: webPoints,

@@ -14,6 +14,7 @@ import { journeyResolvers } from './journeys/resolvers.js';
 import { orderResolvers } from './orders/resolvers.js';
 import { productReferenceQueries } from './products/resolvers.js';
 import { pricingResolvers } from './pricing/resolvers.js';
+import { contactResolvers } from './contact/resolvers.js';
 import { promotionResolvers } from '../shared/promotions.js';
 import type { StoredCustomer } from './store/crosswalkStore.js';
 import { stewardshipResolvers } from './stewardshipResolvers.js';
@@ -51,7 +52,11 @@ const SOURCE_SYSTEM: Readonly<Record<string, string>> = { ecommerce: 'ECOMMERCE'
 export const resolvers: GraphQLResolverMap<Context> = {
   DateTime,
 
-  Mutation: { ...stewardshipResolvers.Mutation, ...journeyResolvers.Mutation },
+  Mutation: { ...stewardshipResolvers.Mutation, ...journeyResolvers.Mutation, ...contactResolvers.Mutation },
+  ContactPreference: contactResolvers.ContactPreference,
+  ContactDecision: contactResolvers.ContactDecision,
+  ContactCopy: contactResolvers.ContactCopy,
+  AudienceMember: contactResolvers.AudienceMember,
   OnlineSaleAttribution: journeyResolvers.OnlineSaleAttribution,
   Store: journeyResolvers.Store,
   StoreSeller: journeyResolvers.StoreSeller,
@@ -76,6 +81,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
     ...productReferenceQueries,
     ...orderResolvers.Query,
     ...pricingResolvers.Query,
+    ...contactResolvers.Query,
     async customer(_: unknown, { id, by }: { id?: string | null; by?: CustomerLookup | null }, context: Context) {
       if ((id == null) === (by == null)) {
         throw badUserInput(`customer: give exactly one of id and by, got ${id == null ? 'neither' : 'both'}`);
@@ -124,6 +130,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
   Customer: {
     ...orderResolvers.Customer,
     ...pricingResolvers.Customer,
+    ...contactResolvers.Customer,
     __resolveReference: (reference: { id: string }, context: Context) => context.loaders.customer.load(reference.id),
     identities: async (customer: CustomerParent, _: unknown, context: Context) =>
       (await context.loaders.links.load(customer.id)).map((link) => identity(link.record)),

@@ -17,6 +17,7 @@ import { openEstateReads, type EstateReadOptions } from './orders/estate.js';
 import { crosswalkReadiness } from './readiness.js';
 import { coherenceFromSources } from './pricing/sources.js';
 import { resolvers } from './resolvers.js';
+import { openContactService, type ContactService } from './contact/service.js';
 import { CrosswalkStore } from './store/crosswalkStore.js';
 
 export const subgraph: SubgraphModule<Context> = {
@@ -61,6 +62,11 @@ export interface CrosscanalOptions {
   syncIntervalMs?: number;
   /** What the product sync keeps of the references asked for that named nothing. */
   misses?: MissRetention;
+  /**
+   * Contact choices' copies: sent again every `intervalMs` (default the sync period) while a
+   * system has not acknowledged them, the first retry after `retryBaseMs` (default 2 s, doubling).
+   */
+  contact?: { intervalMs?: number; retryBaseMs?: number };
   /** Called with each scheduled sync's summary or failure. */
   onSync?: (result: SyncSummary | Error) => void;
   /** Called with each web points run's summary or failure. */
@@ -85,6 +91,8 @@ export interface RunningCrosscanal {
   journeys: QuoteJourneySystems;
   /** Online sales credited by rule to the store that served the customer; null without the web shop and the tills. */
   servedInStore: SyncRunner<ServedInStoreSummary> | null;
+  /** Contact choices and their copies to the systems; null when neither the programme nor the web shop is a source. */
+  contact: ContactService | null;
   /** Stops the schedule, drains requests, closes the readers and, if it opened it, the store. */
   stop(): Promise<void>;
 }
@@ -135,10 +143,14 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
         })
       : null;
   const coherence = coherenceFromSources(options.sources ?? {});
+  const contact =
+    options.sources?.loyaltyUrl || options.sources?.ecommerceUrl
+      ? openContactService({ store, loyaltyUrl: options.sources.loyaltyUrl, ecommerceUrl: options.sources.ecommerceUrl, retryBaseMs: options.contact?.retryBaseMs })
+      : null;
   // Writes left pending by a system that was down are taken on with each scheduled sync.
   const pendingWrites = syncRunner(async () => ({ quotes: await resumeConversions(store, journeys), returns: await resumeReturns(store, journeys.returns) }));
   const closeAll = async () => {
-    await Promise.all([sync.stop(), productSync.stop(), webPoints?.stop(), pendingWrites.stop(), servedInStore?.stop()]);
+    await Promise.all([sync.stop(), productSync.stop(), webPoints?.stop(), pendingWrites.stop(), servedInStore?.stop(), contact?.close()]);
     await Promise.allSettled([...readers, ...productReaders, estate, ...(posWriter ? [posWriter] : []), ...(coherence ? [coherence] : [])].map((reader) => reader.close()));
     if (owned) await store.close();
   };
@@ -154,7 +166,7 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
       port: options.port ?? 0,
       host: options.host,
       internalSecret: options.internalSecret,
-      context: async (identity) => createContext(store, identity, { estate, webPoints: webPoints ?? undefined, journeys, coherence: coherence ?? undefined }),
+      context: async (identity) => createContext(store, identity, { estate, webPoints: webPoints ?? undefined, journeys, coherence: coherence ?? undefined, contact: contact ?? undefined }),
       readiness: crosswalkReadiness(store),
     });
     if (options.syncIntervalMs) sync.schedule(options.syncIntervalMs, options.onSync);
@@ -162,6 +174,10 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
     if (options.syncIntervalMs) webPoints?.schedule(options.syncIntervalMs, options.onWebPoints);
     if (options.syncIntervalMs) pendingWrites.schedule(options.syncIntervalMs);
     if (options.syncIntervalMs) servedInStore?.schedule(options.syncIntervalMs);
+    // Contact copies left pending (a system down, a restart mid-way) are sent again from the start.
+    const contactInterval = options.contact?.intervalMs ?? options.syncIntervalMs;
+    if (contact) void contact.copies.incremental().catch(() => undefined);
+    if (contact && contactInterval) contact.copies.schedule(contactInterval);
     let stopping: Promise<void> | undefined;
     return {
       url: listening.url,
@@ -173,10 +189,11 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
       webPoints,
       journeys,
       servedInStore,
+      contact,
       stop: () => {
         // The listener drains while a running sync finishes: neither waits for the other.
         stopping ??= (async () => {
-          await Promise.all([sync.stop(), productSync.stop(), webPoints?.stop(), pendingWrites.stop(), servedInStore?.stop(), listening.stop()]);
+          await Promise.all([sync.stop(), productSync.stop(), webPoints?.stop(), pendingWrites.stop(), servedInStore?.stop(), contact?.close(), listening.stop()]);
           await closeAll();
         })();
         return stopping;

@@ -364,6 +364,34 @@ export class EcommerceClient {
     });
   }
 
+  /**
+   * Sets a customer's newsletter choice (`PATCH /customers/:id`); null when the platform knows
+   * no such customer. Safe to retry: the body says what the choice is, and the platform leaves
+   * a customer who already holds it as they are. The platform stamps the change with its own
+   * clock (`newsletter_opt_in_at`), and the last call wins.
+   */
+  setNewsletter(customerId: number, optIn: boolean): Promise<WireCustomer | null> {
+    return this.source.call('PATCH /customers/:id', async (signal) => {
+      const response = await fetch(`${this.base}/customers/${customerId}`, {
+        method: 'PATCH',
+        headers: { accept: 'application/json', 'content-type': 'application/json', ...requestIdHeaders() },
+        body: JSON.stringify({ newsletter_opt_in: optIn }),
+        signal,
+      });
+      const text = await response.text();
+      if (response.status === 404) return null;
+      if (!response.ok) throw httpFailure(response.status, response.headers.get('retry-after'), errorDetail(text));
+      let data: unknown;
+      try {
+        data = (JSON.parse(text) as { data?: unknown }).data;
+      } catch {
+        throw new SourceFailure('badResponse', `PATCH /customers/${customerId}: not JSON (HTTP ${response.status})`);
+      }
+      checkRecord(data, 'customers', CUSTOMER);
+      return data as WireCustomer;
+    });
+  }
+
   /** GETs a path under the API base: the parsed JSON body, null on 404, a SourceFailure otherwise. */
   private async getJson(path: string, signal: AbortSignal): Promise<unknown> {
     const response = await fetch(this.base + path, { headers: { accept: 'application/json', ...requestIdHeaders() }, signal });

@@ -7,9 +7,9 @@ import { emailKey } from '../../utilities/email.js';
 import { gs1CheckDigit } from '../../utilities/gtin.js';
 import { frenchNational, toE164 } from '../../utilities/phone.js';
 import { audit } from './audit.js';
-import type { ConsentChannel, WireMember } from './client.js';
+import type { WireMember } from './client.js';
 import { forget, type LoyaltyBackend, type LoyaltyLoaders } from './loaders.js';
-import { isCurrent, isLoyaltyCardNumber, legacyConsentStatus, toMembership, type CardRecord, type ConsentStatus, type MembershipRecord } from './mappers.js';
+import { isCurrent, isLoyaltyCardNumber, toMembership, type CardRecord, type MembershipRecord } from './mappers.js';
 import { readSizesInput, type LoyaltySizesInput } from './sizes.js';
 import type { RequestIdentity } from '../shared/subgraphServer.js';
 
@@ -30,16 +30,17 @@ interface CustomerRepresentation {
 }
 
 const MAX_MOVEMENTS = 100;
-const CONSENT_SOURCE = /^(WEB|APP|CALLCENTER|STORE:[A-Z0-9]+)$/;
+const SOURCE = /^(WEB|APP|CALLCENTER|STORE:[A-Z0-9]+)$/;
 
 /**
- * Where a write's fact was given (a consent, sizes) follows from who records it: an associate
- * at their store's till, customer service on the phone. A `source` that says otherwise is
- * refused; an admin, who records for any channel, must say which.
+ * Where a write's fact was given (sizes) follows from who records it: an associate at their
+ * store's till, customer service on the phone. A `source` that says otherwise is refused; an
+ * admin, who records for any channel, must say which. (Consents are not written here: the
+ * crosswalk's setContactPreference records them and writes the programme's copy.)
  */
 function writeSource(principal: Principal, given: string | null | undefined, write: SourcedWrite): string {
   const asked = given?.trim().toUpperCase() || undefined;
-  if (asked !== undefined && !CONSENT_SOURCE.test(asked)) {
+  if (asked !== undefined && !SOURCE.test(asked)) {
     throw badUserInput(`source must be WEB, APP, CALLCENTER or STORE:<store code>, got ${JSON.stringify(given)}`, 'source');
   }
   const own = principal.role === 'associate' && principal.store ? `STORE:${principal.store}` : principal.role === 'service' ? 'CALLCENTER' : undefined;
@@ -57,13 +58,12 @@ function writeSource(principal: Principal, given: string | null | undefined, wri
 /** A write whose source follows from who records it, with the words its refusals use. */
 interface SourcedWrite {
   mutation: string;
-  /** What a role records: "consents". */
+  /** What a role records: "sizes". */
   records: string;
-  /** What was given: "consent was". */
+  /** What was given: "sizes were". */
   given: string;
 }
 
-const CONSENT_WRITE: SourcedWrite = { mutation: 'updateLoyaltyConsent', records: 'consents', given: 'consent was' };
 const SIZES_WRITE: SourcedWrite = { mutation: 'recordLoyaltySizes', records: 'sizes', given: 'sizes were' };
 
 /**
@@ -159,30 +159,6 @@ export const resolvers: GraphQLResolverMap<LoyaltyContext> = {
   },
 
   Mutation: {
-    updateLoyaltyConsent: async (
-      _: unknown,
-      args: { memberId: string; channel: ConsentChannel; status: ConsentStatus; source?: string | null },
-      { backend, loaders, principal, requestId }: LoyaltyContext,
-    ) => {
-      const memberId = memberIdArgument(args.memberId);
-      const source = writeSource(principal, args.source, CONSENT_WRITE);
-      audit.info({ rid: requestId, write: 'updateLoyaltyConsent', actor: principal.actor, role: principal.role, memberId, channel: args.channel, status: args.status, source }, 'consent change');
-      const stored = await backend.client.updateConsent({
-        memberId,
-        channel: args.channel,
-        status: legacyConsentStatus(args.status),
-        source,
-        capturedAt: backend.now().toISOString(),
-      });
-      if (stored === null) return null;
-      // The update bumped the member's updatedAt: read the member again, then forget the card
-      // lookups that carry a copy of it.
-      await forget(backend, loaders, { memberIds: [memberId] });
-      const membership = await loaders.members.load(memberId);
-      if (membership) await forget(backend, loaders, { cardNumbers: membership.cards.map((card) => card.number) });
-      return membership;
-    },
-
     recordLoyaltySizes: async (
       _: unknown,
       args: { memberId: string; sizes: LoyaltySizesInput; source?: string | null },

@@ -68,6 +68,9 @@ const PUBLIC_CODES = new Set([
   'WEB_ORDER_REFUSED',
   'STORE_NOT_CLICK_AND_COLLECT',
   'RETURN_REFUSED',
+  // Contact choices (crosscanal contact/).
+  'CUSTOMER_NOT_FOUND',
+  'CONTACT_DECISION_CONFLICT',
 ]);
 
 /**

@@ -6,6 +6,7 @@ import { parseRecordId, recordId } from '../matching/records.js';
 import type { CrosswalkStore } from '../store/crosswalkStore.js';
 import type { SqlSession } from '../store/database.js';
 import { syncRunner, type SyncRunner } from '../syncRunner.js';
+import { iso, isoOrNull } from '../store/instants.js';
 
 /**
  * One loyalty programme: web orders earn points as till receipts do. The programme has no
@@ -109,8 +110,6 @@ function noMemberDelayMs(attempts: number): number {
   return Math.min(3_600_000 * 2 ** Math.max(attempts - 1, 0), 86_400_000);
 }
 
-const iso = (value: unknown): string => (value instanceof Date ? value : new Date(String(value))).toISOString();
-const isoOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : iso(value));
 
 function toRow(row: Record<string, unknown>): WebPointsRow {
   return {

@@ -14,6 +14,7 @@ import { readReference } from '../products/references.js';
 import type { SqlSession } from '../store/database.js';
 import type { ReturnWriter } from './returnAnywhere.js';
 import type { CrosswalkStore } from '../store/crosswalkStore.js';
+import { iso } from '../store/instants.js';
 
 /**
  * A quote prepared in a store, finished online (the kitchen, the sofa): the crosswalk turns it
@@ -134,7 +135,6 @@ function refused(code: string, message: string, extensions: Record<string, unkno
 }
 
 const decimal = (cents: number) => (cents / 100).toFixed(2);
-const iso = (value: unknown) => (value instanceof Date ? value : new Date(String(value))).toISOString();
 
 function toConversion(row: Record<string, unknown>): ConversionRow {
   return {

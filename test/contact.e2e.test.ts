@@ -1,0 +1,351 @@
+import type { Estate } from '../legacy/generator/model.js';
+import type { RunningStack } from '../scripts/stack.js';
+import { LoyaltyClient } from '../subgraphs/loyalty/client.js';
+import { exportAudience, parseAudienceArgs, UsageError } from '../scripts/audience.js';
+import { LegacySource } from '../subgraphs/shared/source.js';
+import { graphql } from './graphql.js';
+import { startTinyStack, type TinyStack } from './support/tinyStack.js';
+
+// One contact choice per customer: what every system holds, resolved into one answer per
+// channel and purpose; a decision given through the gateway recorded first, then copied to
+// the programme's consents and the web shop's newsletter until each acknowledges it; an
+// audience that never holds a customer who refused.
+let tiny: TinyStack;
+let stack: RunningStack;
+let estate: Estate;
+const tokens: Record<string, string> = {};
+let programme: LoyaltyClient;
+
+const ask = (query: string, variables: Record<string, unknown> = {}, role = 'service') => graphql(stack.gateway.url, query, variables, tokens[role]);
+
+beforeAll(async () => {
+  tiny = await startTinyStack('contact');
+  ({ stack, estate } = tiny);
+  tokens.service = await stack.tokens.sign({ role: 'service', actor: 'agent-12' });
+  tokens.associate = await stack.tokens.sign({ role: 'associate', store: 'NRD01', actor: 'seller-4' });
+  tokens.marketing = await stack.tokens.sign({ role: 'marketing', actor: 'campaigns' });
+  tokens.admin = await stack.tokens.sign({ role: 'admin', actor: 'ops' });
+  programme = new LoyaltyClient(stack.estate.loyalty.endpoint, new LegacySource('loyalty', { retries: 0 }));
+}, 180_000);
+
+afterAll(async () => {
+  await tiny?.stop();
+});
+
+const PREFERENCES = /* GraphQL */ `
+  query ($id: ID!) {
+    customer(id: $id) {
+      contactPreferences {
+        preferredChannel
+        preferences {
+          channel purpose status conflict
+          decision { system localId status capturedAt source place { kind store { code } } }
+          decisions { system localId status capturedAt }
+          copies { system localId state attempts lastError appliedAt }
+        }
+      }
+    }
+  }
+`;
+
+const SET = /* GraphQL */ `
+  mutation ($input: ContactPreferenceInput!) {
+    setContactPreference(input: $input) {
+      created current
+      decision { system status capturedAt source place { kind store { code } } }
+      preference { channel purpose status conflict decision { system status capturedAt } copies { system localId state } }
+    }
+  }
+`;
+
+const CONTACTABLE = /* GraphQL */ `
+  query ($id: ID!, $channel: ContactChannel!, $purpose: ContactPurpose!) {
+    customer(id: $id) { contactable(channel: $channel, purpose: $purpose) { contactable reason decision { system status } } }
+  }
+`;
+
+interface Holder {
+  customerId: string;
+  memberIds: string[];
+  accountIds: string[];
+}
+
+/** Customers found through the graph with the systems they are known to: the n-th with a member and a web account, or a web account only. */
+async function holders(): Promise<{ both: Holder[]; webOnly: Holder[] }> {
+  const both: Holder[] = [];
+  const webOnly: Holder[] = [];
+  for (const account of estate.ecommerce.customers.slice(0, 60)) {
+    const answer = await ask('query ($id: ID!) { customer(by: { webAccountId: $id }) { id identities { system localId } } }', { id: String(account.id) });
+    const customer = answer.data?.customer as { id: string; identities: { system: string; localId: string }[] } | null;
+    if (!customer) continue;
+    const of = (system: string) => customer.identities.filter((i) => i.system === system).map((i) => i.localId).sort();
+    const holder = { customerId: customer.id, memberIds: of('LOYALTY'), accountIds: of('ECOMMERCE') };
+    if (holder.memberIds.length === 1 && holder.accountIds.length === 1) both.push(holder);
+    if (holder.memberIds.length === 0 && holder.accountIds.length === 1) webOnly.push(holder);
+  }
+  return { both, webOnly };
+}
+
+let people: { both: Holder[]; webOnly: Holder[] };
+beforeAll(async () => {
+  people = await holders();
+  expect(people.both.length).toBeGreaterThanOrEqual(6);
+  expect(people.webOnly.length).toBeGreaterThanOrEqual(2);
+}, 60_000);
+
+async function webAccount(id: string): Promise<{ newsletter_opt_in: boolean; newsletter_opt_in_at: string | null }> {
+  const response = await fetch(`${stack.estate.ecommerce.url}/api/v1/customers/${id}`);
+  return ((await response.json()) as { data: { newsletter_opt_in: boolean; newsletter_opt_in_at: string | null } }).data;
+}
+
+async function programmeConsent(memberId: string, channel: string): Promise<{ status: string; capturedAt: string; source: string } | undefined> {
+  const answer = await programme.getConsents([memberId]);
+  return answer.records.find((c) => c.memberId === memberId && c.channel === channel);
+}
+
+/** After a system was down: waits until the crosswalk reads it again (its breaker closes within seconds). */
+async function recovered(customerId: string): Promise<void> {
+  for (let attempt = 0; attempt < 60; attempt++) {
+    if (!(await ask(PREFERENCES, { id: customerId })).errors) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error('the crosswalk did not read the systems again');
+}
+
+describe('contact preferences', () => {
+  test('one answer per channel and purpose from what the programme and the web shop hold, the most recent winning', async () => {
+    const holder = people.both[0]!;
+    const answer = await ask(PREFERENCES, { id: holder.customerId });
+    expect(answer.errors).toBeUndefined();
+    const preferences = answer.data!.customer.contactPreferences.preferences as Array<Record<string, any>>;
+    expect(preferences).toHaveLength(15);
+    expect(preferences.map((p) => `${p.channel}/${p.purpose}`).slice(0, 3)).toEqual(['EMAIL/MARKETING', 'EMAIL/SERVICE', 'EMAIL/PARTNERS']);
+    // What the estate holds: the programme's consents (most recent per channel) and the newsletter choice.
+    const consents = estate.loyalty.consents.filter((c) => c.member_id === holder.memberIds[0]);
+    const account = estate.ecommerce.customers.find((c) => String(c.id) === holder.accountIds[0])!;
+    for (const channel of ['EMAIL', 'SMS', 'PHONE', 'POST']) {
+      const held = consents.filter((c) => c.channel === channel).sort((a, b) => b.captured_at.localeCompare(a.captured_at));
+      const candidates = [
+        ...(held[0] ? [{ status: { OPT_IN: 'SUBSCRIBED', OPT_OUT: 'UNSUBSCRIBED', PENDING: 'PENDING' }[held[0].status], at: held[0].captured_at, system: 'LOYALTY' }] : []),
+        ...(channel === 'EMAIL' && account.newsletter_opt_in_at ? [{ status: account.newsletter_opt_in ? 'SUBSCRIBED' : 'UNSUBSCRIBED', at: account.newsletter_opt_in_at, system: 'ECOMMERCE' }] : []),
+      ].sort((a, b) => b.at.localeCompare(a.at));
+      const preference = preferences.find((p) => p.channel === channel && p.purpose === 'MARKETING')!;
+      expect({ channel, status: preference.status, system: preference.decision?.system ?? null }).toEqual({ channel, status: candidates[0]?.status ?? null, system: candidates[0]?.system ?? null });
+      expect(preference.decisions).toHaveLength(candidates.length);
+      expect(preference.conflict).toBe(new Set(candidates.map((c) => c.status)).size > 1);
+    }
+    // Nobody decided anything for service messages or partners yet.
+    expect(preferences.filter((p) => p.purpose !== 'MARKETING').every((p) => p.status === null && p.decisions.length === 0)).toBe(true);
+  });
+
+  test('a decision at the till is recorded, copied to the programme and the web shop, and wins everywhere', async () => {
+    const holder = people.both[1]!;
+    const answer = await ask(SET, { input: { customerId: holder.customerId, channel: 'EMAIL', purpose: 'MARKETING', status: 'UNSUBSCRIBED' } }, 'associate');
+    expect(answer.errors).toBeUndefined();
+    const result = answer.data!.setContactPreference;
+    expect(result).toMatchObject({ created: true, current: true, decision: { system: 'CROSSCANAL', status: 'UNSUBSCRIBED', source: 'STORE:NRD01', place: { kind: 'STORE', store: { code: 'NRD01' } } } });
+    expect(result.preference).toMatchObject({ status: 'UNSUBSCRIBED', decision: { system: 'CROSSCANAL' }, conflict: false });
+    expect(result.preference.copies.map((c: any) => [c.system, c.localId, c.state])).toEqual([
+      ['ECOMMERCE', holder.accountIds[0], 'APPLIED'],
+      ['LOYALTY', holder.memberIds[0], 'APPLIED'],
+    ]);
+    // The systems hold it, each in its own words.
+    expect(await programmeConsent(holder.memberIds[0]!, 'EMAIL')).toMatchObject({ status: 'OPT_OUT', source: 'STORE:NRD01' });
+    expect((await programmeConsent(holder.memberIds[0]!, 'EMAIL'))!.capturedAt.slice(0, 19)).toBe(result.decision.capturedAt.slice(0, 19));
+    expect((await webAccount(holder.accountIds[0]!)).newsletter_opt_in).toBe(false);
+    const contactable = await ask(CONTACTABLE, { id: holder.customerId, channel: 'EMAIL', purpose: 'MARKETING' }, 'marketing');
+    expect(contactable.data!.customer.contactable).toEqual({ contactable: false, reason: 'REFUSED', decision: { system: 'CROSSCANAL', status: 'UNSUBSCRIBED' } });
+    // A service message is still allowed: the refusal was of marketing.
+    const service = await ask(CONTACTABLE, { id: holder.customerId, channel: 'EMAIL', purpose: 'SERVICE' }, 'marketing');
+    expect(service.data!.customer.contactable).toMatchObject({ contactable: true, reason: 'SERVICE_MESSAGE' });
+  });
+
+  test('a retry is the same decision; another status at the same instant is refused; an older decision given late changes nothing', async () => {
+    const holder = people.both[2]!;
+    const capturedAt = new Date(Date.now() - 60_000).toISOString();
+    const input = { customerId: holder.customerId, channel: 'SMS', purpose: 'MARKETING', status: 'SUBSCRIBED', capturedAt };
+    const first = await ask(SET, { input });
+    const again = await ask(SET, { input });
+    expect(first.data!.setContactPreference.created).toBe(true);
+    expect(again.data!.setContactPreference).toMatchObject({ created: false, current: true, decision: { capturedAt, status: 'SUBSCRIBED', source: 'CALLCENTER' } });
+    const conflict = await ask(SET, { input: { ...input, status: 'UNSUBSCRIBED' } });
+    expect(conflict.errors?.[0]?.extensions?.code).toBe('CONTACT_DECISION_CONFLICT');
+    const older = await ask(SET, { input: { ...input, status: 'UNSUBSCRIBED', capturedAt: new Date(Date.now() - 3_600_000).toISOString() } });
+    expect(older.data!.setContactPreference).toMatchObject({ created: true, current: false, preference: { status: 'SUBSCRIBED' } });
+    expect(await programmeConsent(holder.memberIds[0]!, 'SMS')).toMatchObject({ status: 'OPT_IN' });
+  });
+
+  test('bad input and the wrong caller get coded refusals and record nothing', async () => {
+    const holder = people.both[3]!;
+    const base = { customerId: holder.customerId, channel: 'POST', purpose: 'MARKETING', status: 'UNSUBSCRIBED' };
+    const cases: Array<[Record<string, unknown>, string, string, string?]> = [
+      [{ ...base, status: 'PENDING' }, 'service', 'BAD_USER_INPUT'],
+      [{ ...base, capturedAt: new Date(Date.now() + 3_600_000).toISOString() }, 'service', 'BAD_USER_INPUT'],
+      [{ ...base, capturedAt: 'yesterday' }, 'service', 'BAD_USER_INPUT'],
+      [{ ...base, place: 'the shop on the corner' }, 'service', 'BAD_USER_INPUT'],
+      [{ ...base, place: 'STORE:NRD02' }, 'associate', 'FORBIDDEN'],
+      [{ ...base, place: 'STORE:ZZZ99' }, 'admin', 'BAD_USER_INPUT'],
+      [base, 'admin', 'BAD_USER_INPUT'],
+      [{ ...base, customerId: 'C-NOPE' }, 'service', 'CUSTOMER_NOT_FOUND'],
+      [base, 'marketing', 'FORBIDDEN'],
+      [{ ...base, channel: 'FAX' }, 'service', 'BAD_USER_INPUT'],
+    ];
+    for (const [input, role, code] of cases) {
+      const answer = await ask(SET, { input }, role);
+      expect({ input, role, code: answer.errors?.[0]?.extensions?.code }).toEqual({ input, role, code });
+    }
+    const after = await ask(PREFERENCES, { id: holder.customerId });
+    const post = (after.data!.customer.contactPreferences.preferences as any[]).find((p) => p.channel === 'POST' && p.purpose === 'MARKETING');
+    expect(post.decisions.filter((d: any) => d.system === 'CROSSCANAL')).toEqual([]);
+    const anonymous = await graphql(stack.gateway.url, SET, { input: base });
+    expect(anonymous.errors?.[0]?.extensions?.code).toMatch(/UNAUTHENTICATED|FORBIDDEN/);
+  });
+
+  test('a web-only customer records a phone consent and a preferred channel; nothing to copy', async () => {
+    const holder = people.webOnly[0]!;
+    const answer = await ask(SET, { input: { customerId: holder.customerId, channel: 'PUSH', purpose: 'MARKETING', status: 'SUBSCRIBED' } });
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.setContactPreference.preference).toMatchObject({ status: 'SUBSCRIBED', copies: [] });
+    const preferred = await ask('mutation ($id: ID!) { setPreferredContactChannel(customerId: $id, channel: PUSH) { preferredChannel } }', { id: holder.customerId });
+    expect(preferred.data!.setPreferredContactChannel).toEqual({ preferredChannel: 'PUSH' });
+    const push = await ask(CONTACTABLE, { id: holder.customerId, channel: 'PUSH', purpose: 'MARKETING' }, 'marketing');
+    expect(push.data!.customer.contactable).toMatchObject({ contactable: true, reason: 'CONSENTED' });
+    // Partners' offers need their own opt-in.
+    const partners = await ask(CONTACTABLE, { id: holder.customerId, channel: 'PUSH', purpose: 'PARTNERS' }, 'marketing');
+    expect(partners.data!.customer.contactable).toMatchObject({ contactable: false, reason: 'NO_DECISION' });
+  });
+
+  test('the programme down: the decision is recorded, its copy pending with the reason, then applied by the schedule', async () => {
+    const holder = people.both[4]!;
+    stack.estate.loyalty.faults.set({ down: true });
+    let answer;
+    try {
+      answer = await ask(SET, { input: { customerId: holder.customerId, channel: 'PHONE', purpose: 'MARKETING', status: 'UNSUBSCRIBED' } });
+    } finally {
+      stack.estate.loyalty.faults.set({ down: false });
+    }
+    expect(answer.errors).toBeUndefined();
+    const pending = await ask(PREFERENCES, { id: holder.customerId });
+    const copy = (pending.data!.customer.contactPreferences.preferences as any[]).find((p) => p.channel === 'PHONE' && p.purpose === 'MARKETING').copies[0];
+    expect(answer.data!.setContactPreference.preference.copies).toEqual([{ system: 'LOYALTY', localId: holder.memberIds[0], state: 'PENDING' }]);
+    expect(copy).toMatchObject({ state: 'PENDING', attempts: 1 });
+    expect(copy.lastError).toBeTruthy();
+    // The schedule sends it again once it is due.
+    await recovered(holder.customerId);
+    await stack.crosscanal.store.db.query("UPDATE contact_copy SET next_attempt_at = now() WHERE state = 'PENDING'");
+    await stack.crosscanal.contact!.copies.incremental();
+    expect(await programmeConsent(holder.memberIds[0]!, 'PHONE')).toMatchObject({ status: 'OPT_OUT', source: 'CALLCENTER' });
+    const after = await ask(PREFERENCES, { id: holder.customerId });
+    const phone = (after.data!.customer.contactPreferences.preferences as any[]).find((p) => p.channel === 'PHONE' && p.purpose === 'MARKETING');
+    expect(phone.copies).toEqual([expect.objectContaining({ system: 'LOYALTY', state: 'APPLIED', attempts: 2, lastError: null })]);
+    expect(phone.conflict).toBe(false);
+  });
+
+  test("the customer's own later choice on the web is kept: the pending copy is superseded, never written over it", async () => {
+    const holder = people.webOnly[1]!;
+    stack.estate.ecommerce.faults.set({ down: true });
+    let answer;
+    try {
+      answer = await ask(SET, { input: { customerId: holder.customerId, channel: 'EMAIL', purpose: 'MARKETING', status: 'SUBSCRIBED', capturedAt: new Date(Date.now() - 5_000).toISOString() } });
+    } finally {
+      stack.estate.ecommerce.faults.set({ down: false });
+    }
+    expect(answer.data!.setContactPreference.preference.copies).toEqual([{ system: 'ECOMMERCE', localId: holder.accountIds[0], state: 'PENDING' }]);
+    // Then the customer, on the web shop itself, subscribes and changes their mind, before the
+    // copy is sent again (the shop stamps a change only: a choice equal to the flag leaves no trace).
+    for (const optIn of [true, false]) {
+      const patched = await fetch(`${stack.estate.ecommerce.url}/api/v1/customers/${holder.accountIds[0]}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ newsletter_opt_in: optIn }) });
+      expect(patched.status).toBe(200);
+    }
+    await recovered(holder.customerId);
+    await stack.crosscanal.store.db.query("UPDATE contact_copy SET next_attempt_at = now() WHERE state = 'PENDING'");
+    await stack.crosscanal.contact!.copies.incremental();
+    expect((await webAccount(holder.accountIds[0]!)).newsletter_opt_in).toBe(false);
+    const after = await ask(PREFERENCES, { id: holder.customerId });
+    const email = (after.data!.customer.contactPreferences.preferences as any[]).find((p) => p.channel === 'EMAIL' && p.purpose === 'MARKETING');
+    expect(email).toMatchObject({ status: 'UNSUBSCRIBED', conflict: true, decision: { system: 'ECOMMERCE' }, copies: [{ system: 'ECOMMERCE', state: 'SUPERSEDED' }] });
+    expect(email.copies[0].lastError).toMatch(/later choice of its own/);
+  });
+
+  test('a customer reads and records their own choices only', async () => {
+    const [mine, other] = [people.both[5]!, people.both[0]!];
+    const token = await stack.tokens.sign({ role: 'customer', customerId: mine.customerId, actor: 'web-user' });
+    const own = await graphql(stack.gateway.url, SET, { input: { customerId: mine.customerId, channel: 'EMAIL', purpose: 'PARTNERS', status: 'SUBSCRIBED', place: 'APP' } }, token);
+    expect(own.errors).toBeUndefined();
+    expect(own.data!.setContactPreference.decision).toMatchObject({ source: 'APP', place: { kind: 'APP' } });
+    const read = await graphql(stack.gateway.url, 'query { me { contactPreferences { preferences { channel purpose status copies { system state } } } } }', {}, token);
+    expect(read.errors).toBeUndefined();
+    expect(read.data!.me.contactPreferences.preferences.find((p: any) => p.channel === 'EMAIL' && p.purpose === 'PARTNERS')).toEqual({ channel: 'EMAIL', purpose: 'PARTNERS', status: 'SUBSCRIBED', copies: [] });
+    const theirs = await graphql(stack.gateway.url, SET, { input: { customerId: other.customerId, channel: 'EMAIL', purpose: 'PARTNERS', status: 'SUBSCRIBED' } }, token);
+    expect(theirs.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const store = await graphql(stack.gateway.url, SET, { input: { customerId: mine.customerId, channel: 'EMAIL', purpose: 'PARTNERS', status: 'SUBSCRIBED', place: 'STORE:NRD01' } }, token);
+    expect(store.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('audience', () => {
+  const AUDIENCE = /* GraphQL */ `
+    query ($channel: ContactChannel!, $purpose: ContactPurpose!, $first: Int, $after: String) {
+      audience(channel: $channel, purpose: $purpose, first: $first, after: $after) { members { customer { id } address } endCursor hasNextPage scanned }
+    }
+  `;
+
+  async function everyone(channel: string, purpose: string, first = 50): Promise<Array<{ id: string; address: string | null }>> {
+    const members: Array<{ id: string; address: string | null }> = [];
+    let after: string | null = null;
+    for (let page = 0; page < 200; page++) {
+      const answer = await ask(AUDIENCE, { channel, purpose, first, after }, 'marketing');
+      expect(answer.errors).toBeUndefined();
+      const { members: got, endCursor, hasNextPage } = answer.data!.audience;
+      members.push(...got.map((m: any) => ({ id: m.customer.id, address: m.address })));
+      if (!hasNextPage) return members;
+      after = endCursor;
+    }
+    throw new Error('the audience did not end');
+  }
+
+  test('holds exactly the customers contactable says yes for, each once, with an address; never one who refused', async () => {
+    const email = await everyone('EMAIL', 'MARKETING');
+    expect(email.length).toBeGreaterThan(0);
+    expect(new Set(email.map((m) => m.id)).size).toBe(email.length);
+    expect(email.every((m) => m.address !== null && m.address.includes('@'))).toBe(true);
+    // The customer who refused at the till is out; the whole audience agrees with contactable, one by one for a sample.
+    expect(email.map((m) => m.id)).not.toContain(people.both[1]!.customerId);
+    for (const member of email.slice(0, 10)) {
+      const answer = await ask(CONTACTABLE, { id: member.id, channel: 'EMAIL', purpose: 'MARKETING' }, 'marketing');
+      expect(answer.data!.customer.contactable.contactable).toBe(true);
+    }
+    // Paging does not change the answer.
+    expect((await everyone('EMAIL', 'MARKETING', 7)).map((m) => m.id)).toEqual(email.map((m) => m.id));
+  });
+
+  test('the export command writes the same audience as the pages, as CSV or JSON Lines', async () => {
+    const paged = await everyone('SMS', 'MARKETING');
+    let csv = '';
+    const count = await exportAudience({ gatewayUrl: stack.gateway.url, token: tokens.marketing!, channel: 'SMS', purpose: 'MARKETING', format: 'csv', page: 3 }, (chunk) => {
+      csv += chunk;
+    });
+    expect(count).toBe(paged.length);
+    expect(csv.trimEnd().split('\n')).toEqual(['customer_id,address', ...paged.map((m) => `${m.id},${m.address}`)]);
+    expect(paged.every((m) => /^\+33[67]\d{8}$/.test(m.address ?? ''))).toBe(true);
+    let jsonl = '';
+    await exportAudience({ gatewayUrl: stack.gateway.url, token: tokens.marketing!, channel: 'SMS', purpose: 'MARKETING', format: 'jsonl', page: 500 }, (chunk) => {
+      jsonl += chunk;
+    });
+    expect(jsonl.trimEnd().split('\n').filter(Boolean).map((line) => JSON.parse(line).customerId)).toEqual(paged.map((m) => m.id));
+    // A token the graph refuses stops the export with the graph's code.
+    await expect(exportAudience({ gatewayUrl: stack.gateway.url, token: tokens.service!, channel: 'SMS', purpose: 'MARKETING', format: 'csv', page: 10 }, () => undefined)).rejects.toThrow(/FORBIDDEN/);
+    expect(() => parseAudienceArgs(['--channel', 'FAX', '--purpose', 'MARKETING'])).toThrow(UsageError);
+    expect(() => parseAudienceArgs(['--channel', 'sms', '--purpose', 'MARKETING', '--page', '0'])).toThrow('--page must be a whole number from 1 to 500, got "0"');
+    expect(parseAudienceArgs(['--channel', 'sms', '--purpose', 'marketing'])).toEqual({ channel: 'SMS', purpose: 'MARKETING', format: 'csv', out: null, page: 500 });
+  });
+
+  test('refuses a bad cursor and a page too large, and is for marketing only', async () => {
+    const bad = await ask(AUDIENCE, { channel: 'EMAIL', purpose: 'MARKETING', after: 'not-a-cursor' }, 'marketing');
+    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const big = await ask(AUDIENCE, { channel: 'EMAIL', purpose: 'MARKETING', first: 501 }, 'marketing');
+    expect(big.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const service = await ask(AUDIENCE, { channel: 'EMAIL', purpose: 'MARKETING' }, 'service');
+    expect(service.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
