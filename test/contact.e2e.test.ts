@@ -283,6 +283,45 @@ describe('contact preferences', () => {
   });
 });
 
+describe('right of access', () => {
+  const EXPORT = 'query ($id: ID!) { customer(id: $id) { personalData { customerId generatedAt recipients { system localId franchise } unavailable document } } }';
+
+  test('one document holds what every system keeps on the customer, and names the systems that hold it', async () => {
+    const holder = people.both[1]!;
+    const answer = await ask(EXPORT, { id: holder.customerId });
+    expect(answer.errors).toBeUndefined();
+    const data = answer.data!.customer.personalData;
+    expect(data.unavailable).toEqual([]);
+    expect(data.recipients).toEqual(expect.arrayContaining([
+      { system: 'CROSSCANAL', localId: holder.customerId, franchise: null },
+      { system: 'ECOMMERCE', localId: holder.accountIds[0], franchise: null },
+      { system: 'LOYALTY', localId: holder.memberIds[0], franchise: null },
+    ]));
+    const document = JSON.parse(data.document);
+    const account = estate.ecommerce.customers.find((c) => String(c.id) === holder.accountIds[0])!;
+    expect(document.ecommerce.accounts[0].account.emailKey).toBe(account.email.trim().toLowerCase());
+    expect(document.ecommerce.orders.length).toBe(estate.ecommerce.orders.filter((o) => String(o.customer_id) === holder.accountIds[0]).length);
+    expect(document.loyalty.members[0].member.memberId).toBe(holder.memberIds[0]);
+    expect(document.loyalty.members[0].pointsMovements.length).toBe(estate.loyalty.movements.filter((m) => m.member_id === holder.memberIds[0]).length);
+    // The choice recorded at the till earlier in this file, with its copies.
+    expect(document.crosswalk.contactDecisions).toEqual([expect.objectContaining({ channel: 'EMAIL', purpose: 'MARKETING', status: 'UNSUBSCRIBED', place: 'STORE:NRD01', actor: 'seller-4' })]);
+    expect(document.crosswalk.contactCopies.map((c: any) => c.state)).toEqual(['APPLIED', 'APPLIED']);
+    expect(document.crosswalk.links.length).toBe(data.recipients.length - 1);
+  });
+
+  test('a customer gets their own export only; marketing none', async () => {
+    const [mine, other] = [people.both[5]!, people.both[0]!];
+    const token = await stack.tokens.sign({ role: 'customer', customerId: mine.customerId });
+    const own = await graphql(stack.gateway.url, 'query { me { personalData { customerId recipients { system } } } }', {}, token);
+    expect(own.errors).toBeUndefined();
+    expect(own.data!.me.personalData.customerId).toBe(mine.customerId);
+    const theirs = await graphql(stack.gateway.url, EXPORT, { id: other.customerId }, token);
+    expect(theirs.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const marketing = await ask(EXPORT, { id: other.customerId }, 'marketing');
+    expect(marketing.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
 describe('audience', () => {
   const AUDIENCE = /* GraphQL */ `
     query ($channel: ContactChannel!, $purpose: ContactPurpose!, $first: Int, $after: String) {

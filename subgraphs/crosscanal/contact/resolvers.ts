@@ -4,6 +4,7 @@ import { loggerFor } from '../../shared/logger.js';
 import { accessDenied, type Principal } from '../../shared/principal.js';
 import type { Context } from '../context.js';
 import { audiencePage } from './audience.js';
+import { personalDataOf } from '../privacy/access.js';
 import type { CopyRow } from './copies.js';
 import { contactability, formatPlace, parsePlace, type ContactChannel, type ContactDecision, type ContactPreference, type ContactPurpose } from './model.js';
 import { oppositionStatus } from './opposition.js';
@@ -91,6 +92,10 @@ export const contactResolvers = {
       if ((await customerFor(customer.id, context.principal, context)) === null) return null;
       const contact = await contactOf(customer.id, context);
       return { preferences: preferencesOf(contact), preferredChannel: contact.preferred?.channel ?? null };
+    },
+    async personalData(customer: { id: string }, _: unknown, context: Context) {
+      const id = await customerFor(customer.id, context.principal, context);
+      return id === null ? null : personalDataOf(id, context);
     },
     async contactable(customer: { id: string }, { channel, purpose }: { channel: ContactChannel; purpose: ContactPurpose }, context: Context) {
       if ((await customerFor(customer.id, context.principal, context)) === null) return null;

@@ -44,7 +44,7 @@ function settled<V>(results: readonly (V | Error)[]): V[] {
 }
 
 /** A customer's orders as their owners gave them, and the systems that could not be read. */
-interface Records {
+export interface Records {
   webOrders: WebOrder[];
   sales: StoreSaleRecord[];
   returns: StoreReturnRecord[];
@@ -58,7 +58,7 @@ interface Records {
  * orders (a statement per franchise each). A system that fails is reported, not thrown: the
  * others' orders still make a page. The loaders keep what they read for the request.
  */
-async function recordsOf(keys: readonly RecordKey[], context: Context): Promise<Records> {
+export async function recordsOf(keys: readonly RecordKey[], context: Context): Promise<Records> {
   const { ecommerce, pos } = context.estate();
   const unavailable = new Set<OrderSystem>();
   const accountIds = keys.filter((key) => key.system === 'ECOMMERCE').map((key) => key.localId);
