@@ -322,6 +322,125 @@ describe('right of access', () => {
   });
 });
 
+describe('voice of the customer', () => {
+  test("one timeline of a customer's reviews, tickets and store ratings, newest first; marketing gets no free text", async () => {
+    const reviews = estate.ecommerce.reviews ?? [];
+    const contacts = estate.ecommerce.serviceContacts ?? [];
+    // A web account with reviews and tickets both.
+    const accountId = [...new Set(reviews.map((r) => r.customer_id))].find((id) => contacts.some((c) => c.customer_id === id));
+    expect(accountId).toBeDefined();
+    const found = await ask('query ($id: ID!) { customer(by: { webAccountId: $id }) { id identities { system localId } } }', { id: String(accountId) });
+    const customerId = found.data!.customer.id as string;
+    const accounts = (found.data!.customer.identities as { system: string; localId: string }[]).filter((i) => i.system === 'ECOMMERCE').map((i) => Number(i.localId));
+    const FEEDBACK = 'query ($id: ID!) { customer(id: $id) { feedback(first: 100) { items { kind system at rating text reference storeCode status } unavailable } } }';
+    const answer = await ask(FEEDBACK, { id: customerId });
+    expect(answer.errors).toBeUndefined();
+    const { items, unavailable } = answer.data!.customer.feedback as { items: any[]; unavailable: string[] };
+    expect(unavailable).toEqual([]);
+    expect(items.filter((i) => i.kind === 'PRODUCT_REVIEW').map((i) => i.reference).sort()).toEqual(reviews.filter((r) => accounts.includes(r.customer_id)).map((r) => r.sku).sort());
+    expect(items.filter((i) => i.kind === 'SERVICE_CONTACT').map((i) => i.reference).sort()).toEqual(contacts.filter((c) => accounts.includes(c.customer_id)).map((c) => c.ticket_number).sort());
+    expect(items.map((i) => i.at)).toEqual([...items.map((i) => i.at)].sort().reverse());
+    expect(items.some((i) => i.text)).toBe(true);
+    const marketing = await ask(FEEDBACK.replace('text ', ''), { id: customerId }, 'marketing');
+    expect(marketing.errors).toBeUndefined();
+    const withText = await ask(FEEDBACK, { id: customerId }, 'marketing');
+    expect(withText.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  test("a product's published reviews and their average, for anyone; a store's ratings normalised to five, for its own staff", async () => {
+    const published = (estate.ecommerce.reviews ?? []).filter((r) => r.status === 'published');
+    const sku = [...new Set(published.map((r) => r.sku))].sort((a, b) => published.filter((r) => r.sku === b).length - published.filter((r) => r.sku === a).length)[0]!;
+    const mine = published.filter((r) => r.sku === sku);
+    const product = await graphql(stack.gateway.url, 'query ($sku: String!) { product(webSku: $sku) { reviewSummary { count average } reviews(first: 50) { rating } } }', { sku });
+    expect(product.errors).toBeUndefined();
+    expect(product.data!.product.reviewSummary.count).toBe(mine.length);
+    expect(product.data!.product.reviewSummary.average).toBeCloseTo(mine.reduce((sum, r) => sum + r.rating, 0) / mine.length, 2);
+    expect(product.data!.product.reviews).toHaveLength(mine.length);
+    const ratings = (estate.pos.ratings ?? []).filter((r) => r.store_code === 'NRD01');
+    expect(ratings.length).toBeGreaterThan(0);
+    const store = await ask('{ store(code: "NRD01") { ratings { count average recent(first: 3) { rating scale normalised } } } }', {}, 'associate');
+    expect(store.errors).toBeUndefined();
+    expect(store.data!.store.ratings.count).toBe(ratings.length);
+    expect(store.data!.store.ratings.average).toBeCloseTo(ratings.reduce((sum, r) => sum + r.score, 0) / ratings.length, 1);
+    const elsewhere = await ask('{ store(code: "SUD01") { ratings { count } } }', {}, 'associate');
+    expect(elsewhere.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('right to erasure', () => {
+  const ERASE = 'mutation ($id: ID!, $reason: String!) { requestErasure(customerId: $id, reason: $reason) { created request { id state completedAt receipts { system target state attempts lastError erasedAt answer } } } }';
+
+  /** Customers not used by the other tests, with a card seen at a till, a member and a web account. */
+  async function erasable(count: number): Promise<Array<Holder & { card: string }>> {
+    const used = new Set([...people.both, ...people.webOnly].map((h) => h.customerId));
+    const found: Array<Holder & { card: string }> = [];
+    for (const card of [...new Set(estate.pos.receipts.map((r) => r.card_number).filter((c): c is string => c !== null))]) {
+      const answer = await ask('query ($card: String!) { customer(by: { cardNumber: $card }) { id identities { system localId } } }', { card });
+      const customer = answer.data?.customer as { id: string; identities: { system: string; localId: string }[] } | null;
+      if (!customer || used.has(customer.id)) continue;
+      used.add(customer.id);
+      const of = (system: string) => customer.identities.filter((i) => i.system === system).map((i) => i.localId);
+      if (of('ECOMMERCE').length === 1 && of('LOYALTY').length === 1) found.push({ customerId: customer.id, memberIds: of('LOYALTY'), accountIds: of('ECOMMERCE'), card });
+      if (found.length === count) return found;
+    }
+    throw new Error('not enough customers to erase');
+  }
+
+  test('every system erases the person and answers a receipt; the crosswalk then forgets its copy', async () => {
+    const [person] = await erasable(1);
+    const before = JSON.parse((await ask('query ($id: ID!) { customer(id: $id) { personalData { document } } }', { id: person!.customerId })).data!.customer.personalData.document);
+    expect(before.pos.receipts.length).toBeGreaterThan(0);
+    const answer = await ask(ERASE, { id: person!.customerId, reason: 'asked by letter of 2 December' });
+    expect(answer.errors).toBeUndefined();
+    const { created, request } = answer.data!.requestErasure;
+    expect(created).toBe(true);
+    expect(request.state).toBe('DONE');
+    expect(request.receipts.map((r: any) => [r.system, r.state])).toEqual([['ECOMMERCE', 'DONE'], ['LOYALTY', 'DONE'], ['POS', 'DONE']]);
+    expect(JSON.parse(request.receipts.find((r: any) => r.system === 'POS').answer).reduce((sum: number, f: any) => sum + f.receipts, 0)).toBeGreaterThan(0);
+    // The web shop and the programme hold no one any more; the consents are all refusals.
+    const account = (await (await fetch(`${stack.estate.ecommerce.url}/api/v1/customers/${person!.accountIds[0]}`)).json()) as { data: { email: string; erased_at: string | null } };
+    expect(account.data).toMatchObject({ email: `erased-${person!.accountIds[0]}@erased.invalid`, erased_at: expect.any(String) });
+    const consents = await programme.getConsents([person!.memberIds[0]!]);
+    expect(consents.records.every((c) => c.status === 'OPT_OUT')).toBe(true);
+    // The tills no longer know the card, and the crosswalk kept nothing of the person's values.
+    const after = JSON.parse((await ask('query ($id: ID!) { customer(id: $id) { personalData { document } } }', { id: person!.customerId })).data!.customer.personalData.document);
+    expect(after.pos.receipts).toEqual([]);
+    expect(after.crosswalk.records.every((r: any) => r.email === null && r.phone === null && r.lastName === null)).toBe(true);
+    // Asking again: a new request, every system answering it as done already.
+    const again = await ask(ERASE, { id: person!.customerId, reason: 'asked again' });
+    expect(again.data!.requestErasure.request.receipts.every((r: any) => r.state === 'DONE')).toBe(true);
+  });
+
+  test('a system down leaves its receipt pending, sent again once it is back; only service and the customer ask', async () => {
+    const [person, other] = await erasable(2);
+    stack.estate.loyalty.faults.set({ down: true });
+    let answer;
+    try {
+      answer = await ask(ERASE, { id: person!.customerId, reason: 'phone call' });
+    } finally {
+      stack.estate.loyalty.faults.set({ down: false });
+    }
+    expect(answer.errors).toBeUndefined();
+    const loyalty = answer.data!.requestErasure.request.receipts.find((r: any) => r.system === 'LOYALTY');
+    expect(loyalty).toMatchObject({ state: 'PENDING', attempts: 1 });
+    expect(answer.data!.requestErasure.request.state).toBe('PENDING');
+    // Asking again while it is open answers the same request.
+    const open = await ask(ERASE, { id: person!.customerId, reason: 'phone call, again' });
+    expect(open.data!.requestErasure).toMatchObject({ created: false, request: { id: answer.data!.requestErasure.request.id } });
+    await recovered(person!.customerId).catch(() => undefined);
+    await stack.crosscanal.store.db.query("UPDATE erasure_receipt SET next_attempt_at = now() WHERE state = 'PENDING'");
+    await stack.crosscanal.erasures!.incremental();
+    const requests = await ask('query ($id: ID!) { customer(id: $id) { erasureRequests { state receipts { system state } } } }', { id: person!.customerId });
+    expect(requests.data!.customer.erasureRequests[0]).toEqual({ state: 'DONE', receipts: [{ system: 'ECOMMERCE', state: 'DONE' }, { system: 'LOYALTY', state: 'DONE' }, { system: 'POS', state: 'DONE' }] });
+    // Who may ask.
+    const token = await stack.tokens.sign({ role: 'customer', customerId: other!.customerId });
+    const theirs = await graphql(stack.gateway.url, ERASE, { id: person!.customerId, reason: 'not mine' }, token);
+    expect(theirs.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    for (const role of ['marketing', 'associate']) expect((await ask(ERASE, { id: other!.customerId, reason: 'no' }, role)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await ask(ERASE, { id: other!.customerId, reason: '  ' })).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
 describe('audience', () => {
   const AUDIENCE = /* GraphQL */ `
     query ($channel: ContactChannel!, $purpose: ContactPurpose!, $first: Int, $after: String) {

@@ -125,8 +125,10 @@ test('every system ends holding the latest decision for every customer and chann
   try {
     // The first half, with the crosswalk's own sender trying each at once.
     await giveAll(shuffled.slice(0, CHANGES / 2));
-    // A sender dies mid-run: what it claimed stays claimed until its lease ends.
-    const dead = createContactCopies({ store: stack.crosscanal.store, systems: dying(systems, 15), claimMs: 1_500, concurrency: 4 });
+    // A sender dies mid-run: what it claimed stays claimed until its lease ends. The lease outlasts
+    // a send (2 s timeout here, as 60 s outlasts 10 s in production): a send still in flight when
+    // another run takes over could otherwise land last.
+    const dead = createContactCopies({ store: stack.crosscanal.store, systems: dying(systems, 15), claimMs: 5_000, concurrency: 4 });
     await stack.crosscanal.store.db.query("UPDATE contact_copy SET next_attempt_at = now() WHERE state = 'PENDING'");
     void dead.incremental();
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -140,7 +142,7 @@ test('every system ends holding the latest decision for every customer and chann
     stack.estate.ecommerce.faults.set({ down: false });
 
     // A new sender takes over (the dead one's lease runs out), still against 30 % errors.
-    const survivor = createContactCopies({ store: stack.crosscanal.store, systems, retryBaseMs: 10, claimMs: 1_500 });
+    const survivor = createContactCopies({ store: stack.crosscanal.store, systems, retryBaseMs: 10, claimMs: 5_000 });
     for (let round = 0; ; round++) {
       expect(round).toBeLessThan(200);
       await stack.crosscanal.store.db.query("UPDATE contact_copy SET next_attempt_at = now() WHERE state = 'PENDING'");

@@ -120,7 +120,10 @@ test('the price story examples run on the demo estate: a product page with its o
 });
 
 test("the contact choice examples run on the demo estate: Noah's choices, a refusal recorded and copied, the SMS audience", async () => {
-  const [preferences, mutation, audience] = blocks('## Contact choices', 'graphql');
+  const [preferences, mutation, audience, feedback] = blocks('## Contact choices', 'graphql');
+  const heard = await ask(feedback!);
+  expect(heard.errors).toBeUndefined();
+  expect(heard.data!.customer.personalData.recipients.length).toBeGreaterThan(2);
   expect(mutation).toContain('cus_…');
   const before = await ask(preferences!);
   expect(before.errors).toBeUndefined();

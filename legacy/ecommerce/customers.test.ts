@@ -4,7 +4,8 @@ import { startEcommerce, type RunningEcommerce } from './server.js';
 import { jsonClient } from './testClient.js';
 
 const fixture = ecommerceFixture();
-const customer = (id: number) => fixture.customers.find((c) => c.id === id)!;
+/** A customer as served: the record as stored, never erased. */
+const customer = (id: number) => ({ ...fixture.customers.find((c) => c.id === id)!, erased_at: null });
 const ids = (records: { id: number }[]) => records.map((r) => r.id);
 
 let server: RunningEcommerce;
@@ -70,7 +71,8 @@ describe('GET /api/v1/customers', () => {
   test('updated_since= lists the changes from that instant on, oldest first, same-second changes by id', async () => {
     const expected = [...fixture.customers]
       .filter((c) => c.updated_at >= '2026-02-01T09:00:00.000Z')
-      .sort((a, b) => a.updated_at.localeCompare(b.updated_at) || a.id - b.id);
+      .sort((a, b) => a.updated_at.localeCompare(b.updated_at) || a.id - b.id)
+      .map((c) => customer(c.id));
     expect(ids(expected)).toEqual([1002, 1007, 1012]);
     for (const since of ['2026-02-01T09:00:00Z', '2026-02-01T10:00:00.000%2B01:00', '2026-02-01T09:00Z']) {
       const { status, body } = await api.get(`/api/v1/customers?updated_since=${since}`);

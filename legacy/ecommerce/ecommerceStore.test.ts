@@ -31,7 +31,8 @@ function watchedShop() {
       );
     }
   }
-  const data: EcommerceData = { ...base, orders };
+  // Customer 7 has an account, so that it can be erased.
+  const data: EcommerceData = { ...base, customers: [...base.customers, { ...base.customers[0]!, id: 7, email: 'seven@example.test' }], orders };
   const store = new EcommerceStore(data);
   touched.clear();
   return { store, touched };
@@ -104,5 +105,35 @@ describe('a new order', () => {
   test('an empty shop starts at id 1 and number W1000001', () => {
     const store = new EcommerceStore({ ...ecommerceFixture(), orders: [] });
     expect([store.nextOrderId(), store.nextOrderNumber()]).toEqual([1, 'W1000001']);
+  });
+});
+
+describe('erasing a customer', () => {
+  const at = '2026-03-14T10:22:00.000Z';
+
+  test('replaces only that customer’s orders, in every index, without scanning the others', () => {
+    const { store, touched } = watchedShop();
+    store.eraseCustomer(7, at);
+    // Each order goes back in the feed's order by a binary search: a few reads each, never a scan of 9,000.
+    expect([70, 71, 72].every((id) => touched.has(id))).toBe(true);
+    expect(touched.size).toBeLessThan(3 * 2 * Math.ceil(Math.log2(9000)));
+    const cleared = { first_name: '', last_name: '', phone: null };
+    for (const found of [store.orders({ customerIds: [7] }), store.orders({ numbers: ['W70', 'W71', 'W72'] }), store.orders({ updatedSince: Date.parse(at) })]) {
+      expect(found.map((o) => [o.id, o.delivery, o.updated_at])).toEqual([70, 71, 72].map((id) => [id, cleared, at]));
+    }
+    expect(store.order(71)).toMatchObject({ delivery: cleared });
+    expect(store.orders({}).length).toBe(9000);
+    expect(store.orders({ customerIds: [8] })[0]!.delivery).not.toEqual(cleared);
+  });
+
+  test('keeps a quote’s order findable by its quote number, and refuses a second erasure of the customer', () => {
+    const data = ecommerceFixture();
+    const quoted = data.orders.find((o) => o.quote_number !== null)!;
+    const store = new EcommerceStore(data);
+    store.eraseCustomer(quoted.customer_id, at);
+    expect(store.orders({ quoteNumber: quoted.quote_number! })).toEqual([expect.objectContaining({ id: quoted.id, delivery: { first_name: '', last_name: '', phone: null } })]);
+    expect(() => store.eraseCustomer(quoted.customer_id, '2026-03-15T00:00:00.000Z')).toThrow(`customer ${quoted.customer_id} was already erased at ${at}`);
+    expect(store.eraseCustomer(424242, at)).toBeUndefined();
+    expect(data).toEqual(ecommerceFixture());
   });
 });

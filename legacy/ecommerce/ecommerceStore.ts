@@ -40,6 +40,17 @@ export interface CartRuleFilter {
   code?: string;
 }
 
+/**
+ * A customer as the platform keeps it: the generated record, and `erased_at`, when the
+ * customer was erased (the right to erasure), null until then.
+ */
+export type StoredCustomer = EcomCustomer & { erased_at: string | null };
+
+/** The address an erased customer keeps: unique per account, and undeliverable by definition (RFC 2606 reserves `.invalid`). */
+export function erasedEmail(id: number): string {
+  return `erased-${id}@erased.invalid`;
+}
+
 type Predicate<T> = (record: T) => boolean;
 
 /** One kind of record in its natural order, with the timeline when it has `updated_at`. */
@@ -59,13 +70,16 @@ const byPriority = (a: EcomCartRule, b: EcomCartRule) => a.priority - b.priority
  * SKU, EAN and coupon code. Results come in natural order (id; SKU for products; priority
  * then id for cart rules), or by (updated_at, natural order) when filtered by `updated_since`.
  *
- * Customers are copied, since they are the one thing a client may change; orders a client
+ * Customers are copied, since a client may change them (a newsletter choice, an erasure), and
+ * the data given is never changed. Orders are the data's own until an erasure changes one,
+ * which then replaces it in every index with a changed copy ({@link EcommerceStore.eraseCustomer}):
+ * copying them all at start would double the biggest table for a rare write. Orders a client
  * creates are added to the indexes as they come ({@link EcommerceStore.addOrder}).
  */
 export class EcommerceStore {
-  private readonly customerTable: Table<EcomCustomer>;
-  private readonly customersById: Map<number, EcomCustomer>;
-  private readonly customersByEmail: Map<string, EcomCustomer[]>;
+  private readonly customerTable: Table<StoredCustomer>;
+  private readonly customersById: Map<number, StoredCustomer>;
+  private readonly customersByEmail: Map<string, StoredCustomer[]>;
   private readonly addressTable: Table<EcomAddress>;
   private readonly addressesByCustomer: Map<number, EcomAddress[]>;
   private readonly orderTable: Table<EcomOrder>;
@@ -85,7 +99,7 @@ export class EcommerceStore {
 
   constructor(data: EcommerceData) {
     // Every field of a customer is a primitive: a shallow copy is a full one.
-    const customers = data.customers.map((customer) => ({ ...customer }));
+    const customers: StoredCustomer[] = data.customers.map((customer) => ({ ...customer, erased_at: null }));
     this.customerTable = table(customers, byId, (c) => c.updated_at, (c) => `customer ${c.id}`);
     this.customersById = unique(customers, (c) => c.id, 'customer id');
     this.customersByEmail = group(this.customerTable.all, (c) => [c.email.toLowerCase()]);
@@ -113,13 +127,13 @@ export class EcommerceStore {
     this.cartRulesByCode = group(this.cartRuleTable.all, (r) => (r.code === null ? [] : [r.code.toLowerCase()]));
   }
 
-  customer(id: number): EcomCustomer | undefined {
+  customer(id: number): StoredCustomer | undefined {
     return this.customersById.get(id);
   }
 
-  customers({ ids, email, updatedSince }: CustomerFilter): readonly EcomCustomer[] {
-    const where: Predicate<EcomCustomer>[] = [];
-    let candidates: EcomCustomer[] | undefined;
+  customers({ ids, email, updatedSince }: CustomerFilter): readonly StoredCustomer[] {
+    const where: Predicate<StoredCustomer>[] = [];
+    let candidates: StoredCustomer[] | undefined;
     if (ids) {
       const wanted = new Set(ids);
       where.push((c) => wanted.has(c.id));
@@ -241,7 +255,7 @@ export class EcommerceStore {
    * `newsletter_opt_in_at` (the time of the latest choice, either way) and `updated_at`;
    * sending the current value again changes nothing. Undefined when there is no such customer.
    */
-  setNewsletterOptIn(id: number, optIn: boolean, at: string): EcomCustomer | undefined {
+  setNewsletterOptIn(id: number, optIn: boolean, at: string): StoredCustomer | undefined {
     const customer = this.customersById.get(id);
     if (!customer || customer.newsletter_opt_in === optIn) return customer;
     customer.newsletter_opt_in = optIn;
@@ -249,6 +263,54 @@ export class EcommerceStore {
     customer.updated_at = at;
     this.customerTable.timeline!.touch(customer);
     return customer;
+  }
+
+  /**
+   * Erases a customer at `at` (ISO instant), keeping what accounting must keep, stripped of
+   * what identifies them. The account stays, so that its orders keep their customer and the
+   * sync feed shows the change: its email becomes {@link erasedEmail}, its names empty (the
+   * platform's names are non-null strings), its phone null, its newsletter off (the choice
+   * stamped at `at`), `updated_at` and `erased_at` set to `at`. Its addresses are removed. Its
+   * orders keep their lines, totals, status and numbers, but their recipient's names and phone
+   * are cleared and their `updated_at` moves to `at`, so that an order sync sees them too.
+   *
+   * Undefined when there is no such customer. Throws, changing nothing, when the customer was
+   * already erased: a repeat is answered by the caller from `erased_at`, never recorded twice.
+   */
+  eraseCustomer(id: number, at: string): StoredCustomer | undefined {
+    const customer = this.customersById.get(id);
+    if (!customer) return undefined;
+    if (customer.erased_at !== null) throw new Error(`customer ${id} was already erased at ${customer.erased_at}`);
+
+    ungroup(this.customersByEmail, customer.email.toLowerCase(), customer);
+    customer.email = erasedEmail(id);
+    customer.first_name = '';
+    customer.last_name = '';
+    customer.phone = null;
+    customer.newsletter_opt_in = false;
+    customer.newsletter_opt_in_at = at;
+    customer.updated_at = at;
+    customer.erased_at = at;
+    insertGrouped(this.customersByEmail, customer.email.toLowerCase(), customer, byId);
+    this.customerTable.timeline!.touch(customer);
+
+    if (this.addressesByCustomer.delete(id)) this.addressTable.all = this.addressTable.all.filter((address) => address.customer_id !== id);
+
+    for (const order of [...(this.ordersByCustomer.get(id) ?? [])]) {
+      this.replaceOrder(order, { ...order, delivery: { first_name: '', last_name: '', phone: null }, updated_at: at });
+    }
+    return customer;
+  }
+
+  /** Puts `changed` (same id, number, customer and quote) in the place of `order` in every index. */
+  private replaceOrder(order: EcomOrder, changed: EcomOrder): void {
+    const all = this.orderTable.all;
+    all[all.indexOf(order)] = changed;
+    this.ordersById.set(changed.id, changed);
+    this.ordersByNumber.set(changed.number, changed);
+    const lists = [this.ordersByCustomer.get(changed.customer_id), changed.quote_number === null ? undefined : this.ordersByQuote.get(changed.quote_number)];
+    for (const list of lists) if (list) list[list.indexOf(order)] = changed;
+    this.orderTable.timeline!.touch(changed, order);
   }
 
   private countOrder(order: EcomOrder): void {
@@ -350,6 +412,15 @@ function insertGrouped<K, T>(map: Map<K, T[]>, key: K, record: T, order: (a: T, 
   const list = map.get(key);
   if (list) insertSorted(list, record, order);
   else map.set(key, [record]);
+}
+
+/** Takes a record out of its group, and the group out of the map once it is empty. */
+function ungroup<K, T>(map: Map<K, T[]>, key: K, record: T): void {
+  const list = map.get(key);
+  const index = list?.indexOf(record) ?? -1;
+  if (index < 0) return;
+  list!.splice(index, 1);
+  if (list!.length === 0) map.delete(key);
 }
 
 function groups<K, T>(map: Map<K, T[]>, keys: K[]): T[] {

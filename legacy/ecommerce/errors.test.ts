@@ -65,7 +65,8 @@ test.each([
 
 test.each([
   ['POST', '/api/v1/customers', 'GET'],
-  ['DELETE', '/api/v1/customers/1001', 'GET, PATCH'],
+  ['PUT', '/api/v1/customers/1001', 'GET, PATCH, DELETE'],
+  ['DELETE', '/api/v1/orders/90001', 'GET'],
   ['PUT', '/api/v1/orders/90001', 'GET'],
   ['PATCH', '/api/v1/products/WEB-TENT-2P', 'GET'],
 ])('405 method_not_allowed for %s %s, with Allow', async (method, path, allowed) => {
@@ -73,7 +74,7 @@ test.each([
   expect(status).toBe(405);
   expect(headers.get('allow')).toBe(allowed);
   expect(body).toEqual({
-    error: { code: 'method_not_allowed', message: `${method} is not allowed on ${path}; use ${allowed.replace(', ', ' or ')}` },
+    error: { code: 'method_not_allowed', message: `${method} is not allowed on ${path}; use ${allowed.replaceAll(', ', ' or ')}` },
   });
 });
 

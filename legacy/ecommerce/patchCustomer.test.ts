@@ -16,9 +16,13 @@ beforeEach(async () => {
 });
 afterEach(() => server.stop());
 
+/** The customer as served before any write: the record as stored, never erased. */
+const served = (id: number) => ({ ...data.customers.find((c) => c.id === id)!, erased_at: null });
+
 describe('PATCH /api/v1/customers/:id', () => {
   test('opting in stamps newsletter_opt_in_at and updated_at, and moves the customer to the end of the sync feed', async () => {
-    const before = data.customers.find((c) => c.id === 1002)!;
+    const stored = structuredClone(data.customers.find((c) => c.id === 1002)!);
+    const before = served(1002);
     const { status, body } = await api.patch('/api/v1/customers/1002', { newsletter_opt_in: true });
     expect(status).toBe(200);
     const expected = { ...before, newsletter_opt_in: true, newsletter_opt_in_at: '2026-03-14T10:22:00.000Z', updated_at: '2026-03-14T10:22:00.000Z' };
@@ -26,7 +30,7 @@ describe('PATCH /api/v1/customers/:id', () => {
     expect((await api.get('/api/v1/customers/1002')).body.data).toEqual(expected);
     const feed = await api.get('/api/v1/customers?updated_since=2026-02-01T09:00:00Z');
     expect(feed.body.data.map((c: { id: number }) => c.id)).toEqual([1007, 1012, 1002]);
-    expect(data.customers.find((c) => c.id === 1002)).toEqual(before);
+    expect(data.customers.find((c) => c.id === 1002)).toEqual(stored);
   });
 
   test('opting out stamps the time of that choice too', async () => {
@@ -36,7 +40,7 @@ describe('PATCH /api/v1/customers/:id', () => {
   });
 
   test('sending the current choice again changes nothing', async () => {
-    const before = data.customers.find((c) => c.id === 1003)!;
+    const before = served(1003);
     const { status, body } = await api.patch('/api/v1/customers/1003', { newsletter_opt_in: true });
     expect(status).toBe(200);
     expect(body.data).toEqual(before);
@@ -53,7 +57,7 @@ describe('PATCH /api/v1/customers/:id', () => {
     const { status, body } = await api.patch('/api/v1/customers/1001', patch);
     expect(status).toBe(422);
     expect(body).toEqual({ error: { code: 'unprocessable', message, field } });
-    expect((await api.get('/api/v1/customers/1001')).body.data).toEqual(data.customers.find((c) => c.id === 1001));
+    expect((await api.get('/api/v1/customers/1001')).body.data).toEqual(served(1001));
   });
 
   test.each([

@@ -1,6 +1,9 @@
 import type { EcomCustomer, EcomOrderStatus } from '../generator/model.js';
 import { ApiError } from './apiError.js';
+import type { CustomerErasures } from './customerErasures.js';
 import type { EcommerceStore } from './ecommerceStore.js';
+import { FEEDBACK_ROUTES } from './feedbackRoutes.js';
+import type { FeedbackStore } from './feedbackStore.js';
 import { IDEMPOTENCY_HEADER, idempotencyKey } from './idempotencyKeys.js';
 import { readJsonObject } from './jsonBody.js';
 import { listBody } from './listBody.js';
@@ -27,10 +30,14 @@ export interface RouteContext {
   journal: EcommerceJournal;
   /** Where new orders are taken, one at a time, by idempotency key. */
   orders: OrderIntake;
+  /** Where customers are erased, one at a time, each once. */
+  erasures: CustomerErasures;
+  /** The review module's and the helpdesk's records (feedbackRoutes.ts). */
+  feedback: FeedbackStore;
 }
 
 export interface Route {
-  method: 'GET' | 'PATCH' | 'POST';
+  method: 'GET' | 'PATCH' | 'POST' | 'DELETE';
   /** Path under `/api/v1`, with `:name` segments; with the method, the operation's name. */
   path: string;
   /** Query parameters the endpoint accepts; any other is a 400. */
@@ -83,6 +90,13 @@ export const ROUTES: readonly Route[] = [
       const optIn = newsletterPatch(await body());
       return { data: await journal.record({ kind: 'PATCH /customers/:id', id, newsletter_opt_in: optIn, at: now() }) };
     },
+  },
+  {
+    method: 'DELETE',
+    path: '/customers/:id',
+    query: [],
+    // The right to erasure: the customer is anonymised, not removed (see EcommerceStore.eraseCustomer).
+    handle: async ({ store, path, now, erasures }) => ({ data: await erasures.erase(customer(store, path).id, now) }),
   },
   {
     method: 'GET',
@@ -185,6 +199,7 @@ export const ROUTES: readonly Route[] = [
       return { data: rule };
     },
   },
+  ...FEEDBACK_ROUTES,
 ];
 
 function customer(store: EcommerceStore, path: Record<string, string>): EcomCustomer {

@@ -6,7 +6,9 @@ import { FaultInjector, NO_FAULTS, type FaultConfig } from '../shared/faults.js'
 import { BodyTooLargeError, readBody, startHttp, type Running } from '../shared/http.js';
 import { Journal } from '../shared/journal.js';
 import { ApiError } from './apiError.js';
+import { CustomerErasures } from './customerErasures.js';
 import { EcommerceStore } from './ecommerceStore.js';
+import { FeedbackStore } from './feedbackStore.js';
 import { findRoute } from './findRoute.js';
 import { IdempotencyKeys } from './idempotencyKeys.js';
 import { OrderIntake } from './orderIntake.js';
@@ -23,8 +25,8 @@ const MAX_WRITE_BYTES = 64 * 1024;
 
 export interface EcommerceOptions {
   /**
-   * The platform's records. Never changed: customers are copied before a PATCH changes them,
-   * and new orders are added to the platform's own lists.
+   * The platform's records. Never changed: customers and orders are copied before a PATCH or an
+   * erasure changes them, and new orders are added to the platform's own lists.
    */
   data: EcommerceData;
   /** Port to listen on; 0 (the default) picks a free one. */
@@ -44,7 +46,7 @@ export interface EcommerceOptions {
   clock?: () => number;
   /**
    * Folder where the platform keeps every write it acknowledges (`PATCH /customers/:id`,
-   * `POST /orders` with its idempotency key), in
+   * `POST /orders` with its idempotency key, `DELETE /customers/:id`), in
    * `writes.jsonl`, fsynced before it answers; replayed over `data` at start, so that a
    * restart on the same folder loses nothing. Locked to one process. Omitted (tests over a
    * fixture): writes are kept in memory only and lost when the server stops.
@@ -67,9 +69,11 @@ export interface RunningEcommerce extends Running {
 export async function startEcommerce(options: EcommerceOptions): Promise<RunningEcommerce> {
   const clock = options.clock ?? Date.now;
   const store = new EcommerceStore(options.data);
+  const feedback = new FeedbackStore(options.data);
   const keys = new IdempotencyKeys();
   const journal = await Journal.open({ dir: options.journalDir, system: SYSTEM, appliers: ecommerceWrites(store, keys) });
   const orders = new OrderIntake(store, keys, journal);
+  const erasures = new CustomerErasures(store, journal);
   const controls: Controls = {
     system: SYSTEM,
     counter: new CallCounter(),
@@ -112,6 +116,8 @@ export async function startEcommerce(options: EcommerceOptions): Promise<Running
       now: () => new Date(clock()).toISOString(),
       journal,
       orders,
+      feedback,
+      erasures,
     });
     if (answer instanceof Reply) {
       for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);

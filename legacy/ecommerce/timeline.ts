@@ -41,9 +41,12 @@ export class Timeline<T> {
     return this.records.slice(low);
   }
 
-  /** Puts a record whose `updated_at` has just changed back in its place. */
-  touch(record: T): void {
-    const index = this.records.indexOf(record);
+  /**
+   * Puts a record whose `updated_at` has just changed back in its place; `replacing`, when the
+   * record is a changed copy, is the one it takes the place of.
+   */
+  touch(record: T, replacing: T = record): void {
+    const index = this.records.indexOf(replacing);
     if (index >= 0) {
       this.records.splice(index, 1);
       this.times.splice(index, 1);

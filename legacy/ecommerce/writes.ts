@@ -1,6 +1,6 @@
 import type { EcomCustomer, EcomOrder } from '../generator/model.js';
 import type { Journal } from '../shared/journal.js';
-import type { EcommerceStore } from './ecommerceStore.js';
+import type { EcommerceStore, StoredCustomer } from './ecommerceStore.js';
 import type { IdempotencyKeys } from './idempotencyKeys.js';
 
 /** A `PATCH /customers/:id` the platform acknowledged, as its journal keeps it. */
@@ -23,9 +23,18 @@ export interface OrderCreateWrite {
   order: EcomOrder;
 }
 
+/** A `DELETE /customers/:id` that erased a customer, as its journal keeps it (a repeat is not recorded). */
+export interface CustomerEraseWrite {
+  kind: 'DELETE /customers/:id';
+  id: number;
+  /** The platform's clock when it erased the customer: `erased_at`, and the new `updated_at`. */
+  at: string;
+}
+
 /**
  * How each write the platform acknowledges is applied to its store: when it is recorded, and
- * when the journal is replayed at start. Its writes are the newsletter choice and new orders.
+ * when the journal is replayed at start. Its writes are the newsletter choice, new orders and
+ * the erasure of a customer.
  */
 export function ecommerceWrites(store: EcommerceStore, keys: IdempotencyKeys) {
   return {
@@ -40,6 +49,12 @@ export function ecommerceWrites(store: EcommerceStore, keys: IdempotencyKeys) {
       const order = store.addOrder(entry.order);
       keys.remember(entry.idempotency_key, { fingerprint: entry.request_fingerprint, orderId: order.id });
       return order;
+    },
+    'DELETE /customers/:id': (entry: CustomerEraseWrite): StoredCustomer => {
+      // A second erasure of one customer in the journal is damage: the platform never records a repeat.
+      const customer = store.eraseCustomer(entry.id, entry.at);
+      if (!customer) throw new Error(`no customer with id ${JSON.stringify(entry.id)}`);
+      return customer;
     },
   };
 }

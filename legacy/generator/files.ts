@@ -34,6 +34,10 @@ import type { Generated, MessStats } from './generate.js';
  * `ground-truth/opposition.json`. They change no other record, so a folder written before them
  * is still read, as an estate whose list is empty; a bump would have had `startEstate` replace
  * every such folder, and the writes the stand-ins keep in it.
+ *
+ * Likewise, what customers said (legacy/generator/feedback.ts): `ecommerce/reviews.jsonl`,
+ * `ecommerce/serviceContacts.jsonl` and `pos/ratings.jsonl`. A folder written before them reads
+ * with none, and the stand-ins serve empty lists.
  */
 export const MANIFEST_FORMAT = 2;
 
@@ -125,12 +129,20 @@ async function readSystem<T extends object>(dir: string, system: (typeof SYSTEMS
   return out as T;
 }
 
-export const readEcommerce = (dir: string) =>
-  readSystem<EcommerceData>(dir, 'ecommerce', ['customers', 'addresses', 'orders', 'products', 'cartRules']);
+export async function readEcommerce(dir: string): Promise<EcommerceData> {
+  const core = await readSystem<EcommerceData>(dir, 'ecommerce', ['customers', 'addresses', 'orders', 'products', 'cartRules']);
+  return {
+    ...core,
+    reviews: await readOptionalTable(join(dir, 'ecommerce', 'reviews.jsonl')),
+    serviceContacts: await readOptionalTable(join(dir, 'ecommerce', 'serviceContacts.jsonl')),
+  };
+}
 export const readLoyalty = (dir: string) =>
   readSystem<LoyaltyData>(dir, 'loyalty', ['members', 'cards', 'movements', 'consents', 'offers']);
-export const readPos = (dir: string) =>
-  readSystem<PosData>(dir, 'pos', ['franchises', 'stores', 'sellers', 'clients', 'receipts', 'returns', 'quotes', 'stock', 'prices', 'promotions']);
+export async function readPos(dir: string): Promise<PosData> {
+  const core = await readSystem<PosData>(dir, 'pos', ['franchises', 'stores', 'sellers', 'clients', 'receipts', 'returns', 'quotes', 'stock', 'prices', 'promotions']);
+  return { ...core, ratings: await readOptionalTable(join(dir, 'pos', 'ratings.jsonl')) };
+}
 export const readCatalogue = (dir: string) => readSystem<CatalogueData>(dir, 'catalogue', ['products', 'campaigns']);
 
 /** The do-not-call list of an estate folder, as Bloctel returns it: what `npm run opposition -- import` reads. */
@@ -170,6 +182,17 @@ async function readIfPresent(path: string): Promise<string | null> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
+}
+
+/** A table added within the format: its rows, or none for a folder written before it. */
+async function readOptionalTable<T>(path: string): Promise<T[]> {
+  try {
+    await stat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return readJsonl<T>(path);
 }
 
 async function writeJsonl(path: string, rows: readonly unknown[]): Promise<void> {

@@ -31,6 +31,7 @@ import type {
   Seller,
   Store,
 } from './model.js';
+import { generateFeedback } from './feedback.js';
 import { asciiSlug, digits, generatePeople, type Person } from './people.js';
 import { automaticRuleCovers, campaignCovers, farEnough, fixedPriceUnder, retailPriceAway, runsAt, sameChannels, storePromotionApplies } from './pricing.js';
 import { daysBefore, generateProducts, productTruth, toDecimal, type Article } from './products.js';
@@ -215,6 +216,11 @@ class EstateBuilder {
     }
     // Last, on a stream of its own: the list changes no other record.
     const opposition = this.oppositionList();
+    // After it, on a stream of its own too: what customers said changes no record either.
+    const feedback = generateFeedback(this.root.fork('feedback'), this.estate, this.asOf);
+    this.estate.ecommerce.reviews = feedback.reviews;
+    this.estate.ecommerce.serviceContacts = feedback.serviceContacts;
+    this.estate.pos.ratings = feedback.ratings;
 
     return {
       seed: this.seed,

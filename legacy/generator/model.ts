@@ -124,6 +124,58 @@ export interface EcomCartRule {
   stackable: boolean;
 }
 
+// ---------------------------------------------------------------- e-commerce: voice of the customer
+//
+// Added within manifest format 2 (legacy/generator/files.ts): an estate written before has none.
+
+export type EcomReviewStatus = 'published' | 'pending' | 'rejected';
+
+/** A product review as the platform's review module keeps it. */
+export interface EcomReview {
+  id: number;
+  sku: string;
+  customer_id: number;
+  /** The delivered order the review invitation was sent after. */
+  order_number: string;
+  /**
+   * The name the review form shows and the public pages print: the first name and the
+   * initial of the last name, as the account held them when the review was written ("Camille M.").
+   */
+  author_name: string;
+  /** 1 to 5 stars. */
+  rating: number;
+  /** French, as the customer wrote it. */
+  title: string;
+  body: string;
+  /** Only `published` reviews are shown on the product page. */
+  status: EcomReviewStatus;
+  created_at: Iso;
+  /** When moderation published or rejected it; null while pending. */
+  moderated_at: Iso | null;
+}
+
+export type EcomServiceChannel = 'phone' | 'email' | 'chat';
+export type EcomServiceReason = 'delivery' | 'return' | 'refund' | 'product' | 'account' | 'payment' | 'other';
+
+/** A customer-service ticket of the platform's helpdesk module (calls, e-mails, chats). */
+export interface EcomServiceContact {
+  id: number;
+  /** The number quoted to the customer: "SAV-000421". */
+  ticket_number: string;
+  customer_id: number;
+  channel: EcomServiceChannel;
+  reason: EcomServiceReason;
+  /** The order the contact was about, when there was one. */
+  order_number: string | null;
+  /** The agent's summary, in French. */
+  summary: string;
+  opened_at: Iso;
+  /** Null while the ticket is open. */
+  closed_at: Iso | null;
+  /** The post-contact survey's answer, 1 to 5; null when not answered (or still open). */
+  satisfaction: number | null;
+}
+
 // ---------------------------------------------------------------- loyalty (SOAP/XML)
 
 export type LoyaltyTier = 'BRONZE' | 'SILVER' | 'GOLD';
@@ -369,6 +421,23 @@ export interface PosPromotion {
   ends_at: Iso;
 }
 
+/**
+ * The answer to the survey a franchise texts after a visit (to the phone keyed at the till),
+ * on that franchise's own scale: NRD and OUE ask for 1 to 5, SUD for a 0 to 10 score
+ * (NPS-style). OUE files it with the client the receipt was filed under.
+ */
+export interface PosVisitRating {
+  franchise: FranchiseCode;
+  receipt_no: string;
+  store_code: string;
+  answered_at: Iso;
+  /** 1–5 (NRD, OUE) or 0–10 (SUD). */
+  score: number;
+  comment: string | null;
+  /** OUE: the `clients` row of the receipt; null elsewhere. */
+  client_id: number | null;
+}
+
 // ---------------------------------------------------------------- catalogue (PIM, REST/JSON)
 
 export type AliasType = 'WEB_SKU' | 'SUPPLIER_REF' | 'POS_CODE' | 'OLD_REF';
@@ -421,6 +490,10 @@ export interface EcommerceData {
   orders: EcomOrder[];
   products: EcomProduct[];
   cartRules: EcomCartRule[];
+  /** Absent or empty for an estate written before the platform's reviews were generated. */
+  reviews?: EcomReview[];
+  /** Absent or empty for an estate written before the helpdesk's tickets were generated. */
+  serviceContacts?: EcomServiceContact[];
 }
 
 export interface LoyaltyData {
@@ -442,6 +515,8 @@ export interface PosData {
   stock: PosStock[];
   prices: PosPrice[];
   promotions: PosPromotion[];
+  /** Post-visit survey answers; absent or empty for an estate written before they were generated. */
+  ratings?: PosVisitRating[];
 }
 
 export interface CatalogueData {

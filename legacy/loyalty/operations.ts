@@ -2,6 +2,7 @@ import type { ConsentRecord } from '../generator/model.js';
 import { gs1CheckDigit, isValidGtin } from '../../utilities/gtin.js';
 import { CREDIT_EXTERNAL_PURCHASE } from './creditExternalPurchase.js';
 import type { Args } from './decode.js';
+import { ERASE_MEMBER } from './eraseMember.js';
 import type { WireObject } from './encode.js';
 import { clientFault } from './fault.js';
 import type { KeyedLock } from './keyedLock.js';
@@ -21,6 +22,8 @@ export interface OperationContext {
   transactions: KeyedLock;
   /** Runs the `UpdateSizes` calls of one member one after the other, by member id. */
   sizeUpdates: KeyedLock;
+  /** Runs the `EraseMember` calls one after the other. */
+  erasures: KeyedLock;
 }
 
 /** One SOAP operation: its request and response elements (document/literal wrapped) and its behaviour. */
@@ -225,6 +228,7 @@ export const OPERATIONS: readonly Operation[] = [
   },
   CREDIT_EXTERNAL_PURCHASE,
   UPDATE_SIZES,
+  ERASE_MEMBER,
 ];
 
 const byName = new Map(OPERATIONS.map((operation) => [operation.name, operation]));

@@ -104,6 +104,12 @@ export const SIMPLE_TYPES: Record<string, SimpleType> = {
     minLength: 1,
     maxLength: 64,
   },
+  RequestId: {
+    doc: "The caller's unique id of a request it may send again (EraseMember): a repeat with the same id is answered as the first was.",
+    base: 'xs:string',
+    minLength: 1,
+    maxLength: 64,
+  },
   PurchaseReference: { doc: 'The order or receipt number of a purchase, as printed for the customer.', base: 'xs:string', minLength: 1, maxLength: 40 },
   Amount: {
     doc: `What the customer paid: greater than 0, at most ${MAX_PURCHASE_AMOUNT}, at most 2 decimals.`,
@@ -191,7 +197,7 @@ export const COMPLEX_TYPES: Record<string, ComplexType> = {
       { name: 'pointsBalance', type: 'xs:int' },
       { name: 'homeStoreCode', type: 'xs:string', nillable: true },
       { name: 'enrolledAt', type: 'xs:dateTime' },
-      { name: 'updatedAt', type: 'xs:dateTime', doc: 'Last change to the member, including a consent update, a credited purchase and a change of sizes.' },
+      { name: 'updatedAt', type: 'xs:dateTime', doc: 'Last change to the member, including a consent update, a credited purchase, a change of sizes and an erasure.' },
       { name: 'sizes', type: 'tns:Sizes' },
       { name: 'cards', type: 'tns:ArrayOfCard' },
     ],
@@ -253,7 +259,7 @@ export const COMPLEX_TYPES: Record<string, ComplexType> = {
   LoyaltyFault: {
     doc: 'Carried in the detail of every SOAP fault the service raises while processing the body.',
     fields: [
-      { name: 'code', type: 'xs:string', doc: 'Machine-readable reason, e.g. MEMBER_NOT_FOUND, INVALID_ARGUMENT, BATCH_LIMIT_EXCEEDED, TRANSACTION_CONFLICT, INVALID_SIZE.' },
+      { name: 'code', type: 'xs:string', doc: 'Machine-readable reason, e.g. MEMBER_NOT_FOUND, INVALID_ARGUMENT, BATCH_LIMIT_EXCEEDED, TRANSACTION_CONFLICT, INVALID_SIZE, REQUEST_CONFLICT.' },
       { name: 'field', type: 'xs:string', minOccurs: 0, doc: 'The request element at fault, when there is one.' },
       { name: 'value', type: 'xs:string', minOccurs: 0, doc: 'The offending value, when there is one.' },
     ],

@@ -30,11 +30,11 @@ export interface LoyaltyOptions {
   faults?: FaultConfig;
   /** Seed of the fault injector's random choices, for reproducible error rates. */
   faultSeed?: string | number;
-  /** The service's clock (offer validity, consent updates, credits, size changes); injectable for tests. */
+  /** The service's clock (offer validity, consent updates, credits, size changes, erasures); injectable for tests. */
   now?: () => Date;
   /**
    * Folder where the service keeps every write it acknowledges (`UpdateConsent`,
-   * `CreditExternalPurchase`, `UpdateSizes`), in `writes.jsonl`, fsynced before it answers; replayed over
+   * `CreditExternalPurchase`, `UpdateSizes`, `EraseMember`), in `writes.jsonl`, fsynced before it answers; replayed over
    * `data` at start, so that a restart on the same folder loses nothing. Locked to one
    * process. Omitted (tests over a fixture): writes are kept in memory only and lost when the
    * service stops.
@@ -64,7 +64,7 @@ export async function startLoyalty(options: LoyaltyOptions): Promise<RunningLoya
   const counter = new CallCounter();
   const faults = new FaultInjector(options.faults ?? NO_FAULTS, options.faultSeed ?? 'loyalty');
   const controls: Controls = { system: 'loyalty', counter, faults };
-  const context: OperationContext = { store, now: options.now ?? (() => new Date()), journal, transactions: new KeyedLock(), sizeUpdates: new KeyedLock() };
+  const context: OperationContext = { store, now: options.now ?? (() => new Date()), journal, transactions: new KeyedLock(), sizeUpdates: new KeyedLock(), erasures: new KeyedLock() };
   let fallbackHost = '';
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

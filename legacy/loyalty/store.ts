@@ -7,7 +7,7 @@ import type {
   MemberOffer,
   PointsMovement,
 } from '../generator/model.js';
-import { TIERS } from './schema.js';
+import { CONSENT_CHANNELS, TIERS } from './schema.js';
 
 /** A purchase credited through `CreditExternalPurchase`, as the service keeps it for idempotency. */
 export interface PurchaseCredit {
@@ -17,6 +17,22 @@ export interface PurchaseCredit {
   amount: string;
   currency: string;
 }
+
+/** A member's erasure (`EraseMember`): whom, under the caller's request id, and when. */
+export interface MemberErasure {
+  member_id: string;
+  request_id: string;
+  /** The service's clock when it erased the member: `erasedAt`, and the member's new `updatedAt`. */
+  at: string;
+}
+
+/**
+ * Where the opt-outs an erasure records say they were captured. The schema's ConsentSource has
+ * no value of its own for an erasure, and adding one would widen what UpdateConsent accepts and
+ * every reader validates: the back office's desk, which keys the data protection requests, is
+ * the one that fits.
+ */
+export const ERASURE_CONSENT_SOURCE = 'CALLCENTER';
 
 interface ChangeEntry {
   updatedMs: number;
@@ -28,7 +44,7 @@ interface ChangeEntry {
  * is (member id, card number, email, phone and mobile, update order), so that a bench dataset of
  * 50k+ members answers in constant or logarithmic time.
  *
- * Keeps its own copy of the members and consents: writes never touch the data it was given.
+ * Keeps its own copy of the members, cards and consents: writes never touch the data it was given.
  */
 export class LoyaltyStore {
   private readonly members = new Map<string, LoyaltyMember>();
@@ -42,6 +58,9 @@ export class LoyaltyStore {
   private readonly personalOffers = new Map<string, MemberOffer[]>();
   /** Credited external purchases by transaction id. */
   private readonly credits = new Map<string, PurchaseCredit>();
+  /** Erasures by member id, and by the caller's request id. */
+  private readonly erasures = new Map<string, MemberErasure>();
+  private readonly erasureRequests = new Map<string, MemberErasure>();
   /** The highest movement id given so far, stored or reserved. */
   private lastMovementId = 0;
   /** Every member, ordered by (updated_at, member_id): the order of ListChangedMembers. */
@@ -63,8 +82,10 @@ export class LoyaltyStore {
     }
     this.changes.sort(compareChanges);
 
-    for (const card of data.cards) {
-      if (this.cards.has(card.card_number)) throw new Error(`card numbers must be unique, got ${JSON.stringify(card.card_number)} twice`);
+    for (const source of data.cards) {
+      if (this.cards.has(source.card_number)) throw new Error(`card numbers must be unique, got ${JSON.stringify(source.card_number)} twice`);
+      // An erasure changes a card's status: the store's own copy, never the data's.
+      const card: LoyaltyCard = { ...source };
       this.cards.set(card.card_number, card);
       push(this.cardsByMember, card.member_id, card);
     }
@@ -203,6 +224,71 @@ export class LoyaltyStore {
     return movement;
   }
 
+  /** The member's erasure, if the member was erased. */
+  erasureOf(memberId: string): MemberErasure | undefined {
+    return this.erasures.get(memberId);
+  }
+
+  /** The erasure made under the caller's `requestId`, if any. */
+  erasureByRequest(requestId: string): MemberErasure | undefined {
+    return this.erasureRequests.get(requestId);
+  }
+
+  /**
+   * Erases a member at `erasure.at`, keeping what accounting must keep (the points movements,
+   * balance and tier, the credited purchases), stripped of what identifies the person:
+   *
+   * - names empty (the schema's `firstName`/`lastName` are not nillable), email, phone, mobile,
+   *   birth date, postcode and every size nil; the email and phone indexes forget them;
+   * - every ACTIVE card is marked LOST, the programme's status for a card it must not honour
+   *   again: the number stays, as movements and receipts were earned under it (FindMemberByCard
+   *   still answers the anonymised member), but no card of the member is in use any more, so a
+   *   reader sees an inactive membership. `CardStatus` has no CLOSED, and a new value would fail
+   *   every reader that checks the enumeration (the subgraph's client does);
+   * - the consent history is replaced by an OPT_OUT on every channel, captured at the erasure:
+   *   the consent in force is the most recently captured record, so an opt-in captured before
+   *   the erasure and delivered late can never become the member's consent again, and
+   *   GetConsents answers the same (opted out everywhere) as it would of someone who refused;
+   * - the personalised offers go (a birthday offer tells the birth date).
+   *
+   * The member is marked as changed at `erasure.at`. Throws, changing nothing, when the member
+   * is unknown or already erased, or the request id erased someone already.
+   */
+  eraseMember(erasure: MemberErasure): MemberErasure {
+    const { member_id: memberId, request_id: requestId, at } = erasure;
+    const member = this.members.get(memberId);
+    if (!member) throw new Error(`eraseMember needs a known member, got ${JSON.stringify(memberId)}`);
+    const held = this.erasures.get(memberId);
+    if (held) throw new Error(`member ${memberId} was already erased at ${held.at} (request ${JSON.stringify(held.request_id)})`);
+    const used = this.erasureRequests.get(requestId);
+    if (used) throw new Error(`request ${JSON.stringify(requestId)} already erased member ${used.member_id}`);
+
+    if (member.email !== null) pull(this.byEmail, emailKey(member.email), memberId);
+    for (const number of [member.phone, member.mobile ?? null]) {
+      if (number !== null) pull(this.byPhone, phoneKey(number), memberId);
+    }
+    member.first_name = '';
+    member.last_name = '';
+    member.email = null;
+    member.phone = null;
+    member.mobile = null;
+    member.birth_date = null;
+    member.postcode = null;
+    member.sizes = { shoe: null, top: null, bottom: null };
+    for (const card of this.cardsByMember.get(memberId) ?? []) {
+      if (card.status === 'ACTIVE') card.status = 'LOST';
+    }
+    this.consentsByMember.set(
+      memberId,
+      CONSENT_CHANNELS.map((channel) => ({ member_id: memberId, channel, purpose: 'MARKETING', status: 'OPT_OUT', captured_at: at, source: ERASURE_CONSENT_SOURCE })),
+    );
+    this.personalOffers.delete(memberId);
+    this.erasures.set(memberId, erasure);
+    this.erasureRequests.set(requestId, erasure);
+    this.touch(member, at);
+    return erasure;
+  }
+
   /**
    * Offers the member can see at `now`: for every member of a tier at or below theirs, or
    * personalised for them, with `valid_from <= now < valid_to`.
@@ -240,6 +326,14 @@ export function emailKey(email: string): string {
 /** The phone as the system matches it: its digits only, so only the national format is found. */
 export function phoneKey(phone: string): string {
   return phone.replace(/\D/g, '');
+}
+
+/** Takes a value out of its group, and the group out of the map once it is empty. */
+function pull<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key)?.filter((held) => held !== value);
+  if (list === undefined) return;
+  if (list.length === 0) map.delete(key);
+  else map.set(key, list);
 }
 
 function tierRank(tier: LoyaltyTier): number {

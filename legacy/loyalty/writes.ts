@@ -1,6 +1,6 @@
 import type { ConsentRecord, LoyaltyMember, PointsMovement } from '../generator/model.js';
 import type { Journal } from '../shared/journal.js';
-import type { LoyaltyStore, PurchaseCredit } from './store.js';
+import type { LoyaltyStore, MemberErasure, PurchaseCredit } from './store.js';
 
 /** An `UpdateConsent` the service acknowledged, as its journal keeps it. */
 export interface ConsentWrite {
@@ -38,6 +38,15 @@ export interface SizesWrite {
 }
 
 /**
+ * An `EraseMember` that erased a member, as its journal keeps it: the member, the caller's
+ * request id (a repeat of it after a restart is answered from it) and when. A repeat is not
+ * recorded: replaying the entry erases the member again, as it was erased.
+ */
+export interface ErasureWrite extends MemberErasure {
+  kind: 'EraseMember';
+}
+
+/**
  * How each write the loyalty service acknowledges is applied to its store: when it is
  * recorded, and when the journal is replayed at start.
  */
@@ -47,6 +56,7 @@ export function loyaltyWrites(store: LoyaltyStore) {
     CreditExternalPurchase: (entry: CreditWrite): PointsMovement =>
       store.addCredit({ movement: entry.movement, amount: entry.amount, currency: entry.currency }, entry.at),
     UpdateSizes: (entry: SizesWrite): LoyaltyMember => store.setSizes(entry.member_id, entry.sizes, entry.at),
+    EraseMember: (entry: ErasureWrite): MemberErasure => store.eraseMember({ member_id: entry.member_id, request_id: entry.request_id, at: entry.at }),
   };
 }
 

@@ -19,6 +19,7 @@ const OPERATIONS = [
   'GetOffers',
   'CreditExternalPurchase',
   'UpdateSizes',
+  'EraseMember',
 ];
 
 const parser = new XMLParser({
@@ -137,6 +138,22 @@ describe('GET /LoyaltyService?wsdl', () => {
     expect(schema.simpleTypes.get('tns:ChangeSource')!.pattern!.test('STORE:NRD01')).toBe(true);
     const operation = definitions['wsdl:portType']['wsdl:operation'].find((o: Node) => o.name === 'UpdateSizes');
     expect(operation['wsdl:documentation']).toMatch(/empty, or xsi:nil, clears it.*INVALID_SIZE.*Idempotent: a call that changes nothing/);
+  });
+
+  test('declares EraseMember: the member and the caller\'s request id (1 to 64 characters), answered with when and whether it was a repeat', () => {
+    const schema = readWsdlSchema(text);
+    expect(schema.elements.get('EraseMember')!.sequence).toEqual([
+      expect.objectContaining({ name: 'memberId', type: 'xs:string', min: 1, max: 1, nillable: false }),
+      expect.objectContaining({ name: 'requestId', type: 'tns:RequestId', min: 1, max: 1, nillable: false }),
+    ]);
+    expect(schema.elements.get('EraseMemberResponse')!.sequence).toEqual([
+      expect.objectContaining({ name: 'erasedAt', type: 'xs:dateTime', min: 1, max: 1 }),
+      expect.objectContaining({ name: 'duplicate', type: 'xs:boolean', min: 1, max: 1 }),
+    ]);
+    const declared = definitions['wsdl:types']['xs:schema']['xs:simpleType'].find((t: Node) => t.name === 'RequestId');
+    expect(declared['xs:restriction']).toMatchObject({ base: 'xs:string', 'xs:minLength': { value: '1' }, 'xs:maxLength': { value: '64' } });
+    const operation = definitions['wsdl:portType']['wsdl:operation'].find((o: Node) => o.name === 'EraseMember');
+    expect(operation['wsdl:documentation']).toMatch(/points movements.*stay.*LOST.*OPT_OUT on every channel.*Idempotent by requestId.*REQUEST_CONFLICT.*MEMBER_NOT_FOUND/);
   });
 
   test('gives the address the client reached the service at', async () => {

@@ -249,5 +249,13 @@ export const posFixture: PosData = {
       // Keyed twice in the back office.
       eans: [EAN.bottle, EAN.bottle], starts_at: '2026-04-01T00:00:00.000Z', ends_at: '2026-06-30T21:59:59.000Z',
     },
+  ],  // Answers to the text each franchise sends after a visit, on its own scale (SUD: 0 to 10).
+  ratings: [
+    { franchise: 'NRD', receipt_no: 'NRD02-0000815', store_code: 'NRD02', answered_at: '2026-04-02T18:00:00.000Z', score: 4, comment: 'Vendeur très aimable.', client_id: null },
+    { franchise: 'NRD', receipt_no: 'NRD03-0000101', store_code: 'NRD03', answered_at: '2026-05-09T10:00:00.000Z', score: 2, comment: null, client_id: null },
+    { franchise: 'SUD', receipt_no: 'SUD02-0000450', store_code: 'SUD02', answered_at: '2026-07-03T18:05:00.000Z', score: 9, comment: 'Super accueil !', client_id: null },
+    { franchise: 'SUD', receipt_no: 'SUD01-0002001', store_code: 'SUD01', answered_at: '2026-03-14T12:00:00.000Z', score: 0, comment: 'Attente trop longue.', client_id: null },
+    { franchise: 'OUE', receipt_no: 'OUE01-000301', store_code: 'OUE01', answered_at: '2026-03-14T19:00:00.000Z', score: 5, comment: 'Rapide et efficace en caisse.', client_id: 101 },
+    { franchise: 'OUE', receipt_no: 'OUE02-000034', store_code: 'OUE02', answered_at: '2026-04-18T12:00:00.000Z', score: 3, comment: null, client_id: 104 },
   ],
 };

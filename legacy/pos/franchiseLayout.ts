@@ -7,6 +7,7 @@ import type {
   PosReceipt,
   PosReturn,
   PosStock,
+  PosVisitRating,
   Seller,
   Store,
 } from '../generator/model.js';
@@ -25,6 +26,8 @@ export interface FranchiseRecords {
   stock: PosStock[];
   prices: PosPrice[];
   promotions: PosPromotion[];
+  /** The post-visit survey's answers (none for an estate generated before them). */
+  ratings: PosVisitRating[];
 }
 
 /**

@@ -63,7 +63,8 @@ test('a data folder loaded by the previous layout starts: its schemas are upgrad
         ALTER TABLE franchise_nrd.quotes DROP COLUMN web_order_number;
         ALTER TABLE franchise_sud.devis DROP COLUMN num_commande_web;
         ALTER TABLE franchise_oue.quote_header DROP COLUMN web_order_ref;
-        UPDATE pos_directory.load_marker SET fingerprint = regexp_replace(fingerprint, '^v2 ', 'v1 ')`);
+        DROP TABLE franchise_nrd.visit_ratings, franchise_sud.avis_clients, franchise_oue.survey_answer;
+        UPDATE pos_directory.load_marker SET fingerprint = regexp_replace(fingerprint, '^v3 ', 'v1 ')`);
       expect(await quoteColumns(client)).toEqual([
         { table_schema: 'franchise_nrd', table_name: 'returns', column_name: 'web_order_number' },
         { table_schema: 'franchise_oue', table_name: 'refund_header', column_name: 'web_order_ref' },
@@ -99,6 +100,12 @@ test('a data folder loaded by the previous layout starts: its schemas are upgrad
       ]);
       const kept = await client.query(`SELECT refund_ref, amount_cents FROM franchise_oue.refund_header WHERE refund_ref = 'R-UPGRADE-1'`);
       expect(kept.rows).toEqual([{ refund_ref: 'R-UPGRADE-1', amount_cents: 1290 }]);
+      // v3 filed the survey answers the dataset holds, in each franchise's own table.
+      const answers = await client.query<{ n: number }>(
+        `SELECT (SELECT count(*) FROM franchise_nrd.visit_ratings) + (SELECT count(*) FROM franchise_sud.avis_clients) + (SELECT count(*) FROM franchise_oue.survey_answer) AS n`,
+      );
+      expect(Number(answers.rows[0]!.n)).toBe(data.ratings!.length);
+      expect(data.ratings!.length).toBeGreaterThan(0);
       // The estate files of before name no web order: the tills know none yet.
       const named = await client.query(`SELECT count(*)::int AS n FROM franchise_nrd.quotes WHERE web_order_number IS NOT NULL`);
       expect(named.rows).toEqual([{ n: 0 }]);

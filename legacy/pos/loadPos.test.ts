@@ -183,7 +183,8 @@ describe.each(targets)('loadPos on $name', (target) => {
       ALTER TABLE ${p}franchise_nrd.quotes DROP COLUMN web_order_number;
       ALTER TABLE ${p}franchise_sud.devis DROP COLUMN num_commande_web;
       ALTER TABLE ${p}franchise_oue.quote_header DROP COLUMN web_order_ref;
-      UPDATE ${p}pos_directory.load_marker SET fingerprint = regexp_replace(fingerprint, '^v2 ', 'v1 ');
+      DROP TABLE ${p}franchise_nrd.visit_ratings, ${p}franchise_sud.avis_clients, ${p}franchise_oue.survey_answer;
+      UPDATE ${p}pos_directory.load_marker SET fingerprint = regexp_replace(fingerprint, '^v3 ', 'v1 ');
     `);
     // A quote the till wrote since the load, finished in store.
     await db.query(
@@ -204,18 +205,39 @@ describe.each(targets)('loadPos on $name', (target) => {
     expect(indexes.rows.map((r) => r.indexname)).toEqual(['devis_num_commande_web', 'quote_header_web_order_ref', 'quotes_web_order_number']);
     expect(await count(`${p}pos_directory.load_marker`)).toBe(1);
     expect(await count(`${p}franchise_nrd.receipts`)).toBe(4);
+    // And v3's survey tables, filled from the dataset.
+    expect(await count(`${p}franchise_nrd.visit_ratings`)).toBe(2);
+    expect(await count(`${p}franchise_sud.avis_clients`)).toBe(2);
+    expect(await count(`${p}franchise_oue.survey_answer`)).toBe(2);
 
     // Up to date now: the next start writes nothing.
     expect(await load(withWebOrders(), 'upgrade_')).toMatchObject({ loaded: false, migratedFrom: null });
   });
 
+  test('an estate generated before the survey answers, loaded under layout v2, gets empty survey tables in place; rows written since stay', async () => {
+    const p = `${target.prefix}ratings_`;
+    const { ratings: _, ...before } = posFixture;
+    const first = await load(before, 'ratings_');
+    expect(first.fingerprint).not.toMatch(/ratings=/);
+    await db.exec(`
+      DROP TABLE ${p}franchise_nrd.visit_ratings, ${p}franchise_sud.avis_clients, ${p}franchise_oue.survey_answer;
+      UPDATE ${p}pos_directory.load_marker SET fingerprint = regexp_replace(fingerprint, '^v3 ', 'v2 ');
+      INSERT INTO ${p}franchise_nrd.receipts VALUES ('NRD01-0009999', 'NRD01', 'V012', '2026-10-30T10:00:00Z', null, null, 'EUR', 990);
+    `);
+    expect(await load(before, 'ratings_')).toMatchObject({ loaded: false, migratedFrom: 2, fingerprint: first.fingerprint });
+    expect(await count(`${p}franchise_nrd.visit_ratings`)).toBe(0);
+    expect(await count(`${p}franchise_sud.avis_clients`)).toBe(0);
+    expect(await count(`${p}franchise_oue.survey_answer`)).toBe(0);
+    expect(await count(`${p}franchise_nrd.receipts`)).toBe(5);
+  });
+
   test('a dataset loaded under a layout version with no upgrade path, or another dataset under v1, is reloaded', async () => {
     const p = `${target.prefix}noupgrade_`;
     await load(posFixture, 'noupgrade_');
-    await db.exec(`UPDATE ${p}pos_directory.load_marker SET fingerprint = regexp_replace(fingerprint, '^v2 ', 'v0 ')`);
+    await db.exec(`UPDATE ${p}pos_directory.load_marker SET fingerprint = regexp_replace(fingerprint, '^v3 ', 'v0 ')`);
     expect(await load(posFixture, 'noupgrade_')).toMatchObject({ loaded: true, migratedFrom: null });
 
-    await db.exec(`UPDATE ${p}pos_directory.load_marker SET fingerprint = regexp_replace(fingerprint, '^v2 ', 'v1 ')`);
+    await db.exec(`UPDATE ${p}pos_directory.load_marker SET fingerprint = regexp_replace(fingerprint, '^v3 ', 'v1 ')`);
     expect(await load(posFixture, 'noupgrade_', 'another seed')).toMatchObject({ loaded: true, migratedFrom: null });
   });
 

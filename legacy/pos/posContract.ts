@@ -131,6 +131,28 @@ export function describePosContract(name: string, target: PosTarget): void {
         expect(columns.filter((c) => /phone/.test(c))).toEqual([]);
       });
 
+      test('each franchise files its survey answers in a table of its own, on its own scale and clock', async () => {
+        const nrd = await client.query(`SELECT receipt_no, rating, rated_at, comment FROM ${s('NRD')}.visit_ratings ORDER BY receipt_no`);
+        expect(nrd.rows).toEqual([
+          { receipt_no: 'NRD02-0000815', rating: 4, rated_at: new Date('2026-04-02T18:00:00.000Z'), comment: 'Vendeur très aimable.' },
+          { receipt_no: 'NRD03-0000101', rating: 2, rated_at: new Date('2026-05-09T10:00:00.000Z'), comment: null },
+        ]);
+        const sud = await client.query(`SELECT num_ticket, note, date_reponse::text AS date_reponse FROM ${s('SUD')}.avis_clients ORDER BY num_ticket`);
+        expect(sud.rows).toEqual([
+          // 0 to 10, at Paris wall-clock time (UTC+1 in March, +2 in July).
+          { num_ticket: 'SUD01-0002001', note: 0, date_reponse: '2026-03-14 13:00:00' },
+          { num_ticket: 'SUD02-0000450', note: 9, date_reponse: '2026-07-03 20:05:00' },
+        ]);
+        const oue = await client.query(`SELECT sale_ref, stars, client_id, remark FROM ${s('OUE')}.survey_answer ORDER BY sale_ref`);
+        expect(oue.rows).toEqual([
+          { sale_ref: 'OUE01-000301', stars: 5, client_id: 101, remark: 'Rapide et efficace en caisse.' },
+          { sale_ref: 'OUE02-000034', stars: 3, client_id: 104, remark: null },
+        ]);
+        // The vendors' own checks: a score off their scale is refused by the database.
+        await expect(client.query(`INSERT INTO ${s('NRD')}.visit_ratings VALUES ('NRD01-0004712', 'NRD01', now(), 6, null)`)).rejects.toMatchObject({ code: '23514' });
+        expect(await columnTypes(client, s('SUD'), 'avis_clients')).toMatchObject({ note: 'smallint', date_reponse: 'timestamp without time zone' });
+      });
+
       test('the directory says which schema serves which store, in which layout', async () => {
         const dir = pos.schemas.directory;
         const { rows } = await client.query(

@@ -8,8 +8,9 @@ import type { PosData } from '../generator/model.js';
  * (`FranchiseLayout.upgrades`), reloaded otherwise.
  *
  * 2: the quotes tables keep the web order that finished a quote online.
+ * 3: each franchise files its post-visit survey's answers (`visitRatings.ts`).
  */
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 
 /**
  * Identifies a dataset cheaply: layout version, the caller's seed, the record counts and a
@@ -33,6 +34,10 @@ export function posFingerprint(data: PosData, seed = ''): string {
     prices: data.prices.length,
     promotions: data.promotions.length,
   };
+  // Counted only when there are some: a dataset generated before them keeps the fingerprint it
+  // was loaded with (but for the version), so that its database is upgraded in place, not reloaded.
+  const ratings = data.ratings?.length ?? 0;
+  if (ratings > 0) counts.ratings = ratings;
   const parts = Object.entries(counts).map(([name, count]) => `${name}=${count}`);
   return `v${LAYOUT_VERSION} seed=${JSON.stringify(seed)} ${parts.join(' ')} digest=${hash.digest('hex').slice(0, 16)}`;
 }

@@ -17,6 +17,7 @@ export function splitByFranchise(data: PosData): Map<FranchiseCode, FranchiseRec
       stock: [],
       prices: [],
       promotions: [],
+      ratings: [],
     });
   }
   const of = (code: FranchiseCode, what: string): FranchiseRecords => {
@@ -42,5 +43,6 @@ export function splitByFranchise(data: PosData): Map<FranchiseCode, FranchiseRec
   for (const stock of data.stock) ofStore(stock.store_code, 'a stock record').stock.push(stock);
   for (const price of data.prices) ofStore(price.store_code, 'a price').prices.push(price);
   for (const promotion of data.promotions) of(promotion.franchise, `promotion ${promotion.promo_id}`).promotions.push(promotion);
+  for (const rating of data.ratings ?? []) of(rating.franchise, `rating of ${rating.receipt_no}`).ratings.push(rating);
   return byCode;
 }

@@ -7,6 +7,7 @@ import type { EstateLoaders, EstateReads } from './orders/estate.js';
 import type { CrosswalkStore } from './store/crosswalkStore.js';
 import type { CoherenceService } from './pricing/service.js';
 import type { ContactService } from './contact/service.js';
+import type { Erasures } from './privacy/erasure.js';
 
 export interface Context extends RequestIdentity {
   store: CrosswalkStore;
@@ -21,6 +22,8 @@ export interface Context extends RequestIdentity {
   coherence: CoherenceService | null;
   /** Contact choices and their copies; null when neither the programme nor the web shop is configured. */
   contact: ContactService | null;
+  /** Erasure requests fanned out to the systems; null when none is configured. */
+  erasures: Erasures | null;
 }
 
 const NO_ESTATE: EstateLoaders = { ecommerce: null, pos: null, catalogue: null, loyalty: null };
@@ -32,10 +35,11 @@ export interface ContextParts {
   journeys?: QuoteJourneySystems;
   coherence?: CoherenceService;
   contact?: ContactService;
+  erasures?: Erasures;
 }
 
 /** A request's context: fresh loaders over the shared store, and who acts (stewardship records them). */
-export function createContext(store: CrosswalkStore, identity: RequestIdentity, { estate, webPoints, journeys, coherence, contact }: ContextParts = {}): Context {
+export function createContext(store: CrosswalkStore, identity: RequestIdentity, { estate, webPoints, journeys, coherence, contact, erasures }: ContextParts = {}): Context {
   let loaders: EstateLoaders | undefined;
   return {
     ...identity,
@@ -45,6 +49,7 @@ export function createContext(store: CrosswalkStore, identity: RequestIdentity, 
     journeys: journeys ?? { ecommerce: null, marker: null, returns: null },
     coherence: coherence ?? null,
     contact: contact ?? null,
+    erasures: erasures ?? null,
     webPoints: webPoints
       ? {
           job: webPoints,

@@ -57,6 +57,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
   ContactDecision: contactResolvers.ContactDecision,
   ContactCopy: contactResolvers.ContactCopy,
   AudienceMember: contactResolvers.AudienceMember,
+  ErasureReceipt: contactResolvers.ErasureReceipt,
   OnlineSaleAttribution: journeyResolvers.OnlineSaleAttribution,
   Store: journeyResolvers.Store,
   StoreSeller: journeyResolvers.StoreSeller,

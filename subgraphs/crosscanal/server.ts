@@ -18,6 +18,7 @@ import { crosswalkReadiness } from './readiness.js';
 import { coherenceFromSources } from './pricing/sources.js';
 import { resolvers } from './resolvers.js';
 import { openContactService, type ContactService } from './contact/service.js';
+import { createErasures, type ErasureSystems, type Erasures } from './privacy/erasure.js';
 import { CrosswalkStore } from './store/crosswalkStore.js';
 
 export const subgraph: SubgraphModule<Context> = {
@@ -93,6 +94,8 @@ export interface RunningCrosscanal {
   servedInStore: SyncRunner<ServedInStoreSummary> | null;
   /** Contact choices and their copies to the systems; null when neither the programme nor the web shop is a source. */
   contact: ContactService | null;
+  /** Erasure requests and their receipts; null when no system that holds customers is a source. */
+  erasures: Erasures | null;
   /** Stops the schedule, drains requests, closes the readers and, if it opened it, the store. */
   stop(): Promise<void>;
 }
@@ -143,6 +146,15 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
         })
       : null;
   const coherence = coherenceFromSources(options.sources ?? {});
+  const writeSource = (name: 'ecommerce' | 'loyalty') => new LegacySource(name, { timeoutMs: 10_000, retries: 2 });
+  const erasureSystems: ErasureSystems = {
+    ecommerce: options.sources?.ecommerceUrl ? new EcommerceClient(options.sources.ecommerceUrl, writeSource('ecommerce')) : null,
+    loyalty: options.sources?.loyaltyUrl ? new LoyaltyClient(options.sources.loyaltyUrl, writeSource('loyalty')) : null,
+    pos: posWriter
+      ? { eraseCustomer: (tills) => posWriter.eraseCustomer({ cardNumbers: tills.cardNumbers, phones: tills.phones, clientIds: tills.clients.map((c) => ({ franchise: c.franchise, clientId: Number(c.clientId) })) }) }
+      : null,
+  };
+  const erasures = erasureSystems.ecommerce || erasureSystems.loyalty || erasureSystems.pos ? createErasures({ store, systems: erasureSystems, retryBaseMs: options.contact?.retryBaseMs }) : null;
   const contact =
     options.sources?.loyaltyUrl || options.sources?.ecommerceUrl
       ? openContactService({ store, loyaltyUrl: options.sources.loyaltyUrl, ecommerceUrl: options.sources.ecommerceUrl, retryBaseMs: options.contact?.retryBaseMs })
@@ -150,7 +162,7 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
   // Writes left pending by a system that was down are taken on with each scheduled sync.
   const pendingWrites = syncRunner(async () => ({ quotes: await resumeConversions(store, journeys), returns: await resumeReturns(store, journeys.returns) }));
   const closeAll = async () => {
-    await Promise.all([sync.stop(), productSync.stop(), webPoints?.stop(), pendingWrites.stop(), servedInStore?.stop(), contact?.close()]);
+    await Promise.all([sync.stop(), productSync.stop(), webPoints?.stop(), pendingWrites.stop(), servedInStore?.stop(), contact?.close(), erasures?.stop()]);
     await Promise.allSettled([...readers, ...productReaders, estate, ...(posWriter ? [posWriter] : []), ...(coherence ? [coherence] : [])].map((reader) => reader.close()));
     if (owned) await store.close();
   };
@@ -166,7 +178,7 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
       port: options.port ?? 0,
       host: options.host,
       internalSecret: options.internalSecret,
-      context: async (identity) => createContext(store, identity, { estate, webPoints: webPoints ?? undefined, journeys, coherence: coherence ?? undefined, contact: contact ?? undefined }),
+      context: async (identity) => createContext(store, identity, { estate, webPoints: webPoints ?? undefined, journeys, coherence: coherence ?? undefined, contact: contact ?? undefined, erasures: erasures ?? undefined }),
       readiness: crosswalkReadiness(store),
     });
     if (options.syncIntervalMs) sync.schedule(options.syncIntervalMs, options.onSync);
@@ -178,6 +190,9 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
     const contactInterval = options.contact?.intervalMs ?? options.syncIntervalMs;
     if (contact) void contact.copies.incremental().catch(() => undefined);
     if (contact && contactInterval) contact.copies.schedule(contactInterval);
+    // Erasures left pending are taken on the same way.
+    if (erasures) void erasures.incremental().catch(() => undefined);
+    if (erasures && contactInterval) erasures.schedule(contactInterval);
     let stopping: Promise<void> | undefined;
     return {
       url: listening.url,
@@ -190,10 +205,11 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
       journeys,
       servedInStore,
       contact,
+      erasures,
       stop: () => {
         // The listener drains while a running sync finishes: neither waits for the other.
         stopping ??= (async () => {
-          await Promise.all([sync.stop(), productSync.stop(), webPoints?.stop(), pendingWrites.stop(), servedInStore?.stop(), contact?.close(), listening.stop()]);
+          await Promise.all([sync.stop(), productSync.stop(), webPoints?.stop(), pendingWrites.stop(), servedInStore?.stop(), contact?.close(), erasures?.stop(), listening.stop()]);
           await closeAll();
         })();
         return stopping;

@@ -1,7 +1,10 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ecommerceFixture } from '../../legacy/ecommerce/fixture.js';
 import { startEcommerce, type RunningEcommerce } from '../../legacy/ecommerce/server.js';
 import { LegacySource } from '../shared/source.js';
 import { EcommerceClient } from './client.js';
+import { toWebAccount, toWebOrder } from './mappers.js';
 
 const EPOCH = '1970-01-01T00:00:00.000Z';
 const source = () => new LegacySource('ecommerce', { retryBaseMs: 1, retries: 2, timeoutMs: 10_000, breaker: { failureThreshold: 100 } });
@@ -122,4 +125,85 @@ test('a platform over its rate limit is SOURCE_RATE_LIMITED when its Retry-After
   } finally {
     await shop.stop();
   }
+});
+
+describe('EcommerceClient.eraseCustomer, against the stand-in', () => {
+  const ERASED_AT = '2026-03-14T10:22:00.000Z';
+  let shop: RunningEcommerce;
+  let client: EcommerceClient;
+  beforeEach(async () => {
+    shop = await startEcommerce({ data: ecommerceFixture(), port: 0, clock: () => Date.parse(ERASED_AT) });
+    client = new EcommerceClient(shop.url, source(), { checkRecords: true });
+  });
+  afterEach(() => shop.stop());
+
+  test('answers the receipt; a repeat, also from another client at once, answers the same one; an unknown customer is null', async () => {
+    expect(await client.eraseCustomer(1001)).toEqual({ id: 1001, erasedAt: ERASED_AT });
+    const other = new EcommerceClient(shop.url, source());
+    expect(await Promise.all([client.eraseCustomer(1001), other.eraseCustomer(1001)])).toEqual([
+      { id: 1001, erasedAt: ERASED_AT },
+      { id: 1001, erasedAt: ERASED_AT },
+    ]);
+    expect(await client.eraseCustomer(424242)).toBeNull();
+    expect(shop.counter.snapshot().byOperation).toEqual({ 'DELETE /customers/:id': 4 });
+  });
+
+  test('the erased account and its orders pass the record checks and the mappers, read as anonymised', async () => {
+    await client.eraseCustomer(1001);
+    const [account] = await client.customersByIds([1001]);
+    expect(account).toMatchObject({ erased_at: ERASED_AT });
+    expect(toWebAccount(account!)).toMatchObject({
+      email: 'erased-1001@erased.invalid',
+      emailKey: 'erased-1001@erased.invalid',
+      firstName: '',
+      lastName: '',
+      phone: null,
+      newsletter: { status: 'UNSUBSCRIBED', capturedAt: ERASED_AT },
+      updatedAt: ERASED_AT,
+    });
+    const feed = await client.changedCustomers(ERASED_AT, 1, 200);
+    expect(feed.records.map((c) => [c.id, c.erased_at])).toEqual([[1001, ERASED_AT]]);
+    const orders = await client.ordersByCustomerIds([1001]);
+    expect(orders.length).toBeGreaterThan(0);
+    for (const order of orders.map(toWebOrder)) {
+      expect(order).toMatchObject({ accountId: '1001', delivery: { firstName: '', lastName: '', phone: null }, updatedAt: ERASED_AT });
+      expect(order.lines.length).toBeGreaterThan(0);
+    }
+    // Never erased: null, which the checks take as well.
+    expect((await client.customersByIds([1002]))[0]).toMatchObject({ erased_at: null });
+  });
+
+  test('a server error is retried (the call is safe to repeat), then SOURCE_UNAVAILABLE', async () => {
+    shop.faults.set({ errorRate: 1 });
+    await expect(client.eraseCustomer(1001)).rejects.toMatchObject({
+      message: 'ecommerce: DELETE /customers/:id: HTTP 500 server_error: the platform failed to answer (injected fault)',
+      extensions: { code: 'SOURCE_UNAVAILABLE', source: 'ecommerce' },
+    });
+    expect(shop.counter.snapshot().faulted).toBe(3);
+    shop.faults.set({ errorRate: 0 });
+    expect(await client.eraseCustomer(1001)).toEqual({ id: 1001, erasedAt: ERASED_AT });
+  });
+});
+
+describe('EcommerceClient.eraseCustomer, against something that is not the platform', () => {
+  /** An HTTP server that answers every call with `status` and `body`. */
+  async function answering(status: number, body: string): Promise<{ url: string; close: () => Promise<void> }> {
+    const server = createServer((_req, res) => res.writeHead(status, { 'content-type': 'application/json' }).end(body));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  test.each([
+    [404, '<html>Not Found</html>', 'SOURCE_BAD_REQUEST'],
+    [200, '{"data":{"id":1001,"erased_at":"yesterday"}}', 'SOURCE_BAD_RESPONSE'],
+    [200, '{"data":{"id":7,"erased_at":"2026-03-14T10:22:00.000Z"}}', 'SOURCE_BAD_RESPONSE'],
+  ])('HTTP %i %s is a failure, never an erasure or "no such customer"', async (status, body, code) => {
+    const server = await answering(status, body);
+    try {
+      await expect(new EcommerceClient(server.url, source()).eraseCustomer(1001)).rejects.toMatchObject({ extensions: { code } });
+    } finally {
+      await server.close();
+    }
+  });
 });

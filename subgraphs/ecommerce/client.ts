@@ -18,6 +18,18 @@ export interface WireCustomer {
   newsletter_opt_in_at: string | null;
   created_at: string;
   updated_at: string;
+  /**
+   * When the customer was erased (`DELETE /customers/:id`): the account is kept anonymised
+   * (an `erased-<id>@erased.invalid` email, empty names, no phone). Null otherwise; absent
+   * from a platform that predates erasure.
+   */
+  erased_at?: string | null;
+}
+
+/** What the platform answers an erasure with: the customer and when it was erased (the first time, for a repeat). */
+export interface ErasedCustomer {
+  id: number;
+  erasedAt: string;
 }
 
 export interface WireAddress {
@@ -85,6 +97,35 @@ export interface WireCartRule {
 }
 
 /** Most values the platform takes in one batch parameter. */
+/** A review as the review module's back office serves it (`legacy/ecommerce` feedbackRoutes). */
+export interface WireReview {
+  id: number;
+  sku: string;
+  customer_id: number;
+  order_number: string;
+  author_name: string;
+  rating: number;
+  title: string;
+  body: string;
+  status: string;
+  created_at: string;
+  moderated_at: string | null;
+}
+
+/** A helpdesk ticket as the platform serves it. */
+export interface WireServiceContact {
+  id: number;
+  ticket_number: string;
+  customer_id: number;
+  channel: string;
+  reason: string;
+  order_number: string | null;
+  summary: string;
+  opened_at: string;
+  closed_at: string | null;
+  satisfaction: number | null;
+}
+
 export const BATCH_LIMIT = 100;
 /** Largest page the platform serves. */
 export const MAX_PER_PAGE = 200;
@@ -161,7 +202,13 @@ const isInstant = (value: unknown): boolean => typeof value === 'string' && pars
 
 const CUSTOMER: RecordCheck<WireCustomer> = {
   name: 'customer',
-  holds: (c) => Number.isInteger(c.id) && typeof c.email === 'string' && isInstant(c.updated_at) && typeof c.created_at === 'string',
+  holds: (c) =>
+    Number.isInteger(c.id) &&
+    typeof c.email === 'string' &&
+    isInstant(c.updated_at) &&
+    typeof c.created_at === 'string' &&
+    // What tells a sync the account was erased: an instant when present.
+    (c.erased_at === undefined || c.erased_at === null || isInstant(c.erased_at)),
 };
 
 const ORDER: RecordCheck<WireOrder> = {
@@ -231,6 +278,23 @@ export class EcommerceClient {
   /** Orders of these customers, in order id order. */
   ordersByCustomerIds(customerIds: readonly number[]): Promise<WireOrder[]> {
     return this.batched(customerIds, (chunk) => this.list('/orders', { customer_ids: chunk.join(',') }, MAX_PER_PAGE, this.checked(ORDER)));
+  }
+
+  /** Published reviews of these products (SKUs compared exactly), in review id order: the review module's back-office batch. */
+  publishedReviewsBySkus(skus: readonly string[]): Promise<WireReview[]> {
+    // A SKU holding a comma cannot travel in a batch; the shop has none with reviews to show.
+    const plain = skus.filter((sku) => !sku.includes(','));
+    return this.batched(plain, (chunk) => this.list<WireReview>('/reviews', { skus: chunk.join(','), status: 'published' }, MAX_PER_PAGE));
+  }
+
+  /** Every review these customers wrote, any status, in review id order. */
+  reviewsByCustomerIds(customerIds: readonly number[]): Promise<WireReview[]> {
+    return this.batched(customerIds, (chunk) => this.list<WireReview>('/reviews', { customer_ids: chunk.join(',') }, MAX_PER_PAGE));
+  }
+
+  /** The helpdesk tickets of these customers, in ticket id order. */
+  serviceContactsByCustomerIds(customerIds: readonly number[]): Promise<WireServiceContact[]> {
+    return this.batched(customerIds, (chunk) => this.list<WireServiceContact>('/service-contacts', { customer_ids: chunk.join(',') }, MAX_PER_PAGE));
   }
 
   /** Orders by number (compared exactly); unknown numbers are left out. */
@@ -389,6 +453,33 @@ export class EcommerceClient {
       }
       checkRecord(data, 'customers', CUSTOMER);
       return data as WireCustomer;
+    });
+  }
+
+  /**
+   * Erases a customer (`DELETE /customers/:id`, the right to erasure): the platform anonymises
+   * the account, removes its addresses and clears the recipients of its orders, keeping the
+   * orders themselves. Null when the platform knows no such customer. Safe to retry: a repeat
+   * is answered with the first erasure's `erasedAt` and changes nothing.
+   */
+  eraseCustomer(id: number): Promise<ErasedCustomer | null> {
+    const path = `/customers/${id}`;
+    return this.source.call('DELETE /customers/:id', async (signal) => {
+      const response = await fetch(this.base + path, { method: 'DELETE', headers: { accept: 'application/json', ...requestIdHeaders() }, signal });
+      const text = await response.text();
+      // Only the platform's own "no such customer": a 404 from anything else must not pass for an erasure with nothing to erase.
+      if (response.status === 404 && errorCode(text) === 'not_found') return null;
+      if (!response.ok) throw httpFailure(response.status, response.headers.get('retry-after'), errorDetail(text));
+      let data: { id?: unknown; erased_at?: unknown } | undefined;
+      try {
+        data = (JSON.parse(text) as { data?: { id?: unknown; erased_at?: unknown } }).data;
+      } catch {
+        throw new SourceFailure('badResponse', `DELETE ${path}: not JSON (HTTP ${response.status})`);
+      }
+      if (data?.id !== id || !isInstant(data.erased_at)) {
+        throw new SourceFailure('badResponse', `DELETE ${path}: expected { data: { id: ${id}, erased_at: <ISO instant> } }, got ${text.slice(0, 120)}`);
+      }
+      return { id, erasedAt: data.erased_at as string };
     });
   }
 

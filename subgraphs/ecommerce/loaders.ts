@@ -3,7 +3,7 @@ import type { GraphQLError } from 'graphql';
 import { emailKey } from '../../utilities/email.js';
 import { SourceFailure, sourceError } from '../shared/errors.js';
 import type { CacheKind, LegacySource } from '../shared/source.js';
-import type { EcommerceClient, WireAddress, WireCustomer, WireOrder } from './client.js';
+import type { EcommerceClient, WireAddress, WireCustomer, WireOrder, WireReview, WireServiceContact } from './client.js';
 import {
   MalformedRecord,
   byMostRecent,
@@ -12,6 +12,11 @@ import {
   toWebAddress,
   toWebOrder,
   toWebProduct,
+  toServiceContact,
+  toWebReview,
+  reviewsNewestFirst,
+  type ServiceContact,
+  type WebReview,
   type CartRule,
   type Promotion,
   type WebAccount,
@@ -37,6 +42,10 @@ export const CACHE_KINDS = {
   pickups: { name: 'pickups', ttlMs: 10_000 },
   product: { name: 'product', ttlMs: 300_000 },
   cartRules: { name: 'cartRules', ttlMs: 60_000 },
+  /** Moderation publishes a few reviews an hour: a page may lag by minutes. */
+  productReviews: { name: 'productReviews', ttlMs: 300_000 },
+  reviewsByAccount: { name: 'reviewsByAccount', ttlMs: 60_000 },
+  serviceContacts: { name: 'serviceContacts', ttlMs: 60_000 },
 } as const satisfies Record<string, CacheKind>;
 
 /** The filter of a `webPromotions` query, as sent to the platform. */
@@ -67,6 +76,12 @@ export interface EcommerceLoaders {
   cartRules(): Promise<CartRule[]>;
   /** Cart rules as the platform filters them, by the JSON of a {@link PromotionFilter}. */
   promotions: DataLoader<string, Promotion[]>;
+  /** By web SKU: the product's published reviews, newest first. */
+  productReviews: DataLoader<string, WebReview[]>;
+  /** By account id: every review the account wrote, any status, newest first. */
+  reviewsByAccount: DataLoader<string, WebReview[]>;
+  /** By account id: the helpdesk's tickets, most recently opened first. */
+  serviceContacts: DataLoader<string, ServiceContact[]>;
 }
 
 export interface LoaderOptions {
@@ -139,6 +154,27 @@ export function createLoaders(client: EcommerceClient, { shopCurrency }: LoaderO
       })();
       return cartRules;
     },
+
+    productReviews: batchLoader(
+      source,
+      CACHE_KINDS.productReviews,
+      (reviews: WireReview[]) => reviews.map(toWebReview).sort(reviewsNewestFirst),
+      async (skus) => groupBy(skus, await client.publishedReviewsBySkus(skus), (review) => review.sku),
+    ) as DataLoader<string, WebReview[]>,
+
+    reviewsByAccount: batchLoader(
+      source,
+      CACHE_KINDS.reviewsByAccount,
+      (reviews: WireReview[]) => reviews.map(toWebReview).sort(reviewsNewestFirst),
+      async (ids) => groupBy(ids, await client.reviewsByCustomerIds(ids.map(Number)), (review) => String(review.customer_id)),
+    ) as DataLoader<string, WebReview[]>,
+
+    serviceContacts: batchLoader(
+      source,
+      CACHE_KINDS.serviceContacts,
+      (contacts: WireServiceContact[]) => contacts.map(toServiceContact).sort((a, b) => b.openedAt.localeCompare(a.openedAt) || Number(b.id) - Number(a.id)),
+      async (ids) => groupBy(ids, await client.serviceContactsByCustomerIds(ids.map(Number)), (contact) => String(contact.customer_id)),
+    ) as DataLoader<string, ServiceContact[]>,
 
     promotions: new DataLoader<string, Promotion[]>((filters) =>
       Promise.all(

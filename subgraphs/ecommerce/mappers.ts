@@ -4,7 +4,7 @@ import { parseIsoInstant } from '../../utilities/isoInstant.js';
 import { moneyFromDecimal, type Money } from '../../utilities/money.js';
 import { toE164 } from '../../utilities/phone.js';
 import { promotionOf, runsAt, scopeOf, stageOf, type Promotion, type PromotionKind } from '../shared/promotions.js';
-import type { WireAddress, WireCartRule, WireCustomer, WireOrder, WireProduct } from './client.js';
+import type { WireAddress, WireCartRule, WireCustomer, WireOrder, WireProduct, WireReview, WireServiceContact } from './client.js';
 
 /*
  * The one place where the web shop's records become the graph's: emails trimmed (and a
@@ -356,4 +356,111 @@ function reader(raw: object, what: string) {
       }
     },
   };
+}
+
+// ---------------------------------------------------------------- voice of the customer
+
+export type ReviewStatus = 'PUBLISHED' | 'PENDING' | 'REJECTED';
+
+/** A review as the graph shows it. `reviewer` is the name the shop prints: first name and initial. */
+export interface WebReview {
+  id: string;
+  sku: string;
+  accountId: string;
+  orderNumber: string;
+  reviewer: string;
+  rating: number;
+  title: string;
+  body: string;
+  status: ReviewStatus;
+  createdAt: string;
+}
+
+export type ServiceChannel = 'PHONE' | 'EMAIL' | 'CHAT';
+export type ServiceReason = 'DELIVERY' | 'RETURN' | 'REFUND' | 'PRODUCT' | 'ACCOUNT' | 'PAYMENT' | 'OTHER';
+
+export interface ServiceContact {
+  id: string;
+  ticketNumber: string;
+  accountId: string;
+  channel: ServiceChannel;
+  reason: ServiceReason;
+  orderNumber: string | null;
+  summary: string;
+  openedAt: string;
+  closedAt: string | null;
+  /** The post-contact survey's 1–5, null when unanswered. */
+  satisfaction: number | null;
+}
+
+const REVIEW_STATUSES: Readonly<Record<string, ReviewStatus>> = { published: 'PUBLISHED', pending: 'PENDING', rejected: 'REJECTED' };
+const SERVICE_CHANNELS: Readonly<Record<string, ServiceChannel>> = { phone: 'PHONE', email: 'EMAIL', chat: 'CHAT' };
+const SERVICE_REASONS: readonly ServiceReason[] = ['DELIVERY', 'RETURN', 'REFUND', 'PRODUCT', 'ACCOUNT', 'PAYMENT', 'OTHER'];
+
+export function toWebReview(raw: WireReview): WebReview {
+  const r = reader(raw, `review ${describeId(raw)}`);
+  const rating = r.integer('rating');
+  if (rating < 1 || rating > 5) throw new MalformedRecord(`review ${describeId(raw)}: rating must be 1 to 5, got ${rating}`);
+  const status = REVIEW_STATUSES[r.text('status')];
+  if (!status) throw new MalformedRecord(`review ${describeId(raw)}: status must be published, pending or rejected, got ${JSON.stringify(raw.status)}`);
+  return {
+    id: String(r.integer('id')),
+    sku: r.text('sku'),
+    accountId: String(r.integer('customer_id')),
+    orderNumber: r.text('order_number'),
+    reviewer: reviewerName(r.text('author_name')),
+    rating,
+    title: r.text('title'),
+    body: r.text('body'),
+    status,
+    createdAt: r.instant('created_at'),
+  };
+}
+
+/**
+ * The reviewer as a public page may show them: the first word and the initial of the next one,
+ * whatever the platform stored ("Jean D.", or "Jean Dupont" on an older review: still "Jean D.").
+ */
+export function reviewerName(authorName: string): string {
+  const [first = '', second] = authorName.trim().split(/\s+/);
+  const initial = second ? [...second][0]!.toUpperCase() : '';
+  return initial ? `${first} ${initial}.` : first;
+}
+
+export function toServiceContact(raw: WireServiceContact): ServiceContact {
+  const what = `service contact ${describeId(raw)}`;
+  const r = reader(raw, what);
+  const channel = SERVICE_CHANNELS[r.text('channel')];
+  if (!channel) throw new MalformedRecord(`${what}: channel must be phone, email or chat, got ${JSON.stringify(raw.channel)}`);
+  const reasonText = r.text('reason').toUpperCase();
+  // A reason the helpdesk added later is OTHER, not a failure.
+  const reason = (SERVICE_REASONS as readonly string[]).includes(reasonText) ? (reasonText as ServiceReason) : 'OTHER';
+  const satisfaction = raw.satisfaction === null || raw.satisfaction === undefined ? null : r.integer('satisfaction');
+  if (satisfaction !== null && (satisfaction < 1 || satisfaction > 5)) throw new MalformedRecord(`${what}: satisfaction must be 1 to 5 or null, got ${satisfaction}`);
+  return {
+    id: String(r.integer('id')),
+    ticketNumber: r.text('ticket_number'),
+    accountId: String(r.integer('customer_id')),
+    channel,
+    reason,
+    orderNumber: r.optionalText('order_number'),
+    summary: r.text('summary'),
+    openedAt: r.instant('opened_at'),
+    closedAt: r.optionalInstant('closed_at'),
+    satisfaction,
+  };
+}
+
+/** Newest first, then the higher id: the order a product page and a timeline show. */
+export function reviewsNewestFirst(a: WebReview, b: WebReview): number {
+  return b.createdAt.localeCompare(a.createdAt) || Number(b.id) - Number(a.id);
+}
+
+/** count, average (null without any) and distribution (index 0: one star … 4: five stars) of published reviews. */
+export function reviewSummary(reviews: readonly WebReview[]): { count: number; average: number | null; distribution: number[] } {
+  const published = reviews.filter((r) => r.status === 'PUBLISHED');
+  const distribution = [0, 0, 0, 0, 0];
+  for (const review of published) distribution[review.rating - 1]! += 1;
+  const total = published.reduce((sum, r) => sum + r.rating, 0);
+  return { count: published.length, average: published.length === 0 ? null : Math.round((total / published.length) * 100) / 100, distribution };
 }

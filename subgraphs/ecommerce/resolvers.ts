@@ -5,7 +5,7 @@ import { accessDenied } from '../shared/principal.js';
 import { promotionResolvers } from '../shared/promotions.js';
 import { DateTime } from '../shared/scalars.js';
 import type { EcommerceLoaders, PromotionFilter } from './loaders.js';
-import { byMostRecent, lowersProductPrice, type WebAccount, type WebOrder, type WebOrderLine, type WebOrderStatus, type WebProduct } from './mappers.js';
+import { byMostRecent, lowersProductPrice, reviewSummary, type WebReview, type WebAccount, type WebOrder, type WebOrderLine, type WebOrderStatus, type WebProduct } from './mappers.js';
 import type { RequestIdentity } from '../shared/subgraphServer.js';
 
 export interface EcommerceContext extends RequestIdentity {
@@ -85,7 +85,12 @@ export const resolvers: GraphQLResolverMap<EcommerceContext> = {
     orders: async (account: WebAccount, { first }: { first?: number | null }, { loaders }: EcommerceContext) => {
       const count = firstArgument(first);
       return (await loaders.ordersByAccount.load(account.id)).slice(0, count);
-    },
+    },    reviews: (account: WebAccount, _: unknown, { loaders }: EcommerceContext) => loaders.reviewsByAccount.load(account.id),
+    serviceContacts: (account: WebAccount, _: unknown, { loaders }: EcommerceContext) => loaders.serviceContacts.load(account.id),
+  },
+
+  WebReview: {
+    product: (review: WebReview) => ({ webSku: review.sku }),
   },
 
   Store: {
@@ -127,6 +132,16 @@ export const resolvers: GraphQLResolverMap<EcommerceContext> = {
       if (!known) return [];
       const at = now();
       return rules.filter((rule) => lowersProductPrice(rule, known.webSku, at)).map((rule) => rule.promotion);
+    },    reviews: async (product: ProductParent, { first }: { first?: number | null }, { loaders }: EcommerceContext) => {
+      const count = first ?? 10;
+      if (!Number.isInteger(count) || count < 0 || count > MAX_REVIEWS) throw badUserInput(`first must be an integer from 0 to ${MAX_REVIEWS}, got ${count}`, 'first');
+      const sku = skuOf(product);
+      return sku === null ? [] : (await loaders.productReviews.load(sku)).slice(0, count);
+    },
+    reviewSummary: async (product: ProductParent, _: unknown, { loaders }: EcommerceContext) => {
+      // A product the shop does not sell has no page to review it on: null, not zero.
+      const known = await described(product, loaders);
+      return known ? reviewSummary(await loaders.productReviews.load(known.webSku)) : null;
     },
   },
 
@@ -162,6 +177,14 @@ function webAccountIds(customer: CustomerRepresentation): string[] {
 async function described(product: ProductParent, loaders: EcommerceLoaders): Promise<WebProduct | null> {
   if ('webTitle' in product) return product;
   return typeof product.webSku === 'string' && product.webSku !== '' ? loaders.product.load(product.webSku) : null;
+}
+
+/** Most reviews one `Product.reviews` returns. */
+const MAX_REVIEWS = 50;
+
+/** The web SKU a product is known by here, or null (a store-only range). */
+function skuOf(product: ProductParent): string | null {
+  return typeof product.webSku === 'string' && product.webSku !== '' ? product.webSku : null;
 }
 
 function firstArgument(first: number | null | undefined): number {

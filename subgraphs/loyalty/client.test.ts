@@ -5,6 +5,7 @@ import { loyaltyFixture } from '../../legacy/loyalty/fixture.js';
 import { startLoyalty, type RunningLoyalty } from '../../legacy/loyalty/server.js';
 import { LegacySource } from '../shared/source.js';
 import { LoyaltyClient, LOYALTY_NS, requestEnvelope } from './client.js';
+import { toConsent, toMembership } from './mappers.js';
 import { extraMemberId, subgraphFixture } from './testHarness.js';
 
 const SOAP = 'http://schemas.xmlsoap.org/soap/envelope/';
@@ -104,6 +105,74 @@ describe('LoyaltyClient against the stand-in', () => {
   });
 });
 
+describe('LoyaltyClient.eraseMember against the stand-in', () => {
+  const ERASED_AT = '2026-03-14T10:05:00.000Z';
+  let legacy: RunningLoyalty;
+  let client: LoyaltyClient;
+  beforeEach(async () => {
+    legacy = await startLoyalty({ data: loyaltyFixture(), port: 0, now: () => new Date(ERASED_AT) });
+    client = new LoyaltyClient(legacy.endpoint, source());
+  });
+  afterEach(() => legacy.stop());
+
+  test('answers the erasure; a repeat, or another request id for the member, answers its erasedAt as a duplicate; an unknown member is null', async () => {
+    expect(await client.eraseMember('M00100004', 'gdpr-42-loyalty')).toEqual({ erasedAt: ERASED_AT, duplicate: false });
+    expect(await client.eraseMember('M00100004', 'gdpr-42-loyalty')).toEqual({ erasedAt: ERASED_AT, duplicate: true });
+    expect(await client.eraseMember('M00100004', 'gdpr-43-loyalty')).toEqual({ erasedAt: ERASED_AT, duplicate: true });
+    expect(await client.eraseMember('M00999999', 'gdpr-44-loyalty')).toBeNull();
+    expect(legacy.counter.snapshot().byOperation).toEqual({ EraseMember: 4 });
+  });
+
+  test('a request id that erased another member is a bad request, not retried', async () => {
+    await client.eraseMember('M00100004', 'gdpr-45-loyalty');
+    await expect(client.eraseMember('M00100003', 'gdpr-45-loyalty')).rejects.toMatchObject({
+      message: 'loyalty: EraseMember: SOAP fault soap:Client REQUEST_CONFLICT (memberId)',
+      extensions: { code: 'SOURCE_BAD_REQUEST', source: 'loyalty' },
+    });
+    expect(legacy.counter.snapshot().byOperation.EraseMember).toBe(2);
+  });
+
+  test('the erased member, cards and consents read and map as an anonymised, inactive membership, opted out everywhere', async () => {
+    await client.eraseMember('M00100004', 'gdpr-46-loyalty');
+    const { records, unreadable } = await client.getMembers(['M00100004']);
+    expect(unreadable).toEqual([]);
+    expect(records[0]).toMatchObject({ firstName: '', lastName: '', email: null, phone: null, mobile: null, birthDate: null, postcode: null, updatedAt: ERASED_AT });
+    expect(toMembership(records[0]!)).toMatchObject({
+      memberId: 'M00100004',
+      active: false,
+      cardNumber: null,
+      firstName: '',
+      email: null,
+      emailKey: null,
+      phone: null,
+      mobile: null,
+      sizeProfile: null,
+      pointsBalance: 100,
+    });
+    expect(toMembership(records[0]!).cards.map((card) => card.status)).toEqual(['LOST', 'LOST']);
+    const consents = await client.getConsents(['M00100004']);
+    expect(consents.records.map(toConsent).map(({ channel, status }) => [channel, status])).toEqual([
+      ['EMAIL', 'UNSUBSCRIBED'],
+      ['SMS', 'UNSUBSCRIBED'],
+      ['PHONE', 'UNSUBSCRIBED'],
+      ['POST', 'UNSUBSCRIBED'],
+    ]);
+    expect(await client.findMembersByPhone('0768124533')).toEqual([]);
+    expect((await client.getPointsMovements(['M00100004'])).records).toHaveLength(1);
+  });
+
+  test('a server fault is retried (the call is safe to repeat), then SOURCE_UNAVAILABLE', async () => {
+    legacy.faults.set({ errorRate: 1 });
+    try {
+      await expect(client.eraseMember('M00100004', 'gdpr-47-loyalty')).rejects.toMatchObject({ extensions: { code: 'SOURCE_UNAVAILABLE', source: 'loyalty' } });
+      expect(legacy.counter.snapshot().faulted).toBe(3);
+    } finally {
+      legacy.faults.reset();
+    }
+    expect(await client.eraseMember('M00100004', 'gdpr-47-loyalty')).toEqual({ erasedAt: ERASED_AT, duplicate: false });
+  });
+});
+
 describe('LoyaltyClient against answers a SOAP client must survive', () => {
   let server: Server;
   let endpoint: string;
@@ -143,6 +212,25 @@ describe('LoyaltyClient against answers a SOAP client must survive', () => {
     expect(await client().updateSizes({ memberId: 'M1', sizes: { bottom: '40', shoe: null }, updatedBy: 'CALLCENTER' })).toBeNull();
     expect(requests[0]!.headers.soapaction).toBe(`"${LOYALTY_NS}/UpdateSizes"`);
     expect(requests[0]!.body).toContain(`<UpdateSizes xmlns="${LOYALTY_NS}"><memberId>M1</memberId><shoe></shoe><bottom>40</bottom><updatedBy>CALLCENTER</updatedBy></UpdateSizes>`);
+  });
+
+  test('eraseMember sends the member then the request id, and refuses an answer that breaks the schema', async () => {
+    const erased = (erasedAt: string, duplicate: string) =>
+      envelope(`<EraseMemberResponse xmlns="${LOYALTY_NS}"><erasedAt>${erasedAt}</erasedAt><duplicate>${duplicate}</duplicate></EraseMemberResponse>`);
+    answer = () => ({ status: 200, body: erased('2026-03-14T10:05:00Z', 'false') });
+    expect(await client().eraseMember('M1', 'req-1')).toEqual({ erasedAt: '2026-03-14T10:05:00Z', duplicate: false });
+    expect(requests[0]!.headers.soapaction).toBe(`"${LOYALTY_NS}/EraseMember"`);
+    expect(requests[0]!.body).toContain(`<EraseMember xmlns="${LOYALTY_NS}"><memberId>M1</memberId><requestId>req-1</requestId></EraseMember>`);
+
+    answer = () => ({ status: 200, body: erased('2026-03-14T10:05:00Z', 'yes') });
+    await expect(client().eraseMember('M1', 'req-1')).rejects.toMatchObject({
+      message: expect.stringMatching(/EraseMemberResponse\.duplicate must be an xs:boolean, got "yes"/),
+      extensions: { code: 'SOURCE_BAD_RESPONSE' },
+    });
+    answer = () => ({ status: 200, body: erased('yesterday', 'true') });
+    await expect(client().eraseMember('M1', 'req-1')).rejects.toMatchObject({ extensions: { code: 'SOURCE_BAD_RESPONSE' } });
+    answer = () => ({ status: 500, body: fault('Client', 'MEMBER_NOT_FOUND') });
+    expect(await client().eraseMember('M1', 'req-1')).toBeNull();
   });
 
   test('sends a POST with the SOAPAction and Content-Type of SOAP 1.1', async () => {

@@ -135,6 +135,14 @@ export interface SizesUpdate {
   updatedBy: string;
 }
 
+/** What the programme answers an erasure with. */
+export interface MemberErased {
+  /** When the member was erased: the first erasure's time, for a repeat. */
+  erasedAt: string;
+  /** True when the member was already erased (this request id, or another) and nothing changed. */
+  duplicate: boolean;
+}
+
 type Arguments = ReadonlyArray<readonly [string, string | readonly string[]]>;
 
 const builder = new XMLBuilder({
@@ -304,6 +312,25 @@ export class LoyaltyClient {
       });
       const response = await this.invoke('UpdateSizes', [['memberId', update.memberId], ...sizes, ['updatedBy', update.updatedBy]], signal, ['MEMBER_NOT_FOUND']);
       return response === null ? null : readMember(response.member, 'UpdateSizesResponse.member');
+    });
+  }
+
+  /**
+   * Erases a member (the right to erasure): the programme anonymises the member, marks their
+   * cards LOST, replaces their consents with an opt-out on every channel and keeps their points
+   * movements. Null when the member is unknown. Safe to retry under the same `requestId` (the
+   * caller's id of the request, 1 to 64 characters): a repeat answers the first `erasedAt` with
+   * `duplicate` true, as does an erasure of a member already erased under another id. A
+   * `requestId` that erased another member is a `badRequest` failure (REQUEST_CONFLICT).
+   */
+  eraseMember(memberId: string, requestId: string): Promise<MemberErased | null> {
+    return this.source.call('EraseMember', async (signal) => {
+      const response = await this.invoke('EraseMember', [['memberId', memberId], ['requestId', requestId]], signal, ['MEMBER_NOT_FOUND']);
+      if (response === null) return null;
+      const path = 'EraseMemberResponse';
+      const duplicate = text(response, 'duplicate', path).trim();
+      if (duplicate !== 'true' && duplicate !== 'false') throw bad(`${path}.duplicate`, `must be an xs:boolean, got ${JSON.stringify(duplicate)}`);
+      return { erasedAt: dateTime(response, 'erasedAt', path), duplicate: duplicate === 'true' };
     });
   }
 

@@ -6,6 +6,7 @@ import type { LegacySource } from '../shared/source.js';
 import type { IdentityFilter, ItemContext, LayoutMapper, LayoutQueries, Row, Statement } from './layout.js';
 import { layoutFor } from './layouts.js';
 import { gtin14Of } from './mapping.js';
+import { ratingsOfReceipts, ratingsOfStores } from './ratings.js';
 import type { FranchiseEntry, PriceRecord, PriceSheetCursor, PriceSheetEntry, PriceSheetPage } from './records.js';
 
 /** Most (store, item code) pairs one page of a franchise's price sheet holds. */
@@ -181,6 +182,26 @@ export class PosClient {
     const page = entries.slice(0, limit);
     const last = page.at(-1);
     return { franchise: franchise.code, entries: page, next: more && last ? { itemCode: last.itemCode, storeCode: last.storeCode } : null, promotions };
+  }
+
+  /** The survey answers about these receipts, in the franchise's own table (`ratings.ts`). */
+  ratingsOfReceipts(franchise: FranchiseEntry, numbers: string[]): Promise<Row[]> {
+    return this.ratingRows('ratingsOfReceipts', franchise, (schema) => ratingsOfReceipts(franchise.layout, schema, numbers));
+  }
+
+  /** Per store, the answers counted and summed, and the `recent` most recent ones. */
+  ratingsOfStores(franchise: FranchiseEntry, stores: string[], recent: number): Promise<Row[]> {
+    return this.ratingRows('ratingsOfStores', franchise, (schema) => ratingsOfStores(franchise.layout, schema, stores, recent));
+  }
+
+  private ratingRows(operation: string, franchise: FranchiseEntry, build: (schema: string) => Statement): Promise<Row[]> {
+    let statement: Statement;
+    try {
+      statement = build(`"${franchise.schema}"`);
+    } catch (error) {
+      return this.source.call(`${operation} ${franchise.code}`, () => Promise.reject(error));
+    }
+    return this.run(`${operation} ${franchise.code}`, statement);
   }
 
   /** Closes the connections once the statements under way have finished. */

@@ -22,6 +22,7 @@ import type {
   StoreSaleRecord,
 } from './records.js';
 import type { Promotion } from '../shared/promotions.js';
+import { MAX_RECENT_RATINGS, toRating, toStoreRatings, type RatingRecord, type StoreRatingsRecord } from './ratings.js';
 
 /** How long each kind of POS record stays fresh in the cross-request cache. */
 export const CACHE_KINDS = {
@@ -46,6 +47,9 @@ export const CACHE_KINDS = {
   storePromotions: { name: 'storePromotions.v2', ttlMs: 300_000 },
   /** Stock, prices and promotions of an item per store, for the price engine: as fresh as stock. */
   storePricing: { name: 'storePricing', ttlMs: 30_000 },
+  /** Survey answers arrive over the two days after a visit. */
+  rating: { name: 'rating', ttlMs: 300_000 },
+  storeRatings: { name: 'storeRatings', ttlMs: 300_000 },
 } as const satisfies Record<string, CacheKind>;
 
 export interface LoaderOptions {
@@ -92,6 +96,10 @@ export interface PosLoaders {
    * number of items; nothing once cached.
    */
   storePricing: DataLoader<string, StorePricingRecord[]>;
+  /** By receipt number: the answer to the survey texted after it, or null. */
+  ratingOfReceipt: DataLoader<string, RatingRecord | null>;
+  /** By store code: its answers counted and averaged (normalised to 5), and the {@link MAX_RECENT_RATINGS} most recent. */
+  storeRatings: DataLoader<string, StoreRatingsRecord>;
 }
 
 /** The loader key of a GTIN-14 in some stores (null: every store): `00614141000012|NRD01,SUD02` or `…|*`. */
@@ -533,7 +541,51 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
       });
     }),
     storePricing: storePricingLoader(),
+    ratingOfReceipt: new DataLoader<string, RatingRecord | null>(async (numbers) => {
+      const dir = await directory();
+      const groups = new Map<FranchiseEntry, string[]>();
+      for (const number of numbers) {
+        const franchise = dir.franchiseOfNumber(number);
+        if (franchise) groups.set(franchise, [...(groups.get(franchise) ?? []), number]);
+      }
+      const results = await perFranchise<RatingRecord>(CACHE_KINDS.rating, groups, async (franchise, keys) => {
+        const rows = await client.ratingsOfReceipts(franchise, keys);
+        const records = readRows('ratingsOfReceipts', franchise, () => rows.map((row) => toRating(row, franchise)));
+        return new Map(records.map((record) => [record.receiptNumber, record]));
+      });
+      return numbers.map((number) => {
+        const franchise = dir.franchiseOfNumber(number);
+        return franchise ? (results.get(`${franchise.code}:${number}`) ?? null) : null;
+      });
+    }),
+    storeRatings: new DataLoader<string, StoreRatingsRecord>(async (codes) => {
+      const dir = await directory();
+      const groups = new Map<FranchiseEntry, string[]>();
+      for (const code of codes) {
+        const franchise = dir.franchiseOfStore(code);
+        if (franchise) groups.set(franchise, [...(groups.get(franchise) ?? []), code]);
+      }
+      const results = await perFranchise<StoreRatingsRecord>(CACHE_KINDS.storeRatings, groups, async (franchise, stores) => {
+        const rows = await client.ratingsOfStores(franchise, stores, MAX_RECENT_RATINGS);
+        return readRows('ratingsOfStores', franchise, () => new Map(stores.map((code) => [code, toStoreRatings(rows.filter((row) => row.store_code === code), franchise)])));
+      });
+      const none: StoreRatingsRecord = { count: 0, average: null, recent: [] };
+      return codes.map((code) => {
+        const franchise = dir.franchiseOfStore(code);
+        return franchise ? (results.get(`${franchise.code}:${code}`) ?? none) : none;
+      });
+    }),
   };
+}
+
+/** Reads a statement's rows; a row that cannot be read fails the call as SOURCE_BAD_RESPONSE, naming the franchise. */
+function readRows<T>(operation: string, franchise: FranchiseEntry, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    const failure = error instanceof SourceFailure ? error : new SourceFailure('badResponse', (error as Error).message, undefined, { cause: error });
+    throw sourceError('pos', new SourceFailure(failure.kind, `${operation} ${franchise.code}: ${failure.message}`, undefined, { cause: error }));
+  }
 }
 
 /** Promotions without duplicates (one row per item asked for), by start, then id. */

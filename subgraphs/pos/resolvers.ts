@@ -10,6 +10,7 @@ import { cardLookup, isCardNumber, lookupKey, lookupsOf, type IdentityInput, typ
 import { itemKey, type PosLoaders } from './loaders.js';
 import { checkNear, nearestStores, nearFirst, originOf } from './nearby.js';
 import { ownStoreRows, visibleRecord } from './scope.js';
+import { MAX_RECENT_RATINGS, type RatingRecord, type StoreRatingsRecord } from './ratings.js';
 import type { RequestIdentity } from '../shared/subgraphServer.js';
 import type {
   FranchiseEntry,
@@ -168,6 +169,12 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
   Store: {
     __resolveReference: ({ code }: { code: string }, { loaders }: PosContext) => loaders.store.load(code),
     franchise: (store: StoreEntry, _: unknown, { loaders }: PosContext) => loaders.franchise.load(store.franchise),
+    ratings: (store: StoreEntry, _: unknown, { loaders, principal }: PosContext) => {
+      // The answers name receipts: a store's team reads its own store's, a partner its franchise's.
+      if (principal.role === 'associate' && principal.store !== store.code) throw accessDenied(principal, `an associate reads the ratings of their own store, not ${store.code}'s`);
+      if (principal.role === 'partner' && principal.franchise !== store.franchise) throw accessDenied(principal, `a partner reads the ratings of its own franchise's stores, not ${store.code}'s`);
+      return loaders.storeRatings.load(store.code);
+    },
     promotions: async (store: StoreEntry, { activeAt }: { activeAt?: string | null }, { loaders }: PosContext) =>
       promotions(await loaders.storePromotions.load(store.code), activeAt),
     quotes: async (store: StoreEntry, { status, expiringBefore, first }: { status?: QuoteStatus | null; expiringBefore?: string | null; first?: number | null }, { loaders, principal }: PosContext) => {
@@ -183,10 +190,24 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
     },
   },
 
+  StoreRatings: {
+    recent: (ratings: StoreRatingsRecord, { first }: { first?: number | null }) => {
+      const count = first ?? 10;
+      if (!Number.isInteger(count) || count < 0 || count > MAX_RECENT_RATINGS) throw badUserInput(`first must be an integer from 0 to ${MAX_RECENT_RATINGS}, got ${count}`, 'first');
+      return ratings.recent.slice(0, count);
+    },
+  },
+
+  StoreRating: {
+    receipt: async (rating: RatingRecord, _: unknown, { loaders, principal }: PosContext) =>
+      visibleRecord(principal, await loaders.sale.load(rating.receiptNumber), `receipt ${rating.receiptNumber}`, 'reference'),
+  },
+
   StoreSale: {
     __resolveReference: async ({ id }: { id: string }, { loaders, principal }: PosContext) => visibleRecord(principal, await loaders.sale.load(id), `receipt ${id}`, 'reference'),
     store: (sale: StoreSaleRecord, _: unknown, { loaders }: PosContext) => loaders.store.load(sale.storeCode),
     returns: async (sale: StoreSaleRecord, _: unknown, { loaders }: PosContext) => newestReturns(await loaders.returnsOfReceipt.load(sale.number)),
+    rating: (sale: StoreSaleRecord, _: unknown, { loaders }: PosContext) => loaders.ratingOfReceipt.load(sale.number),
     seller: sellerOf,
   },
 

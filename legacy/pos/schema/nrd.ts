@@ -1,8 +1,29 @@
 import type { FranchiseLayout } from '../franchiseLayout.js';
+import { addRatingsTable, loadRatings, scoreColumn, type RatingsTable } from '../visitRatings.js';
 import { addQuoteWebOrderColumn, quoteWebOrderIndex, type QuoteWebOrderColumn } from '../quoteWebOrders.js';
 
 /** The web order that finished a quote online, named like `returns.web_order_number`. */
 const QUOTE_WEB_ORDER: QuoteWebOrderColumn = { table: 'quotes', number: 'quote_no', column: 'web_order_number' };
+
+/** The post-visit survey's answers (1 to 5), named like the rest of NRD's tables. */
+const RATINGS: RatingsTable = {
+  table: 'visit_ratings',
+  create: (s) => /* SQL */ `
+    CREATE TABLE ${s}.visit_ratings (
+      receipt_no text NOT NULL, store_code text NOT NULL, rated_at timestamptz NOT NULL,
+      rating smallint NOT NULL CHECK (rating BETWEEN 1 AND 5), comment text);`,
+  indexes: (s) => /* SQL */ `
+    ALTER TABLE ${s}.visit_ratings ADD PRIMARY KEY (receipt_no);
+    CREATE INDEX visit_ratings_store_rated_at ON ${s}.visit_ratings (store_code, rated_at);`,
+  columns: [
+    { name: 'receipt_no', type: 'text' },
+    { name: 'store_code', type: 'text' },
+    { name: 'rated_at', type: 'timestamptz' },
+    scoreColumn('rating'),
+    { name: 'comment', type: 'text' },
+  ],
+  row: (r) => [r.receipt_no, r.store_code, r.answered_at, r.score, r.comment],
+};
 
 /**
  * Franchise NRD: English names, money in integer cents, `timestamptz` throughout; the phone
@@ -45,6 +66,8 @@ export const nrdLayout: FranchiseLayout = {
       promo_id text NOT NULL, store_code text, label text NOT NULL, kind text NOT NULL, value integer NOT NULL,
       starts_at timestamptz NOT NULL, ends_at timestamptz NOT NULL);
     CREATE TABLE ${s}.promotion_items (promo_id text NOT NULL, ean text NOT NULL);
+    ${RATINGS.create(s)}
+    ${RATINGS.indexes(s)}
   `,
 
   indexes: (s) => /* SQL */ `
@@ -238,8 +261,9 @@ export const nrdLayout: FranchiseLayout = {
         ],
         r.promotions.flatMap((x) => [...new Set(x.eans)].map((ean) => [x.promo_id, ean])),
       ),
+      [RATINGS.table]: await loadRatings(insert, s, RATINGS, r.ratings),
     };
   },
 
-  upgrades: { 2: addQuoteWebOrderColumn(QUOTE_WEB_ORDER) },
+  upgrades: { 2: addQuoteWebOrderColumn(QUOTE_WEB_ORDER), 3: addRatingsTable(RATINGS) },
 };

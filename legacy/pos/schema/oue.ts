@@ -1,6 +1,7 @@
 import type { PosClient, PosQuote } from '../../generator/model.js';
 import type { BulkColumn } from '../bulkInsert.js';
 import type { FranchiseLayout, FranchiseRecords } from '../franchiseLayout.js';
+import { addRatingsTable, loadRatings, scoreColumn, type RatingsTable } from '../visitRatings.js';
 import { addQuoteWebOrderColumn, quoteWebOrderIndex, type QuoteWebOrderColumn } from '../quoteWebOrders.js';
 
 /** OUE's one-letter quote states. */
@@ -17,6 +18,21 @@ const at = (name: string): BulkColumn => ({ name, type: 'timestamptz' });
 
 /** The web order that finished a quote online, named like `refund_header.web_order_ref`. */
 const QUOTE_WEB_ORDER: QuoteWebOrderColumn = { table: 'quote_header', number: 'quote_ref', column: 'web_order_ref' };
+
+/** The post-visit survey's answers (1 to 5 stars), filed with the client the sale was. */
+const RATINGS: RatingsTable = {
+  table: 'survey_answer',
+  create: (s) => /* SQL */ `
+    CREATE TABLE ${s}.survey_answer (
+      sale_ref text NOT NULL, shop_code text NOT NULL, client_id integer, answer_ts timestamptz NOT NULL,
+      stars smallint NOT NULL CHECK (stars BETWEEN 1 AND 5), remark text);`,
+  indexes: (s) => /* SQL */ `
+    ALTER TABLE ${s}.survey_answer ADD PRIMARY KEY (sale_ref);
+    CREATE INDEX survey_answer_shop_ts ON ${s}.survey_answer (shop_code, answer_ts);
+    CREATE INDEX survey_answer_client ON ${s}.survey_answer (client_id) WHERE client_id IS NOT NULL;`,
+  columns: [text('sale_ref'), text('shop_code'), int('client_id'), at('answer_ts'), scoreColumn('stars'), text('remark')],
+  row: (r) => [r.receipt_no, r.store_code, r.client_id, r.answered_at, r.score, r.comment],
+};
 
 /**
  * Franchise OUE: the till asks for a phone number and files it in `clients`; sales and
@@ -59,6 +75,8 @@ export const oueLayout: FranchiseLayout = {
       offer_id text NOT NULL, shop_code text, title text NOT NULL, offer_type text NOT NULL, offer_value integer NOT NULL,
       start_ts timestamptz NOT NULL, end_ts timestamptz NOT NULL);
     CREATE TABLE ${s}.offer_item (offer_id text NOT NULL, ean text NOT NULL);
+    ${RATINGS.create(s)}
+    ${RATINGS.indexes(s)}
   `,
 
   indexes: (s) => /* SQL */ `
@@ -231,10 +249,11 @@ export const oueLayout: FranchiseLayout = {
         [text('offer_id'), text('ean')],
         r.promotions.flatMap((x) => [...new Set(x.eans)].map((ean) => [x.promo_id, ean])),
       ),
+      [RATINGS.table]: await loadRatings(insert, s, RATINGS, r.ratings),
     };
   },
 
-  upgrades: { 2: addQuoteWebOrderColumn(QUOTE_WEB_ORDER) },
+  upgrades: { 2: addQuoteWebOrderColumn(QUOTE_WEB_ORDER), 3: addRatingsTable(RATINGS) },
 };
 
 /**

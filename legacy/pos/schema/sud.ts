@@ -1,6 +1,7 @@
 import type { PosPromotion, PosQuote } from '../../generator/model.js';
 import type { BulkColumn } from '../bulkInsert.js';
 import type { FranchiseLayout } from '../franchiseLayout.js';
+import { addRatingsTable, loadRatings, scoreColumn, type RatingsTable } from '../visitRatings.js';
 import { addQuoteWebOrderColumn, quoteWebOrderIndex, type QuoteWebOrderColumn } from '../quoteWebOrders.js';
 
 /** The till's wall clock: SUD stores local time without a zone. */
@@ -33,6 +34,20 @@ const ouiNon = (flag: boolean): 'O' | 'N' => (flag ? 'O' : 'N');
 
 /** The web order that finished a quote online, named like `retours.num_commande_web`. */
 const QUOTE_WEB_ORDER: QuoteWebOrderColumn = { table: 'devis', number: 'num_devis', column: 'num_commande_web' };
+
+/** The post-visit survey's answers: a 0 to 10 score (NPS-style), at the till's wall clock. */
+const RATINGS: RatingsTable = {
+  table: 'avis_clients',
+  create: (s) => /* SQL */ `
+    CREATE TABLE ${s}.avis_clients (
+      num_ticket text NOT NULL, code_magasin text NOT NULL, date_reponse timestamp NOT NULL,
+      note smallint NOT NULL CHECK (note BETWEEN 0 AND 10), commentaire text);`,
+  indexes: (s) => /* SQL */ `
+    ALTER TABLE ${s}.avis_clients ADD PRIMARY KEY (num_ticket);
+    CREATE INDEX avis_clients_magasin_date ON ${s}.avis_clients (code_magasin, date_reponse);`,
+  columns: [text('num_ticket'), text('code_magasin'), localTime('date_reponse'), scoreColumn('note'), text('commentaire')],
+  row: (r) => [r.receipt_no, r.store_code, r.answered_at, r.score, r.comment],
+};
 
 /**
  * Franchise SUD: French names, money as `numeric(10,2)` euros, and timestamps as
@@ -76,6 +91,8 @@ export const sudLayout: FranchiseLayout = {
       id_promo text NOT NULL, code_magasin text, libelle text NOT NULL, type_promo text NOT NULL,
       valeur numeric(10,2) NOT NULL, date_debut timestamp NOT NULL, date_fin timestamp NOT NULL);
     CREATE TABLE ${s}.promos_articles (id_promo text NOT NULL, ean text NOT NULL);
+    ${RATINGS.create(s)}
+    ${RATINGS.indexes(s)}
   `,
 
   indexes: (s) => /* SQL */ `
@@ -255,8 +272,9 @@ export const sudLayout: FranchiseLayout = {
         [text('id_promo'), text('ean')],
         r.promotions.flatMap((x) => [...new Set(x.eans)].map((ean) => [x.promo_id, ean])),
       ),
+      [RATINGS.table]: await loadRatings(insert, s, RATINGS, r.ratings),
     };
   },
 
-  upgrades: { 2: addQuoteWebOrderColumn(QUOTE_WEB_ORDER) },
+  upgrades: { 2: addQuoteWebOrderColumn(QUOTE_WEB_ORDER), 3: addRatingsTable(RATINGS) },
 };

@@ -87,7 +87,10 @@ export interface ContactCopiesOptions {
   concurrency?: number;
   /** The first wait before a failed copy is sent again; it doubles, up to 10 minutes. Default 2 s. */
   retryBaseMs?: number;
-  /** How long a run holds the copies it sends; a run that died holds them until then. Default 60 s. */
+  /**
+   * How long a run holds the copies it sends; a run that died holds them until then. Must outlast
+   * a send's timeout, or a late send could land after the next run's. Default 60 s.
+   */
   claimMs?: number;
 }
 

@@ -5,6 +5,8 @@ import { accessDenied, type Principal } from '../../shared/principal.js';
 import type { Context } from '../context.js';
 import { audiencePage } from './audience.js';
 import { personalDataOf } from '../privacy/access.js';
+import { customerFeedback } from '../feedback/resolvers.js';
+import type { ErasureReceipt, Erasures } from '../privacy/erasure.js';
 import type { CopyRow } from './copies.js';
 import { contactability, formatPlace, parsePlace, type ContactChannel, type ContactDecision, type ContactPreference, type ContactPurpose } from './model.js';
 import { oppositionStatus } from './opposition.js';
@@ -15,6 +17,13 @@ const audit = loggerFor('audit');
 const SKEW_MS = 60_000;
 /** How long a mutation waits for the systems to take a decision before answering with the copies pending. */
 const APPLY_WAIT_MS = 3_000;
+
+function erasures(context: Context): Erasures {
+  if (!context.erasures) {
+    throw new GraphQLError('erasure: the systems that hold customers are not configured here', { extensions: { code: 'SOURCE_UNAVAILABLE' } });
+  }
+  return context.erasures;
+}
 
 function service(context: Context): ContactService {
   if (!context.contact) {
@@ -97,6 +106,15 @@ export const contactResolvers = {
       const id = await customerFor(customer.id, context.principal, context);
       return id === null ? null : personalDataOf(id, context);
     },
+    async feedback(customer: { id: string }, args: Parameters<typeof customerFeedback>[1], context: Context) {
+      const id = await customerFor(customer.id, context.principal, context);
+      return id === null ? null : customerFeedback({ id }, args, context);
+    },
+    async erasureRequests(customer: { id: string }, _: unknown, context: Context) {
+      const id = await customerFor(customer.id, context.principal, context);
+      if (id === null) return null;
+      return erasures(context).requestsOf(id);
+    },
     async contactable(customer: { id: string }, { channel, purpose }: { channel: ContactChannel; purpose: ContactPurpose }, context: Context) {
       if ((await customerFor(customer.id, context.principal, context)) === null) return null;
       const contact = await contactOf(customer.id, context);
@@ -121,7 +139,25 @@ export const contactResolvers = {
     customer: (member: { customerId: string }) => ({ id: member.customerId }),
   },
 
+  ErasureReceipt: {
+    answer: (receipt: ErasureReceipt) => (receipt.answer === null ? null : JSON.stringify(receipt.answer)),
+  },
+
   Mutation: {
+    async requestErasure(_: unknown, args: { customerId: string; reason: string }, context: Context) {
+      const { principal } = context;
+      const reason = args.reason.trim();
+      if (reason === '' || reason.length > 500) throw badUserInput('reason: say why, in at most 500 characters', 'reason');
+      const customerId = await customerFor(args.customerId, principal, context);
+      if (customerId === null) throw new GraphQLError(`no customer ${args.customerId}`, { extensions: { code: 'CUSTOMER_NOT_FOUND' } });
+      const recorded = await erasures(context).request({ customerId, reason, actor: principal.actor ?? 'anonymous', role: principal.role });
+      audit.info({ rid: context.requestId, write: 'requestErasure', actor: principal.actor, role: principal.role, customer: customerId, request: recorded.request.id, created: recorded.created }, 'erasure requested');
+      const applying = erasures(context).applyRequest(recorded.request.id).catch(() => undefined);
+      await Promise.race([applying, new Promise((resolve) => setTimeout(resolve, APPLY_WAIT_MS).unref())]);
+      const [request] = (await erasures(context).requestsOf(customerId)).filter((r) => r.id === recorded.request.id);
+      return { request, created: recorded.created };
+    },
+
     async setContactPreference(
       _: unknown,
       { input }: { input: { customerId: string; channel: ContactChannel; purpose: ContactPurpose; status: 'SUBSCRIBED' | 'UNSUBSCRIBED' | 'PENDING'; capturedAt?: string | null; place?: string | null } },

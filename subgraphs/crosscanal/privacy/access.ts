@@ -1,6 +1,7 @@
 import { parseRecordId, type RecordKey } from '../matching/records.js';
 import type { Context } from '../context.js';
 import { recordsOf } from '../orders/resolvers.js';
+import { feedbackOf } from '../feedback/resolvers.js';
 
 /**
  * The right of access (GDPR art. 15): everything the graph holds on a customer, in one
@@ -31,14 +32,15 @@ export async function personalDataOf(customerId: string, context: Context): Prom
   const { store } = context;
   const links = (await store.linksOfCustomers([customerId])).get(customerId) ?? [];
   const keys: RecordKey[] = links.map((link) => parseRecordId(link.record));
-  const [records, events, merged, contact, orders] = await Promise.all([
+  const [records, events, merged, contact, orders, feedback] = await Promise.all([
     store.records(links.map((link) => link.record)),
     store.events(customerId),
     store.mergedInto([customerId]),
     context.contact ? context.contact.contactOf([customerId], { fresh: false }).then((m) => m.get(customerId) ?? null) : Promise.resolve(null),
     recordsOf(keys, context),
+    feedbackOf(keys, context),
   ]);
-  const unavailable = new Set<'ECOMMERCE' | 'LOYALTY' | 'POS'>(orders.unavailable as Array<'ECOMMERCE' | 'POS'>);
+  const unavailable = new Set<'ECOMMERCE' | 'LOYALTY' | 'POS'>([...(orders.unavailable as Array<'ECOMMERCE' | 'POS'>), ...feedback.unavailable]);
   const { ecommerce, loyalty } = context.estate();
   const accountIds = keys.filter((k) => k.system === 'ECOMMERCE').map((k) => k.localId);
   const memberIds = keys.filter((k) => k.system === 'LOYALTY').map((k) => k.localId);
@@ -75,6 +77,7 @@ export async function personalDataOf(customerId: string, context: Context): Prom
     ecommerce: { accounts: web, orders: orders.webOrders },
     loyalty: { members: programme },
     pos: { receipts: orders.sales, returns: orders.returns },
+    feedback: feedback.items,
   };
   const recipients: PersonalDataRecipient[] = [
     { system: 'CROSSCANAL', localId: customerId, franchise: null },

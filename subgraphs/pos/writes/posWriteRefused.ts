@@ -7,7 +7,9 @@ export type PosWriteRefusal =
   | 'INVALID_QUOTE_MARK'
   | 'STORE_NOT_FOUND'
   | 'SELLER_NOT_FOUND'
-  | 'INVALID_RETURN';
+  | 'INVALID_RETURN'
+  | 'INVALID_ERASURE'
+  | 'FRANCHISE_NOT_FOUND';
 
 /**
  * A write the franchise tills refused on its merits (the quote is not open, the store is

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { generateEstate } from '../../../legacy/generator/generate.js';
-import type { FranchiseCode, PosData, PosQuote } from '../../../legacy/generator/model.js';
+import type { FranchiseCode, PosClient as TillClient, PosData, PosQuote, PosReceipt, PosReturn, Store } from '../../../legacy/generator/model.js';
 import { dropPos } from '../../../legacy/pos/loadPos.js';
 import { startPos, type RunningPos } from '../../../legacy/pos/server.js';
 import { pgPoolDatabase } from '../../../legacy/pos/sqlDatabase.js';
+import { createCache } from '../../shared/cache.js';
 import { SourceFailure } from '../../shared/errors.js';
 import { LegacySource } from '../../shared/source.js';
 import { PosClient } from '../client.js';
@@ -59,7 +60,79 @@ function testQuotes(franchise: FranchiseCode): PosQuote[] {
   ];
 }
 
-const data: PosData = { ...generated.estate.pos, quotes: [...generated.estate.pos.quotes, ...FRANCHISES.flatMap(testQuotes)] };
+/*
+ * A person to erase, seen at every franchise's first store: their card on a receipt, a return and
+ * a quote, their phone keyed on a receipt and the quote in the franchise's own way (OUE files it
+ * in `clients`, under a name). Beside them: another person's card and phone, and the same digits
+ * keyed at a Belgian store, which are someone else's number there.
+ */
+const CARD = '2990000012345';
+const PHONE = '+33612345678';
+const OTHER_CARD = '2990000012352';
+const KEYED: Record<FranchiseCode, string> = { NRD: '06 12 34 56 78', SUD: '+33 6 12 34 56 78', OUE: '06.12.34.56.78' };
+/** OUE's clients: the person (by phone), someone the crosswalk names by id only, another person. */
+const PERSON_CLIENT = 900;
+const NAMED_CLIENT = 901;
+const OTHER_CLIENT = 902;
+/** The Belgian store, NRD's: `06 12 34 56 78` there is +32612345678. */
+const BELGIAN_STORE = 'NRD90';
+/** A second person, for the cache: their card on one NRD receipt. */
+const CACHED_CARD = '2990000012369';
+
+const erasureNumbers = (franchise: FranchiseCode) => {
+  const store = storeOf(franchise);
+  return { card: `${store}-9900001`, phone: `${store}-9900002`, other: `${store}-9900003`, named: `${store}-9900004`, quote: `Q-${store}-990001`, returnOfReceipt: `RX-${store}-1`, returnOfWebOrder: `RX-${store}-2` };
+};
+
+function erasureRecords(franchise: FranchiseCode): { receipts: PosReceipt[]; returns: PosReturn[]; quotes: PosQuote[] } {
+  const store = storeOf(franchise);
+  const n = erasureNumbers(franchise);
+  const line = { line_no: 1, ean: null, local_code: 'TEST-001', label: 'Test', quantity: 1, unit_price_cents: 1990, discount_cents: 0 };
+  const receipt = (receipt_no: string, card: string | null, phone: string | null, client: number | null = null): PosReceipt => ({
+    franchise, receipt_no, store_code: store, seller_code: sellerOf(store), sold_at: iso(asOf - 20 * DAY), card_number: card,
+    phone: franchise === 'OUE' ? null : phone, client_id: franchise === 'OUE' ? client : null, currency: 'EUR', total_cents: 1990, lines: [line],
+  });
+  const personsPhone = franchise === 'OUE' ? null : KEYED[franchise];
+  const receipts = [
+    receipt(n.card, CARD, null),
+    receipt(n.phone, null, personsPhone, PERSON_CLIENT),
+    receipt(n.other, OTHER_CARD, '06 12 34 56 79', OTHER_CLIENT),
+    ...(franchise === 'OUE' ? [receipt(n.named, null, null, NAMED_CLIENT)] : []),
+    ...(franchise === 'NRD' ? [{ ...receipt(`${BELGIAN_STORE}-9900001`, null, '06 12 34 56 78'), store_code: BELGIAN_STORE }] : []),
+    ...(franchise === 'NRD' ? [receipt(`${store}-9900009`, CACHED_CARD, null)] : []),
+  ];
+  const returned = (return_no: string, receipt_no: string | null, web_order_number: string | null, card_number: string | null): PosReturn => ({
+    franchise, return_no, store_code: store, seller_code: sellerOf(store), returned_at: iso(asOf - 15 * DAY), receipt_no, web_order_number, card_number,
+    refund_total_cents: 1990, lines: [{ ean: null, local_code: 'TEST-001', quantity: 1, refund_cents: 1990, restock: true }],
+  });
+  const returns = [
+    returned(n.returnOfReceipt, n.card, null, CARD),
+    returned(n.returnOfWebOrder, null, `W14${FRANCHISES.indexOf(franchise)}4444`, CARD),
+    returned(`RX-${store}-3`, n.phone, null, null),
+  ];
+  const quote: PosQuote = {
+    franchise, quote_no: n.quote, store_code: store, seller_code: sellerOf(store), created_at: iso(asOf - 20 * DAY), valid_until: iso(asOf + 20 * DAY),
+    status: 'OPEN', web_order_number: null, card_number: CARD, phone: KEYED[franchise], lines: [{ ean: null, local_code: 'TEST-001', quantity: 1, unit_price_cents: 1990 }],
+  };
+  return { receipts, returns, quotes: [quote] };
+}
+
+const belgianStore: Store = { ...generated.estate.pos.stores.find((s) => s.code === storeOf('NRD'))!, code: BELGIAN_STORE, country: 'BE', city: 'Tournai', postcode: '7500' };
+const erasureClients: TillClient[] = [
+  { franchise: 'OUE', client_id: PERSON_CLIENT, phone: KEYED.OUE, name: 'TESTPERSONNE' },
+  { franchise: 'OUE', client_id: NAMED_CLIENT, phone: '07 00 00 00 01', name: 'NOMMEE' },
+  { franchise: 'OUE', client_id: OTHER_CLIENT, phone: '06 12 34 56 79', name: 'AUTRE' },
+];
+const planted = FRANCHISES.map(erasureRecords);
+
+const data: PosData = {
+  ...generated.estate.pos,
+  stores: [...generated.estate.pos.stores, belgianStore],
+  clients: [...generated.estate.pos.clients, ...erasureClients],
+  receipts: [...generated.estate.pos.receipts, ...planted.flatMap((p) => p.receipts)],
+  returns: [...generated.estate.pos.returns, ...planted.flatMap((p) => p.returns)],
+  quotes: [...generated.estate.pos.quotes, ...FRANCHISES.flatMap(testQuotes), ...planted.flatMap((p) => p.quotes)],
+};
 
 let pos: RunningPos;
 let prefix: string;
@@ -424,5 +497,144 @@ describe('PosWriter, whatever the layout', () => {
     } finally {
       await own.close();
     }
+  });
+});
+
+describe('PosWriter.eraseCustomer, in every layout', () => {
+  /** Receipts as the till keeps them: the card, and the phone (NRD, SUD) or the client id it points at (OUE). */
+  const rawReceipts: Record<FranchiseCode, (numbers: string[]) => Promise<unknown[]>> = {
+    NRD: (n) => rows(`SELECT receipt_no AS number, card_number AS card, phone FROM {p}franchise_nrd.receipts WHERE receipt_no = ANY($1) ORDER BY 1`, [n]),
+    SUD: (n) => rows(`SELECT num_ticket AS number, carte_fidelite AS card, telephone AS phone FROM {p}franchise_sud.tickets WHERE num_ticket = ANY($1) ORDER BY 1`, [n]),
+    OUE: (n) => rows(`SELECT sale_ref AS number, loyalty_card AS card, client_id AS phone FROM {p}franchise_oue.sale_header WHERE sale_ref = ANY($1) ORDER BY 1`, [n]),
+  };
+  const rawQuotes: Record<FranchiseCode, (number: string) => Promise<unknown[]>> = {
+    NRD: (n) => rows(`SELECT card_number AS card, phone FROM {p}franchise_nrd.quotes WHERE quote_no = $1`, [n]),
+    SUD: (n) => rows(`SELECT carte_fidelite AS card, telephone AS phone FROM {p}franchise_sud.devis WHERE num_devis = $1`, [n]),
+    OUE: (n) => rows(`SELECT loyalty_card AS card, client_id AS phone FROM {p}franchise_oue.quote_header WHERE quote_ref = $1`, [n]),
+  };
+  const rawReturnCards: Record<FranchiseCode, (numbers: string[]) => Promise<unknown[]>> = {
+    NRD: (n) => rows(`SELECT return_no AS number, card_number AS card FROM {p}franchise_nrd.returns WHERE return_no = ANY($1) ORDER BY 1`, [n]),
+    SUD: (n) => rows(`SELECT num_retour AS number, carte_fidelite AS card FROM {p}franchise_sud.retours WHERE num_retour = ANY($1) ORDER BY 1`, [n]),
+    OUE: (n) => rows(`SELECT refund_ref AS number, loyalty_card AS card FROM {p}franchise_oue.refund_header WHERE refund_ref = ANY($1) ORDER BY 1`, [n]),
+  };
+  const rawClients = () => rows(`SELECT client_id AS id, telephone AS phone, nom AS name FROM {p}franchise_oue.clients WHERE client_id = ANY($1) ORDER BY 1`, [[PERSON_CLIENT, NAMED_CLIENT, OTHER_CLIENT]]);
+  const begins = () => pos.counter.snapshot().byOperation.begin ?? 0;
+
+  test('clears the person’s card and phone on receipts, returns and quotes, each layout as its till keeps them, one transaction per franchise', async () => {
+    const before = begins();
+    const erased = await writer.eraseCustomer({ cardNumbers: [CARD], phones: [PHONE] });
+    expect(begins() - before).toBe(3);
+    const at = iso(asOf);
+    expect(erased).toEqual([
+      { franchise: 'NRD', receipts: 2, returns: 2, quotes: 1, clients: 0, erasedAt: at },
+      { franchise: 'OUE', receipts: 2, returns: 2, quotes: 1, clients: 1, erasedAt: at },
+      { franchise: 'SUD', receipts: 2, returns: 2, quotes: 1, clients: 0, erasedAt: at },
+    ]);
+    for (const franchise of FRANCHISES) {
+      const n = erasureNumbers(franchise);
+      const other = franchise === 'OUE' ? OTHER_CLIENT : '06 12 34 56 79';
+      expect(await rawReceipts[franchise]([n.card, n.phone, n.other])).toEqual([
+        { number: n.card, card: null, phone: null },
+        { number: n.phone, card: null, phone: null },
+        { number: n.other, card: OTHER_CARD, phone: other },
+      ]);
+      expect(await rawQuotes[franchise](n.quote)).toEqual([{ card: null, phone: null }]);
+      expect(await rawReturnCards[franchise]([n.returnOfReceipt, n.returnOfWebOrder])).toEqual([
+        { number: n.returnOfReceipt, card: null },
+        { number: n.returnOfWebOrder, card: null },
+      ]);
+    }
+    // OUE's client is blanked (its phone column takes no null); the others are as they were.
+    expect(await rawClients()).toEqual([
+      { id: PERSON_CLIENT, phone: '', name: null },
+      { id: NAMED_CLIENT, phone: '07 00 00 00 01', name: 'NOMMEE' },
+      { id: OTHER_CLIENT, phone: '06 12 34 56 79', name: 'AUTRE' },
+    ]);
+    // The same digits at the Belgian store are another number there, and stay.
+    expect(await rawReceipts.NRD([`${BELGIAN_STORE}-9900001`])).toEqual([{ number: `${BELGIAN_STORE}-9900001`, card: null, phone: '06 12 34 56 78' }]);
+  });
+
+  test('the POS subgraph no longer finds the person by card or phone, while the receipts, returns and quotes themselves stay', async () => {
+    const read = loaders();
+    expect(await read.salesFor.load(`card:${CARD}`)).toEqual([]);
+    expect(await read.salesFor.load(`phone:${PHONE}`)).toEqual([]);
+    expect(await read.returnsFor.load(`card:${CARD}`)).toEqual([]);
+    expect(await read.quotesFor.load(`phone:${PHONE}`)).toEqual([]);
+    expect(await read.salesFor.load(`client:${PERSON_CLIENT}@OUE`)).toEqual([]);
+    for (const franchise of FRANCHISES) {
+      const n = erasureNumbers(franchise);
+      expect(await read.sale.load(n.phone)).toMatchObject({ number: n.phone, franchise, cardNumber: null, phone: null, total: { amount: 1990 } });
+      expect(await read.quote.load(n.quote)).toMatchObject({ number: n.quote, status: 'OPEN', holder: { cards: [], phone: null } });
+      const [ofReceipt] = await read.returnsOfReceipt.load(n.phone);
+      expect(ofReceipt).toMatchObject({ number: `RX-${storeOf(franchise)}-3`, holder: { phone: null } });
+    }
+    expect((await read.salesFor.load('phone:+33612345679')).map((sale) => sale.number).sort()).toEqual(FRANCHISES.map((f) => erasureNumbers(f).other).sort());
+    expect((await read.salesFor.load('phone:+32612345678')).map((sale) => sale.number)).toEqual([`${BELGIAN_STORE}-9900001`]);
+  });
+
+  test('a repeat finds nothing left: zero everywhere, nothing written', async () => {
+    const erased = await writer.eraseCustomer({ cardNumbers: [CARD], phones: [PHONE] });
+    expect(erased.map(({ franchise, receipts, returns, quotes, clients }) => ({ franchise, receipts, returns, quotes, clients }))).toEqual(
+      ['NRD', 'OUE', 'SUD'].map((franchise) => ({ franchise, receipts: 0, returns: 0, quotes: 0, clients: 0 })),
+    );
+  });
+
+  test('in one franchise, a client named by id is blanked and its receipts detached, whatever phone it holds', async () => {
+    const before = begins();
+    const erased = await writer.eraseCustomer({ franchise: 'OUE', cardNumbers: [], phones: [], clientIds: [{ franchise: 'OUE', clientId: NAMED_CLIENT }] });
+    expect(erased).toEqual([{ franchise: 'OUE', receipts: 1, returns: 0, quotes: 0, clients: 1, erasedAt: iso(asOf) }]);
+    expect(begins() - before).toBe(1);
+    expect(await rawReceipts.OUE([erasureNumbers('OUE').named])).toEqual([{ number: erasureNumbers('OUE').named, card: null, phone: null }]);
+    expect((await rawClients()).find((row) => (row as { id: number }).id === NAMED_CLIENT)).toEqual({ id: NAMED_CLIENT, phone: '', name: null });
+  });
+
+  test('forgets the POS subgraph’s cached receipt and the cached lists of the person’s card', async () => {
+    const cached = new LegacySource('pos', { cache: createCache(`pos-writer-erasure-${randomBytes(4).toString('hex')}`), retryBaseMs: 5 });
+    const own = newWriter(cached);
+    const read = () => createLoaders(client, cached);
+    const number = `${storeOf('NRD')}-9900009`;
+    try {
+      expect(await read().sale.load(number)).toMatchObject({ cardNumber: CACHED_CARD });
+      expect(await read().salesFor.load(`card:${CACHED_CARD}`)).toHaveLength(1);
+      // Served from the cache from now on: the tills are not asked again.
+      const asked = pos.counter.snapshot().total;
+      expect(await read().sale.load(number)).toMatchObject({ cardNumber: CACHED_CARD });
+      expect(await read().salesFor.load(`card:${CACHED_CARD}`)).toHaveLength(1);
+      expect(pos.counter.snapshot().total).toBe(asked);
+
+      expect(await own.eraseCustomer({ franchise: 'NRD', cardNumbers: [CACHED_CARD], phones: [] })).toMatchObject([{ franchise: 'NRD', receipts: 1 }]);
+      expect(await read().sale.load(number)).toMatchObject({ cardNumber: null });
+      expect(await read().salesFor.load(`card:${CACHED_CARD}`)).toEqual([]);
+    } finally {
+      await own.close();
+    }
+  });
+
+  test('refuses malformed input before asking the tills, and a franchise or client table the directory does not have', async () => {
+    const asked = pos.counter.snapshot().total;
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ cardNumbers: [], phones: ['0612345678'] }, 'phones[0]'],
+      [{ cardNumbers: [], phones: ['+33 6 12 34 56 78'] }, 'phones[0]'],
+      [{ cardNumbers: [' 2990000012345'], phones: [] }, 'cardNumbers[0]'],
+      [{ cardNumbers: [], phones: [] }, 'cardNumbers'],
+      [{ phones: [PHONE] }, 'cardNumbers'],
+      [{ cardNumbers: [], phones: [], clientIds: [{ franchise: 'OUE', clientId: 0 }] }, 'clientIds[0].clientId'],
+      [{ franchise: 'OUE', cardNumbers: [], phones: [], clientIds: [{ franchise: 'NRD', clientId: 1 }] }, 'clientIds[0].franchise'],
+      [{ franchise: ' OUE', cardNumbers: [CARD], phones: [] }, 'franchise'],
+    ];
+    for (const [input, field] of cases) {
+      const refused = await refusal(writer.eraseCustomer(input as never));
+      expect({ code: refused.code, field: refused.details.field }).toEqual({ code: 'INVALID_ERASURE', field });
+    }
+    expect(pos.counter.snapshot().total).toBe(asked);
+
+    expect(await refusal(writer.eraseCustomer({ franchise: 'XYZ', cardNumbers: [CARD], phones: [] }))).toMatchObject({
+      code: 'FRANCHISE_NOT_FOUND',
+      details: { field: 'franchise', franchise: 'XYZ' },
+    });
+    expect(await refusal(writer.eraseCustomer({ cardNumbers: [], phones: [], clientIds: [{ franchise: 'NRD', clientId: 1 }] }))).toMatchObject({
+      code: 'INVALID_ERASURE',
+      details: { field: 'clientIds[0].franchise', value: 'NRD' },
+    });
   });
 });

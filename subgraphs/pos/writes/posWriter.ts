@@ -2,10 +2,22 @@ import { GraphQLError } from 'graphql';
 import pg from 'pg';
 import { SourceFailure } from '../../shared/errors.js';
 import { pgFailure, untilAborted } from '../../shared/postgres.js';
-import type { LegacySource } from '../../shared/source.js';
+import type { CacheKind, LegacySource } from '../../shared/source.js';
 import { Directory, directoryFromRow } from '../directory.js';
+import { lookupKey, phoneVariants, type PosLookup } from '../identities.js';
 import { CACHE_KINDS } from '../loaders.js';
+import { phoneOf } from '../mapping.js';
 import type { FranchiseEntry, QuoteStatus } from '../records.js';
+import { checkErasure, type EraseCustomerInput, type ErasureToRun } from './erasureInput.js';
+import {
+  blankClients,
+  clearColumn,
+  clientsToErase,
+  lockReturnsOfStores,
+  returnsOfReceipts,
+  rowsWithPhones,
+  type PhoneRow,
+} from './erasureStatements.js';
 import { PosWriteRefused } from './posWriteRefused.js';
 import { lockQuote, markConvertedOnline, type LockedQuoteRow } from './quoteStatements.js';
 import { checkReturn, type RecordReturnInput } from './returnInput.js';
@@ -22,9 +34,9 @@ export interface PosWriterOptions {
   /** Put in front of `pos_directory` (several datasets sharing one database). Default ''. */
   schemaPrefix?: string;
   /**
-   * The POS's resilience policy (timeout, retries, breaker). Both writes are idempotent, so a
+   * The POS's resilience policy (timeout, retries, breaker). Every write is idempotent, so a
    * lost answer is retried safely. Given the POS subgraph's own source, with its cache, a write
-   * also forgets the cached quote or returns it changed.
+   * also forgets the cached records (and, for an erasure, the cached lists of the person's) it changed.
    */
   source: LegacySource;
   /** Per statement: the database cancels it (`statement_timeout`). Default 5000 ms. */
@@ -58,13 +70,29 @@ export interface ReturnRecorded {
   franchise: string;
 }
 
+/** What an erasure changed in one franchise's tills: the rows it changed, of each kind. */
+export interface FranchiseErasure {
+  franchise: string;
+  /** Receipts whose card, phone or client link was cleared. */
+  receipts: number;
+  /** Returns whose card was cleared (a return shows its receipt's phone, cleared with the receipt). */
+  returns: number;
+  /** Quotes whose card, phone or client link was cleared. */
+  quotes: number;
+  /** Rows of the franchise's customer table blanked; 0 in a layout without one. */
+  clients: number;
+  /** The tills' clock when the franchise's transaction ran. */
+  erasedAt: string;
+}
+
 type Query = <R = Record<string, unknown>>(statement: Statement) => Promise<R[]>;
 
 /**
  * Writes the journeys' records to the franchise tills, each franchise in its own layout and
- * units: a quote finished online, a return taken at a store. Each write is one transaction in
- * the franchise's schema, idempotent (a repeat answers `ALREADY_…` and writes nothing), and
- * goes through the POS source (timeout, retries, breaker).
+ * units: a quote finished online, a return taken at a store, a person erased. Each write is
+ * one transaction in the franchise's schema (an erasure, one per franchise), idempotent (a
+ * repeat answers `ALREADY_…`, or erases nothing more, and writes nothing), and goes through the
+ * POS source (timeout, retries, breaker).
  *
  * Rejects with {@link PosWriteRefused} when the tills refuse the write on its merits (final),
  * and with a `SourceFailure` when they could not be asked (its `kind` says whether a retry may
@@ -180,10 +208,151 @@ export class PosWriter {
     return result;
   }
 
+  /**
+   * Erases a person from the tills (the right to erasure): in each franchise (or the one named),
+   * in its own layout, clears the loyalty card and the phone on the receipts, returns and quotes
+   * that carry them, and in a layout with a customer table (OUE's `clients`) blanks the clients
+   * holding one of the phones or named by `clientIds` (phone empty, name null) and detaches the
+   * receipts and quotes that point at them. The receipts, returns and quotes themselves stay, with
+   * their lines, amounts and times: the retailer must keep them.
+   *
+   * Phones are compared as the tills keyed them, read in each store's country (a client row, which
+   * has no store, in any country of the franchise's stores): `06 12 34 56 78` at a French store is
+   * `+33612345678`, at a Belgian one it is not. Cards are compared exactly.
+   *
+   * One transaction per franchise, one franchise after the other, each under the returns lock of
+   * every store of the franchise (so that a return being recorded commits first and is erased
+   * too). Idempotent by nature: a repeat finds nothing left and answers zero counts. A franchise
+   * that fails leaves the ones before it erased; the caller sends the erasure again.
+   * Refused: `INVALID_ERASURE` (naming the field), `FRANCHISE_NOT_FOUND`. The POS subgraph's
+   * cached copies of what changed, and its cached lists of the person's cards, phones and
+   * clients, are forgotten.
+   */
+  async eraseCustomer(input: EraseCustomerInput): Promise<FranchiseErasure[]> {
+    const erasure = checkErasure(input);
+    const wanted = [...new Set([...(erasure.franchise === null ? [] : [erasure.franchise]), ...erasure.clientIds.map((ref) => ref.franchise)])];
+    for (const code of wanted) {
+      if (!(await this.franchiseOf((directory) => directory.franchise(code)))) {
+        const field = erasure.franchise === code ? 'franchise' : 'clientIds';
+        throw new PosWriteRefused('FRANCHISE_NOT_FOUND', `franchise ${code} is not in the POS directory`, { field, franchise: code });
+      }
+    }
+    const directory = await this.directory(false);
+    erasure.clientIds.forEach((ref, i) => {
+      const layout = writeLayoutFor(directory.franchise(ref.franchise)!);
+      if (layout.phones.kept !== 'client_table') {
+        throw new PosWriteRefused('INVALID_ERASURE', `clientIds[${i}].franchise ${ref.franchise} keeps no customer table (layout ${layout.name}): its tills keep phones on the receipts`, {
+          field: `clientIds[${i}].franchise`,
+          value: ref.franchise,
+        });
+      }
+    });
+    const franchises = erasure.franchise === null ? directory.franchises : [directory.franchise(erasure.franchise)!];
+    const erased: FranchiseErasure[] = [];
+    for (const franchise of franchises) erased.push(await this.eraseIn(franchise, directory, erasure));
+    return erased;
+  }
+
   /** Closes the connections once the writes under way have finished. */
   close(): Promise<void> {
     this.closing ??= this.pool.end();
     return this.closing;
+  }
+
+  /** {@link eraseCustomer} in one franchise: one transaction, then the POS subgraph's copies forgotten. */
+  private async eraseIn(franchise: FranchiseEntry, directory: Directory, erasure: ErasureToRun): Promise<FranchiseErasure> {
+    const stores = directory.storesOf(franchise.code).map((store) => store.code).sort();
+    // A franchise without a store in the directory reads numbers as the directory does an unknown store's: in France.
+    const countries = [...new Set(directory.storesOf(franchise.code).map((store) => store.country))];
+    if (countries.length === 0) countries.push(directory.countryOf(''));
+    const wanted = new Set(erasure.phones);
+    const isErased = (phone: string, country: string) => wanted.has(phoneOf(phone, country) ?? '');
+    const variants = [...new Set(erasure.phones.flatMap(phoneVariants))];
+    const named = erasure.clientIds.filter((ref) => ref.franchise === franchise.code).map((ref) => ref.clientId);
+
+    const { receipt, forget } = await this.transaction(`eraseCustomer ${franchise.code}`, franchise, async (layout, schema, query) => {
+      const erasedAt = this.clock().toISOString();
+      if (stores.length > 0) await query(lockReturnsOfStores(schema, stores));
+      const receipts = new Set<string>();
+      const quotes = new Map<string, string>();
+      const returns = new Map<string, { receipt: string | null; web_order: string | null }>();
+      let clientIds: number[] = [];
+      let blanked = 0;
+      const r = layout.receipts;
+      const q = layout.quotes;
+      const t = layout.returns;
+      const phones = layout.phones;
+
+      if (phones.kept === 'client_table') {
+        if (variants.length > 0 || named.length > 0) {
+          const rows = await query<{ client_id: number; phone: string }>(clientsToErase(schema, phones, variants, named));
+          // A client row has no store: its phone is the person's if it reads as theirs in a country the franchise trades in.
+          clientIds = rows.filter((row) => named.includes(row.client_id) || countries.some((country) => isErased(row.phone, country))).map((row) => row.client_id);
+        }
+        if (clientIds.length > 0) {
+          blanked = (await query(blankClients(schema, phones, clientIds))).length;
+          const byClient = { column: phones.receipts, values: clientIds, type: 'int' } as const;
+          for (const row of await query<{ number: string }>(clearColumn(schema, r.table, phones.receipts, byClient, { number: r.number }))) receipts.add(row.number);
+          const quotesByClient = { column: phones.quotes, values: clientIds, type: 'int' } as const;
+          for (const row of await query<{ number: string; store: string }>(clearColumn(schema, q.table, phones.quotes, quotesByClient, { number: q.number, store: q.store }))) {
+            quotes.set(row.number, row.store);
+          }
+        }
+      } else if (variants.length > 0) {
+        const theirs = (rows: PhoneRow[]) => rows.filter((row) => isErased(row.phone, directory.countryOf(row.store_code))).map((row) => row.number);
+        const keyedReceipts = theirs(await query<PhoneRow>(rowsWithPhones(schema, r, phones.receipts, variants)));
+        if (keyedReceipts.length > 0) {
+          const byNumber = { column: r.number, values: keyedReceipts, type: 'text' } as const;
+          for (const row of await query<{ number: string }>(clearColumn(schema, r.table, phones.receipts, byNumber, { number: r.number }))) receipts.add(row.number);
+        }
+        const keyedQuotes = theirs(await query<PhoneRow>(rowsWithPhones(schema, q, phones.quotes, variants)));
+        if (keyedQuotes.length > 0) {
+          const byNumber = { column: q.number, values: keyedQuotes, type: 'text' } as const;
+          for (const row of await query<{ number: string; store: string }>(clearColumn(schema, q.table, phones.quotes, byNumber, { number: q.number, store: q.store }))) {
+            quotes.set(row.number, row.store);
+          }
+        }
+      }
+
+      if (erasure.cardNumbers.length > 0) {
+        const card = (column: string) => ({ column, values: erasure.cardNumbers, type: 'text' }) as const;
+        for (const row of await query<{ number: string }>(clearColumn(schema, r.table, r.card, card(r.card), { number: r.number }))) receipts.add(row.number);
+        const returned = await query<{ number: string; receipt: string | null; web_order: string | null }>(
+          clearColumn(schema, t.table, t.card, card(t.card), { number: t.number, receipt: t.receipt, web_order: t.webOrder }),
+        );
+        for (const row of returned) returns.set(row.number, { receipt: row.receipt, web_order: row.web_order });
+        for (const row of await query<{ number: string; store: string }>(clearColumn(schema, q.table, q.card, card(q.card), { number: q.number, store: q.store }))) {
+          quotes.set(row.number, row.store);
+        }
+      }
+
+      // The returns of a changed receipt show its card and phone: the subgraph's copies of them go too.
+      const showing = receipts.size === 0 ? [] : await query<{ number: string; receipt: string }>(returnsOfReceipts(layout, schema, [...receipts]));
+      const lookups: PosLookup[] = [
+        ...erasure.cardNumbers.map((card): PosLookup => ({ kind: 'card', card, franchise: null })),
+        ...erasure.phones.map((phone): PosLookup => ({ kind: 'phone', phone, franchise: null })),
+      ];
+      const identities = [
+        ...lookups.flatMap((lookup) => [lookupKey(lookup), lookupKey({ ...lookup, franchise: franchise.code })]),
+        ...clientIds.map((clientId) => lookupKey({ kind: 'client', clientId, franchise: franchise.code })),
+      ];
+      const forget: Array<[CacheKind, string[]]> = [
+        [CACHE_KINDS.sale, [...receipts]],
+        [CACHE_KINDS.storeReturn, [...returns.keys(), ...showing.map((row) => row.number)]],
+        [CACHE_KINDS.returnsOfReceipt, [...receipts, ...[...returns.values()].flatMap((row) => (row.receipt === null ? [] : [row.receipt]))]],
+        [CACHE_KINDS.returnsOfWebOrder, [...returns.values()].flatMap((row) => (row.web_order === null ? [] : [row.web_order]))],
+        [CACHE_KINDS.quote, [...quotes.keys()]],
+        [CACHE_KINDS.quotesOfStore, [...quotes.values()]],
+        [CACHE_KINDS.salesFor, identities],
+        [CACHE_KINDS.returnsFor, identities],
+        [CACHE_KINDS.quotesFor, identities],
+      ];
+      const receipt: FranchiseErasure = { franchise: franchise.code, receipts: receipts.size, returns: returns.size, quotes: quotes.size, clients: blanked, erasedAt };
+      return { receipt, forget };
+    });
+    // The loaders cache each franchise's share of a key under `<franchise>:<key>`.
+    for (const [kind, keys] of forget) await this.source.invalidate(kind, [...new Set(keys)].map((key) => `${franchise.code}:${key}`));
+    return receipt;
   }
 
   /**
@@ -247,7 +416,7 @@ export class PosWriter {
             throw pgFailure(error) ?? error;
           }
         },
-        // Both writes find their own earlier outcome, so an attempt whose answer was lost may run again.
+        // Every write finds its own earlier outcome (an erasure finds nothing left), so an attempt whose answer was lost may run again.
         { idempotent: true },
       );
     } catch (error) {

@@ -8,7 +8,12 @@ import type { Statement, WriteLayout } from './writeLayout.js';
  * session, the stand-in's proxy already runs one transaction at a time.)
  */
 export function lockStoreReturns(schema: string, storeCode: string): Statement {
-  return { text: 'SELECT pg_advisory_xact_lock(hashtext($1))', values: [`crosscanal.pos.returns:${schema}:${storeCode}`] };
+  return { text: 'SELECT pg_advisory_xact_lock(hashtext($1))', values: [storeReturnsLock(schema, storeCode)] };
+}
+
+/** The advisory lock's key for the returns of one store of a franchise's schema. */
+export function storeReturnsLock(schema: string, storeCode: string): string {
+  return `crosscanal.pos.returns:${schema}:${storeCode}`;
 }
 
 export function sellerOfStore(layout: WriteLayout, schema: string, storeCode: string, sellerCode: string): Statement {

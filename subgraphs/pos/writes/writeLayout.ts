@@ -10,6 +10,8 @@ export interface WriteLayout {
   /** As `pos_directory.franchises.layout` names it. */
   name: string;
   sellers: { table: string; store: string; code: string };
+  /** Sales receipts: only what an erasure clears on them. */
+  receipts: { table: string; number: string; store: string; card: string };
   quotes: {
     table: string;
     number: string;
@@ -18,7 +20,11 @@ export interface WriteLayout {
     validUntil: string;
     /** The web order that finished the quote online. */
     webOrder: string;
+    /** The loyalty card scanned for the quote. */
+    card: string;
   };
+  /** Where the till keeps the phone it asks for, which an erasure clears. */
+  phones: PhonesOnRecords | PhonesInClientTable;
   /** The till's code for each of the graph's quote statuses. */
   quoteStatus: Readonly<Record<QuoteStatus, string>>;
   returns: {
@@ -64,6 +70,30 @@ export interface WriteLayout {
  * `returnsOfWebOrders`), one sequence per store.
  */
 export const GENERATED_RETURN_NUMBER: WriteLayout['returnNumber'] = { prefix: (storeCode) => `R-${storeCode}-`, digits: 6 };
+
+/** The phone keyed at the till is a column of the receipt and of the quote. */
+export interface PhonesOnRecords {
+  kept: 'on_records';
+  /** The phone column of the receipts and of the quotes. */
+  receipts: string;
+  quotes: string;
+}
+
+/**
+ * The till files the phone in a customer table (with the name it was given, if any), and the
+ * receipts and quotes point at the row by id; returns carry no phone in any layout.
+ */
+export interface PhonesInClientTable {
+  kept: 'client_table';
+  table: string;
+  id: string;
+  /** Not nullable in the tills that have such a table: a filed client always had a phone. */
+  phone: string;
+  name: string;
+  /** The client id column of the receipts and of the quotes. */
+  receipts: string;
+  quotes: string;
+}
 
 /** One SQL statement with its `$n` parameters. */
 export interface Statement {

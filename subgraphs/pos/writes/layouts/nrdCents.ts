@@ -4,7 +4,9 @@ import { GENERATED_RETURN_NUMBER, type WriteLayout } from '../writeLayout.js';
 export const nrdCentsWrites: WriteLayout = {
   name: 'nrd_cents',
   sellers: { table: 'sellers', store: 'store_code', code: 'seller_code' },
-  quotes: { table: 'quotes', number: 'quote_no', store: 'store_code', status: 'status', validUntil: 'valid_until', webOrder: 'web_order_number' },
+  receipts: { table: 'receipts', number: 'receipt_no', store: 'store_code', card: 'card_number' },
+  quotes: { table: 'quotes', number: 'quote_no', store: 'store_code', status: 'status', validUntil: 'valid_until', webOrder: 'web_order_number', card: 'card_number' },
+  phones: { kept: 'on_records', receipts: 'phone', quotes: 'phone' },
   quoteStatus: { OPEN: 'OPEN', CONVERTED_IN_STORE: 'CONVERTED_IN_STORE', CONVERTED_ONLINE: 'CONVERTED_ONLINE', EXPIRED: 'EXPIRED' },
   returns: {
     table: 'returns',

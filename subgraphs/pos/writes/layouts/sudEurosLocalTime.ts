@@ -10,7 +10,17 @@ const SUD_TIME_ZONE = 'Europe/Paris';
 export const sudEurosLocalTimeWrites: WriteLayout = {
   name: 'sud_euros_local_time',
   sellers: { table: 'vendeurs', store: 'code_magasin', code: 'code_vendeur' },
-  quotes: { table: 'devis', number: 'num_devis', store: 'code_magasin', status: 'statut', validUntil: 'date_validite', webOrder: 'num_commande_web' },
+  receipts: { table: 'tickets', number: 'num_ticket', store: 'code_magasin', card: 'carte_fidelite' },
+  quotes: {
+    table: 'devis',
+    number: 'num_devis',
+    store: 'code_magasin',
+    status: 'statut',
+    validUntil: 'date_validite',
+    webOrder: 'num_commande_web',
+    card: 'carte_fidelite',
+  },
+  phones: { kept: 'on_records', receipts: 'telephone', quotes: 'telephone' },
   quoteStatus: { OPEN: 'EN_COURS', CONVERTED_IN_STORE: 'TRANSFORME_MAGASIN', CONVERTED_ONLINE: 'TRANSFORME_WEB', EXPIRED: 'EXPIRE' },
   returns: {
     table: 'retours',
