@@ -6,7 +6,7 @@ import { createLoaders, type Loaders } from './loaders.js';
 import type { EstateLoaders, EstateReads } from './orders/estate.js';
 import type { CrosswalkStore } from './store/crosswalkStore.js';
 import type { CoherenceService } from './pricing/service.js';
-import type { ContactService } from './contact/service.js';
+import type { ContactService, CustomerContact } from './contact/service.js';
 import type { Erasures } from './privacy/erasure.js';
 
 export interface Context extends RequestIdentity {
@@ -22,6 +22,8 @@ export interface Context extends RequestIdentity {
   coherence: CoherenceService | null;
   /** Contact choices and their copies; null when neither the programme nor the web shop is configured. */
   contact: ContactService | null;
+  /** This request's contact choices by customer, read once (null without `contact`). */
+  contactLoader: DataLoader<string, CustomerContact> | null;
   /** Erasure requests fanned out to the systems; null when none is configured. */
   erasures: Erasures | null;
 }
@@ -49,6 +51,12 @@ export function createContext(store: CrosswalkStore, identity: RequestIdentity, 
     journeys: journeys ?? { ecommerce: null, marker: null, returns: null },
     coherence: coherence ?? null,
     contact: contact ?? null,
+    contactLoader: contact
+      ? new DataLoader(async (ids: readonly string[]) => {
+          const found = await contact.contactOf(ids);
+          return ids.map((id) => found.get(id)!);
+        })
+      : null,
     erasures: erasures ?? null,
     webPoints: webPoints
       ? {

@@ -151,7 +151,7 @@ export async function startCrosscanalSubgraph(options: CrosscanalOptions): Promi
     ecommerce: options.sources?.ecommerceUrl ? new EcommerceClient(options.sources.ecommerceUrl, writeSource('ecommerce')) : null,
     loyalty: options.sources?.loyaltyUrl ? new LoyaltyClient(options.sources.loyaltyUrl, writeSource('loyalty')) : null,
     pos: posWriter
-      ? { eraseCustomer: (tills) => posWriter.eraseCustomer({ cardNumbers: tills.cardNumbers, phones: tills.phones, clientIds: tills.clients.map((c) => ({ franchise: c.franchise, clientId: Number(c.clientId) })) }) }
+      ? { eraseCustomer: (tills) => posWriter.eraseCustomer({ cardNumbers: tills.cardNumbers, phones: tills.phones, clientIds: tills.clients }) }
       : null,
   };
   const erasures = erasureSystems.ecommerce || erasureSystems.loyalty || erasureSystems.pos ? createErasures({ store, systems: erasureSystems, retryBaseMs: options.contact?.retryBaseMs }) : null;

@@ -240,17 +240,8 @@ export function createContactCopies(options: ContactCopiesOptions): ContactCopie
   const key = (copy: CopyRow) => [copy.system, copy.localId, copy.channel, copy.purpose];
 
   /** Ends a send: the new state, only if the copy still names the decision sent (else it stays pending for the newer one). */
-  async function settle(copy: CopyRow, state: CopyState, error: string | null, retry: boolean): Promise<void> {
+  async function settle(copy: CopyRow, state: Exclude<CopyState, 'PENDING'>, error: string | null): Promise<void> {
     const at = now();
-    if (retry) {
-      await db.query(
-        `UPDATE contact_copy SET attempts = attempts + 1, next_attempt_at = CASE WHEN decision_id = $5 THEN $6 ELSE next_attempt_at END,
-           last_error = CASE WHEN decision_id = $5 THEN $7 ELSE last_error END, claimed_until = NULL
-         WHERE system = $1 AND local_id = $2 AND channel = $3 AND purpose = $4`,
-        [...key(copy), copy.decisionId, new Date(at.getTime() + retryDelay(copy.attempts + 1)).toISOString(), error],
-      );
-      return;
-    }
     await db.query(
       `UPDATE contact_copy SET state = CASE WHEN decision_id = $5 THEN $6 ELSE state END, attempts = attempts + 1,
          last_error = CASE WHEN decision_id = $5 THEN $7 ELSE last_error END,
@@ -260,8 +251,18 @@ export function createContactCopies(options: ContactCopiesOptions): ContactCopie
     );
   }
 
+  /** A send that failed for now: tried again after its delay (a newer decision keeps its own schedule). */
+  async function retryLater(copy: CopyRow, error: string): Promise<void> {
+    await db.query(
+      `UPDATE contact_copy SET attempts = attempts + 1, next_attempt_at = CASE WHEN decision_id = $5 THEN $6 ELSE next_attempt_at END,
+         last_error = CASE WHEN decision_id = $5 THEN $7 ELSE last_error END, claimed_until = NULL
+       WHERE system = $1 AND local_id = $2 AND channel = $3 AND purpose = $4`,
+      [...key(copy), copy.decisionId, new Date(now().getTime() + retryDelay(copy.attempts + 1)).toISOString(), error],
+    );
+  }
+
   /** Sends one copy to its system; answers what became of it. */
-  async function send(copy: CopyRow & { decision: DecisionRow }): Promise<{ state: CopyState; error: string | null } | { retry: string }> {
+  async function send(copy: CopyRow & { decision: DecisionRow }): Promise<{ state: Exclude<CopyState, 'PENDING'>; error: string | null }> {
     const { decision } = copy;
     if (copy.system === 'LOYALTY') {
       const stored = await systems.loyalty!.updateConsent({
@@ -289,7 +290,7 @@ export function createContactCopies(options: ContactCopiesOptions): ContactCopie
   }
 
   async function apply(copy: CopyRow & { decision: DecisionRow }, summary: CopiesSummary): Promise<void> {
-    let outcome: { state: CopyState; error: string | null } | { retry: string };
+    let outcome: { state: Exclude<CopyState, 'PENDING'>; error: string | null } | { retry: string };
     try {
       outcome = await send(copy);
     } catch (error) {
@@ -297,11 +298,11 @@ export function createContactCopies(options: ContactCopiesOptions): ContactCopie
       outcome = inChain(error, SourceFailure)?.kind === 'badRequest' ? { state: 'FAILED', error: message } : { retry: message };
     }
     if ('retry' in outcome) {
-      await settle(copy, 'PENDING', outcome.retry, true);
+      await retryLater(copy, outcome.retry);
       summary.retried += 1;
       return;
     }
-    await settle(copy, outcome.state, outcome.error, false);
+    await settle(copy, outcome.state, outcome.error);
     if (outcome.state === 'APPLIED') summary.applied += 1;
     else if (outcome.state === 'FAILED') summary.failed += 1;
     else summary.superseded += 1;

@@ -82,12 +82,22 @@ function preferencesOf(contact: CustomerContact): PreferenceParent[] {
   return contact.preferences.map((p) => ({ ...p, copies: contact.copies.filter((c) => c.channel === p.channel && c.purpose === p.purpose) }));
 }
 
+/**
+ * The customer's contact choices: read fresh once per request through the request's loader
+ * (`contactPreferences`, `contactable` and the rest of one query share one read of each
+ * system, and an audience-sized batch of customers is one read too); `fresh: false` is the
+ * crosswalk's own decisions only.
+ */
 async function contactOf(customerId: string, context: Context, fresh = true): Promise<CustomerContact> {
-  return (await service(context).contactOf([customerId], { fresh })).get(customerId)!;
+  const contact = service(context);
+  if (fresh && context.contactLoader) return context.contactLoader.load(customerId);
+  return (await contact.contactOf([customerId], { fresh })).get(customerId)!;
 }
 
 /** After a write: the systems read fresh, or, when one cannot be read, what the crosswalk holds (the write stands either way). */
 async function contactAfterWrite(customerId: string, context: Context): Promise<CustomerContact> {
+  // What the request read before the write is stale now.
+  context.contactLoader?.clear(customerId);
   try {
     return await contactOf(customerId, context);
   } catch {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { inChain, SourceFailure } from '../../shared/errors.js';
 import { loggerFor } from '../../shared/logger.js';
-import { parseRecordId, phonesOf } from '../matching/records.js';
+import { lookupsOf } from '../../pos/identities.js';
+import { parseRecordId, phonesOf, posKind } from '../matching/records.js';
 import type { CrosswalkStore } from '../store/crosswalkStore.js';
 import { iso, isoOrNull } from '../store/instants.js';
 import { syncRunner, type SyncRunner } from '../syncRunner.js';
@@ -25,7 +26,7 @@ export type ReceiptState = 'PENDING' | 'DONE' | 'FAILED';
 export interface TillIdentities {
   cardNumbers: string[];
   phones: string[];
-  clients: Array<{ franchise: string; clientId: string }>;
+  clients: Array<{ franchise: string; clientId: number }>;
 }
 
 /** The systems' erase operations (each idempotent); a system left null is not asked. */
@@ -107,22 +108,22 @@ export function createErasures({ store, systems, retryBaseMs = 2_000, claimMs = 
     const records = await store.records(links.map((l) => l.record));
     const out: Array<{ system: ErasureSystem; target: string; detail: unknown }> = [];
     const tills: TillIdentities = { cardNumbers: [], phones: [], clients: [] };
-    for (const link of links) {
-      const key = parseRecordId(link.record);
+    const keys = links.map((link) => parseRecordId(link.record));
+    for (const [i, key] of keys.entries()) {
       if (key.system === 'ECOMMERCE' && systems.ecommerce) out.push({ system: 'ECOMMERCE', target: key.localId, detail: {} });
       if (key.system === 'LOYALTY') {
         if (systems.loyalty) out.push({ system: 'LOYALTY', target: key.localId, detail: {} });
         // The member's cards were scanned at tills: the receipts carry them.
-        for (const card of records.get(link.record)?.cards ?? []) tills.cardNumbers.push(card.number);
+        for (const card of records.get(links[i]!.record)?.cards ?? []) tills.cardNumbers.push(card.number);
       }
-      if (key.system === 'POS') {
-        const [kind, value] = [key.localId.slice(0, key.localId.indexOf(':')), key.localId.slice(key.localId.indexOf(':') + 1)];
-        if (kind === 'card') tills.cardNumbers.push(value);
-        if (kind === 'phone') tills.phones.push(value);
-        if (kind === 'client') tills.clients.push({ franchise: key.franchise ?? '', clientId: value });
-        // A client's phone is theirs too (OUE files phones in its client table).
-        if (kind === 'client') tills.phones.push(...phonesOf(records.get(link.record) ?? { phone: null }));
-      }
+      // A client's phone is theirs too (OUE files phones in its client table).
+      if (key.system === 'POS' && posKind(key.localId) === 'client') tills.phones.push(...phonesOf(records.get(links[i]!.record) ?? { phone: null }));
+    }
+    // The customer's own till identities, read as the tills' lookups read them.
+    for (const lookup of lookupsOf(keys.filter((key) => key.system === 'POS'))) {
+      if (lookup.kind === 'card') tills.cardNumbers.push(lookup.card);
+      else if (lookup.kind === 'phone') tills.phones.push(lookup.phone);
+      else tills.clients.push({ franchise: lookup.franchise, clientId: lookup.clientId });
     }
     const unique = (values: string[]) => [...new Set(values)].sort();
     if (systems.pos && (tills.cardNumbers.length > 0 || tills.phones.length > 0 || tills.clients.length > 0)) {
