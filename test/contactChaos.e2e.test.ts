@@ -115,7 +115,10 @@ test('every system ends holding the latest decision for every customer and chann
   });
   const shuffled = [...changes].sort(() => draw() - 0.5);
 
-  const fresh = (system: 'loyalty' | 'ecommerce', timeoutMs = 2_000) => new LegacySource(system, { timeoutMs, retries: 0, breaker: { failureThreshold: 1_000, resetAfterMs: 100 } });
+  const fresh = (system: 'loyalty' | 'ecommerce', timeoutMs = 10_000) => new LegacySource(system, { timeoutMs, retries: 0, breaker: { failureThreshold: 1_000, resetAfterMs: 100 } });
+  // The senders wait for an answer as long as the crosswalk's own do (10 s). A send given up on
+  // sooner could still land at the system after a newer one: a limit of the design, kept out of
+  // this test by timeouts shorter than the senders' claims (docs/contact.md, known limits).
   const systems = {
     loyalty: new LoyaltyClient(stack.estate.loyalty.endpoint, fresh('loyalty')),
     ecommerce: new EcommerceClient(stack.estate.ecommerce.url, fresh('ecommerce')),
@@ -126,9 +129,9 @@ test('every system ends holding the latest decision for every customer and chann
     // The first half, with the crosswalk's own sender trying each at once.
     await giveAll(shuffled.slice(0, CHANGES / 2));
     // A sender dies mid-run: what it claimed stays claimed until its lease ends. The lease outlasts
-    // a send (2 s timeout here, as 60 s outlasts 10 s in production): a send still in flight when
-    // another run takes over could otherwise land last.
-    const dead = createContactCopies({ store: stack.crosscanal.store, systems: dying(systems, 15), claimMs: 5_000, concurrency: 4 });
+    // a send (12 s against 10 s here, 60 s in production): a send still in flight when another
+    // run takes over could otherwise land last.
+    const dead = createContactCopies({ store: stack.crosscanal.store, systems: dying(systems, 15), claimMs: 12_000, concurrency: 4 });
     await stack.crosscanal.store.db.query("UPDATE contact_copy SET next_attempt_at = now() WHERE state = 'PENDING'");
     void dead.incremental();
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -142,15 +145,10 @@ test('every system ends holding the latest decision for every customer and chann
     stack.estate.ecommerce.faults.set({ down: false });
 
     // A new sender takes over (the dead one's lease runs out), still against 30 % errors.
-    // Its calls wait as long as the crosswalk's own (10 s): a send given up on may still land
-    // at the system later, after a newer one (see docs/contact.md, known limits).
-    const patient = {
-      loyalty: new LoyaltyClient(stack.estate.loyalty.endpoint, fresh('loyalty', 10_000)),
-      ecommerce: new EcommerceClient(stack.estate.ecommerce.url, fresh('ecommerce', 10_000)),
-    };
-    const survivor = createContactCopies({ store: stack.crosscanal.store, systems: patient, retryBaseMs: 10, claimMs: 15_000 });
-    for (let round = 0; ; round++) {
-      expect(round).toBeLessThan(200);
+    const survivor = createContactCopies({ store: stack.crosscanal.store, systems, retryBaseMs: 10, claimMs: 15_000 });
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      expect(Date.now()).toBeLessThan(deadline);
       await stack.crosscanal.store.db.query("UPDATE contact_copy SET next_attempt_at = now() WHERE state = 'PENDING'");
       await survivor.incremental();
       const [{ n }] = await stack.crosscanal.store.db.query<{ n: string }>("SELECT count(*) AS n FROM contact_copy WHERE state = 'PENDING'");
