@@ -52,6 +52,8 @@ export interface GatewayConfig {
   safelistsByRole: Record<string, string>;
   /** Let `@apollo/gateway` send its anonymous usage metrics to its vendor; off unless asked. */
   vendorTelemetry: boolean;
+  /** Send identical subgraph reads in flight at once only once (same principal, query and variables); on unless measuring. */
+  dedupeFetches: boolean;
 }
 
 export class ConfigError extends Error {
@@ -190,5 +192,6 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
     safelistsByClient: jsonMap(env, 'GATEWAY_SAFELISTS_BY_CLIENT', { ...DEFAULT_SAFELISTS_BY_CLIENT }),
     safelistsByRole: jsonMap(env, 'GATEWAY_SAFELISTS_BY_ROLE', { ...DEFAULT_SAFELISTS_BY_ROLE }),
     vendorTelemetry: flag(env, 'GATEWAY_VENDOR_TELEMETRY', false),
+    dedupeFetches: flag(env, 'GATEWAY_DEDUPE_FETCHES', true),
   };
 }

@@ -1,10 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import { grantHeaders, TEST_INTERNAL_SECRET } from '../test/support/grant.js';
-import { startTestGateway, type TestGateway } from '../test/support/gateway.js';
+import { composeTestSupergraph, startTestGateway, type TestGateway } from '../test/support/gateway.js';
 import { internalKey, PRINCIPAL_HEADER, signGrant } from '../subgraphs/shared/principal.js';
 import { noteStale } from '../subgraphs/shared/requestScope.js';
 import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
@@ -53,21 +49,18 @@ const echo: SubgraphModule<RequestIdentity> = {
 
 let subgraph: ListeningSubgraph;
 let gateway: TestGateway;
-let dir: string;
+let supergraph: Awaited<ReturnType<typeof composeTestSupergraph>>;
 
 beforeAll(async () => {
   subgraph = await listenSubgraph(createSubgraphServer(echo), { port: 0, internalSecret: TEST_INTERNAL_SECRET, context: async (identity) => identity });
-  const composed = composeServices([{ name: 'echo', url: subgraph.url, typeDefs }]);
-  if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
-  dir = await mkdtemp(join(tmpdir(), 'crosscanal-echo-'));
-  await writeFile(join(dir, 'supergraph.graphql'), composed.supergraphSdl);
-  gateway = await startTestGateway({ echo: subgraph.url }, { supergraphPath: join(dir, 'supergraph.graphql') });
+  supergraph = await composeTestSupergraph([{ name: 'echo', url: subgraph.url, typeDefs }]);
+  gateway = await startTestGateway({ echo: subgraph.url }, { supergraphPath: supergraph.supergraphPath });
 });
 
 afterAll(async () => {
   await gateway?.stop();
   await subgraph?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await supergraph?.remove();
 });
 
 async function post(url: string, query: string, headers: Record<string, string> = {}) {
@@ -117,10 +110,22 @@ describe('a subgraph called directly', () => {
     const wrong = await post(subgraph.url, RECEIVED, await grantHeaders({ role: 'admin', actor: 'mallory' }, 'another-secret-of-at-least-32-characters'));
     expect(wrong.status).toBe(401);
     expect(wrong.body.errors![0]!.message).toMatch(/not one the gateway signed/);
-    const expired = await signGrant(internalKey(TEST_INTERNAL_SECRET), { principal: { role: 'admin', actor: 'a' }, requestId: 'r', deadline: Date.now() - 60_000 });
+    const expired = signGrant(internalKey(TEST_INTERNAL_SECRET), { principal: { role: 'admin', actor: 'a' }, requestId: 'r', deadline: Date.now() - 60_000 });
     const late = await post(subgraph.url, RECEIVED, { [PRINCIPAL_HEADER]: expired });
     expect(late.status).toBe(401);
     expect(late.body.errors![0]!.message).toMatch(/expired/);
+  });
+
+  it('refuses a grant whose payload was changed, whose header says `alg: none`, or that is not a JWS', async () => {
+    const [header, payload, signature] = signGrant(internalKey(TEST_INTERNAL_SECRET), { principal: { role: 'customer', actor: 'c', customerId: 'cus_1' }, requestId: 'r', deadline: Date.now() + 60_000 }).split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8'));
+    const raised = Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url');
+    const none = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+    for (const forged of [`${header}.${raised}.${signature}`, `${none}.${payload}.`, `${none}.${raised}.`, 'not-a-token', `${header}.${payload}`, `${header}.${payload}.${signature}.x`]) {
+      const refused = await post(subgraph.url, RECEIVED, { [PRINCIPAL_HEADER]: forged });
+      expect(refused.status).toBe(401);
+      expect(refused.body.errors![0]!.message).toMatch(/not one the gateway signed/);
+    }
   });
 
   it('answers composition (`_service`) and a liveness probe without the grant', async () => {

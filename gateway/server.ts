@@ -61,6 +61,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const logger = apolloLogger(log);
   /** Where each subgraph is reached, for the readiness probes. */
   const routes = new Map<string, string>();
+  const sources: SubgraphDataSource[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger,
@@ -68,7 +69,9 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       const routed = config.subgraphUrls[name] ?? url;
       if (!routed) throw new Error(`no URL for subgraph ${JSON.stringify(name)}: set SUBGRAPH_${name.toUpperCase()}_URL`);
       routes.set(name, routed);
-      return new SubgraphDataSource(name, routed, key, config.subgraphTimeoutMs);
+      const source = new SubgraphDataSource({ name, url: routed, key, timeoutMs: config.subgraphTimeoutMs, dedupe: config.dedupeFetches });
+      sources.push(source);
+      return source;
     },
   });
   gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => {
@@ -124,6 +127,9 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     get state() {
       return listening.state;
     },
-    stop: listening.stop,
+    stop: async () => {
+      await listening.stop();
+      for (const source of sources) source.close();
+    },
   };
 }

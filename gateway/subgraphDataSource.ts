@@ -1,5 +1,7 @@
 import type { KeyObject } from 'node:crypto';
-import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import http from 'node:http';
+import https from 'node:https';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError, Kind, parse, type FieldNode, type GraphQLFormattedError, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { observeSubgraphFetch } from '../subgraphs/shared/metrics.js';
 import { ANONYMOUS, PRINCIPAL_HEADER, signGrant, type Principal } from '../subgraphs/shared/principal.js';
@@ -7,66 +9,180 @@ import { currentRequestScope, RequestAborted } from '../subgraphs/shared/request
 import { noteStaleFromSubgraph } from '../subgraphs/shared/staleness.js';
 
 type GatewayGraphQLRequest = GraphQLDataSourceProcessOptions['request'];
-type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
 /** What the gateway keeps of a request for its subgraph fetches. */
 export interface FetchContext {
   principal: Principal;
   requestId: string;
   deadline: number;
-  /** The principal token for this request's fetches, signed once on the first fetch. */
-  grant?: Promise<string>;
+  /** The principal token for this request's fetches, signed on the first fetch. */
+  grant?: string;
+  /** Who the request acts for, as a key for sharing fetches: equal for the same principal. */
+  principalKey?: string;
+}
+
+/** What a subgraph answered, before it is parsed: every request sharing the exchange parses its own copy. */
+interface SubgraphAnswer {
+  status: number;
+  statusText: string;
+  contentType: string;
+  cacheControl: string | undefined;
+  text: string;
+}
+
+export interface SubgraphDataSourceOptions {
+  name: string;
+  url: string;
+  key: KeyObject;
+  /** How long one exchange with the subgraph may take. */
+  timeoutMs: number;
+  /** Share identical fetches in flight (queries of queries, same principal); on unless measuring. */
+  dedupe?: boolean;
+}
+
+/** The answer to a fetch, bounded by `signal`, on a keep-alive connection of `agent`. */
+function post(url: URL, agent: http.Agent, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<SubgraphAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? https : http).request(
+      url,
+      { method: 'POST', agent, signal, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            statusText: response.statusMessage ?? '',
+            contentType: response.headers['content-type'] ?? '',
+            cacheControl: response.headers['cache-control'],
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
 }
 
 /**
- * A fetch bounded by the request: it stops at the subgraph timeout, at the request's deadline
- * or when the client goes away, whichever comes first (the request scope carries the last two).
+ * One exchange with a subgraph, which every request asking the same of it while it runs
+ * shares. It stops at the subgraph timeout (or the first request's deadline, which the grant
+ * it carries names), or when the last request waiting for it has gone; a request that ends
+ * before the answer stops waiting at once.
  */
-function boundedFetch(timeoutMs: number): typeof fetch {
-  return (input, init) => {
-    const scope = currentRequestScope();
-    const left = scope ? Math.max(1, Math.min(timeoutMs, scope.deadline - Date.now())) : timeoutMs;
-    const timeout = AbortSignal.timeout(left);
-    return fetch(input, { ...init, signal: scope ? AbortSignal.any([scope.signal, timeout]) : timeout });
-  };
+class Flight {
+  private waiting = 0;
+  private readonly controller = new AbortController();
+  readonly answer: Promise<SubgraphAnswer>;
+
+  constructor(exchange: (signal: AbortSignal) => Promise<SubgraphAnswer>, timeoutMs: number) {
+    const timer = setTimeout(() => this.controller.abort(new DOMException('the subgraph did not answer in time', 'TimeoutError')), timeoutMs);
+    timer.unref();
+    this.answer = exchange(this.controller.signal).then(
+      (answer) => {
+        clearTimeout(timer);
+        return answer;
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        // The stopped exchange's own error says only "aborted": the reason says why.
+        throw this.controller.signal.aborted ? this.controller.signal.reason : error;
+      },
+    );
+  }
+
+  /** The answer for one request, whose end (`signal`) stops its wait, and the exchange if no one else waits. */
+  join(signal: AbortSignal | undefined): Promise<SubgraphAnswer> {
+    if (!signal) {
+      this.waiting += 1;
+      return this.answer;
+    }
+    if (signal.aborted) return Promise.reject(signal.reason);
+    this.waiting += 1;
+    return new Promise((resolve, reject) => {
+      const leave = () => {
+        this.waiting -= 1;
+        if (this.waiting === 0) this.controller.abort(signal.reason);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', leave, { once: true });
+      this.answer.then(
+        (answer) => {
+          signal.removeEventListener('abort', leave);
+          resolve(answer);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', leave);
+          reject(error);
+        },
+      );
+    });
+  }
+}
+
+/** A `Cache-Control` answer as Apollo Server's cache hint: `max-age`, `private`, `public`. */
+function cacheHint(header: string | undefined): { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } {
+  const hint: { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } = { maxAge: 0 };
+  for (const directive of (header ?? '').split(',')) {
+    const [name, value] = directive.trim().toLowerCase().split('=');
+    if (name === 'max-age' && value && /^\d+$/.test(value)) hint.maxAge = Number(value);
+    if (name === 'private') hint.scope = 'PRIVATE';
+    if (name === 'public') hint.scope = 'PUBLIC';
+  }
+  return hint;
 }
 
 /** Metrics' word for how a fetch failed, from its code. */
 const OUTCOMES: Readonly<Record<string, string>> = { DEADLINE_EXCEEDED: 'deadline', SUBGRAPH_TIMEOUT: 'timeout', SUBGRAPH_UNAVAILABLE: 'unavailable' };
 
 /**
- * The gateway's link to one subgraph. Each fetch carries the request's principal, signed with
- * the secret shared with the subgraphs (a client's own `x-crosscanal-*` headers are never passed
- * on). A fetch that fails — the subgraph dead, hung, past the deadline, or answering something
- * that is not GraphQL — becomes an answer in which every field the fetch was for is null with
- * a coded error naming the subgraph, so that the planner puts the error where the data would
- * have been and the rest of the answer arrives.
+ * The gateway's link to one subgraph, on a pool of keep-alive connections. Each fetch carries
+ * the request's principal, signed with the secret shared with the subgraphs (a client's own
+ * `x-crosscanal-*` headers are never passed on). Identical reads in flight at once for the same
+ * principal — the same query and variables to the same subgraph, within query operations — are
+ * sent once and their answer shared. A fetch that fails — the subgraph dead, hung, past the
+ * deadline, or answering something that is not GraphQL — becomes an answer in which every field
+ * the fetch was for is null with a coded error naming the subgraph, so that the planner puts the
+ * error where the data would have been and the rest of the answer arrives.
  */
-export class SubgraphDataSource extends RemoteGraphQLDataSource<FetchContext> {
-  constructor(
-    readonly name: string,
-    url: string,
-    private readonly key: KeyObject,
-    timeoutMs: number,
-  ) {
-    super({ url, fetcher: boundedFetch(timeoutMs) as never });
+export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
+  readonly name: string;
+  readonly url: string;
+  private readonly target: URL;
+  private readonly key: KeyObject;
+  private readonly timeoutMs: number;
+  private readonly dedupe: boolean;
+  private readonly agent: http.Agent;
+  private readonly inFlight = new Map<string, Flight>();
+
+  constructor(options: SubgraphDataSourceOptions) {
+    this.name = options.name;
+    this.url = options.url;
+    this.target = new URL(options.url);
+    this.key = options.key;
+    this.timeoutMs = options.timeoutMs;
+    this.dedupe = options.dedupe ?? true;
+    const agentOptions = { keepAlive: true, scheduling: 'lifo' as const, maxFreeSockets: 256 };
+    this.agent = this.target.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   }
 
-  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<FetchContext>): Promise<void> {
-    const fetchContext = context as Partial<FetchContext>;
-    // Requests the gateway makes of its own (none today: the supergraph is static) act as nobody.
-    fetchContext.grant ??= signGrant(this.key, {
-      principal: fetchContext.principal ?? ANONYMOUS,
-      requestId: fetchContext.requestId ?? '',
-      deadline: fetchContext.deadline ?? Date.now() + 30_000,
-    });
-    request.http?.headers.set(PRINCIPAL_HEADER, await fetchContext.grant);
+  /** Exchanges sent and not yet answered (shared ones once). */
+  get pending(): number {
+    return this.inFlight.size;
   }
 
-  override async process(options: GraphQLDataSourceProcessOptions<FetchContext>): Promise<GatewayGraphQLResponse> {
+  /** Closes the pooled connections (the gateway stopping). */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  async process(options: GraphQLDataSourceProcessOptions<FetchContext>): Promise<GatewayGraphQLResponse> {
     const started = performance.now();
     try {
-      const response = await super.process(options);
+      const response = await this.fetch(options);
       observeSubgraphFetch(this.name, response.errors?.length ? 'errors' : 'ok', (performance.now() - started) / 1000);
       noteStaleFromSubgraph(response.extensions);
       return response;
@@ -77,8 +193,62 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<FetchContext> {
     }
   }
 
-  override didEncounterError(error: Error): never {
-    throw this.coded(error);
+  private async fetch(options: GraphQLDataSourceProcessOptions<FetchContext>): Promise<GatewayGraphQLResponse> {
+    const { request } = options;
+    if (!request.query) throw new Error('no query to send');
+    const context = options.context as Partial<FetchContext>;
+    const principal = context.principal ?? ANONYMOUS;
+    // Requests the gateway makes of its own (none today: the supergraph is static) act as nobody.
+    context.grant ??= signGrant(this.key, { principal, requestId: context.requestId ?? '', deadline: context.deadline ?? Date.now() + 30_000 });
+    const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
+    const scope = currentRequestScope();
+    const timeoutMs = Math.max(1, Math.min(this.timeoutMs, (context.deadline ?? Infinity) - Date.now()));
+    const exchange = (signal: AbortSignal) => post(this.target, this.agent, { 'content-type': 'application/json', [PRINCIPAL_HEADER]: context.grant! }, body, signal);
+    let flight: Flight;
+    if (this.dedupe && this.shareable(options)) {
+      context.principalKey ??= JSON.stringify([principal.role, principal.actor, principal.franchise, principal.store, principal.customerId, principal.client]);
+      const key = `${context.principalKey}\n${body}`;
+      const running = this.inFlight.get(key);
+      if (running) {
+        flight = running;
+      } else {
+        flight = new Flight(exchange, timeoutMs);
+        this.inFlight.set(key, flight);
+        const settled = () => {
+          if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
+        };
+        flight.answer.then(settled, settled);
+      }
+    } else {
+      flight = new Flight(exchange, timeoutMs);
+    }
+    const answer = await flight.join(scope?.signal);
+    return this.parsed(answer, options);
+  }
+
+  /** A read within a read: a query sent for an incoming query (never a mutation, nor a read after one). */
+  private shareable(options: GraphQLDataSourceProcessOptions<FetchContext>): boolean {
+    if (!('incomingRequestContext' in options) || options.incomingRequestContext.operation?.operation !== 'query') return false;
+    const query = options.request.query!.trimStart();
+    return query.startsWith('{') || query.startsWith('query');
+  }
+
+  /** One request's own copy of an answer, or the error it stands for. */
+  private parsed(answer: SubgraphAnswer, options: GraphQLDataSourceProcessOptions<FetchContext>): GatewayGraphQLResponse {
+    const json = answer.contentType.startsWith('application/json') || answer.contentType.startsWith('application/graphql-response+json');
+    const body: unknown = json ? JSON.parse(answer.text) : answer.text;
+    if (answer.status < 200 || answer.status > 299) {
+      const extensions: Record<string, unknown> = { response: { url: this.url, status: answer.status, statusText: answer.statusText, body } };
+      if (answer.status === 401) extensions.code = 'UNAUTHENTICATED';
+      if (answer.status === 403) extensions.code = 'FORBIDDEN';
+      throw new GraphQLError(`${answer.status}: ${answer.statusText}`, { extensions });
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new Error(`Expected JSON response body, but received: ${String(body).slice(0, 200)}`);
+    if ('incomingRequestContext' in options) {
+      const policy = options.incomingRequestContext.overallCachePolicy;
+      if (policy && 'restrict' in policy) policy.restrict(cacheHint(answer.cacheControl));
+    }
+    return body as GatewayGraphQLResponse;
   }
 
   /** A failed fetch as a coded error that names the subgraph. */

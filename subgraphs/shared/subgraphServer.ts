@@ -235,7 +235,7 @@ export async function listenSubgraph<TContext extends BaseContext>(
     let grant: InternalGrant | null = null;
     try {
       const token = req.headers[PRINCIPAL_HEADER];
-      if (typeof token === 'string') grant = await verifyGrant(key, token);
+      if (typeof token === 'string') grant = verifyGrant(key, token);
       else if (token !== undefined) throw new GrantRefused(`${PRINCIPAL_HEADER} must be sent once`);
       const body = await readBody(req, maxBodyBytes);
       const httpGraphQLRequest = toGraphQLRequest(req, body);

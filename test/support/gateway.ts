@@ -1,7 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { composeServices } from '@apollo/composition';
+import type { DocumentNode } from 'graphql';
 import { gatewayConfigFromEnv } from '../../gateway/config.js';
 import { openDevIssuer, type DevIssuer } from '../../gateway/devIssuer.js';
 import { startGateway, type RunningGateway } from '../../gateway/server.js';
@@ -47,4 +49,14 @@ export async function startTestGateway(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A supergraph composed from a test's own subgraphs, in a temporary folder that `remove` deletes. */
+export async function composeTestSupergraph(services: Array<{ name: string; url: string; typeDefs: DocumentNode }>): Promise<{ supergraphPath: string; remove(): Promise<void> }> {
+  const composed = composeServices(services);
+  if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
+  const dir = await mkdtemp(join(tmpdir(), 'crosscanal-supergraph-'));
+  const supergraphPath = join(dir, 'supergraph.graphql');
+  await writeFile(supergraphPath, composed.supergraphSdl);
+  return { supergraphPath, remove: () => rm(dir, { recursive: true, force: true }) };
 }

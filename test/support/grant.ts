@@ -11,7 +11,7 @@ const key = internalKey(TEST_INTERNAL_SECRET);
 
 /** The header the gateway adds to a subgraph fetch, for `principal`, signed with {@link TEST_INTERNAL_SECRET}. */
 export async function grantHeaders(principal: Principal = TEST_ADMIN, secret?: string): Promise<Record<string, string>> {
-  return { [PRINCIPAL_HEADER]: await signGrant(secret ? internalKey(secret) : key, { principal, requestId: 'test', deadline: Date.now() + 60_000 }) };
+  return { [PRINCIPAL_HEADER]: signGrant(secret ? internalKey(secret) : key, { principal, requestId: 'test', deadline: Date.now() + 60_000 }) };
 }
 
 /**
