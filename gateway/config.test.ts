@@ -19,9 +19,11 @@ describe('gateway configuration', () => {
       introspection: false,
       corsOrigins: [],
       vendorTelemetry: false,
+      dedupeFetches: true,
       issuers: [{ issuer: 'https://id.example', audience: 'crosscanal', jwksUrl: 'https://id.example/.well-known/jwks.json' }],
     });
     expect(config.devIssuerDir).toBeUndefined();
+    expect(config.responseCache).toBeUndefined();
     expect(config.subgraphUrls).toEqual({
       catalogue: 'http://127.0.0.1:4204/',
       crosscanal: 'http://127.0.0.1:4205/',
@@ -76,6 +78,14 @@ describe('gateway configuration', () => {
     [{ GATEWAY_MAX_COST: '-1' }, /GATEWAY_MAX_COST/],
   ])('refuses %j, naming the variable', (env, message) => {
     expect(() => gatewayConfigFromEnv({ ...BASE, ...env })).toThrow(message);
+  });
+
+  it('keeps answers when the response cache is on, for the time and number asked, and refuses nonsense', () => {
+    expect(gatewayConfigFromEnv({ ...BASE, GATEWAY_RESPONSE_CACHE: 'on' }).responseCache).toEqual({ ttlMs: 5000, maxEntries: 10_000 });
+    expect(gatewayConfigFromEnv({ ...BASE, GATEWAY_RESPONSE_CACHE: 'on', GATEWAY_RESPONSE_CACHE_TTL_MS: '250', GATEWAY_RESPONSE_CACHE_MAX_ENTRIES: '50' }).responseCache).toEqual({ ttlMs: 250, maxEntries: 50 });
+    expect(gatewayConfigFromEnv({ ...BASE, GATEWAY_DEDUPE_FETCHES: 'off' }).dedupeFetches).toBe(false);
+    expect(() => gatewayConfigFromEnv({ ...BASE, GATEWAY_RESPONSE_CACHE: 'sometimes' })).toThrow(/GATEWAY_RESPONSE_CACHE must be on or off/);
+    expect(() => gatewayConfigFromEnv({ ...BASE, GATEWAY_RESPONSE_CACHE: 'on', GATEWAY_RESPONSE_CACHE_TTL_MS: '-1' })).toThrow(/GATEWAY_RESPONSE_CACHE_TTL_MS must be an integer/);
   });
 
   it('refuses to start trusting no issuer at all', () => {

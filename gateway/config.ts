@@ -54,6 +54,8 @@ export interface GatewayConfig {
   vendorTelemetry: boolean;
   /** Send identical subgraph reads in flight at once only once (same principal, query and variables); on unless measuring. */
   dedupeFetches: boolean;
+  /** Whole answers to queries served again to the same principal for a while; off unless asked (README, "Speed"). */
+  responseCache?: { ttlMs: number; maxEntries: number };
 }
 
 export class ConfigError extends Error {
@@ -193,5 +195,13 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
     safelistsByRole: jsonMap(env, 'GATEWAY_SAFELISTS_BY_ROLE', { ...DEFAULT_SAFELISTS_BY_ROLE }),
     vendorTelemetry: flag(env, 'GATEWAY_VENDOR_TELEMETRY', false),
     dedupeFetches: flag(env, 'GATEWAY_DEDUPE_FETCHES', true),
+    ...(flag(env, 'GATEWAY_RESPONSE_CACHE', false)
+      ? {
+          responseCache: {
+            ttlMs: integer(env, 'GATEWAY_RESPONSE_CACHE_TTL_MS', 5000, 1, 3_600_000),
+            maxEntries: integer(env, 'GATEWAY_RESPONSE_CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
+          },
+        }
+      : {}),
   };
 }

@@ -22,6 +22,7 @@ import { readCostDirectives } from './operationLimits.js';
 import { createRateLimiter } from './rateLimit.js';
 import { gatewayReadiness } from './readiness.js';
 import { createSafelists } from './safelist.js';
+import { useResponseCache } from './responseCache.js';
 import { SubgraphDataSource } from './subgraphDataSource.js';
 import { useScalarInputs } from './scalarInputs.js';
 import { useStaleNotice } from '../subgraphs/shared/staleness.js';
@@ -93,6 +94,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       useScalarInputs<GatewayContext>(),
       useRequestMetrics<GatewayContext>(),
       useStaleNotice<GatewayContext>(),
+      ...(config.responseCache ? [useResponseCache<GatewayContext>(config.responseCache)] : []),
       config.introspection ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
     ],
   });

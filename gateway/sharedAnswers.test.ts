@@ -1,5 +1,6 @@
 import { parse } from 'graphql';
 import { TEST_INTERNAL_SECRET } from '../test/support/grant.js';
+import { BoundedMap } from './responseCache.js';
 import { composeTestSupergraph, startTestGateway, type TestGateway } from '../test/support/gateway.js';
 import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
 
@@ -14,6 +15,7 @@ const typeDefs = parse(/* GraphQL */ `
   directive @access(roles: [String!]!) on FIELD_DEFINITION | OBJECT | INTERFACE
   type Query {
     slow(key: String!): Answer! @access(roles: ["public"])
+    flaky: String @access(roles: ["public"])
   }
   type Mutation {
     touch(key: String!): Answer! @access(roles: ["public"])
@@ -39,6 +41,10 @@ const slow: SubgraphModule<RequestIdentity> = {
         await new Promise((resolve) => setTimeout(resolve, DELAY_MS));
         return { key, actor: principal.actor, call };
       },
+      flaky: () => {
+        calls.push({ field: 'flaky', key: '', actor: null });
+        throw new Error('not today');
+      },
     },
     Mutation: {
       touch: (_: unknown, { key }: { key: string }, { principal }: RequestIdentity) => {
@@ -53,6 +59,7 @@ let subgraph: ListeningSubgraph;
 let supergraph: Awaited<ReturnType<typeof composeTestSupergraph>>;
 let gateway: TestGateway;
 let unshared: TestGateway;
+let cached: TestGateway;
 
 beforeAll(async () => {
   subgraph = await listenSubgraph(createSubgraphServer(slow), { port: 0, internalSecret: TEST_INTERNAL_SECRET, context: async (identity) => identity });
@@ -60,11 +67,13 @@ beforeAll(async () => {
   const { supergraphPath } = supergraph;
   gateway = await startTestGateway({ slow: subgraph.url }, { supergraphPath });
   unshared = await startTestGateway({ slow: subgraph.url }, { supergraphPath, env: { GATEWAY_DEDUPE_FETCHES: 'off' } });
+  cached = await startTestGateway({ slow: subgraph.url }, { supergraphPath, env: { GATEWAY_RESPONSE_CACHE: 'on', GATEWAY_RESPONSE_CACHE_TTL_MS: '1500' } });
 });
 
 afterAll(async () => {
   await gateway?.stop();
   await unshared?.stop();
+  await cached?.stop();
   await subgraph?.stop();
   await supergraph?.remove();
 });
@@ -76,12 +85,13 @@ beforeEach(() => {
 interface Answer {
   status: number;
   requestId: string | null;
+  cache: string | null;
   body: { data?: { slow?: { key: string; actor: string | null; call: number }; touch?: { call: number } } | null; errors?: Array<{ extensions?: { code?: string } }> };
 }
 
 async function post(url: string, query: string, variables: Record<string, unknown>, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Answer> {
   const response = await fetch(url, { method: 'POST', signal, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
-  return { status: response.status, requestId: response.headers.get('x-request-id'), body: (await response.json()) as Answer['body'] };
+  return { status: response.status, requestId: response.headers.get('x-request-id'), cache: response.headers.get('x-crosscanal-cache'), body: (await response.json()) as Answer['body'] };
 }
 
 const SLOW = 'query Slow($key: String!) { slow(key: $key) { key actor call } }';
@@ -146,5 +156,69 @@ describe('writes', () => {
     const answers = await Promise.all(Array.from({ length: 3 }, () => post(gateway.url, TOUCH, { key: 'a' }, headers)));
     expect(calls.filter((c) => c.field === 'touch')).toHaveLength(3);
     expect(new Set(answers.map((a) => a.body.data!.touch!.call))).toEqual(new Set([1, 2, 3]));
+  });
+});
+
+describe('the response cache (GATEWAY_RESPONSE_CACHE=on)', () => {
+  async function cachedBearer(actor: string, role: 'service' | 'steward' = 'service'): Promise<Record<string, string>> {
+    return { authorization: `Bearer ${await cached.tokens.sign({ role, actor })}` };
+  }
+
+  it('serves a query again to the same principal, with the same variables, until its time is up', async () => {
+    const headers = await cachedBearer('erin');
+    const first = await post(cached.url, SLOW, { key: 'k1' }, headers);
+    const again = await post(cached.url, SLOW, { key: 'k1' }, headers);
+    expect([first.cache, again.cache]).toEqual(['miss', 'hit']);
+    expect(again.body).toEqual(first.body);
+    expect(calls).toHaveLength(1);
+    await post(cached.url, SLOW, { key: 'k2' }, headers);
+    expect(calls).toHaveLength(2);
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    const later = await post(cached.url, SLOW, { key: 'k1' }, headers);
+    expect(later.cache).toBe('miss');
+    expect(calls).toHaveLength(3);
+  });
+
+  it('never serves one principal what another was answered', async () => {
+    const answers = [];
+    for (const [actor, role] of [['erin', 'service'], ['frank', 'service'], ['erin', 'steward']] as const) {
+      answers.push(await post(cached.url, SLOW, { key: 'k3' }, await cachedBearer(actor, role)));
+    }
+    expect(answers.map((a) => a.cache)).toEqual(['miss', 'miss', 'miss']);
+    expect(answers.map((a) => a.body.data!.slow!.actor)).toEqual(['erin', 'frank', 'erin']);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('forgets everything at a write through the gateway', async () => {
+    const headers = await cachedBearer('erin');
+    await post(cached.url, SLOW, { key: 'k4' }, headers);
+    await post(cached.url, TOUCH, { key: 'k4' }, await cachedBearer('frank'));
+    const after = await post(cached.url, SLOW, { key: 'k4' }, headers);
+    expect(after.cache).toBe('miss');
+    expect(calls.map((c) => c.field)).toEqual(['slow', 'touch', 'slow']);
+  });
+
+  it('keeps no answer with an error, nor a read that a write overtook', async () => {
+    const headers = await cachedBearer('erin');
+    const failed = await post(cached.url, '{ flaky }', {}, headers);
+    expect(failed.body.errors).toHaveLength(1);
+    await post(cached.url, '{ flaky }', {}, headers);
+    expect(calls.filter((c) => c.field === 'flaky')).toHaveLength(2);
+    const overtaken = post(cached.url, SLOW, { key: 'k5' }, headers);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await post(cached.url, TOUCH, { key: 'k5' }, headers);
+    await overtaken;
+    expect((await post(cached.url, SLOW, { key: 'k5' }, headers)).cache).toBe('miss');
+  });
+});
+
+describe("the response cache's store", () => {
+  it('forgets the oldest entries past its bound, a rewritten entry counting as new', () => {
+    const store = new BoundedMap<string, number>(2);
+    store.set('a', 1).set('b', 2).set('a', 3).set('c', 4);
+    expect([...store.entries()]).toEqual([
+      ['a', 3],
+      ['c', 4],
+    ]);
   });
 });
