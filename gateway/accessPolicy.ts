@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type DocumentNode } from 'graphql';
 import { allows, describeRule, type AccessPolicy } from '../subgraphs/shared/access.js';
 import type { Principal } from '../subgraphs/shared/principal.js';
-import { analyseOperation, checkOperationLimits, type CostDirectives, type OperationLimits, type OperationShape } from './operationLimits.js';
+import { analyseOperationRemembered, checkOperationLimits, type CostDirectives, type OperationLimits, type OperationShape } from './operationLimits.js';
 
 /** What the access plugin needs of the gateway's context. */
 export interface AccessContext {
@@ -39,7 +39,7 @@ export function useAccessPolicy<TContext extends AccessContext>({
         async didResolveOperation({ contextValue, document, schema, request, operationName }) {
           let shape = contextValue.shape;
           if (!shape) {
-            shape = analyseOperation(schema, document as DocumentNode, {
+            shape = analyseOperationRemembered(schema, document as DocumentNode, {
               operationName,
               variables: request.variables ?? null,
               costDirectives,

@@ -11,7 +11,8 @@ import { runInRequestScope } from '../subgraphs/shared/requestScope.js';
 import type { AccessContext } from './accessPolicy.js';
 import type { Authenticator } from './authenticate.js';
 import type { CorsDecision } from './cors.js';
-import { analyseOperation, checkOperationLimits, parseOperation, type CostDirectives, type OperationLimits, type OperationShape } from './operationLimits.js';
+import { BoundedMap } from './boundedMap.js';
+import { analyseOperationRemembered, checkOperationLimits, parseOperation, type CostDirectives, type OperationLimits, type OperationShape } from './operationLimits.js';
 import type { RateLimiter } from './rateLimit.js';
 import { applySafelist, type Safelists } from './safelist.js';
 import type { FetchContext } from './subgraphDataSource.js';
@@ -95,6 +96,19 @@ function withPayload(request: HTTPGraphQLRequest, payload: Record<string, unknow
  */
 export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { server, authenticator, rateLimiter, safelists, limits, costDirectives } = options;
+  /**
+   * Documents parsed, by their text: clients send the same few operations again and again. A
+   * document is the same object each time, which lets its measure be remembered too.
+   */
+  const documents = new BoundedMap<string, DocumentNode>(1000);
+  const parsed = (query: string): DocumentNode => {
+    let document = documents.get(query);
+    if (!document) {
+      document = parseOperation(query, limits);
+      if (query.length <= 64 * 1024) documents.set(query, document);
+    }
+    return document;
+  };
   return async (req, res) => {
     const started = performance.now();
     const requestId = requestIdOf(req);
@@ -129,11 +143,11 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
         }
         operationName = typeof payload.operationName === 'string' ? payload.operationName : undefined;
         if (typeof payload.query === 'string') {
-          const document = parseOperation(payload.query, limits);
+          const document = parsed(payload.query);
           // Named for the metrics and the log even when refused before Apollo Server names it.
           measure.operationName = operationName ?? soleOperationName(document);
           const variables = payload.variables !== null && typeof payload.variables === 'object' ? (payload.variables as Record<string, unknown>) : null;
-          shape = analyseOperation(options.schema(), document, { operationName, variables, costDirectives, defaultListSize: limits.defaultListSize }) ?? undefined;
+          shape = analyseOperationRemembered(options.schema(), document, { operationName, variables, costDirectives, defaultListSize: limits.defaultListSize }) ?? undefined;
           const broken = shape ? checkOperationLimits(shape, limits) : [];
           if (broken.length > 0) {
             throw new HttpRefusal(400, String(broken[0]!.extensions.code), broken[0]!.message, {}, broken.map((error) => error.toJSON()));

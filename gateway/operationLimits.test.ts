@@ -2,6 +2,7 @@ import { GraphQLError, buildSchema, parse } from 'graphql';
 import {
   DEFAULT_OPERATION_LIMITS,
   analyseOperation,
+  analyseOperationRemembered,
   checkOperationLimits,
   parseOperation,
   readCostDirectives,
@@ -455,5 +456,31 @@ describe('analyseOperation: @listSize(sizedFields:) on a connection', () => {
   it('gives a connection without @listSize the default list size', () => {
     // nodes (1 + 0) x 20; unsizedConnection 1 + 20, whatever first says.
     expect(cost('{ unsizedConnection(first: 5) { nodes { sku } } }')).toBe(21);
+  });
+});
+
+describe('analyseOperationRemembered', () => {
+  const options = { costDirectives, defaultListSize: 20 };
+  const document = parse('query Orders($n: Int, $id: ID!, $page: Page) { customer(id: $id) { id } orders(first: $n) { id } search(page: $page) { code } }');
+
+  it('measures as analyseOperation does, whatever the values of the variables the measure reads', () => {
+    for (const variables of [{ n: 3, id: 'a' }, { n: 50, id: 'a', page: { size: 5 } }, { id: 'b' }, { n: null, id: 'c' }, { n: 3, id: 'a', page: { size: 8, after: 'x' } }]) {
+      const fresh = analyseOperation(schema, document, { ...options, variables });
+      expect(analyseOperationRemembered(schema, document, { ...options, variables })).toEqual(fresh);
+      expect(analyseOperationRemembered(schema, document, { ...options, variables })).toEqual(fresh);
+    }
+  });
+
+  it('measures once for any value of a variable the measure does not read', () => {
+    const first = analyseOperationRemembered(schema, document, { ...options, variables: { n: 4, id: 'x1' } });
+    expect(analyseOperationRemembered(schema, document, { ...options, variables: { n: 4, id: 'x2' } })).toBe(first);
+    expect(analyseOperationRemembered(schema, document, { ...options, variables: { n: 5, id: 'x1' } })).not.toBe(first);
+  });
+
+  it('tells an absent variable from one given as null, and one operation of a document from another', () => {
+    const two = parse('query A($n: Int = 2) { orders(first: $n) { id } } query B { promotions { id } }');
+    expect(analyseOperationRemembered(schema, two, { ...options, operationName: 'A', variables: {} })!.cost).toBe(2);
+    expect(analyseOperationRemembered(schema, two, { ...options, operationName: 'A', variables: { n: null } })!.cost).toBe(20);
+    expect(analyseOperationRemembered(schema, two, { ...options, operationName: 'B', variables: {} })!.cost).toBe(4);
   });
 });

@@ -1,3 +1,4 @@
+import { BoundedMap } from './boundedMap.js';
 import {
   GraphQLError,
   Kind,
@@ -26,6 +27,7 @@ import {
   type GraphQLField,
   type GraphQLOutputType,
   type GraphQLSchema,
+  type ValueNode,
   type InterfaceTypeDefinitionNode,
   type InterfaceTypeExtensionNode,
   type NamedTypeNode,
@@ -332,6 +334,60 @@ interface Walk {
   coordinates: Set<string>;
   introspection: boolean;
   stopped: boolean;
+  /** The variables the estimate read: the same document with the same values of these measures the same. */
+  read: Set<string>;
+}
+
+export interface AnalysisOptions {
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+  costDirectives: CostDirectives;
+  defaultListSize: number;
+}
+
+/** Measures of one document and operation name, by the values of the variables they read. */
+interface Measured {
+  names: string[];
+  byValues: BoundedMap<string, OperationShape | null>;
+}
+
+const measured = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, Measured[]>>>();
+
+/**
+ * {@link analyseOperation}, remembered: the measure of a document is a function of the
+ * document and of the values of the few variables it reads (list sizes), so a client sending
+ * the same operation again with other identifiers is measured once. The document must be the
+ * same object (the gateway's parse cache and Apollo Server's document store make it so); the
+ * options other than `operationName` and `variables` are the gateway's own and do not change.
+ */
+export function analyseOperationRemembered(schema: GraphQLSchema, document: DocumentNode, options: AnalysisOptions): OperationShape | null {
+  let bySchema = measured.get(schema);
+  if (!bySchema) measured.set(schema, (bySchema = new WeakMap()));
+  let byName = bySchema.get(document);
+  if (!byName) bySchema.set(document, (byName = new Map()));
+  const name = options.operationName ?? '';
+  const known = byName.get(name) ?? [];
+  for (const entry of known) {
+    const shape = entry.byValues.get(valuesKey(entry.names, options.variables));
+    if (shape !== undefined) return shape;
+  }
+  const read = new Set<string>();
+  const shape = analyseOperation(schema, document, { ...options, read });
+  const names = [...read].sort();
+  let entry = known.find((e) => e.names.length === names.length && e.names.every((n, i) => n === names[i]));
+  if (!entry) {
+    // A handful of ways through one document at most; past that, the oldest is forgotten.
+    entry = { names, byValues: new BoundedMap(256) };
+    known.push(entry);
+    if (known.length > 8) known.shift();
+    byName.set(name, known);
+  }
+  entry.byValues.set(valuesKey(names, options.variables), shape);
+  return shape;
+}
+
+function valuesKey(names: readonly string[], variables: Record<string, unknown> | null | undefined): string {
+  return names.length === 0 ? '' : JSON.stringify(names.map((name) => (variables && Object.hasOwn(variables, name) ? (variables[name] ?? null) : '\u0000absent')));
 }
 
 /**
@@ -366,7 +422,7 @@ interface Walk {
 export function analyseOperation(
   schema: GraphQLSchema,
   document: DocumentNode,
-  options: { operationName?: string | null; variables?: Record<string, unknown> | null; costDirectives: CostDirectives; defaultListSize: number },
+  options: AnalysisOptions & { read?: Set<string> },
 ): OperationShape | null {
   const operation = chooseOperation(document, options.operationName);
   if (!operation) return null;
@@ -381,6 +437,7 @@ export function analyseOperation(
     coordinates: new Set(),
     introspection: false,
     stopped: false,
+    read: options.read ?? new Set(),
   };
   const root = schema.getRootType(operation.operation) ?? undefined;
   const summary = selectionSet(walk, operation.selectionSet, { parent: root, counted: true, root: true });
@@ -555,11 +612,19 @@ function slicedSize(walk: Walk, paths: readonly string[], definition: GraphQLFie
 function argumentValue(walk: Walk, path: string, definition: GraphQLField<unknown, unknown>, node: FieldNode): unknown {
   const [name, ...members] = path.split('.');
   const given = node.arguments?.find((argument) => argument.name.value === name);
+  if (given) noteVariables(given.value, walk.read);
   let value = given ? valueFromASTUntyped(given.value, walk.variables) : undefined;
   // An absent argument, or one given as a variable the request left out, takes the schema's default.
   if (value === undefined) value = definition.args.find((argument) => argument.name === name)?.defaultValue;
   for (const member of members) value = isRecord(value) && Object.hasOwn(value, member) ? value[member] : undefined;
   return value;
+}
+
+/** The variables a value refers to, into `read`. */
+function noteVariables(value: ValueNode, read: Set<string>): void {
+  if (value.kind === Kind.VARIABLE) read.add(value.name.value);
+  else if (value.kind === Kind.LIST) for (const item of value.values) noteVariables(item, read);
+  else if (value.kind === Kind.OBJECT) for (const field of value.fields) noteVariables(field.value, read);
 }
 
 function usableSize(value: unknown): value is number {

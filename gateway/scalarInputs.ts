@@ -96,6 +96,18 @@ export function malformedScalarInput(schema: GraphQLSchema, document: DocumentNo
     const refused = type ? refusedInVariable(type, variables?.[name], `$${name}`) : null;
     if (refused) return `variable ${refused.path} must be ${refused.expected}, got ${refused.got}`;
   }
+  let byName = literalsChecked.get(operation);
+  if (!byName) literalsChecked.set(operation, (byName = new WeakMap()));
+  let found = byName.get(schema);
+  if (found === undefined) byName.set(schema, (found = malformedLiteral(schema, operation)));
+  return found;
+}
+
+/** What the literals of an operation were found to hold, by operation and schema: literals do not change between requests. */
+const literalsChecked = new WeakMap<OperationDefinitionNode, WeakMap<GraphQLSchema, string | null>>();
+
+/** The first malformed scalar literal of the operation, as a message; null when there is none. */
+function malformedLiteral(schema: GraphQLSchema, operation: OperationDefinitionNode): string | null {
   const typeInfo = new TypeInfo(schema);
   let found: string | null = null;
   visit(

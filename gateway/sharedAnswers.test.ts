@@ -1,6 +1,6 @@
 import { parse } from 'graphql';
 import { TEST_INTERNAL_SECRET } from '../test/support/grant.js';
-import { BoundedMap } from './responseCache.js';
+import { BoundedMap } from './boundedMap.js';
 import { composeTestSupergraph, startTestGateway, type TestGateway } from '../test/support/gateway.js';
 import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
 
