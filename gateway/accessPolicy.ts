@@ -33,6 +33,7 @@ export function useAccessPolicy<TContext extends AccessContext>({
   costDirectives: CostDirectives;
   limits: OperationLimits;
 }): ApolloServerPlugin<TContext> {
+  const deniedByShape = new WeakMap<OperationShape, Map<string, string[]>>();
   return {
     async requestDidStart() {
       return {
@@ -50,12 +51,19 @@ export function useAccessPolicy<TContext extends AccessContext>({
             if (first) throw new GraphQLError(first.message, { extensions: { ...first.extensions, http: { status: 400 } } });
           }
           const { principal } = contextValue;
-          const denied: string[] = [];
-          for (const coordinate of shape.coordinates) {
-            const [typeName, fieldName] = coordinate.split('.') as [string, string];
-            if (fieldName.startsWith('__')) continue;
-            const rule = policy.rule(typeName, fieldName);
-            if (!allows(rule, principal)) denied.push(`${coordinate} (${describeRule(rule)})`);
+          // A rule reads the role alone: what an operation's fields deny a role is worked out once.
+          let byRole = deniedByShape.get(shape);
+          if (!byRole) deniedByShape.set(shape, (byRole = new Map()));
+          let denied = byRole.get(principal.role);
+          if (!denied) {
+            denied = [];
+            for (const coordinate of shape.coordinates) {
+              const [typeName, fieldName] = coordinate.split('.') as [string, string];
+              if (fieldName.startsWith('__')) continue;
+              const rule = policy.rule(typeName, fieldName);
+              if (!allows(rule, principal)) denied.push(`${coordinate} (${describeRule(rule)})`);
+            }
+            byRole.set(principal.role, denied);
           }
           if (denied.length === 0) return;
           const listed = denied.slice(0, LISTED).join('; ');

@@ -106,7 +106,7 @@ export function readAccessPolicy(document: DocumentNode): AccessPolicy {
   };
 }
 
-/** Whether `principal` may read a field under `rule` (no rule: admin only). */
+/** Whether `principal` may read a field under `rule` (no rule: admin only). Reads the role alone: the gateway remembers its answers by role. */
 export function allows(rule: AccessRule | undefined, principal: Principal): boolean {
   if (principal.role === 'admin') return true;
   if (!rule) return false;
