@@ -57,6 +57,8 @@ export function loadSafelist(path: string): Safelist {
 export interface Safelists {
   /** The safelist a principal's requests are held to; undefined: any operation. */
   forPrincipal(principal: Principal): Safelist | undefined;
+  /** Every operation of every list, once. */
+  operations(): ManifestOperation[];
 }
 
 export function createSafelists(byClient: Readonly<Record<string, string>>, byRole: Readonly<Record<string, string>>): Safelists {
@@ -70,6 +72,7 @@ export function createSafelists(byClient: Readonly<Record<string, string>>, byRo
   const roles = new Map(Object.entries(byRole).map(([role, path]) => [role, load(path)]));
   return {
     forPrincipal: (principal) => (principal.client ? clients.get(principal.client) : undefined) ?? roles.get(principal.role),
+    operations: () => [...new Map([...cache.values()].flatMap((list) => [...list.operations])).values()],
   };
 }
 

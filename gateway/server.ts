@@ -22,6 +22,7 @@ import { readCostDirectives } from './operationLimits.js';
 import { createRateLimiter } from './rateLimit.js';
 import { gatewayReadiness } from './readiness.js';
 import { createSafelists } from './safelist.js';
+import { QueryPlanCache, warmQueryPlans } from './planWarmup.js';
 import { useResponseCache } from './responseCache.js';
 import { SubgraphDataSource } from './subgraphDataSource.js';
 import { useScalarInputs } from './scalarInputs.js';
@@ -31,6 +32,8 @@ export type { GatewayContext } from './httpHandler.js';
 
 export interface RunningGateway {
   url: string;
+  /** The query plans kept (the persisted operations' among them from the start). */
+  readonly plans: QueryPlanCache;
   /** `serving` until `stop` starts the drain. */
   readonly state: LifecycleState;
   /**
@@ -63,9 +66,12 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   /** Where each subgraph is reached, for the readiness probes. */
   const routes = new Map<string, string>();
   const sources: SubgraphDataSource[] = [];
+  const safelists = createSafelists(config.safelistsByClient, config.safelistsByRole);
+  const plans = new QueryPlanCache(config.queryPlanCacheSize);
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger,
+    queryPlannerConfig: { cache: plans },
     buildService: ({ name, url }) => {
       const routed = config.subgraphUrls[name] ?? url;
       if (!routed) throw new Error(`no URL for subgraph ${JSON.stringify(name)}: set SUBGRAPH_${name.toUpperCase()}_URL`);
@@ -75,7 +81,12 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       return source;
     },
   });
-  gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => {
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded, coreSupergraphSdl }) => {
+    // The persisted operations are planned before the first request can ask for them.
+    const started = performance.now();
+    const warmed = warmQueryPlans(coreSupergraphSdl, safelists.operations(), plans);
+    for (const { name, message } of warmed.failed) log.warn({ operation: name, err: { message } }, 'a persisted operation cannot be planned');
+    log.info({ planned: warmed.planned, ms: Math.round(performance.now() - started) }, 'persisted operations planned');
     apiSchema = loaded;
   });
   const server = new ApolloServer<GatewayContext>({
@@ -107,7 +118,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     authenticator: createAuthenticator(issuers),
     cors: useCors(config.corsOrigins),
     rateLimiter: createRateLimiter({ perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst }),
-    safelists: createSafelists(config.safelistsByClient, config.safelistsByRole),
+    safelists,
     limits: config.limits,
     costDirectives,
     maxBodyBytes: config.maxBodyBytes,
@@ -126,6 +137,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   );
   return {
     url: listening.url,
+    plans,
     get state() {
       return listening.state;
     },

@@ -14,6 +14,8 @@ export interface TestGateway {
   url: string;
   /** Signs bearer tokens the gateway accepts. */
   tokens: DevIssuer;
+  /** Its query plans. */
+  plans: RunningGateway['plans'];
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function startTestGateway(
   return {
     url: gateway.url,
     tokens,
+    plans: gateway.plans,
     async stop() {
       await gateway.stop();
       await rm(dir, { recursive: true, force: true });
