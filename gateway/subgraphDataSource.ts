@@ -135,6 +135,53 @@ function cacheHint(header: string | undefined): { maxAge: number; scope?: 'PUBLI
   return hint;
 }
 
+/**
+ * An entity fetch's representations with each entity asked once: a plan asks for an entity
+ * once per place it appears (a product on 300 receipt lines), and `@apollo/gateway` sends
+ * them all. `expand` turns the answer for the distinct ones back into one per place asked, in
+ * order, each place with its own copy, and an error at an entity at each place it stands for.
+ * Undefined when there is nothing to fold.
+ */
+function distinctRepresentations(variables: Record<string, unknown> | undefined): { variables: Record<string, unknown>; expand(response: GatewayGraphQLResponse): GatewayGraphQLResponse } | undefined {
+  const representations = variables?.representations;
+  if (!Array.isArray(representations) || representations.length < 2) return undefined;
+  const indexOf = new Map<string, number>();
+  const distinct: unknown[] = [];
+  const slot = representations.map((representation) => {
+    const key = JSON.stringify(representation);
+    let index = indexOf.get(key);
+    if (index === undefined) {
+      index = distinct.length;
+      indexOf.set(key, index);
+      distinct.push(representation);
+    }
+    return index;
+  });
+  if (distinct.length === representations.length) return undefined;
+  return {
+    variables: { ...variables, representations: distinct },
+    expand(response) {
+      const received = (response.data as { _entities?: unknown } | null | undefined)?._entities;
+      if (!Array.isArray(received) || received.length !== distinct.length) return response;
+      const given = new Set<number>();
+      const entities = slot.map((index) => {
+        if (!given.has(index)) {
+          given.add(index);
+          return received[index];
+        }
+        // Every place gets its own object: the planner merges later fetches into each.
+        return received[index] === null || received[index] === undefined ? received[index] : structuredClone(received[index]);
+      });
+      const errors = response.errors?.flatMap((error) => {
+        const [root, index, ...rest] = error.path ?? [];
+        if (root !== '_entities' || typeof index !== 'number') return [error];
+        return slot.flatMap((s, i) => (s === index ? [{ ...error, path: ['_entities', i, ...rest] }] : []));
+      });
+      return { ...response, data: { ...response.data, _entities: entities }, ...(errors ? { errors } : {}) };
+    },
+  };
+}
+
 /** Metrics' word for how a fetch failed, from its code. */
 const OUTCOMES: Readonly<Record<string, string>> = { DEADLINE_EXCEEDED: 'deadline', SUBGRAPH_TIMEOUT: 'timeout', SUBGRAPH_UNAVAILABLE: 'unavailable' };
 
@@ -200,7 +247,8 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
     const principal = context.principal ?? ANONYMOUS;
     // Requests the gateway makes of its own (none today: the supergraph is static) act as nobody.
     context.grant ??= signGrant(this.key, { principal, requestId: context.requestId ?? '', deadline: context.deadline ?? Date.now() + 30_000 });
-    const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
+    const entities = distinctRepresentations(request.variables);
+    const body = JSON.stringify({ query: request.query, variables: entities?.variables ?? request.variables, operationName: request.operationName, extensions: request.extensions });
     const scope = currentRequestScope();
     const timeoutMs = Math.max(1, Math.min(this.timeoutMs, (context.deadline ?? Infinity) - Date.now()));
     const exchange = (signal: AbortSignal) => post(this.target, this.agent, { 'content-type': 'application/json', [PRINCIPAL_HEADER]: context.grant! }, body, signal);
@@ -223,7 +271,8 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
       flight = new Flight(exchange, timeoutMs);
     }
     const answer = await flight.join(scope?.signal);
-    return this.parsed(answer, options);
+    const response = this.parsed(answer, options);
+    return entities ? entities.expand(response) : response;
   }
 
   /** A read within a read: a query sent for an incoming query (never a mutation, nor a read after one). */

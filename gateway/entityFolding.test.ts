@@ -1,0 +1,133 @@
+import { parse } from 'graphql';
+import { TEST_INTERNAL_SECRET } from '../test/support/grant.js';
+import { composeTestSupergraph, startTestGateway, type TestGateway } from '../test/support/gateway.js';
+import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
+
+// Receipt lines in one subgraph, the items they name in another: a plan asks the second for
+// an item once per line naming it, and the gateway sends each item once.
+const LINK = `
+  extend schema
+    @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@composeDirective"])
+    @link(url: "https://crosscanal.dev/access/v1.0", import: ["@access"])
+    @composeDirective(name: "@access")
+  directive @access(roles: [String!]!) on FIELD_DEFINITION | OBJECT | INTERFACE
+`;
+
+const linesDefs = parse(/* GraphQL */ `
+  ${LINK}
+  type Query {
+    lines(items: [ID!]!): [Line!]! @access(roles: ["public"])
+  }
+  type Line @access(roles: ["public"]) {
+    n: Int!
+    item: Item!
+  }
+  type Item @key(fields: "id", resolvable: false) @access(roles: ["public"]) {
+    id: ID!
+  }
+`);
+
+const itemsDefs = parse(/* GraphQL */ `
+  ${LINK}
+  type Item @key(fields: "id") @access(roles: ["public"]) {
+    id: ID!
+    name: String
+    tags: [String!]!
+  }
+`);
+
+let asked: string[] = [];
+
+const lines: SubgraphModule<RequestIdentity> = {
+  name: 'lines',
+  typeDefs: linesDefs,
+  resolvers: {
+    Query: { lines: (_: unknown, { items }: { items: string[] }) => items.map((id, n) => ({ n, item: { id } })) },
+  },
+};
+
+const items: SubgraphModule<RequestIdentity> = {
+  name: 'items',
+  typeDefs: itemsDefs,
+  resolvers: {
+    Item: {
+      __resolveReference: ({ id }: { id: string }) => {
+        asked.push(id);
+        return { id };
+      },
+      name: ({ id }: { id: string }) => {
+        if (id === 'bad') throw new Error('this item cannot be read');
+        return `item ${id}`;
+      },
+      tags: ({ id }: { id: string }) => [id, 'tag'],
+    },
+  },
+};
+
+let linesSubgraph: ListeningSubgraph;
+let itemsSubgraph: ListeningSubgraph;
+let supergraph: Awaited<ReturnType<typeof composeTestSupergraph>>;
+let gateway: TestGateway;
+
+beforeAll(async () => {
+  const options = { port: 0, internalSecret: TEST_INTERNAL_SECRET, context: async (identity: RequestIdentity) => identity };
+  linesSubgraph = await listenSubgraph(createSubgraphServer(lines), options);
+  itemsSubgraph = await listenSubgraph(createSubgraphServer(items), options);
+  supergraph = await composeTestSupergraph([
+    { name: 'lines', url: linesSubgraph.url, typeDefs: linesDefs },
+    { name: 'items', url: itemsSubgraph.url, typeDefs: itemsDefs },
+  ]);
+  gateway = await startTestGateway({ lines: linesSubgraph.url, items: itemsSubgraph.url }, { supergraphPath: supergraph.supergraphPath });
+});
+
+afterAll(async () => {
+  await gateway?.stop();
+  await linesSubgraph?.stop();
+  await itemsSubgraph?.stop();
+  await supergraph?.remove();
+});
+
+beforeEach(() => {
+  asked = [];
+});
+
+interface Answer {
+  data?: { lines: Array<{ n: number; item: { id: string; name: string | null; tags?: string[] } | null }> } | null;
+  errors?: Array<{ message: string; path?: Array<string | number> }>;
+}
+
+async function query(ids: string[], fields = 'id name'): Promise<Answer> {
+  const response = await fetch(gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: `query ($ids: [ID!]!) { lines(items: $ids) { n item { ${fields} } } }`, variables: { ids } }),
+  });
+  return (await response.json()) as Answer;
+}
+
+describe('an entity fetch naming the same entity at many places', () => {
+  it('asks the owning subgraph for each entity once, and answers every place in order', async () => {
+    const ids = Array.from({ length: 300 }, (_, i) => `p${i % 7}`);
+    const answer = await query(ids, 'id name tags');
+    expect(answer.errors).toBeUndefined();
+    expect(asked.sort()).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
+    expect(answer.data!.lines).toHaveLength(300);
+    answer.data!.lines.forEach((line, n) => expect(line).toEqual({ n, item: { id: ids[n], name: `item ${ids[n]}`, tags: [ids[n], 'tag'] } }));
+  });
+
+  it("puts an entity's error at every place it stands", async () => {
+    const answer = await query(['a', 'bad', 'b', 'bad', 'a']);
+    expect(asked.sort()).toEqual(['a', 'b', 'bad']);
+    expect(answer.data!.lines.map((line) => line.item?.name ?? null)).toEqual(['item a', null, 'item b', null, 'item a']);
+    expect(answer.errors!.map((error) => error.path)).toEqual([
+      ['lines', 1, 'item', 'name'],
+      ['lines', 3, 'item', 'name'],
+    ]);
+  });
+
+  it('sends a fetch without repeats as it is', async () => {
+    const answer = await query(['x', 'y', 'z']);
+    expect(asked).toEqual(['x', 'y', 'z']);
+    expect(answer.data!.lines.map((line) => line.item!.name)).toEqual(['item x', 'item y', 'item z']);
+  });
+});
