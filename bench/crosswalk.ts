@@ -9,13 +9,14 @@ import { createIdentitySync, type SyncProgress } from '../subgraphs/crosscanal/i
 import type { SourceReader } from '../subgraphs/crosscanal/sources/reader.js';
 import { progressReporter } from '../subgraphs/crosscanal/syncReport.js';
 import { ensureBenchEstate, EstateMismatch } from './benchEstate.js';
+import { pairwiseFromStore } from './crosswalkPairwise.js';
 import { openFreshStore } from './freshStore.js';
 import { instrumentStore, SQL, timedReader } from './instrument.js';
 import { formatReport, verdicts, type CrosswalkBenchReport, type PhaseFigure, type SourceFigure } from './crosswalkReport.js';
-import { MemorySampler, peakRssBytes, perSecond, Timeline } from './measure.js';
+import { MemorySampler, peakRssBytes, perSecond, PhaseClock, seconds, Timeline } from './measure.js';
 import { startStandInsProcess } from './standIns.js';
 
-const USAGE = `Usage: npx tsx bench/crosswalk.ts [--data DIR] [--scale tiny|demo|bench] [--seed TEXT] [--database-url URL] [--json FILE] [--store-in-memory] [--strict]
+const USAGE = `Usage: npx tsx bench/crosswalk.ts [--data DIR] [--scale tiny|demo|bench|national] [--seed TEXT] [--database-url URL] [--json FILE] [--store-in-memory] [--batch-records N] [--score full|pairwise] [--stand-ins-heap MIB] [--strict]
 
 Times the crosswalk's full link build over a generated estate and scores it against the
 ground truth, beside the naive exact-email baseline.
@@ -28,6 +29,12 @@ ground truth, beside the naive exact-email baseline.
                       memory, the store in a temporary folder removed at the end)
   --json FILE         also write the full report as JSON
   --store-in-memory   keep the PGlite store in memory rather than in a temporary folder
+  --batch-records N   records the build resolves at once (default: the sync's, 20000)
+  --stand-ins-heap MIB  the stand-ins' process's V8 heap limit: they hold the estate in
+                      memory (about 12 GiB at the national scale); this process keeps its own
+  --score KIND        full: the whole evaluation, baselines and breakdowns (holds the estate
+                      in memory); pairwise: the crosswalk's precision and recall alone, the
+                      truth streamed (for the national scale). Default full
   --strict            exit 3 when a target is not met
 
 The stand-ins run in a process of their own on free ports; the build runs in this one, so the
@@ -35,7 +42,7 @@ memory figures are the crosswalk's. Exit status: 0 done, 1 failed, 2 bad usage, 
 missed under --strict.`;
 
 /** The memory sampler's phases from the start of the build to its end. */
-const BUILD_PHASES = ['read', 'load', 'resolve', 'write', 'finish', 'after'];
+const BUILD_PHASES = ['start', 'read', 'block', 'load', 'resolve', 'write', 'finish'];
 
 interface Options {
   help: boolean;
@@ -45,6 +52,9 @@ interface Options {
   databaseUrl?: string;
   json?: string;
   storeInMemory: boolean;
+  batchRecords?: number;
+  score: 'full' | 'pairwise';
+  standInsHeapMib?: number;
   strict: boolean;
 }
 
@@ -78,6 +88,8 @@ async function main(): Promise<number> {
   const posSchemaPrefix = options.databaseUrl ? `${runTag}_` : '';
   const storeSchema = options.databaseUrl ? `${runTag}_crosswalk` : 'crosscanal';
 
+  // The stand-ins' process inherits this environment; this process's own heap was set when it started.
+  if (options.standInsHeapMib) process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${options.standInsHeapMib}`.trim();
   // The stand-ins start in their process while the store opens in this one.
   const timeline = new Timeline();
   const memory = new MemorySampler().start();
@@ -98,27 +110,42 @@ async function main(): Promise<number> {
   let disposed = false;
   try {
     const rssBeforeBuild = process.memoryUsage().rss;
-    const restoreStore = instrumentStore(store, timeline, memory);
-    const readers = createReaders(standIns.ready.sources).map((reader) => timedReader(reader, timeline));
+    const phases = new PhaseClock(timeline, memory);
+    const restoreStore = instrumentStore(store, timeline, phases);
+    let reading = false;
+    const readers = createReaders(standIns.ready.sources).map((reader) => {
+      const timed = timedReader(reader, timeline);
+      return {
+        ...timed,
+        read: (...args: Parameters<SourceReader['read']>) => {
+          if (!reading) phases.enter('read');
+          reading = true;
+          return timed.read(...args);
+        },
+      };
+    });
     const progress = progressReporter();
     const onProgress = (event: SyncProgress) => {
-      if (event.phase === 'resolve') memory.enter('resolve');
+      if (event.phase === 'resolve') phases.enter('resolve');
       progress.onProgress(event);
       timeline.mark(event.phase);
     };
 
     const loadAtStart = loadavg()[0]!;
     const cpuAtStart = process.cpuUsage();
-    memory.enter('read');
-    const sync = createIdentitySync({ store, readers, onProgress });
+    const sync = createIdentitySync({ store, readers, onProgress, ...(options.batchRecords ? { batchRecords: options.batchRecords } : {}) });
     let summary;
     try {
-      summary = await timeline.time('build', () => sync.full());
+      const start = timeline.now();
+      phases.enter('start', start);
+      summary = await sync.full();
+      const end = timeline.now();
+      phases.stop(end);
+      timeline.add('build', start, end);
     } finally {
       progress.stop();
       await Promise.allSettled(readers.map((reader) => reader.close()));
     }
-    memory.enter('after');
     const cpu = process.cpuUsage(cpuAtStart);
     const loadAtEnd = loadavg()[0]!;
     const buildPeakRss = peakRssBytes();
@@ -128,18 +155,22 @@ async function main(): Promise<number> {
     if (failed.length > 0) throw new Error(`the build could not read ${failed.map(([name, s]) => `${name} (${s.error})`).join(', ')}`);
 
     stopped = await standIns.stop();
+    const m = estate.manifest;
 
     const evaluation = await timeline.time('evaluate', async () => {
+      if (options.score === 'pairwise') {
+        const { score, persons } = await pairwiseFromStore(store, options.dataDir);
+        return { accuracy: { scope: 'pairwise' as const, crosswalk: score }, peopleWithRecords: persons };
+      }
       const [data, truth] = await Promise.all([readEstate(options.dataDir), readGroundTruth(options.dataDir)]);
       const generated: Generated = { seed: estate.manifest.seed, scale: estate.manifest.scale, asOf: estate.manifest.asOf, estate: data, truth, stats: estate.manifest.stats };
-      return { accuracy: await measureAccuracy(store, generated), peopleWithRecords: truth.persons.length };
+      return { accuracy: { scope: 'full' as const, ...(await measureAccuracy(store, generated)) }, peopleWithRecords: truth.persons.length };
     });
 
     const build = timeline.span('build')!;
     const sources = sourceFigures(readers, summary.sources, timeline, build.firstStartMs, stopped.calls);
     const records = sources.reduce((n, s) => n + s.records, 0);
     const peaks = memory.byPhase();
-    const m = estate.manifest;
     const partial: Omit<CrosswalkBenchReport, 'targets'> = {
       date: new Date().toISOString(),
       command: commandLine(),
@@ -178,7 +209,7 @@ async function main(): Promise<number> {
         records,
         recordsPerSecond: perSecond(records, build.totalMs),
         sources,
-        phases: phaseFigures(timeline, build, peaks),
+        phases: phaseFigures(timeline, phases, summary, peaks),
         cpu: { buildProcessMs: (cpu.user + cpu.system) / 1000, standInsMs: stopped.cpuMs - standIns.ready.cpuMs },
         statements: timeline
           .spans()
@@ -216,6 +247,9 @@ function readOptions(): Options {
       'database-url': { type: 'string' },
       json: { type: 'string' },
       'store-in-memory': { type: 'boolean', default: false },
+      'batch-records': { type: 'string' },
+      score: { type: 'string', default: 'full' },
+      'stand-ins-heap': { type: 'string' },
       strict: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -226,8 +260,21 @@ function readOptions(): Options {
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new Error(`--database-url must be a postgres:// or postgresql:// URL, got one starting ${JSON.stringify(databaseUrl.slice(0, 12))}`);
   }
+  const batchRecords = values['batch-records'] === undefined ? undefined : Number(values['batch-records']);
+  if (batchRecords !== undefined && !(Number.isInteger(batchRecords) && batchRecords >= 1)) {
+    throw new Error(`--batch-records must be a whole number above 0, got ${JSON.stringify(values['batch-records'])}`);
+  }
+  const score = values.score!;
+  if (score !== 'full' && score !== 'pairwise') throw new Error(`--score must be full or pairwise, got ${JSON.stringify(score)}`);
+  const standInsHeapMib = values['stand-ins-heap'] === undefined ? undefined : Number(values['stand-ins-heap']);
+  if (standInsHeapMib !== undefined && !(Number.isInteger(standInsHeapMib) && standInsHeapMib >= 256)) {
+    throw new Error(`--stand-ins-heap must be a whole number of MiB, at least 256, got ${JSON.stringify(values['stand-ins-heap'])}`);
+  }
   return {
     help: values.help!,
+    batchRecords,
+    score,
+    standInsHeapMib,
     dataDir: values.data ?? `data/${scale}`,
     scale,
     seed: values.seed!,
@@ -266,35 +313,29 @@ function sourceFigures(
 
 /**
  * The build cut into consecutive phases on one clock: each ends where the next begins, so
- * they add up to the whole.
+ * they add up to the whole; load, resolve and write are summed over the batches.
  */
-function phaseFigures(timeline: Timeline, build: { firstStartMs: number; lastEndMs: number }, peaks: ReturnType<MemorySampler['byPhase']>): PhaseFigure[] {
-  const readSpans = ['ecommerce', 'loyalty', 'pos'].map((name) => timeline.span(`read ${name}`)).filter((s) => s !== undefined);
-  const readStart = Math.min(...readSpans.map((s) => s.firstStartMs));
-  const readEnd = Math.max(...readSpans.map((s) => s.lastEndMs));
-  const resolveAt = timeline.markAt('resolve') ?? readEnd;
-  const writeAt = timeline.markAt('write') ?? resolveAt;
-  const applied = timeline.span('applyPlan');
-  const writeEnd = applied?.lastEndMs ?? writeAt;
+function phaseFigures(timeline: Timeline, clock: PhaseClock, summary: CrosswalkBenchReport['build']['summary'], peaks: ReturnType<MemorySampler['byPhase']>): PhaseFigure[] {
   const ms = (label: string) => timeline.span(label)?.totalMs ?? 0;
   const peak = (phase: string) => peaks[phase] ?? null;
+  const b = summary.batches;
+  const batches = b ? `${b.count} batches (largest ${b.largestBatch} records; ${b.components} components, the largest ${b.largestComponent})` : 'no batch';
   return [
-    { phase: 'start', ms: readStart - build.firstStartMs, what: 'lease, run record, sync states', memory: null },
-    { phase: 'read', ms: readEnd - readStart, what: 'the three systems read at once, each batch upserted into the store', memory: peak('read') },
+    { phase: 'start', ms: clock.ms('start'), what: 'lease, run record, sync states', memory: peak('start') },
+    { phase: 'read', ms: clock.ms('read'), what: 'the three systems read at once, each batch upserted into the store', memory: peak('read') },
     {
-      phase: 'load',
-      ms: resolveAt - readEnd,
-      what: `every stored record (${(ms('allRecords') / 1000).toFixed(1)} s) and link (${(ms('allLinks') / 1000).toFixed(1)} s) read back into memory`,
-      memory: peak('load'),
+      phase: 'block',
+      ms: clock.ms('block'),
+      what:
+        `in SQL: records numbered, ${b?.blockingKeys ?? 0} blocking keys, ${b?.oversizedGroups ?? 0} values over the cap, ` +
+        `${b?.blockingPairs ?? 0} pairs sharing an email, phone, card, customer or decision (${seconds(ms('block'))}); ` +
+        `union-find over the numbers, components cut into ${batches}`,
+      memory: peak('block'),
     },
-    {
-      phase: 'resolve',
-      ms: writeAt - resolveAt,
-      what: `match rules, clusters, candidates, the link plan (golden ids in use read in ${(ms('usedCustomerIds') / 1000).toFixed(1)} s)`,
-      memory: peak('resolve'),
-    },
-    { phase: 'write', ms: writeEnd - writeAt, what: 'customers, links, events, candidates in one transaction', memory: peak('write') },
-    { phase: 'finish', ms: build.lastEndMs - writeEnd, what: 'source watermarks, counts, run summary', memory: peak('finish') },
+    { phase: 'load', ms: clock.ms('load'), what: `each batch's records (${seconds(ms('batch records'))}), links and decisions read`, memory: peak('load') },
+    { phase: 'resolve', ms: clock.ms('resolve'), what: 'match rules, clusters, candidates, the link plan, golden ids in use (for the batch only)', memory: peak('resolve') },
+    { phase: 'write', ms: clock.ms('write'), what: 'customers, links, events, candidates, one transaction per batch', memory: peak('write') },
+    { phase: 'finish', ms: clock.ms('finish'), what: 'source watermarks, counts, run summary', memory: peak('finish') },
   ];
 }
 

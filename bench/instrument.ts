@@ -1,34 +1,33 @@
 import type { SourceReader } from '../subgraphs/crosscanal/sources/reader.js';
 import type { CrosswalkStore } from '../subgraphs/crosscanal/store/crosswalkStore.js';
 import type { SqlSession } from '../subgraphs/crosscanal/store/database.js';
-import type { MemorySampler, Timeline } from './measure.js';
+import { LinkBuildStore } from '../subgraphs/crosscanal/store/linkBuildStore.js';
+import type { PhaseClock, Timeline } from './measure.js';
 
 /** Label prefix of the SQL statement spans. */
 export const SQL = 'sql ';
 
 /**
  * Times what a build does to the store, from outside it: the store calls the sync makes
- * (`upsert <SYSTEM>`, `allRecords`, `allLinks`, `usedCustomerIds`, `applyPlan`) and every SQL
- * statement underneath (`sql <VERB> <table>`), and moves the memory sampler from phase to
- * phase at the calls that open them. Returns a function that puts the store back as it was,
- * so that whatever runs after the build is not counted in it.
+ * (`upsert <SYSTEM>`, `block`, `edges`, `batch records`, `applyPlan`) and every SQL statement
+ * underneath (`sql <VERB> <table>`), and moves the phase clock at the calls that open a phase:
+ * `block` (numbering and blocking in SQL, the union-find), then batch after batch `load`
+ * (its records, links and decisions), `resolve` (entered by the sync's progress) and `write`,
+ * then `finish`. Returns a function that puts the store back as it was, so that whatever runs
+ * after the build is not counted in it.
  */
-export function instrumentStore(store: CrosswalkStore, timeline: Timeline, memory: MemorySampler): () => void {
-  const { upsertRecords, allRecords, allLinks, usedCustomerIds, applyPlan } = store;
+export function instrumentStore(store: CrosswalkStore, timeline: Timeline, phases: PhaseClock): () => void {
+  const { upsertRecords, applyPlan, recordSourceRun } = store;
   store.upsertRecords = (records, readAt) => timeline.time(`upsert ${records[0]?.system ?? 'none'}`, () => upsertRecords.call(store, records, readAt));
-  store.allRecords = () => {
-    memory.enter('load');
-    return timeline.time('allRecords', () => allRecords.call(store));
+  store.applyPlan = (...args) => {
+    phases.enter('write');
+    return timeline.time('applyPlan', () => applyPlan.apply(store, args));
   };
-  store.allLinks = () => timeline.time('allLinks', () => allLinks.call(store));
-  store.usedCustomerIds = () => timeline.time('usedCustomerIds', () => usedCustomerIds.call(store));
-  store.applyPlan = async (...args) => {
-    memory.enter('write');
-    try {
-      return await timeline.time('applyPlan', () => applyPlan.apply(store, args));
-    } finally {
-      memory.enter('finish');
-    }
+  let finishing = false;
+  store.recordSourceRun = (...args) => {
+    if (!finishing) phases.enter('finish');
+    finishing = true;
+    return recordSourceRun.apply(store, args);
   };
 
   const db = store.db;
@@ -43,9 +42,24 @@ export function instrumentStore(store: CrosswalkStore, timeline: Timeline, memor
   db.exec = wrapped.exec;
   db.transaction = (work) => inTransaction((tx) => work(timed(tx)));
 
+  const linkBuild = new LinkBuildStore(db);
+  const timedBuild = Object.assign(Object.create(linkBuild) as LinkBuildStore, {
+    block: (maxGroup: number) => {
+      phases.enter('block');
+      return timeline.time('block', () => linkBuild.block(maxGroup));
+    },
+    edges: (records: number, pageRecords?: number) => linkBuild.edges(records, pageRecords),
+    records: (numbers: ArrayLike<number>) => {
+      phases.enter('load');
+      return timeline.time('batch records', () => linkBuild.records(numbers));
+    },
+  });
+  Object.defineProperty(store, 'linkBuild', { configurable: true, get: () => timedBuild });
+
   return () => {
-    Object.assign(store, { upsertRecords, allRecords, allLinks, usedCustomerIds, applyPlan });
+    Object.assign(store, { upsertRecords, applyPlan, recordSourceRun });
     Object.assign(db, { query, exec, transaction });
+    delete (store as { linkBuild?: unknown }).linkBuild;
   };
 }
 

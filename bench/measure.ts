@@ -31,15 +31,19 @@ export class Timeline {
     try {
       return await work();
     } finally {
-      const end = this.now();
-      const total = this.totals.get(label);
-      if (total) {
-        total.calls += 1;
-        total.totalMs += end - start;
-        total.lastEndMs = Math.max(total.lastEndMs, end);
-      } else {
-        this.totals.set(label, { label, calls: 1, totalMs: end - start, firstStartMs: start, lastEndMs: end });
-      }
+      this.add(label, start, this.now());
+    }
+  }
+
+  /** Adds a span measured elsewhere on this clock. */
+  add(label: string, start: number, end: number): void {
+    const total = this.totals.get(label);
+    if (total) {
+      total.calls += 1;
+      total.totalMs += end - start;
+      total.lastEndMs = Math.max(total.lastEndMs, end);
+    } else {
+      this.totals.set(label, { label, calls: 1, totalMs: end - start, firstStartMs: start, lastEndMs: end });
     }
   }
 
@@ -149,4 +153,38 @@ export function seconds(ms: number): string {
 /** Records per second, rounded; 0 when no time was measured. */
 export function perSecond(count: number, ms: number): number {
   return ms > 0 ? Math.round((count * 1000) / ms) : 0;
+}
+
+/**
+ * Consecutive phases on one clock, each entered when the work it names starts, with the memory
+ * sampler following along: a phase entered again (one batch after another) adds to its total,
+ * so the totals add up to the whole, whatever the interleaving.
+ */
+export class PhaseClock {
+  private readonly totals = new Map<string, number>();
+  private current: string | null = null;
+  private since = 0;
+
+  constructor(
+    private readonly timeline: Timeline,
+    private readonly memory: MemorySampler,
+  ) {}
+
+  enter(phase: string, now = this.timeline.now()): void {
+    if (this.current !== null) this.totals.set(this.current, (this.totals.get(this.current) ?? 0) + now - this.since);
+    this.current = phase;
+    this.since = now;
+    this.memory.enter(phase);
+  }
+
+  /** Ends the current phase. */
+  stop(now = this.timeline.now()): void {
+    this.enter('after', now);
+    this.current = null;
+  }
+
+  /** Milliseconds spent in `phase`, every visit summed. */
+  ms(phase: string): number {
+    return this.totals.get(phase) ?? 0;
+  }
 }

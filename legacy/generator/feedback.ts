@@ -39,10 +39,16 @@ export interface Feedback {
   ratings: PosVisitRating[];
 }
 
-export function generateFeedback(random: Random, estate: Estate, asOf: Date): Feedback {
+/** The numbers of the first review and service contact: a cohort of a large estate carries on from the one before. */
+export interface FeedbackNumbering {
+  firstReview?: number;
+  firstServiceContact?: number;
+}
+
+export function generateFeedback(random: Random, estate: Estate, asOf: Date, { firstReview = 1, firstServiceContact = 1 }: FeedbackNumbering = {}): Feedback {
   return {
-    reviews: reviews(random.fork('reviews'), estate, asOf),
-    serviceContacts: serviceContacts(random.fork('service'), estate, asOf),
+    reviews: reviews(random.fork('reviews'), estate, asOf, firstReview),
+    serviceContacts: serviceContacts(random.fork('service'), estate, asOf, firstServiceContact),
     ratings: ratings(random.fork('ratings'), estate, asOf),
   };
 }
@@ -83,7 +89,7 @@ const REVIEW_TEXT: Record<'good' | 'mixed' | 'bad', { titles: readonly string[];
 
 const STAR_WEIGHTS = [[5, 44], [4, 30], [3, 12], [2, 7], [1, 7]] as const;
 
-function reviews(random: Random, estate: Estate, asOf: Date): EcomReview[] {
+function reviews(random: Random, estate: Estate, asOf: Date, first: number): EcomReview[] {
   const { customers, orders } = estate.ecommerce;
   const byId = new Map(customers.map((c) => [c.id, c]));
   const reviewed = new Set<string>();
@@ -123,7 +129,7 @@ function reviews(random: Random, estate: Estate, asOf: Date): EcomReview[] {
     }
   }
   drafts.sort((a, b) => compareText(a.created_at, b.created_at) || a.customer_id - b.customer_id || compareText(a.sku, b.sku));
-  return drafts.map((draft, index) => ({ id: 1 + index, ...draft }));
+  return drafts.map((draft, index) => ({ id: first + index, ...draft }));
 }
 
 // ------------------------------------------------------------------ helpdesk tickets
@@ -143,7 +149,7 @@ const CHANNEL_WEIGHTS = [['phone', 40], ['email', 35], ['chat', 25]] as const;
 /** How long a ticket stays open, in minutes, by channel: a call is closed as it ends, an e-mail waits days. */
 const OPEN_FOR: Record<EcomServiceChannel, [number, number]> = { phone: [3, 40], chat: [5, 90], email: [120, 6 * 24 * 60] };
 
-function serviceContacts(random: Random, estate: Estate, asOf: Date): EcomServiceContact[] {
+function serviceContacts(random: Random, estate: Estate, asOf: Date, first: number): EcomServiceContact[] {
   const { customers, orders } = estate.ecommerce;
   const ordersOf = new Map<number, typeof orders>();
   for (const order of orders) ordersOf.set(order.customer_id, [...(ordersOf.get(order.customer_id) ?? []), order]);
@@ -176,7 +182,7 @@ function serviceContacts(random: Random, estate: Estate, asOf: Date): EcomServic
     }
   }
   drafts.sort((a, b) => compareText(a.opened_at, b.opened_at) || a.customer_id - b.customer_id);
-  return drafts.map((draft, index) => ({ id: 1 + index, ticket_number: `SAV-${String(1 + index).padStart(6, '0')}`, ...draft }));
+  return drafts.map((draft, index) => ({ id: first + index, ticket_number: `SAV-${String(first + index).padStart(6, '0')}`, ...draft }));
 }
 
 // ------------------------------------------------------------------ post-visit ratings

@@ -55,35 +55,98 @@ export interface Manifest {
 const SYSTEMS = ['ecommerce', 'loyalty', 'pos', 'catalogue'] as const;
 
 export async function writeEstate(dir: string, generated: Generated): Promise<Manifest> {
-  const staging = `${dir}.partial`;
-  await rm(staging, { recursive: true, force: true });
-  const counts: Manifest['counts'] = {};
-  for (const system of SYSTEMS) {
-    counts[system] = {};
-    for (const [table, rows] of Object.entries(generated.estate[system])) {
-      await writeJsonl(join(staging, system, `${table}.jsonl`), rows as unknown[]);
-      counts[system]![table] = (rows as unknown[]).length;
+  const writer = await EstateWriter.open(dir);
+  await writer.add(generated);
+  return writer.finish();
+}
+
+/**
+ * Writes an estate made cohort after cohort (legacy/generator/cohorts.ts) into one folder,
+ * each cohort's rows appended to the tables as it comes, so that only one cohort is ever in
+ * memory. The first cohort's catalogue, stores, prices and price truth are the estate's (the
+ * later cohorts leave them empty); the do-not-call list and its truth gather every cohort's.
+ * Nothing is visible in `dir` before {@link finish}.
+ */
+export class EstateWriter {
+  /** What the estate keeps of its first cohort (and only that: the rest of it is let go). */
+  private first: Pick<Generated, 'seed' | 'scale' | 'asOf'> & { truth: Pick<GroundTruth, 'products' | 'prices'> } | null = null;
+  private cohorts = 0;
+  private readonly counts: Manifest['counts'] = {};
+  private stats: MessStats | null = null;
+  private readonly opposition: string[] = [];
+  private bloctel = '';
+
+  private constructor(
+    private readonly dir: string,
+    private readonly staging: string,
+  ) {}
+
+  static async open(dir: string): Promise<EstateWriter> {
+    const staging = `${dir}.partial`;
+    await rm(staging, { recursive: true, force: true });
+    return new EstateWriter(dir, staging);
+  }
+
+  async add(generated: Generated): Promise<void> {
+    const append = this.first !== null;
+    for (const system of SYSTEMS) {
+      this.counts[system] ??= {};
+      for (const [table, rows] of Object.entries(generated.estate[system])) {
+        await writeJsonl(join(this.staging, system, `${table}.jsonl`), rows as unknown[], append);
+        this.counts[system]![table] = (this.counts[system]![table] ?? 0) + (rows as unknown[]).length;
+      }
+    }
+    await writeJsonl(join(this.staging, 'ground-truth', 'persons.jsonl'), generated.truth.persons, append);
+    this.opposition.push(...generated.truth.opposition.phones);
+    this.bloctel += append ? generated.estate.opposition.bloctel.replace(/^numero\n/, '') : generated.estate.opposition.bloctel;
+    this.stats = this.stats === null ? structuredClone(generated.stats) : addStats(this.stats, generated.stats);
+    this.first ??= { seed: generated.seed, scale: generated.scale, asOf: generated.asOf, truth: { products: generated.truth.products, prices: generated.truth.prices } };
+    this.cohorts += 1;
+  }
+
+  /** Writes the ground truth's documents and the manifest, and moves the folder into place. */
+  async finish(): Promise<Manifest> {
+    const first = this.first;
+    if (first === null) throw new Error(`EstateWriter: nothing was added to ${this.dir}`);
+    const staging = this.staging;
+    await writeJsonl(join(staging, 'ground-truth', 'products.jsonl'), first.truth.products);
+    await writeFile(join(staging, 'ground-truth', 'prices.json'), `${JSON.stringify(first.truth.prices, null, 1)}\n`);
+    const phones = this.cohorts === 1 ? this.opposition : [...this.opposition].sort(compareText);
+    await writeFile(join(staging, 'ground-truth', 'opposition.json'), `${JSON.stringify({ phones }, null, 1)}\n`);
+    await mkdir(join(staging, 'opposition'), { recursive: true });
+    await writeFile(oppositionListPath(staging), this.bloctel);
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      seed: first.seed,
+      scale: first.scale,
+      asOf: first.asOf,
+      generatedAt: new Date().toISOString(),
+      counts: this.counts,
+      stats: this.stats!,
+    };
+    await writeFile(join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    await rm(this.dir, { recursive: true, force: true });
+    await rename(staging, this.dir);
+    return manifest;
+  }
+}
+
+/** The mess counted over two cohorts: what concerns the catalogue is the first one's, shared by all. */
+function addStats(total: MessStats, more: MessStats): MessStats {
+  const shared = new Set<keyof MessStats>(['franchiseOnlyProducts', 'webOnlyProducts', 'webSkusWithoutEan', 'productsNamedDifferentlyOnWeb']);
+  const sum = { ...total, phoneFormats: { ...total.phoneFormats } };
+  for (const key of Object.keys(more) as (keyof MessStats)[]) {
+    if (key === 'phoneFormats') {
+      for (const format of Object.keys(more.phoneFormats) as (keyof MessStats['phoneFormats'])[]) sum.phoneFormats[format] += more.phoneFormats[format];
+    } else if (!shared.has(key)) {
+      sum[key] += more[key];
     }
   }
-  await writeJsonl(join(staging, 'ground-truth', 'persons.jsonl'), generated.truth.persons);
-  await writeJsonl(join(staging, 'ground-truth', 'products.jsonl'), generated.truth.products);
-  await writeFile(join(staging, 'ground-truth', 'prices.json'), `${JSON.stringify(generated.truth.prices, null, 1)}\n`);
-  await writeFile(join(staging, 'ground-truth', 'opposition.json'), `${JSON.stringify(generated.truth.opposition, null, 1)}\n`);
-  await mkdir(join(staging, 'opposition'), { recursive: true });
-  await writeFile(oppositionListPath(staging), generated.estate.opposition.bloctel);
-  const manifest: Manifest = {
-    format: MANIFEST_FORMAT,
-    seed: generated.seed,
-    scale: generated.scale,
-    asOf: generated.asOf,
-    generatedAt: new Date().toISOString(),
-    counts,
-    stats: generated.stats,
-  };
-  await writeFile(join(staging, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  await rm(dir, { recursive: true, force: true });
-  await rename(staging, dir);
-  return manifest;
+  return sum;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
@@ -195,9 +258,9 @@ async function readOptionalTable<T>(path: string): Promise<T[]> {
   return readJsonl<T>(path);
 }
 
-async function writeJsonl(path: string, rows: readonly unknown[]): Promise<void> {
+async function writeJsonl(path: string, rows: readonly unknown[], append = false): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true });
-  const out = createWriteStream(path);
+  const out = createWriteStream(path, { flags: append ? 'a' : 'w' });
   let buffer = '';
   for (const row of rows) {
     buffer += `${JSON.stringify(row)}\n`;

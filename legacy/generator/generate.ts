@@ -44,12 +44,20 @@ export interface ScaleSpec {
   products: number;
   /** Mean number of till visits per person who shops in stores. */
   visitsPerShopper: number;
+  /**
+   * People generated at once: a larger estate is made cohort after cohort (legacy/generator/cohorts.ts),
+   * each with the same habits, the same catalogue and stores, numbers that carry on from the
+   * cohort before and values unique across all, so that memory follows the cohort, not the estate.
+   */
+  cohortPeople?: number;
 }
 
 export const SCALES = {
   tiny: { people: 200, products: 120, visitsPerShopper: 3 },
   demo: { people: 3_000, products: 800, visitsPerShopper: 4 },
   bench: { people: 100_000, products: 10_000, visitsPerShopper: 5.5 },
+  /** Ten times the bench with the same habits (and the same catalogue): where the crosswalk must not hold the estate. */
+  national: { people: 1_000_000, products: 10_000, visitsPerShopper: 5.5, cohortPeople: 100_000 },
 } as const satisfies Record<string, ScaleSpec>;
 
 export type ScaleName = keyof typeof SCALES;
@@ -59,6 +67,55 @@ export interface GenerateOptions {
   scale?: ScaleName | ScaleSpec;
   /** The generator's "now": every date is before it, every offer and campaign is current around it. */
   asOf?: string;
+}
+
+/**
+ * Where one cohort of a large estate starts: the numbers the cohorts before it used, and the
+ * values they took (emails, phone numbers, card numbers stay unique across the estate). The
+ * first cohort, and a whole estate made at once, start from {@link firstCohort}.
+ */
+export interface Cohort {
+  index: number;
+  next: {
+    person: number;
+    household: number;
+    webCustomer: number;
+    address: number;
+    member: number;
+    order: number;
+    movement: number;
+    /** OUE's customer table. */
+    client: number;
+    review: number;
+    serviceContact: number;
+    /** Per store: the last receipt, quote and return number used. */
+    receipt: Map<string, number>;
+    quote: Map<string, number>;
+    return: Map<string, number>;
+  };
+  taken: { emails: Set<string>; phones: Set<string>; cards: Set<string> };
+}
+
+export function firstCohort(): Cohort {
+  return {
+    index: 0,
+    next: {
+      person: 1,
+      household: 1,
+      webCustomer: 10_001,
+      address: 1,
+      member: 100_001,
+      order: 0,
+      movement: 1,
+      client: 1,
+      review: 1,
+      serviceContact: 1,
+      receipt: new Map(),
+      quote: new Map(),
+      return: new Map(),
+    },
+    taken: { emails: new Set(), phones: new Set(), cards: new Set() },
+  };
 }
 
 /** The mess the generator put in, counted as it was made; tests recount it from the data. */
@@ -123,7 +180,37 @@ export function generateEstate(options: GenerateOptions = {}): Generated {
   if (!(spec.people > 0 && spec.products > 0 && spec.visitsPerShopper > 0)) {
     throw new Error(`scale needs people, products and visitsPerShopper above 0, got ${JSON.stringify(spec)}`);
   }
-  return new EstateBuilder(seed, scaleName, spec, asOf).build();
+  return new EstateBuilder(seed, scaleName, spec, asOf, firstCohort()).build();
+}
+
+/**
+ * One cohort of a large estate: `spec.people` people generated with the cohort's own draws
+ * (the first cohort's are those of an estate made at once) over the catalogue, stores and
+ * prices every cohort shares. Moves `cohort` on to where the next one starts.
+ */
+export function generateCohort(seed: string, scaleName: string, spec: ScaleSpec, asOf: Date, cohort: Cohort): Generated {
+  const builder = new EstateBuilder(seed, scaleName, spec, asOf, cohort);
+  const generated = builder.build();
+  const { ecommerce, loyalty, pos } = generated.estate;
+  const next = cohort.next;
+  next.person += spec.people;
+  next.household += builder.households;
+  next.webCustomer += ecommerce.customers.length;
+  next.address += ecommerce.addresses.length;
+  next.member += loyalty.members.length;
+  next.order += ecommerce.orders.length;
+  next.movement += loyalty.movements.length;
+  next.client += pos.clients.length;
+  next.review += ecommerce.reviews?.length ?? 0;
+  next.serviceContact += ecommerce.serviceContacts?.length ?? 0;
+  const last = (map: Map<string, number>, numbers: { store_code: string; no: string }[]) => {
+    for (const { store_code, no } of numbers) map.set(store_code, Math.max(map.get(store_code) ?? 0, Number(no.slice(no.lastIndexOf('-') + 1))));
+  };
+  last(next.receipt, pos.receipts.map((r) => ({ store_code: r.store_code, no: r.receipt_no })));
+  last(next.quote, pos.quotes.map((q) => ({ store_code: q.store_code, no: q.quote_no })));
+  last(next.return, pos.returns.map((r) => ({ store_code: r.store_code, no: r.return_no })));
+  cohort.index += 1;
+  return generated;
 }
 
 interface Identity {
@@ -175,21 +262,37 @@ class EstateBuilder {
   private readonly planted = new Set<string>();
   /** Base prices planted away from list: `WEB|<article id>` or `<store code>|<article id>`. */
   private readonly basePriceCauses = new Map<string, PriceIncoherenceCause>();
-  private readonly emailsTaken = new Set<string>();
+  private readonly emailsTaken: Set<string>;
 
   constructor(
     private readonly seed: string,
     private readonly scaleName: string,
     private readonly spec: ScaleSpec,
     private readonly asOf: Date,
+    private readonly cohort: Cohort,
   ) {
     this.root = new Random(seed);
     this.priceRandom = this.root.fork('prices');
+    // The catalogue, stores and prices come from the seed alone, the same in every cohort; the
+    // people and what they do from the cohort's own draws (the first cohort's are the seed's).
+    this.people$ = cohort.index === 0 ? this.root : this.root.fork(`cohort ${cohort.index}`);
+    this.emailsTaken = cohort.taken.emails;
   }
 
+  /** The draws of this cohort's people and of what they do. */
+  private readonly people$: Random;
+  /** Households made, once built. */
+  households = 0;
+
   build(): Generated {
-    const { people, households } = generatePeople(this.root.fork('people'), this.spec.people);
+    const { people, households } = generatePeople(this.people$.fork('people'), this.spec.people, {
+      firstPerson: this.cohort.next.person,
+      firstHousehold: this.cohort.next.household,
+      emails: this.cohort.taken.emails,
+      phones: this.cohort.taken.phones,
+    });
     this.people = people;
+    this.households = households.length;
     for (const person of people) {
       this.emailsTaken.add(person.email);
       this.truth.set(person.id, { personId: person.id, householdId: person.household.id, records: [], receipts: [] });
@@ -217,7 +320,10 @@ class EstateBuilder {
     // Last, on a stream of its own: the list changes no other record.
     const opposition = this.oppositionList();
     // After it, on a stream of its own too: what customers said changes no record either.
-    const feedback = generateFeedback(this.root.fork('feedback'), this.estate, this.asOf);
+    const feedback = generateFeedback(this.people$.fork('feedback'), this.estate, this.asOf, {
+      firstReview: this.cohort.next.review,
+      firstServiceContact: this.cohort.next.serviceContact,
+    });
     this.estate.ecommerce.reviews = feedback.reviews;
     this.estate.ecommerce.serviceContacts = feedback.serviceContacts;
     this.estate.pos.ratings = feedback.ratings;
@@ -484,7 +590,7 @@ class EstateBuilder {
   // ------------------------------------------------------------------ web accounts
 
   private webAccounts(): void {
-    const random = this.root.fork('web');
+    const random = this.people$.fork('web');
     const drafts: { person: Person; customer: Omit<EcomCustomer, 'id'> }[] = [];
     for (const person of this.people) {
       if (!random.chance(0.62)) continue;
@@ -507,14 +613,14 @@ class EstateBuilder {
     drafts.sort((a, b) => a.customer.created_at.localeCompare(b.customer.created_at));
     const { customers, addresses } = this.estate.ecommerce;
     drafts.forEach(({ person, customer }, index) => {
-      const id = 10_001 + index;
+      const id = this.cohort.next.webCustomer + index;
       customers.push({ id, ...customer });
       this.identities.get(person.id)!.customerIds.push(id);
       this.truth.get(person.id)!.records.push({ system: 'ecommerce', id });
       const household = person.household;
-      addresses.push({ id: addresses.length + 1, customer_id: id, kind: 'billing', line1: household.street, line2: null, postcode: household.postcode, city: household.city, country: 'FR' });
+      addresses.push({ id: this.cohort.next.address + addresses.length, customer_id: id, kind: 'billing', line1: household.street, line2: null, postcode: household.postcode, city: household.city, country: 'FR' });
       if (random.chance(0.3)) {
-        addresses.push({ id: addresses.length + 1, customer_id: id, kind: 'shipping', line1: `${random.int(1, 60)} rue du Commerce`, line2: random.chance(0.5) ? 'Bâtiment B' : null, postcode: household.postcode, city: household.city, country: 'FR' });
+        addresses.push({ id: this.cohort.next.address + addresses.length, customer_id: id, kind: 'shipping', line1: `${random.int(1, 60)} rue du Commerce`, line2: random.chance(0.5) ? 'Bâtiment B' : null, postcode: household.postcode, city: household.city, country: 'FR' });
       }
     });
   }
@@ -605,8 +711,8 @@ class EstateBuilder {
   // ------------------------------------------------------------------ loyalty
 
   private loyaltyMembers(): void {
-    const random = this.root.fork('loyalty');
-    const cardNumbers = new Set<string>();
+    const random = this.people$.fork('loyalty');
+    const cardNumbers = this.cohort.taken.cards;
     const newCard = (): string => {
       let card: string;
       do card = withCheckDigit(`29${digits(random, 10)}`);
@@ -659,7 +765,7 @@ class EstateBuilder {
     drafts.sort((a, b) => a.member.enrolled_at.localeCompare(b.member.enrolled_at));
     const { members, cards } = this.estate.loyalty;
     drafts.forEach(({ person, member }, index) => {
-      const memberId = `M${String(100_001 + index).padStart(8, '0')}`;
+      const memberId = `M${String(this.cohort.next.member + index).padStart(8, '0')}`;
       members.push({ member_id: memberId, ...member });
       const identity = this.identities.get(person.id)!;
       identity.memberId = memberId;
@@ -680,7 +786,7 @@ class EstateBuilder {
   // ------------------------------------------------------------------ stores: receipts, quotes, returns
 
   private storeVisits(): void {
-    const random = this.root.fork('visits');
+    const random = this.people$.fork('visits');
     const { pos } = this.estate;
     const storesOf = new Map<FranchiseCode, Store[]>();
     for (const store of pos.stores) storesOf.set(store.franchise, [...(storesOf.get(store.franchise) ?? []), store]);
@@ -720,7 +826,7 @@ class EstateBuilder {
             const key = `${franchise}|${tillPhone}`;
             let client = clients.get(key);
             if (!client) {
-              client = { franchise, client_id: clients.size + 1, phone: keyed, name: random.chance(0.8) ? person.lastName.toUpperCase() : null };
+              client = { franchise, client_id: this.cohort.next.client + clients.size, phone: keyed, name: random.chance(0.8) ? person.lastName.toUpperCase() : null };
               clients.set(key, client);
               this.truth.get(person.id)!.records.push({ system: 'pos', franchise, clientId: client.client_id });
             }
@@ -790,7 +896,7 @@ class EstateBuilder {
     }
 
     receipts.sort((a, b) => a.sold_at.localeCompare(b.sold_at) || a.store_code.localeCompare(b.store_code));
-    const receiptSeq = new Map<string, number>();
+    const receiptSeq = new Map(this.cohort.next.receipt);
     for (const receipt of receipts) {
       const seq = (receiptSeq.get(receipt.store_code) ?? 0) + 1;
       receiptSeq.set(receipt.store_code, seq);
@@ -808,7 +914,7 @@ class EstateBuilder {
     pos.clients.push(...[...clients.values()].sort((a, b) => a.client_id - b.client_id));
 
     quotes.sort((a, b) => a.created_at.localeCompare(b.created_at));
-    const quoteSeq = new Map<string, number>();
+    const quoteSeq = new Map(this.cohort.next.quote);
     for (const quote of quotes) {
       const seq = (quoteSeq.get(quote.store_code) ?? 0) + 1;
       quoteSeq.set(quote.store_code, seq);
@@ -873,7 +979,7 @@ class EstateBuilder {
   // ------------------------------------------------------------------ web orders
 
   private webOrders(): void {
-    const random = this.root.fork('orders');
+    const random = this.people$.fork('orders');
     const webArticles = this.articles.filter((a) => a.web?.active);
     const bySku = new Map(this.articles.filter((a) => a.web).map((a) => [a.web!.sku, a]));
     const ccStores = this.estate.pos.stores.filter((s) => s.click_and_collect);
@@ -941,8 +1047,8 @@ class EstateBuilder {
     drafts.sort((a, b) => a.placed_at.localeCompare(b.placed_at));
     const quotesFinishedOnline = new Map(this.pendingQuoteOrders.map(({ quote }) => [quote.quote_no, quote]));
     drafts.forEach((draft, index) => {
-      const id = 500_001 + index;
-      const order: EcomOrder = { id, number: `W${1_000_000 + index}`, ...draft };
+      const id = 500_001 + this.cohort.next.order + index;
+      const order: EcomOrder = { id, number: `W${1_000_000 + this.cohort.next.order + index}`, ...draft };
       this.estate.ecommerce.orders.push(order);
       // The till records which web order finished the quote (no draw: the rest of the estate stays as it was).
       const quote = order.quote_number === null ? undefined : quotesFinishedOnline.get(order.quote_number);
@@ -954,7 +1060,7 @@ class EstateBuilder {
   private skuIndex = new Map<string, Article>();
 
   private returnsOfWebOrders(): void {
-    const random = this.root.fork('web-returns');
+    const random = this.people$.fork('web-returns');
     const { pos } = this.estate;
     const customerPerson = new Map<number, Person>();
     for (const identity of this.identities.values()) for (const id of identity.customerIds) customerPerson.set(id, identity.person);
@@ -985,7 +1091,7 @@ class EstateBuilder {
       });
     }
     pos.returns.sort((a, b) => a.returned_at.localeCompare(b.returned_at) || a.store_code.localeCompare(b.store_code));
-    const seq = new Map<string, number>();
+    const seq = new Map(this.cohort.next.return);
     for (const ret of pos.returns) {
       const n = (seq.get(ret.store_code) ?? 0) + 1;
       seq.set(ret.store_code, n);
@@ -996,7 +1102,7 @@ class EstateBuilder {
   // ------------------------------------------------------------------ loyalty points, tiers, consent, offers
 
   private loyaltyPointsAndTiers(): void {
-    const random = this.root.fork('points');
+    const random = this.people$.fork('points');
     const { loyalty, pos } = this.estate;
     const memberOfCard = new Map(loyalty.cards.map((c) => [c.card_number, c.member_id]));
     const movements: Omit<PointsMovement, 'id'>[] = [];
@@ -1011,12 +1117,12 @@ class EstateBuilder {
     const balance = new Map<string, number>();
     const earned = new Map<string, number>();
     for (const movement of movements) {
-      loyalty.movements.push({ id: loyalty.movements.length + 1, ...movement });
+      loyalty.movements.push({ id: this.cohort.next.movement + loyalty.movements.length, ...movement });
       const now = (balance.get(movement.member_id) ?? 0) + movement.points;
       balance.set(movement.member_id, now);
       earned.set(movement.member_id, (earned.get(movement.member_id) ?? 0) + movement.points);
       if (now >= 500 && random.chance(0.15)) {
-        loyalty.movements.push({ id: loyalty.movements.length + 1, member_id: movement.member_id, at: new Date(Date.parse(movement.at) + 3_600_000).toISOString(), points: -500, reason: 'REDEMPTION', reference: null });
+        loyalty.movements.push({ id: this.cohort.next.movement + loyalty.movements.length, member_id: movement.member_id, at: new Date(Date.parse(movement.at) + 3_600_000).toISOString(), points: -500, reason: 'REDEMPTION', reference: null });
         balance.set(movement.member_id, now - 500);
       }
     }
@@ -1028,7 +1134,7 @@ class EstateBuilder {
   }
 
   private consents(): void {
-    const random = this.root.fork('consent');
+    const random = this.people$.fork('consent');
     const { loyalty } = this.estate;
     const channels: ConsentChannel[] = ['EMAIL', 'SMS', 'PHONE', 'POST'];
     for (const member of loyalty.members) {
@@ -1061,7 +1167,7 @@ class EstateBuilder {
   }
 
   private offersRulesAndCampaigns(): void {
-    const random = this.root.fork('offers');
+    const random = this.people$.fork('offers');
     const day = 86_400_000;
     const at = (days: number) => new Date(this.asOf.getTime() + days * day).toISOString();
     const refs = this.estate.catalogue.products.map((p) => p.ref);
@@ -1198,7 +1304,7 @@ class EstateBuilder {
    * Drawn from its own stream after everything else, so that no other record moves.
    */
   private oppositionList(): OppositionTruth {
-    const random = this.root.fork('opposition');
+    const random = this.people$.fork('opposition');
     const { ecommerce, loyalty, pos } = this.estate;
     const keyed = [
       ...loyalty.members.flatMap((m) => [m.phone, m.mobile]),
@@ -1239,10 +1345,10 @@ class EstateBuilder {
     const identity = this.identities.get(person.id)!;
     const customers = this.estate.ecommerce.customers;
     if (identity.customerIds.some((id) => {
-      const phone = customers[id - 10_001]?.phone;
+      const phone = customers[id - this.cohort.next.webCustomer]?.phone;
       return phone ? digitsOf(phone) === national : false;
     })) return true;
-    const member = identity.memberId ? this.estate.loyalty.members[Number(identity.memberId.slice(1)) - 100_001] : undefined;
+    const member = identity.memberId ? this.estate.loyalty.members[Number(identity.memberId.slice(1)) - this.cohort.next.member] : undefined;
     return member?.phone ? digitsOf(member.phone) === national : false;
   }
 }

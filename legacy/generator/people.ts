@@ -27,12 +27,23 @@ export interface Household {
   members: Person[];
 }
 
+export interface PeopleOptions {
+  /** The number of the first person (`P0000001`) and household (`H000001`): a cohort carries on from the one before. */
+  firstPerson?: number;
+  firstHousehold?: number;
+  /** Emails and phone numbers taken already (by earlier cohorts): the new people get others, and theirs are added. */
+  emails?: Set<string>;
+  phones?: Set<string>;
+}
+
 /** Makes `count` people in households of one to four, spread over the franchises' regions. */
-export function generatePeople(random: Random, count: number): { people: Person[]; households: Household[] } {
+export function generatePeople(
+  random: Random,
+  count: number,
+  { firstPerson = 1, firstHousehold = 1, emails = new Set(), phones = new Set() }: PeopleOptions = {},
+): { people: Person[]; households: Household[] } {
   const people: Person[] = [];
   const households: Household[] = [];
-  const emails = new Set<string>();
-  const phones = new Set<string>();
 
   const uniquePhone = (make: () => string): string => {
     let phone = make();
@@ -48,7 +59,7 @@ export function generatePeople(random: Random, count: number): { people: Person[
     const store = franchise.stores[storeIndex]!;
     const hasLandline = random.chance(size > 1 ? 0.55 : 0.15);
     const household: Household = {
-      id: `H${String(households.length + 1).padStart(6, '0')}`,
+      id: `H${String(firstHousehold + households.length).padStart(6, '0')}`,
       franchise,
       storeIndex,
       street: `${random.int(1, 120)} ${random.pick(STREETS)}`,
@@ -65,7 +76,7 @@ export function generatePeople(random: Random, count: number): { people: Person[
       const firstName = random.pick(FIRST_NAMES);
       const adult = i < 2;
       const person: Person = {
-        id: `P${String(people.length + 1).padStart(7, '0')}`,
+        id: `P${String(firstPerson + people.length).padStart(7, '0')}`,
         household,
         isHead: i === 0,
         firstName,

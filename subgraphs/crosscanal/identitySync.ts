@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { componentBatches, IntUnionFind } from './matching/components.js';
 import { emailKey } from './matching/keys.js';
-import type { CustomerLink } from './matching/plan.js';
+import { newCustomerId, type CustomerLink } from './matching/plan.js';
 import { phonesOf, posKind, recordId, type SourceRecord } from './matching/records.js';
-import type { ResolveOptions } from './matching/resolve.js';
+import { DEFAULT_MAX_GROUP, type EstateGroups, type ResolveOptions } from './matching/resolve.js';
 import type { ReaderName, SourceReader } from './sources/reader.js';
 import { DecisionsChanged, type CrosswalkStore } from './store/crosswalkStore.js';
 import { planWithDecisions, type StewardDecisions } from './stewardshipPlan.js';
@@ -13,7 +14,10 @@ export type SyncKind = 'full' | 'incremental';
 /** What a sync reports while it runs, for a progress bar or a log. */
 export type SyncProgress =
   | { phase: 'read'; source: ReaderName; done: number; total: number | null }
-  | { phase: 'resolve'; records: number }
+  /** The full build's blocking, in the database: records numbered, pairs to resolve together found. */
+  | { phase: 'scope'; records: number; pairs: number }
+  /** A full build resolves batch after batch (`batch` of `batches`); an incremental one, one scope. */
+  | { phase: 'resolve'; records: number; batch?: number; batches?: number }
   | { phase: 'write'; links: number };
 
 export interface SourceSummary {
@@ -46,6 +50,23 @@ export interface SyncSummary {
   candidatesAdded: number;
   candidatesRemoved: number;
   totals: { records: number; customers: number; links: number; candidates: number };
+  /** A full build: how the estate was cut into batches of whole components, resolved one after another. */
+  batches?: BuildBatches;
+}
+
+export interface BuildBatches {
+  count: number;
+  /** Groups of records that share a value, a customer or a steward's decision, through chains. */
+  components: number;
+  largestComponent: number;
+  /** Records in the largest batch: what the build held at once. */
+  largestBatch: number;
+  /** Blocking keys the records carry (one row per record and value). */
+  blockingKeys: number;
+  /** Emails and phones carried by more records than the rules' cap: they pair nobody. */
+  oversizedGroups: number;
+  /** Pairs the blocking wrote (each record to the smallest record sharing a key with it). */
+  blockingPairs: number;
 }
 
 export interface IdentitySyncOptions {
@@ -58,6 +79,11 @@ export interface IdentitySyncOptions {
   /** How long a sync may hold the lease before another replica may take over. Default 15 min. */
   leaseMs?: number;
   resolve?: ResolveOptions;
+  /**
+   * Records a full build resolves at once: whole components, so a batch holds more when one
+   * component is larger. Memory follows this, not the estate. Default 20,000.
+   */
+  batchRecords?: number;
 }
 
 /**
@@ -104,7 +130,8 @@ export async function widenScope(store: CrosswalkStore, seeds: readonly string[]
  * customers and writes the links. Re-running it changes nothing when nothing changed. One
  * run at a time per process, and per database across replicas (a lease).
  */
-export function createIdentitySync({ store, readers, onProgress, now = () => new Date(), leaseMs = 900_000, resolve }: IdentitySyncOptions): IdentitySync {
+export function createIdentitySync({ store, readers, onProgress, now = () => new Date(), leaseMs = 900_000, resolve, batchRecords = 20_000 }: IdentitySyncOptions): IdentitySync {
+  if (!(batchRecords >= 1)) throw new Error(`batchRecords must be at least 1, got ${batchRecords}`);
   const holder = `${process.pid}:${randomUUID()}`;
   async function runOnce(kind: SyncKind): Promise<SyncSummary> {
     const startedAt = now().toISOString();
@@ -162,6 +189,7 @@ export function createIdentitySync({ store, readers, onProgress, now = () => new
       if (!(await store.acquireLease(LEASE, holder, leaseMs))) throw new Error('identity sync: the lease expired while reading and another sync took it; nothing was resolved');
       // A stewardship decision taken while the sync planned makes its plan stale: plan again.
       for (let attempt = 1; ; attempt++) {
+        Object.assign(summary, { resolved: 0, customersCreated: 0, customersMerged: 0, linksChanged: 0, linksMoved: 0, candidatesAdded: 0, candidatesRemoved: 0 });
         try {
           if (kind === 'full') await resolveAll(summary);
           else await resolvePending(summary);
@@ -194,11 +222,56 @@ export function createIdentitySync({ store, readers, onProgress, now = () => new
     }
   }
 
+  /**
+   * The full build, in bounded memory: the database numbers the records, keeps their blocking
+   * keys (an email as compared, a phone, a card, a customer, a steward's decision) in an
+   * indexed table and finds, set-based, every pair that shares one, under the rules' caps (a
+   * value carried by too many records pairs nobody). A union-find over the record numbers
+   * (typed arrays, 8 bytes a record) gathers the pairs into components, closed under
+   * everything a resolution can touch, as {@link widenScope} makes an incremental scope;
+   * batches of whole components are then read, resolved with the rules, planned and written
+   * one after another, each told which of its values are over the cap in the whole estate.
+   * Resolving each closed component apart gives what resolving everything at once gives, so
+   * the batch size changes nothing but the memory.
+   */
   async function resolveAll(summary: SyncSummary): Promise<void> {
     // The version is read before anything the plan rests on, so that a decision taken later is seen.
     const decisionsVersion = await store.stewardship.version();
-    const records = await store.allRecords();
-    await resolveScope(records, await store.allLinks(), await store.stewardship.decisions(), decisionsVersion, summary);
+    const maxGroup = resolve?.maxGroup ?? DEFAULT_MAX_GROUP;
+    const blocking = await store.linkBuild.block(maxGroup);
+    onProgress?.({ phase: 'scope', records: blocking.records, pairs: blocking.edges });
+    const sets = new IntUnionFind(blocking.records);
+    for await (const page of store.linkBuild.edges(blocking.records)) {
+      for (let i = 0; i < page.n.length; i++) sets.union(page.n[i]!, page.root[i]!);
+    }
+    const { members, starts, components, largestComponent } = componentBatches(sets, batchRecords);
+    const batches: BuildBatches = {
+      count: starts.length - 1,
+      components,
+      largestComponent,
+      largestBatch: 0,
+      blockingKeys: blocking.keys,
+      oversizedGroups: blocking.oversizedGroups,
+      blockingPairs: blocking.edges,
+    };
+    for (let batch = 0; batch < batches.count; batch++) {
+      // A national build outlasts a lease: each batch renews it, and none is written once another replica took it.
+      if (!(await store.acquireLease(LEASE, holder, leaseMs))) throw new Error(`identity sync: the lease expired before batch ${batch + 1} of ${batches.count} and another sync took it; the batches before it were written`);
+      const records = await store.linkBuild.records(members.subarray(starts[batch]!, starts[batch + 1]!));
+      batches.largestBatch = Math.max(batches.largestBatch, records.length);
+      const ids = records.map(recordId);
+      const estateGroups = blocking.oversizedGroups === 0 ? undefined : await store.linkBuild.oversizedGroups(records, maxGroup);
+      await resolveScope(
+        records,
+        await store.linksOfRecords(ids),
+        await store.stewardship.decisions(ids),
+        decisionsVersion,
+        summary,
+        { batch: batch + 1, batches: batches.count },
+        estateGroups,
+      );
+    }
+    summary.batches = batches;
   }
 
   /** Resolves the records whose compared values changed, widened to everything they can touch. */
@@ -217,20 +290,34 @@ export function createIdentitySync({ store, readers, onProgress, now = () => new
     decisions: StewardDecisions,
     decisionsVersion: number,
     summary: SyncSummary,
+    batch?: { batch: number; batches: number },
+    estateGroups?: EstateGroups,
   ): Promise<void> {
-    onProgress?.({ phase: 'resolve', records: records.length });
-    const used = await store.usedCustomerIds();
+    if (records.length === 0) return;
+    onProgress?.({ phase: 'resolve', records: records.length, ...batch });
     const at = now().toISOString();
-    const { plan, candidates } = planWithDecisions(records, current, decisions, { now: at, isTaken: (id) => used.has(id), resolve });
+    // The golden ids this scope could issue that are taken already, asked of the database for
+    // these records alone (not every id ever issued); a suffixed id a plan then picks is
+    // checked after it, and the plan made again in the rare case it is taken too.
+    const taken = await store.takenCustomerIds(records.map((r) => newCustomerId(recordId(r), () => false)));
+    const options = { now: at, isTaken: (id: string) => taken.has(id), resolve: estateGroups ? { ...resolve, estateGroups } : resolve };
+    let decided = planWithDecisions(records, current, decisions, options);
+    for (;;) {
+      const clashes = await store.takenCustomerIds(decided.plan.created.map((c) => c.customerId));
+      if (clashes.size === 0) break;
+      for (const id of clashes) taken.add(id);
+      decided = planWithDecisions(records, current, decisions, options);
+    }
+    const { plan, candidates } = decided;
     onProgress?.({ phase: 'write', links: plan.changed.length });
     const { candidatesAdded, candidatesRemoved } = await store.applyPlan(plan, records.map(recordId), candidates, at, 'sync', { decisionsVersion });
-    summary.resolved = records.length;
-    summary.customersCreated = plan.created.length;
-    summary.customersMerged = plan.merged.length;
-    summary.linksChanged = plan.changed.length;
-    summary.linksMoved = plan.events.filter((e) => e.action === 'MOVED').length;
-    summary.candidatesAdded = candidatesAdded;
-    summary.candidatesRemoved = candidatesRemoved;
+    summary.resolved += records.length;
+    summary.customersCreated += plan.created.length;
+    summary.customersMerged += plan.merged.length;
+    summary.linksChanged += plan.changed.length;
+    summary.linksMoved += plan.events.filter((e) => e.action === 'MOVED').length;
+    summary.candidatesAdded += candidatesAdded;
+    summary.candidatesRemoved += candidatesRemoved;
   }
 
   return syncRunner(runOnce);

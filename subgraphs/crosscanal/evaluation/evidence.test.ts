@@ -1,22 +1,8 @@
 import type { EcomAddress, EcomOrder, LoyaltyCard, PosQuote, PosReturn } from '../../../legacy/generator/model.js';
 import { recordId, type SourceRecord } from '../matching/records.js';
 import { EstateEvidence, type EvidenceEstate } from './evidence.js';
+import { loyaltyMember as member, tillClient as client, tillPhone, webAccount as web } from '../../../test/support/sourceRecords.js';
 
-const blank: Omit<SourceRecord, 'system' | 'localId' | 'franchise'> = {
-  firstName: null,
-  lastName: null,
-  email: null,
-  phone: null,
-  cards: [],
-  postcode: null,
-  birthDate: null,
-  createdAt: null,
-  updatedAt: null,
-};
-const web = (id: number, fields: Partial<SourceRecord>): SourceRecord => ({ ...blank, system: 'ECOMMERCE', localId: String(id), franchise: null, ...fields });
-const member = (id: string, fields: Partial<SourceRecord>): SourceRecord => ({ ...blank, system: 'LOYALTY', localId: id, franchise: null, ...fields });
-const tillPhone = (franchise: string, phone: string): SourceRecord => ({ ...blank, system: 'POS', localId: `phone:${phone}`, franchise, phone });
-const client = (id: number, phone: string, lastName: string | null): SourceRecord => ({ ...blank, system: 'POS', localId: `client:${id}`, franchise: 'OUE', phone, lastName });
 
 const billing = (customerId: number, postcode: string): EcomAddress => ({
   id: customerId,

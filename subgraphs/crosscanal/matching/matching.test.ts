@@ -1,23 +1,9 @@
 import { planLinks, type CustomerLink } from './plan.js';
 import { recordId, type SourceRecord } from './records.js';
 import { resolveRecords, type Resolution } from './resolve.js';
+import { BLANK_RECORD, loyaltyMember as member, tillClient as client, tillPhone, webAccount as web } from '../../../test/support/sourceRecords.js';
 
-const blank: Omit<SourceRecord, 'system' | 'localId' | 'franchise'> = {
-  firstName: null,
-  lastName: null,
-  email: null,
-  phone: null,
-  cards: [],
-  postcode: null,
-  birthDate: null,
-  createdAt: null,
-  updatedAt: null,
-};
-const web = (id: number, fields: Partial<SourceRecord>): SourceRecord => ({ ...blank, system: 'ECOMMERCE', localId: String(id), franchise: null, ...fields });
-const member = (id: string, fields: Partial<SourceRecord>): SourceRecord => ({ ...blank, system: 'LOYALTY', localId: id, franchise: null, ...fields });
-const card = (number: string): SourceRecord => ({ ...blank, system: 'POS', localId: `card:${number}`, franchise: null });
-const tillPhone = (franchise: string, phone: string): SourceRecord => ({ ...blank, system: 'POS', localId: `phone:${phone}`, franchise, phone });
-const client = (id: number, phone: string, lastName: string | null): SourceRecord => ({ ...blank, system: 'POS', localId: `client:${id}`, franchise: 'OUE', phone, lastName });
+const card = (number: string): SourceRecord => ({ ...BLANK_RECORD, system: 'POS', localId: `card:${number}`, franchise: null });
 
 /** The resolution's customers as sets of local ids, for readable assertions. */
 const customersOf = (resolution: Resolution) =>
@@ -167,6 +153,24 @@ describe('resolveRecords', () => {
     const resolution = resolveRecords(records, { maxGroup: 3 });
     expect(resolution.components).toHaveLength(4);
     expect(resolution.skippedGroups).toEqual([{ field: 'PHONE', value: MOBILE_A, records: 4 }]);
+  });
+
+  test('a part of an estate skips the groups the whole estate has over maxGroup, though it holds fewer', () => {
+    const part = [
+      web(10001, { phone: MOBILE_A, firstName: 'Jean', lastName: 'Roy', email: 'info@x.fr' }),
+      web(10002, { phone: MOBILE_A, firstName: 'Jean', lastName: 'Roy', email: 'info@x.fr' }),
+      tillPhone('SUD', MOBILE_B),
+      tillPhone('NRD', MOBILE_B),
+    ];
+    expect(customersOf(resolveRecords(part, { maxGroup: 3 }))).toEqual([['10001', '10002'], ['phone:+33622222222', 'phone:+33622222222']]);
+    const estateGroups = { emails: new Map([['info@x.fr', 5]]), phones: new Map([[MOBILE_A, 4]]), tillPhones: new Map([[MOBILE_A, 4], [MOBILE_B, 6]]) };
+    const resolution = resolveRecords(part, { maxGroup: 3, estateGroups });
+    expect(resolution.components).toHaveLength(4);
+    expect(resolution.skippedGroups).toEqual([
+      { field: 'EMAIL', value: 'info@x.fr', records: 5 },
+      { field: 'PHONE', value: MOBILE_A, records: 4 },
+      { field: 'PHONE', value: MOBILE_B, records: 6 },
+    ]);
   });
 });
 

@@ -38,6 +38,29 @@ export interface ResolveOptions {
    * person's (staff keying the store number, a generic address): it joins nobody. Default 25.
    */
   maxGroup?: number;
+  /**
+   * The records resolved are a part of a larger estate (a batch of the full build): how many
+   * records of the whole estate carry a value, for the values that carry more than
+   * `maxGroup` there. A group is counted at the larger of this and what the records resolved
+   * hold, so that a batch skips exactly the groups the whole estate would.
+   */
+  estateGroups?: EstateGroups;
+}
+
+/** Records a value may be carried by and still be evidence ({@link ResolveOptions.maxGroup}). */
+export const DEFAULT_MAX_GROUP = 25;
+
+/**
+ * Group sizes across a whole estate, by the key the rules group on. Only sizes above
+ * `maxGroup` matter; a value missing counts as no larger than what is resolved.
+ */
+export interface EstateGroups {
+  /** Named records (web accounts, members) carrying each email, as compared. */
+  emails: ReadonlyMap<string, number>;
+  /** Named records carrying each phone, first or second. */
+  phones: ReadonlyMap<string, number>;
+  /** Till records keyed with each phone, plus the named records carrying it. */
+  tillPhones: ReadonlyMap<string, number>;
 }
 
 /**
@@ -46,7 +69,7 @@ export interface ResolveOptions {
  * loyalty members), then phones keyed at tills against the customers so formed. Pure: the
  * same records always give the same answer, whatever their order.
  */
-export function resolveRecords(records: readonly SourceRecord[], { maxGroup = 25 }: ResolveOptions = {}): Resolution {
+export function resolveRecords(records: readonly SourceRecord[], { maxGroup = DEFAULT_MAX_GROUP, estateGroups }: ResolveOptions = {}): Resolution {
   const sorted = [...records].sort(compareKeys);
   const ids = sorted.map(recordId);
   const byId = new Map(sorted.map((r, i) => [ids[i]!, r]));
@@ -97,8 +120,9 @@ export function resolveRecords(records: readonly SourceRecord[], { maxGroup = 25
 
   // Emails between named records: first names must agree.
   for (const [email, group] of groupBy(named, (id) => emailKey(byId.get(id)!.email))) {
-    if (group.length > maxGroup) {
-      skippedGroups.push({ field: 'EMAIL', value: email, records: group.length });
+    const size = Math.max(group.length, estateGroups?.emails.get(email) ?? 0);
+    if (size > maxGroup) {
+      skippedGroups.push({ field: 'EMAIL', value: email, records: size });
       continue;
     }
     eachPair(group, (x, y) => {
@@ -113,8 +137,9 @@ export function resolveRecords(records: readonly SourceRecord[], { maxGroup = 25
   // Phones between named records: first and last names must agree.
   const namedByPhone = groupByEach(named, (id) => phonesOf(byId.get(id)!));
   for (const [phone, group] of namedByPhone) {
-    if (group.length > maxGroup) {
-      skippedGroups.push({ field: 'PHONE', value: phone, records: group.length });
+    const size = Math.max(group.length, estateGroups?.phones.get(phone) ?? 0);
+    if (size > maxGroup) {
+      skippedGroups.push({ field: 'PHONE', value: phone, records: size });
       continue;
     }
     const personal = isPersonalLine(phone);
@@ -144,8 +169,9 @@ export function resolveRecords(records: readonly SourceRecord[], { maxGroup = 25
   // Phones keyed at tills, against the customers formed so far.
   for (const [phone, group] of groupBy(tills, (id) => byId.get(id)!.phone)) {
     const holders = namedByPhone.get(phone) ?? [];
-    if (group.length + holders.length > maxGroup) {
-      skippedGroups.push({ field: 'PHONE', value: phone, records: group.length + holders.length });
+    const size = Math.max(group.length + holders.length, estateGroups?.tillPhones.get(phone) ?? 0);
+    if (size > maxGroup) {
+      skippedGroups.push({ field: 'PHONE', value: phone, records: size });
       continue;
     }
     const holdersBySet = groupBy(holders, (id) => sets.find(id));

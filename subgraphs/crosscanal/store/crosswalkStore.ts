@@ -5,7 +5,9 @@ import { parseRecordId, recordId, type RecordKey, type SourceRecord } from '../m
 import type { CandidatePair } from '../matching/resolve.js';
 import type { Evidence, LinkRule } from '../matching/rules.js';
 import { openDatabase, type Database, type DatabaseOptions, type SqlSession } from './database.js';
+import { LinkBuildStore } from './linkBuildStore.js';
 import { migrate } from './migrate.js';
+import { iso, keyOfRow, RECORD_COLUMNS, toRecord, type KeyRow, type RecordRow } from './recordRows.js';
 import { StewardshipStore } from './stewardshipStore.js';
 
 /** A golden customer as stored. */
@@ -117,6 +119,11 @@ export class CrosswalkStore {
   /** The stewardship decisions and their audit trail, on this store's session. */
   get stewardship(): StewardshipStore {
     return new StewardshipStore(this.db);
+  }
+
+  /** The full link build's blocking, in SQL, on this store's session. */
+  get linkBuild(): LinkBuildStore {
+    return new LinkBuildStore(this.db);
   }
 
   // ------------------------------------------------------------------ records
@@ -287,6 +294,19 @@ export class CrosswalkStore {
   async allLinks(): Promise<Map<string, CustomerLink>> {
     const rows = await this.db.query<LinkRow>(`SELECT ${LINK_COLUMNS} FROM customer_link`);
     return new Map(rows.map((row) => [keyOfRow(row), toLink(row)]));
+  }
+
+  /** The golden ids among `ids` already issued, live or merged away: what a plan must not issue again. */
+  async takenCustomerIds(ids: readonly string[]): Promise<Set<string>> {
+    const taken = new Set<string>();
+    for (const chunk of chunks([...new Set(ids)], CHUNK * 5)) {
+      const rows = await this.db.query<{ id: string }>(
+        'SELECT id FROM customer WHERE id = ANY($1::text[]) UNION SELECT from_id FROM customer_redirect WHERE from_id = ANY($1::text[])',
+        [chunk],
+      );
+      for (const row of rows) taken.add(row.id);
+    }
+    return taken;
   }
 
   /** Every golden id ever issued: live ones and those merged away. */
@@ -615,8 +635,6 @@ function boundTo(kind: Database['kind'], tx: SqlSession): Database {
 
 // ------------------------------------------------------------------ rows
 
-const RECORD_COLUMNS =
-  'system, franchise, local_id, first_name, last_name, email, phone, second_phone, cards, postcode, birth_date, created_at, updated_at';
 const LINK_COLUMNS =
   'system, franchise, local_id, customer_id, rule, matched_system, matched_franchise, matched_local_id, evidence, linked_at, linked_by';
 
@@ -626,25 +644,6 @@ interface RecordWrite {
   matchFingerprint: string;
   /** The record must be resolved again. */
   pending: boolean;
-}
-
-interface KeyRow {
-  system: string;
-  franchise: string;
-  local_id: string;
-}
-
-interface RecordRow extends KeyRow {
-  first_name: string | null;
-  last_name: string | null;
-  email: string | null;
-  phone: string | null;
-  second_phone: string | null;
-  cards: SourceRecord['cards'];
-  postcode: string | null;
-  birth_date: string | null;
-  created_at: unknown;
-  updated_at: unknown;
 }
 
 interface LinkRow extends KeyRow {
@@ -669,28 +668,6 @@ interface CandidateRow {
   reason: CandidatePair['reason'];
   evidence: Evidence[];
   found_at: unknown;
-}
-
-function keyOfRow(row: KeyRow): string {
-  return recordId({ system: row.system as RecordKey['system'], franchise: row.franchise || null, localId: row.local_id });
-}
-
-function toRecord(row: RecordRow): SourceRecord {
-  return {
-    system: row.system as SourceRecord['system'],
-    franchise: row.franchise || null,
-    localId: row.local_id,
-    firstName: row.first_name,
-    lastName: row.last_name,
-    email: row.email,
-    phone: row.phone,
-    ...(row.second_phone === null ? {} : { secondPhone: row.second_phone }),
-    cards: row.cards,
-    postcode: row.postcode,
-    birthDate: row.birth_date,
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
-  };
 }
 
 function toLink(row: LinkRow): CustomerLink {
@@ -856,12 +833,6 @@ function hash(value: unknown): string {
 
 function normaliseInstant(value: string | null): string | null {
   return value === null ? null : new Date(value).toISOString();
-}
-
-/** An instant from the driver (a Date, or text) as ISO 8601 UTC. */
-function iso(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return (value instanceof Date ? value : new Date(String(value))).toISOString();
 }
 
 function keyArrays(ids: readonly string[]): [string[], string[], string[]] {
