@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+/** The repository's root: every child runs there, so that relative paths mean the same. */
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A message between the benchmark and a child: a `type` and whatever goes with it. */
+export interface Typed {
+  type: string;
+  [field: string]: unknown;
+}
+
+/** In a child: sends over IPC and waits until the message is handed over (an exit right after would lose it). */
+export function sendMessage(message: Typed): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) resolve();
+    else process.send(message, undefined, {}, () => resolve());
+  });
+}
+
+/** In a child: the first message from the parent that `accept` takes. */
+export function messageOnce<T extends Typed>(accept: (message: Typed) => boolean): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: Typed) => {
+      if (!accept(message)) return;
+      process.off('message', onMessage);
+      resolve(message as T);
+    };
+    process.on('message', onMessage);
+    process.once('disconnect', () => reject(new Error('the benchmark went away')));
+  });
+}
+
+/** A child process of the benchmark, spoken to over IPC. */
+export interface Child {
+  process: ChildProcess;
+  pid: number;
+  exited: Promise<number | null>;
+  /** The next message of `type` (a `failed` message, or the child's exit, rejects). */
+  next<T extends Typed>(type: string, timeoutMs?: number): Promise<T>;
+  send(message: Typed): void;
+  /** Everything the child wrote to stderr, last 8 KiB. */
+  errors(): string;
+  /** Asks it to stop (`stop` message, then SIGTERM, then SIGKILL) and waits for it to exit. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Starts `entry` (a TypeScript file) under tsx with an IPC channel; stdout is passed through when `verbose`. */
+export function spawnChild(
+  entry: string,
+  { args = [], env = {}, execArgv = [], verbose = false }: { args?: string[]; env?: NodeJS.ProcessEnv; execArgv?: string[]; verbose?: boolean } = {},
+): Child {
+  const child = spawn(process.execPath, [...execArgv, '--import', 'tsx', entry, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', verbose ? 'inherit' : 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-8192);
+    if (verbose) process.stderr.write(chunk);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  return {
+    process: child,
+    pid: child.pid!,
+    exited,
+    next<T extends Typed>(type: string, timeoutMs = 600_000): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => finish(new Error(`${entry}: no ${type} message in ${timeoutMs} ms\n${stderr.slice(-2000)}`)), timeoutMs);
+        const onMessage = (message: Typed & { message?: string }) => {
+          if (message.type === type) finish(undefined, message as T);
+          else if (message.type === 'failed') finish(new Error(`${entry} failed: ${message.message}`));
+        };
+        const finish = (error?: Error, value?: T) => {
+          clearTimeout(timer);
+          child.off('message', onMessage);
+          if (error) reject(error);
+          else resolve(value!);
+        };
+        child.on('message', onMessage);
+        void exited.then((code) => finish(new Error(`${entry} exited with ${String(code)} before sending ${type}\n${stderr.slice(-2000)}`)));
+      });
+    },
+    send(message) {
+      if (child.connected) child.send(message);
+    },
+    errors: () => stderr,
+    async stop(graceMs = 20_000) {
+      if (gone) return;
+      if (child.connected) child.send({ type: 'stop' });
+      const term = setTimeout(() => child.kill('SIGTERM'), graceMs);
+      const kill = setTimeout(() => child.kill('SIGKILL'), graceMs + 5000);
+      await exited;
+      clearTimeout(term);
+      clearTimeout(kill);
+    },
+  };
+}
+
+/** Resident memory of a process, in bytes, from /proc; 0 when it is gone or /proc is not there. */
+export async function rssOf(pid: number): Promise<number> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}

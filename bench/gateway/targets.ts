@@ -1,0 +1,94 @@
+import { fileURLToPath } from 'node:url';
+import { rssOf, spawnChild, type Child } from './ipc.js';
+
+const ENTRY = fileURLToPath(new URL('./targetChild.ts', import.meta.url));
+
+export type TargetKind = 'floor' | 'apollo' | 'hive' | 'crosscanal';
+
+/** What a target process needs; given as JSON in its environment (`BENCH_TARGET`). */
+export interface TargetConfig {
+  kind: TargetKind;
+  /** Its name in the report and the JSON (`crosscanal`, `crosscanal-warm`…). */
+  name: string;
+  /** How a person reads it (`Crosscanal (warm caches)`). */
+  label: string;
+  /** The warm variant: the subgraphs' caches on while it is loaded (they are shared: switched per cell). */
+  warm: boolean;
+  workers: number;
+  supergraphPath: string;
+  /** Filled in when the subgraphs listen: the process is started before, to load its modules meanwhile. */
+  subgraphUrls: Record<string, string>;
+  /** The pre-signed principal header the floor, stock Apollo and Hive send to every subgraph. */
+  grant: string;
+  /** The Crosscanal gateway only: the shared secret, its development issuer, its environment. */
+  internalSecret: string;
+  devIssuerDir: string;
+  crosscanalEnv: Record<string, string>;
+  /** Node's `--cpu-prof` into this folder (written when the target stops). */
+  cpuProfileDir?: string;
+}
+
+/** The Crosscanal gateway with its response cache and the subgraphs' caches on, warmed before each measure. */
+export const WARM = 'crosscanal-warm';
+
+/** Each target's name for a person. */
+export const TARGET_LABELS: Readonly<Record<TargetKind, string>> = { floor: 'floor', apollo: 'stock @apollo/gateway', hive: 'Hive Gateway', crosscanal: 'Crosscanal' };
+
+/** What each target is, for the report. */
+export const TARGET_DESCRIPTIONS: Readonly<Record<TargetKind, string>> = {
+  floor: 'the floor: the same subgraph fetches (planned once by Apollo\'s planner) sent and merged by a bare Node HTTP process; no validation, auth or plugins',
+  apollo: 'stock `@apollo/gateway` on `@apollo/server` standalone, defaults, a `RemoteGraphQLDataSource` adding the pre-signed principal',
+  hive: 'Hive Gateway runtime (`@graphql-hive/gateway-runtime` + `@graphql-mesh/transport-http`) on Node http, defaults, the principal as a static transport header',
+  crosscanal: "Crosscanal's gateway (`startGateway` with `gatewayConfigFromEnv`), a bearer token from the development issuer",
+};
+
+/**
+ * The supergraph with each subgraph's routing URL replaced, so that gateways which read the
+ * URLs from the supergraph reach the subgraphs this run started.
+ */
+export function routedSupergraph(sdl: string, urls: Record<string, string>): string {
+  return sdl.replace(/@join__graph\(name: "([^"]+)", url: "[^"]*"\)/g, (whole, name: string) => (urls[name] ? `@join__graph(name: "${name}", url: "${urls[name]}")` : whole));
+}
+
+export interface RunningTarget {
+  config: TargetConfig;
+  url: string;
+  /** The target's processes: the primary and, with workers, each worker. */
+  pids: number[];
+  /** Resident memory of all its processes, in bytes. */
+  rss(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a target's process at once, so that it loads its modules while the subgraphs start;
+ * it serves once `subgraphUrls` resolves.
+ */
+export async function startTarget(
+  config: Omit<TargetConfig, 'subgraphUrls'>,
+  subgraphUrls: Promise<Record<string, string>>,
+  { verbose = false }: { verbose?: boolean } = {},
+): Promise<RunningTarget> {
+  const execArgv = config.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${config.cpuProfileDir}`] : [];
+  const child: Child = spawnChild(ENTRY, { env: { BENCH_TARGET: JSON.stringify({ ...config, subgraphUrls: {} }) }, execArgv, verbose });
+  try {
+    const prepared = child.next('prepared', 180_000);
+    // Awaited below; until then a failure must not count as unhandled.
+    prepared.catch(() => undefined);
+    const urls = await subgraphUrls;
+    await prepared;
+    const full: TargetConfig = { ...config, subgraphUrls: urls };
+    child.send({ type: 'configure', subgraphUrls: urls });
+    const ready = await child.next<{ type: 'ready'; url: string; pids: number[] }>('ready', 180_000);
+    return {
+      config: full,
+      url: ready.url,
+      pids: ready.pids,
+      rss: async () => (await Promise.all(ready.pids.map(rssOf))).reduce((a, b) => a + b, 0),
+      stop: () => child.stop(),
+    };
+  } catch (error) {
+    await child.stop(1000);
+    throw error;
+  }
+}
