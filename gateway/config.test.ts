@@ -84,6 +84,7 @@ describe('gateway configuration', () => {
     expect(gatewayConfigFromEnv({ ...BASE, GATEWAY_RESPONSE_CACHE: 'on' }).responseCache).toEqual({ ttlMs: 5000, maxEntries: 10_000 });
     expect(gatewayConfigFromEnv({ ...BASE, GATEWAY_RESPONSE_CACHE: 'on', GATEWAY_RESPONSE_CACHE_TTL_MS: '250', GATEWAY_RESPONSE_CACHE_MAX_ENTRIES: '50' }).responseCache).toEqual({ ttlMs: 250, maxEntries: 50 });
     expect(gatewayConfigFromEnv({ ...BASE, GATEWAY_DEDUPE_FETCHES: 'off' }).dedupeFetches).toBe(false);
+    expect(gatewayConfigFromEnv({ ...BASE, GATEWAY_BATCH_ENTITY_FETCHES: 'off' }).batchEntityFetches).toBe(false);
     expect(() => gatewayConfigFromEnv({ ...BASE, GATEWAY_RESPONSE_CACHE: 'sometimes' })).toThrow(/GATEWAY_RESPONSE_CACHE must be on or off/);
     expect(() => gatewayConfigFromEnv({ ...BASE, GATEWAY_RESPONSE_CACHE: 'on', GATEWAY_RESPONSE_CACHE_TTL_MS: '-1' })).toThrow(/GATEWAY_RESPONSE_CACHE_TTL_MS must be an integer/);
   });

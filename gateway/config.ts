@@ -54,6 +54,8 @@ export interface GatewayConfig {
   vendorTelemetry: boolean;
   /** Send identical subgraph reads in flight at once only once (same principal, query and variables); on unless measuring. */
   dedupeFetches: boolean;
+  /** Send a request's entity fetches of one turn to one subgraph with one selection as one; on unless measuring. */
+  batchEntityFetches: boolean;
   /** Gateway processes sharing the port (node's cluster module); 1: this process alone. */
   workers: number;
   /** Query plans kept, the persisted operations' planned at start among them. */
@@ -199,6 +201,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
     safelistsByRole: jsonMap(env, 'GATEWAY_SAFELISTS_BY_ROLE', { ...DEFAULT_SAFELISTS_BY_ROLE }),
     vendorTelemetry: flag(env, 'GATEWAY_VENDOR_TELEMETRY', false),
     dedupeFetches: flag(env, 'GATEWAY_DEDUPE_FETCHES', true),
+    batchEntityFetches: flag(env, 'GATEWAY_BATCH_ENTITY_FETCHES', true),
     workers: integer(env, 'GATEWAY_WORKERS', 1, 1, 64),
     queryPlanCacheSize: integer(env, 'GATEWAY_QUERY_PLAN_CACHE_SIZE', 2000, 1, 1_000_000),
     ...(flag(env, 'GATEWAY_RESPONSE_CACHE', false)

@@ -37,6 +37,8 @@ const itemsDefs = parse(/* GraphQL */ `
 `);
 
 let asked: string[] = [];
+/** HTTP requests the items subgraph received. */
+let itemRequests = 0;
 
 const lines: SubgraphModule<RequestIdentity> = {
   name: 'lines',
@@ -68,20 +70,30 @@ let linesSubgraph: ListeningSubgraph;
 let itemsSubgraph: ListeningSubgraph;
 let supergraph: Awaited<ReturnType<typeof composeTestSupergraph>>;
 let gateway: TestGateway;
+let unbatched: TestGateway;
 
 beforeAll(async () => {
   const options = { port: 0, internalSecret: TEST_INTERNAL_SECRET, context: async (identity: RequestIdentity) => identity };
   linesSubgraph = await listenSubgraph(createSubgraphServer(lines), options);
-  itemsSubgraph = await listenSubgraph(createSubgraphServer(items), options);
+  const counted = {
+    ...options,
+    context: async (identity: RequestIdentity) => {
+      itemRequests += 1;
+      return identity;
+    },
+  };
+  itemsSubgraph = await listenSubgraph(createSubgraphServer(items), counted);
   supergraph = await composeTestSupergraph([
     { name: 'lines', url: linesSubgraph.url, typeDefs: linesDefs },
     { name: 'items', url: itemsSubgraph.url, typeDefs: itemsDefs },
   ]);
   gateway = await startTestGateway({ lines: linesSubgraph.url, items: itemsSubgraph.url }, { supergraphPath: supergraph.supergraphPath });
+  unbatched = await startTestGateway({ lines: linesSubgraph.url, items: itemsSubgraph.url }, { supergraphPath: supergraph.supergraphPath, env: { GATEWAY_BATCH_ENTITY_FETCHES: 'off' } });
 });
 
 afterAll(async () => {
   await gateway?.stop();
+  await unbatched?.stop();
   await linesSubgraph?.stop();
   await itemsSubgraph?.stop();
   await supergraph?.remove();
@@ -89,6 +101,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   asked = [];
+  itemRequests = 0;
 });
 
 interface Answer {
@@ -129,5 +142,46 @@ describe('an entity fetch naming the same entity at many places', () => {
     const answer = await query(['x', 'y', 'z']);
     expect(asked).toEqual(['x', 'y', 'z']);
     expect(answer.data!.lines.map((line) => line.item!.name)).toEqual(['item x', 'item y', 'item z']);
+  });
+});
+
+describe('entity fetches of one plan step, one per alias', () => {
+  type Aliased = { data?: Record<string, Array<{ n: number; item: { id: string; name?: string | null; tags?: string[] } | null }>> | null; errors?: Answer['errors'] };
+  async function aliased(target: TestGateway, lists: Record<string, { ids: string[]; fields: string }>): Promise<Aliased> {
+    const names = Object.keys(lists);
+    const query = `query (${names.map((name) => `$${name}: [ID!]!`).join(', ')}) { ${names.map((name) => `${name}: lines(items: $${name}) { n item { ${lists[name]!.fields} } }`).join(' ')} }`;
+    const variables = Object.fromEntries(names.map((name) => [name, lists[name]!.ids]));
+    const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    return (await response.json()) as Aliased;
+  }
+
+  it('go to the subgraph as one fetch, each alias answered with its own entities and errors', async () => {
+    const answer = await aliased(gateway, {
+      a: { ids: ['x', 'y'], fields: 'id name' },
+      b: { ids: ['y', 'bad', 'z'], fields: 'id name' },
+      c: { ids: ['x'], fields: 'id name' },
+    });
+    expect(itemRequests).toBe(1);
+    expect(asked.sort()).toEqual(['bad', 'x', 'y', 'z']);
+    expect(answer.data!.a!.map((line) => line.item?.name ?? null)).toEqual(['item x', 'item y']);
+    expect(answer.data!.b!.map((line) => line.item?.name ?? null)).toEqual(['item y', null, 'item z']);
+    expect(answer.data!.c!.map((line) => line.item?.name ?? null)).toEqual(['item x']);
+    expect(answer.errors!.map((error) => error.path)).toEqual([['b', 1, 'item', 'name']]);
+  });
+
+  it('stay apart when they ask the subgraph different fields', async () => {
+    const answer = await aliased(gateway, { a: { ids: ['x'], fields: 'name' }, b: { ids: ['x'], fields: 'tags' }, c: { ids: ['y'], fields: 'name' } });
+    expect(answer.errors).toBeUndefined();
+    expect(itemRequests).toBe(2);
+    expect(answer.data).toEqual({ a: [{ n: 0, item: { name: 'item x' } }], b: [{ n: 0, item: { tags: ['x', 'tag'] } }], c: [{ n: 0, item: { name: 'item y' } }] });
+  });
+
+  it('go one per alias with GATEWAY_BATCH_ENTITY_FETCHES=off, with the same answer', async () => {
+    const lists = { a: { ids: ['x', 'y'], fields: 'id name' }, b: { ids: ['y', 'bad'], fields: 'id name' }, c: { ids: ['z'], fields: 'id name' } };
+    const batched = await aliased(gateway, lists);
+    itemRequests = 0;
+    const apart = await aliased(unbatched, lists);
+    expect(itemRequests).toBe(3);
+    expect(apart).toEqual(batched);
   });
 });

@@ -18,6 +18,8 @@ export interface FetchContext {
   deadline: number;
   /** The principal token for this request's fetches, signed on the first fetch. */
   grant?: string;
+  /** This request's entity fetches waiting to go out together, by subgraph and selection. */
+  entityBatches?: Map<string, EntityBatch>;
   /** Who the request acts for, as a key for sharing fetches: equal for the same principal. */
   principalKey?: string;
 }
@@ -39,6 +41,8 @@ export interface SubgraphDataSourceOptions {
   timeoutMs: number;
   /** Share identical fetches in flight (queries of queries, same principal); on unless measuring. */
   dedupe?: boolean;
+  /** Send a request's entity fetches of one turn that ask this subgraph the same as one; on unless measuring. */
+  batchEntities?: boolean;
 }
 
 /** The answer to a fetch, bounded by `signal`, on a keep-alive connection of `agent`. */
@@ -182,6 +186,52 @@ function distinctRepresentations(variables: Record<string, unknown> | undefined)
   };
 }
 
+/** An entity fetch of a request waiting for the others of its turn that ask a subgraph the same. */
+interface EntityMember {
+  options: GraphQLDataSourceProcessOptions<FetchContext>;
+  representations: unknown[];
+  resolve(response: GatewayGraphQLResponse): void;
+  reject(error: unknown): void;
+}
+
+/** Entity fetches of one request to one subgraph with one selection, sent together at the end of the turn. */
+export interface EntityBatch {
+  members: EntityMember[];
+}
+
+/** A subgraph operation without its name: the planner names each fetch of a plan apart. */
+const unnamed = (query: string) => query.replace(/^\s*query\s+[_A-Za-z][_0-9A-Za-z]*/, 'query');
+
+/** An entity fetch (its one root field `_entities`, its only variable the representations). */
+function entityFetch(request: GatewayGraphQLRequest): boolean {
+  const variables = request.variables;
+  if (!variables || !Array.isArray(variables.representations) || Object.keys(variables).length !== 1) return false;
+  return /^\s*query\b[^{]*\{\s*_entities\s*\(\s*representations\s*:/.test(request.query ?? '');
+}
+
+/**
+ * The answer to fetches sent as one, cut back into each fetch's own: its run of entities, the
+ * errors at them with their indexes made its own, and the errors at no entity for every one.
+ */
+function splitEntities(response: GatewayGraphQLResponse, sizes: number[]): GatewayGraphQLResponse[] {
+  const received = (response.data as { _entities?: unknown } | null | undefined)?._entities;
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (!Array.isArray(received) || received.length !== total) {
+    throw new Error(`Expected ${total} entities in the answer, received ${Array.isArray(received) ? received.length : 'none'}`);
+  }
+  let start = 0;
+  return sizes.map((size) => {
+    const from = start;
+    start += size;
+    const errors = response.errors?.flatMap((error) => {
+      const [root, index, ...rest] = error.path ?? [];
+      if (root !== '_entities' || typeof index !== 'number') return [error];
+      return index >= from && index < from + size ? [{ ...error, path: ['_entities', index - from, ...rest] }] : [];
+    });
+    return { ...response, data: { ...response.data, _entities: received.slice(from, from + size) }, ...(errors?.length ? { errors } : { errors: undefined }) };
+  });
+}
+
 /** Metrics' word for how a fetch failed, from its code. */
 const OUTCOMES: Readonly<Record<string, string>> = { DEADLINE_EXCEEDED: 'deadline', SUBGRAPH_TIMEOUT: 'timeout', SUBGRAPH_UNAVAILABLE: 'unavailable' };
 
@@ -202,6 +252,7 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
   private readonly key: KeyObject;
   private readonly timeoutMs: number;
   private readonly dedupe: boolean;
+  private readonly batchEntities: boolean;
   private readonly agent: http.Agent;
   private readonly inFlight = new Map<string, Flight>();
 
@@ -212,6 +263,7 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
     this.key = options.key;
     this.timeoutMs = options.timeoutMs;
     this.dedupe = options.dedupe ?? true;
+    this.batchEntities = options.batchEntities ?? true;
     const agentOptions = { keepAlive: true, scheduling: 'lifo' as const, maxFreeSockets: 256 };
     this.agent = this.target.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   }
@@ -240,9 +292,47 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
     }
   }
 
-  private async fetch(options: GraphQLDataSourceProcessOptions<FetchContext>): Promise<GatewayGraphQLResponse> {
+  private fetch(options: GraphQLDataSourceProcessOptions<FetchContext>): Promise<GatewayGraphQLResponse> {
     const { request } = options;
-    if (!request.query) throw new Error('no query to send');
+    if (!request.query) return Promise.reject(new Error('no query to send'));
+    if (!this.batchEntities || !this.shareable(options) || !entityFetch(request)) return this.send(request, options);
+    // A plan fetches the same entities once per path (each aliased receipt's products apart):
+    // the request's entity fetches of one turn asking a subgraph the same go out as one.
+    const context = options.context as Partial<FetchContext>;
+    const batches = (context.entityBatches ??= new Map());
+    const key = unnamed(request.query);
+    let batch = batches.get(key);
+    if (!batch) {
+      const created: EntityBatch = { members: [] };
+      batch = created;
+      batches.set(key, created);
+      setImmediate(() => {
+        if (batches.get(key) === created) batches.delete(key);
+        void this.flush(created);
+      });
+    }
+    const members = batch.members;
+    return new Promise((resolve, reject) => members.push({ options, representations: request.variables!.representations as unknown[], resolve, reject }));
+  }
+
+  /** Sends a batch's fetches as one (one alone as itself) and gives each its part of the answer. */
+  private async flush({ members }: EntityBatch): Promise<void> {
+    const [first] = members;
+    if (!first) return;
+    if (members.length === 1) {
+      this.send(first.options.request, first.options).then(first.resolve, first.reject);
+      return;
+    }
+    const request = { ...first.options.request, variables: { representations: members.flatMap((member) => member.representations) } };
+    try {
+      const parts = splitEntities(await this.send(request, first.options), members.map((member) => member.representations.length));
+      members.forEach((member, i) => member.resolve(parts[i]!));
+    } catch (error) {
+      for (const member of members) member.reject(error);
+    }
+  }
+
+  private async send(request: GatewayGraphQLRequest, options: GraphQLDataSourceProcessOptions<FetchContext>): Promise<GatewayGraphQLResponse> {
     const context = options.context as Partial<FetchContext>;
     const principal = context.principal ?? ANONYMOUS;
     // Requests the gateway makes of its own (none today: the supergraph is static) act as nobody.
