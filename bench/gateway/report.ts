@@ -245,7 +245,7 @@ export function formatMarkdown(report: GatewayBenchReport, { chart }: { chart?: 
   out.push(
     '### Legacy calls per operation',
     '',
-    'One operation per cell, the stand-ins\' counters reset before it, no injected latency, the subgraphs\' caches off. Cells: calls in all (**bold**), then per system (e = e-commerce REST, l = loyalty SOAP, p = POS SQL, c = catalogue PIM), then the items the answer held: `first:` is clamped to what each field accepts (50 stores, 500 products), the customer has only so many orders, the partner day\'s franchise only so many receipts that day. Plan steps are the fetches in Apollo\'s plan: for the partner day, one catalogue entity fetch per aliased receipt, since Apollo\'s planner (which the Crosscanal gateway runs on) does not merge entity fetches across root fields; Hive Gateway\'s does.',
+    'One operation per cell, the stand-ins\' counters reset before it, no injected latency, the subgraphs\' caches off. Cells: calls in all (**bold**), then per system (e = e-commerce REST, l = loyalty SOAP, p = POS SQL, c = catalogue PIM), then the items the answer held: `first:` is clamped to what each field accepts (50 stores, 500 products), the customer has only so many orders, the partner day\'s franchise only so many receipts that day. Plan steps are the fetches in Apollo\'s plan: for the partner day, one catalogue entity fetch per aliased receipt, since Apollo\'s planner does not merge entity fetches across root fields; stock @apollo/gateway sends each, where Hive Gateway\'s planner merges them and the Crosscanal gateway (on Apollo\'s planner) sends those of one step that ask a subgraph the same as one fetch.',
     '',
   );
   out.push(...callsTable(report), '');

@@ -43,6 +43,14 @@ function defaultLevel(env: NodeJS.ProcessEnv): string {
   return env.JEST_WORKER_ID ? 'silent' : 'info';
 }
 
+/**
+ * Standard output, written asynchronously: lines logged while a write is under way go out
+ * together in the next one, not as a system call each, and what is left is written
+ * synchronously when the process exits (pino's exit hook). `LOG_SYNC=on` writes each line at
+ * once.
+ */
+const destination = pino.destination({ dest: 1, sync: process.env.LOG_SYNC === 'on' });
+
 const root: Logger = pino({
   level: defaultLevel(process.env),
   base: { pid: process.pid },
@@ -52,7 +60,7 @@ const root: Logger = pino({
       method.apply(this, args.map((arg) => scrubValue(arg)) as Parameters<typeof method>);
     },
   },
-});
+}, destination);
 
 /** A logger for one component (`gateway`, `subgraph-pos`, …). */
 export function loggerFor(component: string): Logger {
