@@ -33,8 +33,14 @@ export interface GatewayConfig {
    * never in production.
    */
   devIssuerDir?: string;
-  /** Schema introspection, and the explorer at `/` that needs it. */
+  /** Schema introspection (the explorer's documentation and completion need it). */
   introspection: boolean;
+  /**
+   * The GraphiQL explorer at `/`, served by the gateway itself (`explorer.ts`), nothing from the
+   * network. `GATEWAY_EXPLORER`; by default on wherever introspection is, but never under
+   * `NODE_ENV=production` unless set.
+   */
+  explorer: boolean;
   /** Whole request, all subgraph fetches included: past it, every fetch still running is cancelled. */
   requestDeadlineMs: number;
   /** Largest request body accepted. */
@@ -173,6 +179,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
   if (issuers.length === 0 && !devIssuerDir) {
     throw new ConfigError('the gateway trusts no token issuer: set GATEWAY_JWT_ISSUER with GATEWAY_JWKS_URL or GATEWAY_JWKS (or GATEWAY_DEV_ISSUER_DIR in development)');
   }
+  const introspection = flag(env, 'GATEWAY_INTROSPECTION', development);
   const corsOrigins = (env.GATEWAY_CORS_ORIGINS ?? '')
     .split(',')
     .map((origin) => origin.trim())
@@ -190,7 +197,8 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
     internalSecret: internalSecretFromEnv(env),
     issuers,
     ...(devIssuerDir ? { devIssuerDir } : {}),
-    introspection: flag(env, 'GATEWAY_INTROSPECTION', development),
+    introspection,
+    explorer: flag(env, 'GATEWAY_EXPLORER', introspection && env.NODE_ENV !== 'production'),
     requestDeadlineMs: integer(env, 'GATEWAY_REQUEST_DEADLINE_MS', 15_000, 100, 600_000),
     maxBodyBytes: integer(env, 'GATEWAY_MAX_BODY_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
     limits: limitsFromEnv(env),

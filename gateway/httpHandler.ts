@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApolloServer, HTTPGraphQLRequest } from '@apollo/server';
+import type { ApolloServer, HTTPGraphQLRequest, HTTPGraphQLResponse } from '@apollo/server';
 import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { controllerFor, HttpRefusal, readBody, sendRefusal, toGraphQLRequest, writeGraphQLResponse } from '../subgraphs/shared/graphqlHttp.js';
 import { loggerFor, scrubPersonalData } from '../subgraphs/shared/logger.js';
@@ -11,6 +11,7 @@ import { runInRequestScope } from '../subgraphs/shared/requestScope.js';
 import type { AccessContext } from './accessPolicy.js';
 import type { Authenticator } from './authenticate.js';
 import type { CorsDecision } from './cors.js';
+import type { Explorer } from './explorer.js';
 import { BoundedMap } from './boundedMap.js';
 import { analyseOperationRemembered, checkOperationLimits, parseOperation, type CostDirectives, type OperationLimits, type OperationShape } from './operationLimits.js';
 import type { RateLimiter } from './rateLimit.js';
@@ -32,6 +33,8 @@ export interface GatewayHandlerOptions {
   costDirectives: CostDirectives;
   maxBodyBytes: number;
   requestDeadlineMs: number;
+  /** The explorer's page and assets, served before any token is asked for; none: the gateway serves no page. */
+  explorer?: Explorer;
 }
 
 const log = loggerFor('gateway');
@@ -80,6 +83,64 @@ function payloadOf(request: HTTPGraphQLRequest): Record<string, unknown> {
   return payload;
 }
 
+/** Codes of GraphQL over HTTP's request errors: a document that does not parse or validate, variables that do not coerce. */
+const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
+
+/** The media ranges an Accept header names, each with its q and position. */
+function acceptedTypes(accept: string | undefined): Map<string, { q: number; at: number }> {
+  const named = new Map<string, { q: number; at: number }>();
+  (accept ?? '').split(',').forEach((range, at) => {
+    const [type = '', ...parameters] = range.split(';').map((part) => part.trim().toLowerCase());
+    const q = parameters.find((parameter) => parameter.startsWith('q='));
+    if (!named.has(type)) named.set(type, { q: q === undefined ? 1 : Number(q.slice(2)) || 0, at });
+  });
+  return named;
+}
+
+/** Whether an Accept header names application/json itself (a wildcard does not), with a q above 0. */
+function namesJson(accept: string | undefined): boolean {
+  return (acceptedTypes(accept).get('application/json')?.q ?? 0) > 0;
+}
+
+/**
+ * Whether a client prefers application/graphql-response+json to application/json, as Apollo
+ * Server negotiates its own answers: the higher q; on a tie, the type named before the other,
+ * or named rather than matched by a wildcard. Refusals go out in the type it prefers, so that a
+ * client of GraphQL over HTTP (Apollo Client 4) reads their coded errors as GraphQL errors.
+ */
+function prefersGraphQLResponse(accept: string | undefined): boolean {
+  const named = acceptedTypes(accept);
+  const modern = named.get('application/graphql-response+json');
+  if (!modern || modern.q <= 0) return false;
+  const legacy = named.get('application/json');
+  if (legacy) return modern.q > legacy.q || (modern.q === legacy.q && modern.at < legacy.at);
+  const wildcard = named.get('application/*') ?? named.get('*/*');
+  return !wildcard || modern.q >= wildcard.q;
+}
+
+/**
+ * The status of Apollo Server's answer. GraphQL over HTTP: an answer in application/json SHOULD
+ * be 200 whatever request error it carries (a client of that older media type may take any other
+ * status for a failure of the transport); one in application/graphql-response+json uses 400, as
+ * Apollo Server does for both. So a client that names application/json in its Accept header gets
+ * its request errors with 200. One that accepts anything (a wildcard, the default of fetch and
+ * curl, or no Accept) keeps the 400, so that a script sees the failure in the status; and the
+ * gateway's own refusals (token, rate, limits, safelist, access, CSRF) keep theirs.
+ */
+function statusFor(req: IncomingMessage, response: HTTPGraphQLResponse): number {
+  const status = response.status ?? 200;
+  if (status !== 400 || response.body.kind !== 'complete' || !namesJson(req.headers.accept)) return status;
+  if (!(response.headers.get('content-type') ?? '').startsWith('application/json')) return status;
+  let errors: unknown;
+  try {
+    errors = (JSON.parse(response.body.string) as { errors?: unknown }).errors;
+  } catch {
+    return status;
+  }
+  const requestErrors = Array.isArray(errors) && errors.length > 0 && errors.every((error: { extensions?: { code?: unknown } } | null) => REQUEST_ERROR_CODES.has(String(error?.extensions?.code)));
+  return requestErrors ? 200 : status;
+}
+
 function withPayload(request: HTTPGraphQLRequest, payload: Record<string, unknown>): HTTPGraphQLRequest {
   if (request.method === 'POST') return { ...request, body: payload };
   const params = new URLSearchParams();
@@ -98,13 +159,19 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
   const { server, authenticator, rateLimiter, safelists, limits, costDirectives } = options;
   /**
    * Documents parsed, by their text: clients send the same few operations again and again. A
-   * document is the same object each time, which lets its measure be remembered too.
+   * document is the same object each time, which lets its measure be remembered too. A syntax
+   * error gives undefined: Apollo Server reports it, in the media type the client accepts.
    */
   const documents = new BoundedMap<string, DocumentNode>(1000);
-  const parsed = (query: string): DocumentNode => {
+  const parsed = (query: string): DocumentNode | undefined => {
     let document = documents.get(query);
     if (!document) {
-      document = parseOperation(query, limits);
+      try {
+        document = parseOperation(query, limits);
+      } catch (error) {
+        if (error instanceof GraphQLError && error.extensions.code === 'GRAPHQL_PARSE_FAILED') return undefined;
+        throw error;
+      }
       if (query.length <= 64 * 1024) documents.set(query, document);
     }
     return document;
@@ -118,6 +185,8 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
     let corsHeaders: Record<string, string> = {};
     let outcome: string[] = [];
     let preflight = false;
+    /** The explorer's page or an asset: logged, not counted as a GraphQL request. */
+    let explorerFile = false;
     const measure: RequestMeasure = { codes: [] };
     try {
       const cors = options.cors(req);
@@ -125,6 +194,11 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
       if (cors.preflight) {
         preflight = true;
         res.writeHead(204, corsHeaders).end();
+        return;
+      }
+      if (await options.explorer?.serve(req, res)) {
+        explorerFile = true;
+        outcome = [String(res.statusCode)];
         return;
       }
       const path = (req.url ?? '/').split('?')[0];
@@ -142,8 +216,8 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
           request = withPayload(request, payload);
         }
         operationName = typeof payload.operationName === 'string' ? payload.operationName : undefined;
-        if (typeof payload.query === 'string') {
-          const document = parsed(payload.query);
+        const document = typeof payload.query === 'string' ? parsed(payload.query) : undefined;
+        if (document) {
           // Named for the metrics and the log even when refused before Apollo Server names it.
           measure.operationName = operationName ?? soleOperationName(document);
           const variables = payload.variables !== null && typeof payload.variables === 'object' ? (payload.variables as Record<string, unknown>) : null;
@@ -159,8 +233,9 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
       const response = await runInRequestScope({ requestId, deadline: controller.deadline, signal: controller.signal }, () =>
         measuring(measure, () => server.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => context })),
       );
-      outcome = [String(response.status ?? 200)];
-      await writeGraphQLResponse(res, response, corsHeaders);
+      const status = statusFor(req, response);
+      outcome = [String(status)];
+      await writeGraphQLResponse(res, { ...response, status }, corsHeaders);
     } catch (error) {
       // A coded GraphQLError (a parse refused for its size) keeps every extension it carries.
       const refusal =
@@ -173,12 +248,12 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
       const sent = refusal ?? new HttpRefusal(500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       outcome = [String(sent.status), sent.code];
       measure.codes.push(...refusalCodes(sent));
-      sendRefusal(res, sent, corsHeaders);
+      sendRefusal(res, sent, prefersGraphQLResponse(req.headers.accept) ? { ...corsHeaders, 'content-type': 'application/graphql-response+json; charset=utf-8' } : corsHeaders);
     } finally {
       const seconds = (performance.now() - started) / 1000;
       // A preflight is the browser asking about CORS, not a GraphQL request: logged, not counted.
       measure.operationName ??= operationName;
-      if (!preflight) recordRequest('gateway', measure, outcome[1] ?? outcome[0] ?? 'unknown', seconds);
+      if (!preflight && !explorerFile) recordRequest('gateway', measure, outcome[1] ?? outcome[0] ?? 'unknown', seconds);
       requestLog(log, requestId).info(
         { method: req.method, role: principal?.role, client: principal?.client, op: measure.operationName, outcome, errors: measure.codes.length > 0 ? [...new Set(measure.codes)] : undefined, ms: Math.round(seconds * 1000) },
         'request',

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { parse, type GraphQLSchema } from 'graphql';
 import { readAccessPolicy } from '../subgraphs/shared/access.js';
 import { listenGraphQL } from '../subgraphs/shared/graphqlHttp.js';
@@ -17,6 +16,7 @@ import { createAuthenticator } from './authenticate.js';
 import type { GatewayConfig, TrustedIssuer } from './config.js';
 import { useCors } from './cors.js';
 import { openDevIssuer } from './devIssuer.js';
+import { loadExplorer } from './explorer.js';
 import { gatewayHandler, type GatewayContext } from './httpHandler.js';
 import { readCostDirectives } from './operationLimits.js';
 import { createRateLimiter } from './rateLimit.js';
@@ -106,7 +106,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       useRequestMetrics<GatewayContext>(),
       useStaleNotice<GatewayContext>(),
       ...(config.responseCache ? [useResponseCache<GatewayContext>(config.responseCache)] : []),
-      config.introspection ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
+      // The explorer is the gateway's own (`explorer.ts`), served before Apollo Server sees the request.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   const handler = gatewayHandler({
@@ -123,6 +124,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     costDirectives,
     maxBodyBytes: config.maxBodyBytes,
     requestDeadlineMs: config.requestDeadlineMs,
+    ...(config.explorer ? { explorer: await loadExplorer({ introspection: config.introspection, devTokens: config.devIssuerDir !== undefined }) } : {}),
   });
   const listening = await listenGraphQL(
     server,

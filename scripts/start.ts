@@ -21,8 +21,6 @@ try {
     // New customers, links and web orders owed loyalty points are picked up every minute.
     syncIntervalMs: Number(process.env.CROSSCANAL_SYNC_INTERVAL_MS || 60_000),
     devIssuerDir: process.env.GATEWAY_DEV_ISSUER_DIR || DEFAULT_DEV_ISSUER_DIR,
-    // The explorer at / embeds Apollo Sandbox, whose frame calls the graph from its own origin.
-    gatewayEnv: { GATEWAY_CORS_ORIGINS: 'https://sandbox.embed.apollographql.com,https://studio.apollographql.com', ...process.env },
   });
   progress.stop();
   if (stack.crosscanal.initial) console.log(formatSummary(stack.crosscanal.initial));
