@@ -38,6 +38,8 @@ export interface BenchOptions {
   checkVariants?: number;
   /** Seconds of soak per gateway; 0: none. */
   soak: number;
+  /** The gateways soaked, by name (`apollo`, `hive`, `crosscanal`, `crosscanal-warm`); default every gateway. */
+  soakTargets?: string[];
   /**
    * The legacy subgraphs' cross-request caches while the targets other than the warm variant
    * are loaded: `auto` (the default) has them on with no legacy latency, so that the subgraphs
@@ -441,7 +443,7 @@ export async function runBench(options: BenchOptions): Promise<GatewayBenchRepor
       const workload = loaded.find((w) => w.name === 'productPage') ?? loaded[0]!;
       const bodies = Array.from({ length: workload.variants }, (_, i) => JSON.stringify(workload.body(i)));
       const slice = Math.max(1, Math.min(10, Math.floor(options.soak / 10)));
-      for (const target of running.filter((t) => t.config.kind !== 'floor')) {
+      for (const target of running.filter((t) => t.config.kind !== 'floor' && (!options.soakTargets || options.soakTargets.includes(t.config.name)))) {
         log(`soaking ${target.config.name} for ${options.soak} s (${workload.name})…`);
         const samples: SoakFigure['samples'] = [{ atSeconds: 0, rss: await target.rss() }];
         await cachesFor(target, 0);

@@ -50,6 +50,8 @@ bench/results/gateway-<scale>.svg.
   --sizes LIST            item counts for the legacy-calls table (default 10,100,1000)
   --soak SECONDS          soak each gateway this long, memory sampled (default 0: none; the issue
                           asks 300; env BENCH_GATEWAY_SOAK)
+  --soak-targets LIST      the gateways soaked: apollo, hive, crosscanal, crosscanal-warm
+                          (default all)
   --subgraph-caches on|off|auto  the legacy subgraphs' caches under load, but for the warm
                           variant (always on); auto (the default): on with no legacy latency, so
                           that the gateways, not the stand-ins, are what is measured, off with
@@ -97,6 +99,7 @@ function readOptions(argv: string[]): BenchOptions & { results: string; markdown
       latencies: { type: 'string' },
       sizes: { type: 'string' },
       soak: { type: 'string' },
+      'soak-targets': { type: 'string' },
       'subgraph-caches': { type: 'string', default: 'auto' },
       'no-warm': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
@@ -128,6 +131,8 @@ function readOptions(argv: string[]): BenchOptions & { results: string; markdown
   for (const t of targets ?? []) if (!kinds.includes(t)) throw new Error(`--targets takes ${kinds.join(', ')}, got ${JSON.stringify(t)}`);
   const profiled = values['cpu-prof-targets']?.split(',').map((t) => t.trim()) as TargetKind[] | undefined;
   for (const t of profiled ?? []) if (!kinds.includes(t)) throw new Error(`--cpu-prof-targets takes ${kinds.join(', ')}, got ${JSON.stringify(t)}`);
+  const soaked = values['soak-targets']?.split(',').map((t) => t.trim());
+  for (const t of soaked ?? []) if (!['apollo', 'hive', 'crosscanal', 'crosscanal-warm'].includes(t)) throw new Error(`--soak-targets takes apollo, hive, crosscanal, crosscanal-warm, got ${JSON.stringify(t)}`);
   const env = process.env;
   const workers = number('workers', values.workers, 1, 1);
   return {
@@ -145,6 +150,7 @@ function readOptions(argv: string[]): BenchOptions & { results: string; markdown
     latencies: list('latencies', values.latencies, [0, 20]),
     callSizes: list('sizes', values.sizes, [10, 100, 1000]),
     soak: number('soak', values.soak ?? env.BENCH_GATEWAY_SOAK, 0),
+    ...(soaked ? { soakTargets: soaked } : {}),
     subgraphCaches: caches,
     warm: !values['no-warm'],
     ...(values['cpu-prof'] ? { cpuProfileDir: resolve(values['cpu-prof']) } : {}),
