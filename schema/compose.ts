@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { composeServices, type CompositionSuccess } from '@apollo/composition';
+import { Supergraph } from '@apollo/federation-internals';
+import { printSchema } from 'graphql';
 import { withAccessDirectives } from '../subgraphs/shared/access.js';
 import { SUBGRAPHS, type SubgraphEntry } from './subgraphs.js';
 
@@ -20,6 +22,8 @@ export const ACCEPTED_HINTS: Readonly<Record<string, string>> = {
 
 export interface Composed {
   supergraphSdl: string;
+  /** The API schema: the supergraph as clients see it, without federation's types and directives. */
+  apiSdl: string;
   /** Hints not in {@link ACCEPTED_HINTS}, formatted. */
   hints: string[];
   /** All hints, accepted ones included. */
@@ -36,5 +40,15 @@ export async function composeSupergraph(root: string, subgraphs: readonly Subgra
     throw new Error(`composition failed:\n${result.errors.map((e) => `- ${e.message}`).join('\n')}`);
   }
   const hints = result.hints.filter((hint) => !(hint.definition.code in ACCEPTED_HINTS)).map((hint) => `${hint.definition.code}: ${hint.message}`);
-  return { supergraphSdl: `${result.supergraphSdl.trimEnd()}\n`, hints, allHints: result.hints };
+  const supergraphSdl = `${result.supergraphSdl.trimEnd()}\n`;
+  return { supergraphSdl, apiSdl: apiSchemaSdl(supergraphSdl), hints, allHints: result.hints };
+}
+
+/**
+ * The API schema of a supergraph, built the way the gateway builds the schema it serves, and
+ * printed as introspection shows it (graphql-js's printer: no applied directives but
+ * `@deprecated`, types in the supergraph's order).
+ */
+export function apiSchemaSdl(supergraphSdl: string): string {
+  return `${printSchema(Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema()).trimEnd()}\n`;
 }

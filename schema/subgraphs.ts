@@ -21,3 +21,6 @@ export const SUBGRAPHS: readonly SubgraphEntry[] = [
 
 /** Where the composed supergraph is checked in, relative to the repository root. */
 export const SUPERGRAPH_PATH = 'schema/supergraph.graphql';
+
+/** Where the API schema (the supergraph as clients see it) is checked in, relative to the repository root. */
+export const API_SCHEMA_PATH = 'schema/api.graphql';

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApolloGateway } from '@apollo/gateway';
-import { isInterfaceType, isObjectType, parse } from 'graphql';
+import { isInterfaceType, isObjectType, parse, printSchema } from 'graphql';
 import { readAccessPolicy } from '../subgraphs/shared/access.js';
 import { composeSupergraph } from './compose.js';
-import { SUBGRAPHS, SUPERGRAPH_PATH } from './subgraphs.js';
+import { API_SCHEMA_PATH, SUBGRAPHS, SUPERGRAPH_PATH } from './subgraphs.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -21,15 +21,35 @@ describe('the checked-in supergraph', () => {
     expect(await readFile(join(root, SUPERGRAPH_PATH), 'utf8')).toBe(supergraphSdl);
   });
 
+  it('has its API schema beside it, as composed today (run `npm run compose` after changing an SDL)', async () => {
+    const { apiSdl } = await composeSupergraph(root);
+    expect(await readFile(join(root, API_SCHEMA_PATH), 'utf8')).toBe(apiSdl);
+  });
+
+  it('has the API schema the gateway serves from it, without federation internals', async () => {
+    process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+    const gateway = new ApolloGateway({ supergraphSdl: await readFile(join(root, SUPERGRAPH_PATH), 'utf8') });
+    try {
+      const { schema } = await gateway.load();
+      const apiSdl = await readFile(join(root, API_SCHEMA_PATH), 'utf8');
+      expect(apiSdl).toBe(`${printSchema(schema)}\n`);
+      expect(apiSdl).not.toMatch(/join__|link__|@link|@join__|@inaccessible|_entities|_service|_Any/);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
   it('goes stale when a subgraph SDL changes without recomposing', async () => {
     const copy = await mkdtemp(join(tmpdir(), 'crosscanal-compose-'));
     try {
       for (const { sdl } of SUBGRAPHS) await cp(join(root, sdl), join(copy, sdl), { recursive: true });
       const changed = join(copy, SUBGRAPHS[0]!.sdl);
       await writeFile(changed, `${await readFile(changed, 'utf8')}\nextend type Query {\n  stalenessProbe: Boolean\n}\n`);
-      const { supergraphSdl } = await composeSupergraph(copy);
+      const { supergraphSdl, apiSdl } = await composeSupergraph(copy);
       expect(supergraphSdl).not.toBe(await readFile(join(root, SUPERGRAPH_PATH), 'utf8'));
       expect(supergraphSdl).toContain('stalenessProbe');
+      expect(apiSdl).not.toBe(await readFile(join(root, API_SCHEMA_PATH), 'utf8'));
+      expect(apiSdl).toContain('stalenessProbe: Boolean');
     } finally {
       await rm(copy, { recursive: true, force: true });
     }

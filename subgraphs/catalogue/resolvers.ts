@@ -4,6 +4,7 @@ import { promotionResolvers } from '../shared/promotions.js';
 import { DateTime } from '../shared/scalars.js';
 import { PIM_PAGE_LIMIT, pimProblemOf } from './client.js';
 import type { CatalogueContext } from './context.js';
+import type { Resolvers } from './generated/types.js';
 import { ALL_CAMPAIGNS } from './loaders.js';
 import {
   categoryPath,
@@ -154,4 +155,4 @@ export const resolvers: GraphQLResolverMap<CatalogueContext> = {
       return campaigns.filter((campaign) => covers(campaign, product)).map((campaign) => toPromotion(campaign, args.locale));
     },
   },
-};
+} satisfies Resolvers;

@@ -7,6 +7,7 @@ import { emailKey } from '../../utilities/email.js';
 import { gs1CheckDigit } from '../../utilities/gtin.js';
 import { frenchNational, toE164 } from '../../utilities/phone.js';
 import { audit } from './audit.js';
+import type { Resolvers } from './generated/types.js';
 import type { WireMember } from './client.js';
 import { forget, type LoyaltyBackend, type LoyaltyLoaders } from './loaders.js';
 import { isCurrent, isLoyaltyCardNumber, toMembership, type CardRecord, type MembershipRecord } from './mappers.js';
@@ -186,7 +187,7 @@ export const resolvers: GraphQLResolverMap<LoyaltyContext> = {
   },
 
   LoyaltyMembership: {
-    __resolveReference: (reference: { memberId?: string; cardNumber?: string }, { loaders }: LoyaltyContext) => {
+    __resolveReference: (reference: { memberId?: string; cardNumber?: string | null }, { loaders }: LoyaltyContext) => {
       if (reference.memberId !== undefined) return isMemberId(reference.memberId) ? loaders.members.load(reference.memberId) : null;
       if (typeof reference.cardNumber === 'string') return memberByCard(loaders, reference.cardNumber);
       return null;
@@ -224,4 +225,4 @@ export const resolvers: GraphQLResolverMap<LoyaltyContext> = {
     loyalty: async (customer: CustomerRepresentation, _: unknown, context: LoyaltyContext) =>
       (await membershipsOf(customer, context)).find((membership) => membership.active) ?? null,
   },
-};
+} satisfies Resolvers;
