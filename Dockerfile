@@ -7,7 +7,7 @@
 # image runs plain `node` on JavaScript: no tsx, no TypeScript, no dev dependencies.
 
 # Dependencies as the lock file has them, dev tooling included (tsc).
-FROM node:20.20.2-bookworm-slim AS deps
+FROM node:24.21.0-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -34,12 +34,12 @@ RUN npx tsc -p tsconfig.json --outDir dist --sourceMap false \
  && find dist -name '*.test.js' -delete
 
 # Production dependencies only.
-FROM node:20.20.2-bookworm-slim AS prod-deps
+FROM node:24.21.0-bookworm-slim AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
-FROM node:20.20.2-bookworm-slim AS runtime
+FROM node:24.21.0-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 # package.json for "type": "module"; code and modules stay owned by root, read-only to the

@@ -703,10 +703,10 @@ describe('docker-compose.yml', () => {
 });
 
 describe('Dockerfile', () => {
-  test('builds in stages from a pinned Node 20 slim image, with npm ci on the lock file', () => {
+  test('builds in stages from a pinned Node 24 (active LTS) slim image, with npm ci on the lock file', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     const aliases = new Set(stages.map((stage) => stage.name));
-    for (const stage of stages.filter((s) => !aliases.has(s.base))) expect(stage.base).toMatch(/^node:20\.\d+\.\d+-[a-z]+-slim$/);
+    for (const stage of stages.filter((s) => !aliases.has(s.base))) expect(stage.base).toMatch(/^node:24\.\d+\.\d+-[a-z]+-slim$/);
     const installs = stages.flatMap((stage) => stage.instructions.filter((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args)));
     expect(installs.length).toBeGreaterThan(0);
     expect(DOCKERFILE_TEXT).toMatch(/COPY package\.json package-lock\.json/);
