@@ -17,6 +17,12 @@ export interface SourcesOptions {
   catalogueUrl?: string;
   /** Per call. Default 30 s: a sync reads big pages. */
   timeoutMs?: number;
+  /**
+   * The POS reader's steps (the cards, then each franchise), whose transaction spans the
+   * crosswalk's work on every page they hand over; each SQL statement in them is bounded by
+   * `timeoutMs`. Default one hour.
+   */
+  posStepTimeoutMs?: number;
   posOverlapMs?: number;
   /** Extra attempts for a failed read. Default 2. */
   retries?: number;
@@ -35,7 +41,8 @@ export function createReaders(options: SourcesOptions): SourceReader[] {
     readers.push(
       posReader({
         databaseUrl: options.posUrl,
-        source: new LegacySource('pos', common),
+        source: new LegacySource('pos', { ...common, timeoutMs: options.posStepTimeoutMs ?? 3_600_000 }),
+        statementTimeoutMs: common.timeoutMs,
         schemaPrefix: options.posSchemaPrefix,
         overlapMs: options.posOverlapMs,
       }),

@@ -22,6 +22,12 @@ export interface PosConnectionOptions {
   max: number;
   /** As PostgreSQL shows the connections. */
   applicationName: string;
+  /**
+   * Each statement's own bound, set in the transaction (`statement_timeout`): for a reader whose
+   * transaction spans the caller's work on every page, and whose source's timeout is therefore
+   * the whole read's. None by default.
+   */
+  statementTimeoutMs?: number;
 }
 
 /** Read-only access to the franchises' POS database, through one source (timeouts, retries, breaker). */
@@ -37,7 +43,10 @@ export interface PosConnection {
   close(): Promise<void>;
 }
 
-export function posConnection({ databaseUrl, source, schemaPrefix = '', max, applicationName }: PosConnectionOptions): PosConnection {
+export function posConnection({ databaseUrl, source, schemaPrefix = '', max, applicationName, statementTimeoutMs }: PosConnectionOptions): PosConnection {
+  if (statementTimeoutMs !== undefined && (!Number.isInteger(statementTimeoutMs) || statementTimeoutMs < 1)) {
+    throw new RangeError(`statementTimeoutMs must be a positive integer, got ${statementTimeoutMs}`);
+  }
   const directory = `${schemaPrefix}pos_directory`;
   if (!IDENTIFIER.test(directory)) throw new Error(`schemaPrefix must make SQL identifiers ([a-z_][a-z0-9_]*), got ${JSON.stringify(schemaPrefix)}`);
   const pool = new pg.Pool({ connectionString: databaseUrl, max, application_name: applicationName });
@@ -59,6 +68,7 @@ export function posConnection({ databaseUrl, source, schemaPrefix = '', max, app
         return await untilAborted(
           (async () => {
             await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+            if (statementTimeoutMs !== undefined) await client.query(`SET LOCAL statement_timeout = ${statementTimeoutMs}`);
             try {
               const result = await work(client);
               await client.query('COMMIT');
