@@ -68,6 +68,11 @@ export interface GatewayConfig {
   queryPlanCacheSize: number;
   /** Whole answers to queries served again to the same principal for a while; off unless asked (README, "Speed"). */
   responseCache?: { ttlMs: number; maxEntries: number };
+  /**
+   * With tracing on, continue a client's trace (its `traceparent`) instead of starting one per
+   * request linked to it. Off unless asked: clients are not trusted to pick trace ids and sampling.
+   */
+  trustTraceparent: boolean;
 }
 
 export class ConfigError extends Error {
@@ -212,6 +217,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
     batchEntityFetches: flag(env, 'GATEWAY_BATCH_ENTITY_FETCHES', true),
     workers: integer(env, 'GATEWAY_WORKERS', 1, 1, 64),
     queryPlanCacheSize: integer(env, 'GATEWAY_QUERY_PLAN_CACHE_SIZE', 2000, 1, 1_000_000),
+    trustTraceparent: flag(env, 'GATEWAY_TRUST_TRACEPARENT', false),
     ...(flag(env, 'GATEWAY_RESPONSE_CACHE', false)
       ? {
           responseCache: {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Span } from '@opentelemetry/api';
 import type { ApolloServer, HTTPGraphQLRequest, HTTPGraphQLResponse } from '@apollo/server';
 import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { controllerFor, HttpRefusal, readBody, sendRefusal, toGraphQLRequest, writeGraphQLResponse } from '../subgraphs/shared/graphqlHttp.js';
@@ -8,6 +9,7 @@ import type { Principal } from '../subgraphs/shared/principal.js';
 import { requestLog } from '../subgraphs/shared/requestLogger.js';
 import { measuring, recordRequest, refusalCodes, type RequestMeasure } from '../subgraphs/shared/requestMetrics.js';
 import { runInRequestScope } from '../subgraphs/shared/requestScope.js';
+import { ATTR_HTTP_METHOD, ATTR_HTTP_ROUTE, ATTR_REQUEST_ID, endServerSpan, requestTracer, startServerSpan, withSpan } from '../subgraphs/shared/tracing.js';
 import type { AccessContext } from './accessPolicy.js';
 import type { Authenticator } from './authenticate.js';
 import type { CorsDecision } from './cors.js';
@@ -35,6 +37,11 @@ export interface GatewayHandlerOptions {
   requestDeadlineMs: number;
   /** The explorer's page and assets, served before any token is asked for; none: the gateway serves no page. */
   explorer?: Explorer;
+  /**
+   * With tracing on, continue a caller's trace (`traceparent`) rather than start one per request
+   * linked to it. Off by default: a client would choose the trace id and the sampling decision.
+   */
+  trustTraceparent?: boolean;
 }
 
 const log = loggerFor('gateway');
@@ -53,6 +60,13 @@ export function requestIdOf(req: IncomingMessage): string {
 function soleOperationName(document: DocumentNode): string | undefined {
   const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
   return operations.length === 1 && operations[0]!.kind === Kind.OPERATION_DEFINITION ? operations[0]!.name?.value : undefined;
+}
+
+/** The type of the operation a document runs (`query`, `mutation`), when it can be told. */
+function operationTypeOf(document: DocumentNode, name: string | undefined): string | undefined {
+  const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  const operation = name === undefined && operations.length === 1 ? operations[0] : operations.find((o) => o.kind === Kind.OPERATION_DEFINITION && o.name?.value === name);
+  return operation?.kind === Kind.OPERATION_DEFINITION ? operation.operation : undefined;
 }
 
 /** Whose bucket a request draws on: the client and subject of its token, or its address. */
@@ -154,6 +168,7 @@ function withPayload(request: HTTPGraphQLRequest, payload: Record<string, unknow
  * validates it: validation itself is what a hostile document would make expensive), then
  * execution within the request's deadline, cancelled with its subgraph fetches when the client
  * goes away. Every refusal is JSON with a code; one log line per request, without personal data.
+ * With tracing on (tracing.ts), one server span per request, under which Apollo's spans nest.
  */
 export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { server, authenticator, rateLimiter, safelists, limits, costDirectives } = options;
@@ -176,10 +191,12 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
     }
     return document;
   };
-  return async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, span?: Span): Promise<void> => {
     const started = performance.now();
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
+    span?.setAttribute(ATTR_REQUEST_ID, requestId);
+    let operationType: string | undefined;
     let principal: Principal | undefined;
     let operationName: string | undefined;
     let corsHeaders: Record<string, string> = {};
@@ -220,6 +237,7 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
         if (document) {
           // Named for the metrics and the log even when refused before Apollo Server names it.
           measure.operationName = operationName ?? soleOperationName(document);
+          if (span) operationType = operationTypeOf(document, operationName);
           const variables = payload.variables !== null && typeof payload.variables === 'object' ? (payload.variables as Record<string, unknown>) : null;
           shape = analyseOperationRemembered(options.schema(), document, { operationName, variables, costDirectives, defaultListSize: limits.defaultListSize }) ?? undefined;
           const broken = shape ? checkOperationLimits(shape, limits) : [];
@@ -258,6 +276,23 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
         { method: req.method, role: principal?.role, client: principal?.client, op: measure.operationName, outcome, errors: measure.codes.length > 0 ? [...new Set(measure.codes)] : undefined, ms: Math.round(seconds * 1000) },
         'request',
       );
+      if (span) {
+        endServerSpan(span, { status: res.statusCode, role: principal?.role, client: principal?.client, operationName: measure.operationName, operationType, codes: measure.codes });
+      }
     }
+  };
+  const tracer = requestTracer();
+  if (!tracer) return handle;
+  const trustCaller = options.trustTraceparent ?? false;
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const route = path === '/' || path === '/graphql' ? path : undefined;
+    const method = req.method ?? 'GET';
+    const span = startServerSpan(tracer, route ? `${method} ${route}` : method, req.headers, {
+      trustCaller,
+      linkCaller: true,
+      attributes: { [ATTR_HTTP_METHOD]: method, ...(route ? { [ATTR_HTTP_ROUTE]: route } : {}) },
+    });
+    return withSpan(span, () => handle(req, res, span));
   };
 }

@@ -124,6 +124,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     costDirectives,
     maxBodyBytes: config.maxBodyBytes,
     requestDeadlineMs: config.requestDeadlineMs,
+    trustTraceparent: config.trustTraceparent,
     ...(config.explorer ? { explorer: await loadExplorer({ introspection: config.introspection, devTokens: config.devIssuerDir !== undefined }) } : {}),
   });
   const listening = await listenGraphQL(

@@ -7,6 +7,7 @@ import { observeSubgraphFetch } from '../subgraphs/shared/metrics.js';
 import { ANONYMOUS, PRINCIPAL_HEADER, signGrant, type Principal } from '../subgraphs/shared/principal.js';
 import { currentRequestScope, RequestAborted } from '../subgraphs/shared/requestScope.js';
 import { noteStaleFromSubgraph } from '../subgraphs/shared/staleness.js';
+import { injectTraceContext, requestTracer } from '../subgraphs/shared/tracing.js';
 
 type GatewayGraphQLRequest = GraphQLDataSourceProcessOptions['request'];
 type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
@@ -255,6 +256,8 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
   private readonly batchEntities: boolean;
   private readonly agent: http.Agent;
   private readonly inFlight = new Map<string, Flight>();
+  /** Tracing on when the source was built: each fetch carries the trace context of Apollo's fetch span. */
+  private readonly traced = requestTracer() !== undefined;
 
   constructor(options: SubgraphDataSourceOptions) {
     this.name = options.name;
@@ -341,7 +344,10 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
     const body = JSON.stringify({ query: request.query, variables: entities?.variables ?? request.variables, operationName: request.operationName, extensions: request.extensions });
     const scope = currentRequestScope();
     const timeoutMs = Math.max(1, Math.min(this.timeoutMs, (context.deadline ?? Infinity) - Date.now()));
-    const exchange = (signal: AbortSignal) => post(this.target, this.agent, { 'content-type': 'application/json', [PRINCIPAL_HEADER]: context.grant! }, body, signal);
+    const headers: Record<string, string> = { 'content-type': 'application/json', [PRINCIPAL_HEADER]: context.grant! };
+    // A shared exchange carries the first request's context; a batch, its first fetch's.
+    if (this.traced) injectTraceContext(headers);
+    const exchange = (signal: AbortSignal) => post(this.target, this.agent, headers, body, signal);
     let flight: Flight;
     if (this.dedupe && this.shareable(options)) {
       context.principalKey ??= JSON.stringify([principal.role, principal.actor, principal.franchise, principal.store, principal.customerId, principal.client]);

@@ -1,6 +1,7 @@
 import { formatSummary, progressReporter } from '../subgraphs/crosscanal/syncReport.js';
 import { DEFAULT_DEV_ISSUER_DIR } from '../gateway/devIssuer.js';
 import { drainOnSignals } from '../subgraphs/shared/shutdown.js';
+import { startTracing } from '../subgraphs/shared/tracing.js';
 import { startStack } from './stack.js';
 
 // `npm start`: the whole graph on this machine — the four legacy stand-ins over demo data
@@ -13,6 +14,8 @@ const dataDir = process.env.LEGACY_DATA_DIR || 'data/demo';
 const started = performance.now();
 const progress = progressReporter();
 try {
+  // One process serves everything: its spans are one service's (README, "Operations").
+  await startTracing({ serviceName: 'crosscanal' });
   const stack = await startStack({
     dataDir,
     databaseUrl: process.env.DATABASE_URL || undefined,

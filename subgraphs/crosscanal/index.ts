@@ -1,5 +1,6 @@
 import { internalSecretFromEnv } from '../shared/principal.js';
 import { drainOnSignals } from '../shared/shutdown.js';
+import { startTracing } from '../shared/tracing.js';
 import { loadConfig } from './config.js';
 import { startCrosscanalSubgraph } from './server.js';
 import { formatSummary } from './syncReport.js';
@@ -7,6 +8,7 @@ import { formatSummary } from './syncReport.js';
 /** Serves the crosswalk subgraph from the environment (see config.ts); Ctrl-C or SIGTERM stops it cleanly. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  await startTracing({ serviceName: 'crosscanal-subgraph-crosscanal' });
   const running = await startCrosscanalSubgraph({
     // Read here, not in loadConfig: the sync and quality commands share that and serve nothing.
     internalSecret: internalSecretFromEnv(process.env),

@@ -1,10 +1,12 @@
 import { createCache } from '../shared/cache.js';
 import { drainOnSignals } from '../shared/shutdown.js';
+import { startTracing } from '../shared/tracing.js';
 import { loadConfig } from './config.js';
 import { startEcommerceSubgraph } from './server.js';
 
 try {
   const config = loadConfig();
+  await startTracing({ serviceName: 'crosscanal-subgraph-ecommerce' });
   const running = await startEcommerceSubgraph({
     legacyUrl: config.legacyUrl,
     internalSecret: config.internalSecret,

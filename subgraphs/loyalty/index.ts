@@ -1,9 +1,11 @@
 import { drainOnSignals } from '../shared/shutdown.js';
+import { startTracing } from '../shared/tracing.js';
 import { configFromEnv } from './config.js';
 import { startLoyaltySubgraph } from './server.js';
 
 try {
   const config = configFromEnv();
+  await startTracing({ serviceName: 'crosscanal-subgraph-loyalty' });
   const running = await startLoyaltySubgraph({
     endpoint: config.legacyUrl,
     internalSecret: config.internalSecret,

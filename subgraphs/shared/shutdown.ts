@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { loggerFor } from './logger.js';
 import { markProcessDraining } from './operations.js';
+import { stopTracing } from './tracing.js';
 
 export interface DrainOnSignalsOptions {
   /** Where the drain is logged; default `loggerFor(name)`. */
@@ -32,7 +33,8 @@ export function drainDelayFromEnv(env: NodeJS.ProcessEnv = process.env): number 
 /**
  * A process's answer to SIGTERM and SIGINT: every server in it answers as draining at once
  * (`/healthz` 503, `/readyz` not ready), keeps serving for `delayMs`, then `stop` (which closes
- * the listeners, lets in-flight requests finish and closes what they hold), then exit 0; exit 1
+ * the listeners, lets in-flight requests finish and closes what they hold), then sends the
+ * spans still queued (tracing.ts), then exit 0; exit 1
  * when it fails or hangs. A repeated signal changes nothing: terminals and process managers
  * send several (a Ctrl-C reaches `npm`, `tsx` and node alike).
  */
@@ -53,7 +55,8 @@ export function drainOnSignals(
       process.exit(1);
     }, delayMs + forceAfterMs);
     force.unref();
-    new Promise((resolve) => setTimeout(resolve, delayMs)).then(stop).then(
+    // The last spans are sent once the servers have stopped, whether they stopped cleanly or not.
+    new Promise((resolve) => setTimeout(resolve, delayMs)).then(stop).finally(stopTracing).then(
       () => {
         log.info({ ms: Math.round(performance.now() - started) }, 'stopped');
         process.exit(0);

@@ -20,6 +20,7 @@ import type Keyv from 'keyv';
 import { SourceFailure, sourceError, type SourceName } from './errors.js';
 import { countCacheLookups, observeLegacyCall, setBreakerState, watchBreaker, type LegacyOutcome } from './metrics.js';
 import { currentRequestScope, noteStale, RequestAborted, type RequestScope } from './requestScope.js';
+import { endLegacySpan, requestTracer, startLegacySpan } from './tracing.js';
 
 /** A circuit breaker's state, as health checks report it. */
 export type BreakerState = 'closed' | 'open' | 'halfOpen';
@@ -111,6 +112,8 @@ export class LegacySource {
   private readonly cache: Keyv | undefined;
   private readonly cacheTimeoutMs: number;
   private readonly staleIfErrorMs: number;
+  /** Tracing on when the source was built: each call is a client span of the request's. */
+  private readonly tracer = requestTracer();
 
   constructor(
     readonly name: SourceName,
@@ -149,22 +152,34 @@ export class LegacySource {
    * Runs one protocol call. `attempt` gets an AbortSignal that fires at the timeout (or the
    * request's deadline, or when its caller goes away) and must throw a {@link SourceFailure}
    * for a failure it understands; anything else it throws is taken as the system being
-   * unavailable. Throws a coded GraphQLError.
+   * unavailable. Throws a coded GraphQLError. Measured, and traced as one span (retries
+   * included) named by `operation`, which must therefore name no id nor value.
    */
   async call<T>(operation: string, attempt: (signal: AbortSignal) => Promise<T>, { idempotent = true } = {}): Promise<T> {
     const scope = currentRequestScope();
     const started = performance.now();
+    const span = this.tracer && startLegacySpan(this.tracer, this.name, operation, scope?.requestId);
+    let attempts = 0;
     const retries = retry(
       handleWhen((error) => idempotent && this.retryable(error, scope)),
       { maxAttempts: this.retries, backoff: new DelegateBackoff((context) => this.pause(context.attempt, (context.result as { error?: unknown }).error)) },
     );
     try {
-      const value = await retries.execute(() => this.breaker.execute(() => this.bulkhead.execute(() => this.once(operation, attempt, scope))));
+      const value = await retries.execute(() =>
+        this.breaker.execute(() =>
+          this.bulkhead.execute(() => {
+            attempts += 1;
+            return this.once(operation, attempt, scope);
+          }),
+        ),
+      );
       observeLegacyCall(this.name, operation, 'ok', (performance.now() - started) / 1000);
+      if (span) endLegacySpan(span, 'ok', attempts);
       return value;
     } catch (error) {
       const { outcome, failure } = this.explain(operation, error, scope);
       observeLegacyCall(this.name, operation, outcome, (performance.now() - started) / 1000);
+      if (span) endLegacySpan(span, outcome, attempts, String(failure.extensions.code));
       throw failure;
     }
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Span } from '@opentelemetry/api';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -15,6 +16,7 @@ import { apolloLogger, requestLog } from './requestLogger.js';
 import { measuring, recordRequest, refusalCodes, useRequestMetrics, type RequestMeasure } from './requestMetrics.js';
 import { runInRequestScope } from './requestScope.js';
 import { useStaleNotice } from './staleness.js';
+import { ATTR_SUBGRAPH, endServerSpan, requestTracer, startServerSpan, withSpan } from './tracing.js';
 
 /** What every subgraph module exports, so tests can compose in-process and production can serve it. */
 export interface SubgraphModule<TContext = BaseContext> {
@@ -219,8 +221,9 @@ const UNGRANTED_DEADLINE_MS = 30_000;
  * runs within its deadline, and its legacy calls are abandoned when the gateway gives up
  * (deadline, or the gateway's connection closing). `/healthz`, `/readyz` and `/metrics` are
  * answered before the grant is looked at. Each request is counted and timed under the
- * subgraph's name, and logged at `debug` with the gateway's request id. `stop` drains
- * in-flight requests first.
+ * subgraph's name, and logged at `debug` with the gateway's request id. With tracing on, each
+ * is a server span, in the gateway's trace only when the gateway's grant vouched for it. `stop`
+ * drains in-flight requests first.
  */
 export async function listenSubgraph<TContext extends BaseContext>(
   server: ApolloServer<TContext>,
@@ -228,36 +231,54 @@ export async function listenSubgraph<TContext extends BaseContext>(
 ): Promise<ListeningSubgraph> {
   const key = internalKey(internalSecret);
   const { name, logger } = served.get(server) ?? { name: 'subgraph', logger: loggerFor('subgraph') };
+  const tracer = requestTracer();
+  /**
+   * The request's span. Only a request whose grant verified continues the trace its
+   * `traceparent` names (the gateway's fetch): from anyone else, a trace of its own, linked to
+   * nothing, so that a forged header attaches to no trace.
+   */
+  const spanFor = (req: IncomingMessage, grant: InternalGrant | null): Span | undefined =>
+    tracer && startServerSpan(tracer, `subgraph ${name}`, req.headers, { trustCaller: grant !== null, attributes: { [ATTR_SUBGRAPH]: name } });
   return listenGraphQL(server, { port, host, readiness, drainGraceMs }, async (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     const measure: RequestMeasure = { codes: [] };
     let outcome = 'INTERNAL_SERVER_ERROR';
+    let status: number | undefined;
     let grant: InternalGrant | null = null;
+    let span: Span | undefined;
     try {
       const token = req.headers[PRINCIPAL_HEADER];
       if (typeof token === 'string') grant = verifyGrant(key, token);
       else if (token !== undefined) throw new GrantRefused(`${PRINCIPAL_HEADER} must be sent once`);
+      span = spanFor(req, grant);
       const body = await readBody(req, maxBodyBytes);
       const httpGraphQLRequest = toGraphQLRequest(req, body);
       const controller = controllerFor(res, grant?.deadline ?? Date.now() + UNGRANTED_DEADLINE_MS);
       const identity: RequestIdentity = { principal: grant?.principal ?? ANONYMOUS, requestId: grant?.requestId ?? '' };
       if (grant) granted.add(grant.principal);
-      const response = await runInRequestScope({ requestId: identity.requestId, deadline: controller.deadline, signal: controller.signal }, () =>
-        measuring(measure, () =>
-          server.executeHTTPGraphQLRequest({
-            httpGraphQLRequest,
-            context: () => context(identity),
-          }),
-        ),
-      );
-      outcome = String(response.status ?? 200);
+      const execute = () =>
+        runInRequestScope({ requestId: identity.requestId, deadline: controller.deadline, signal: controller.signal }, () =>
+          measuring(measure, () =>
+            server.executeHTTPGraphQLRequest({
+              httpGraphQLRequest,
+              context: () => context(identity),
+            }),
+          ),
+        );
+      const response = await (span ? withSpan(span, execute) : execute());
+      status = response.status ?? 200;
+      outcome = String(status);
       await writeGraphQLResponse(res, response);
     } catch (error) {
       const refusal = error instanceof GrantRefused ? new HttpRefusal(401, 'UNAUTHENTICATED', error.message) : error;
+      // A grant refused: the request is traced, in a trace of its own.
+      span ??= spanFor(req, null);
       if (refusal instanceof HttpRefusal) {
         outcome = refusal.code;
+        status = refusal.status;
         measure.codes.push(...refusalCodes(refusal));
       } else {
+        status = 500;
         measure.codes.push('INTERNAL_SERVER_ERROR');
         requestLog(logger, grant?.requestId).error({ err: error }, 'request failed');
       }
@@ -268,6 +289,10 @@ export async function listenSubgraph<TContext extends BaseContext>(
       recordRequest(name, measure, outcome, seconds);
       if (logger.isLevelEnabled('debug')) {
         requestLog(logger, grant?.requestId).debug({ op: measure.operationName, outcome, errors: [...new Set(measure.codes)], ms: Math.round(seconds * 1000) }, 'subgraph request');
+      }
+      if (span) {
+        const principal = grant?.principal;
+        endServerSpan(span, { status, requestId: grant?.requestId, role: principal?.role, client: principal?.client, operationName: measure.operationName, codes: measure.codes });
       }
     }
   });

@@ -1,6 +1,7 @@
 import { ANY_PORTS } from '../../scripts/stack.js';
 import { startTestStack } from './testDatabase.js';
 import { drainOnSignals } from '../../subgraphs/shared/shutdown.js';
+import { startTracing } from '../../subgraphs/shared/tracing.js';
 
 // The whole graph in a process of its own, for tests that watch a process from outside: its
 // memory, its logs, its connections. Configured by the environment (STACK_DATA_DIR,
@@ -10,6 +11,8 @@ import { drainOnSignals } from '../../subgraphs/shared/shutdown.js';
 // finishes its requests in flight while the subgraphs and stand-ins still answer them.
 const dataDir = process.env.STACK_DATA_DIR;
 if (!dataDir) throw new Error('STACK_DATA_DIR must name the folder of the estate');
+// Traces when the OTEL_* variables ask for them, as `npm start` does.
+await startTracing({ serviceName: 'crosscanal' });
 const stack = await startTestStack({
   dataDir,
   scale: (process.env.STACK_SCALE as 'tiny' | 'demo' | undefined) ?? 'tiny',
