@@ -25,6 +25,11 @@ export interface ChildStack {
   output(): string;
   /** Resident memory of the child, in bytes (from /proc). */
   rss(): Promise<number>;
+  /**
+   * What the child's heap and buffers hold, in bytes, after a full collection (start the child
+   * with `nodeArgs: ['--expose-gc']`; without it the figure includes garbage, and this says so by throwing).
+   */
+  retained(): Promise<number>;
   /** SIGTERM, then waits for the exit code. */
   stop(): Promise<number | null>;
 }
@@ -82,6 +87,20 @@ export async function startChildStack({
     async rss() {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]) * 1024;
+    },
+    async retained() {
+      const from = output.length;
+      child.kill('SIGUSR2');
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+        const line = /^MEMORY (.*)$/m.exec(output.slice(from));
+        if (line) {
+          const memory = JSON.parse(line[1]!) as { heapUsed: number; external: number; collected: boolean };
+          if (!memory.collected) throw new Error('the child runs without --expose-gc: its heap figure would include garbage');
+          return memory.heapUsed + memory.external;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error(`the child did not report its memory within 10 s:\n${output.slice(-2000)}`);
     },
     async stop() {
       child.kill('SIGTERM');

@@ -7,7 +7,7 @@ import { startTracing } from '../../subgraphs/shared/tracing.js';
 // memory, its logs, its connections. Configured by the environment (STACK_DATA_DIR,
 // STACK_SCALE, DATABASE_URL for a test store (`testDatabase.ts`), and the GATEWAY_* variables
 // the gateway reads); prints one `READY {json}` line
-// with its addresses, then serves until SIGTERM, when it drains as `npm start` does: the gateway
+// with its addresses (and a `MEMORY {json}` line on SIGUSR2), then serves until SIGTERM, when it drains as `npm start` does: the gateway
 // finishes its requests in flight while the subgraphs and stand-ins still answer them.
 const dataDir = process.env.STACK_DATA_DIR;
 if (!dataDir) throw new Error('STACK_DATA_DIR must name the folder of the estate');
@@ -28,3 +28,12 @@ console.log(
   })}`,
 );
 drainOnSignals('stack', () => stack.stop());
+// SIGUSR2 asks for the memory the process holds on to: after a full collection when the child
+// runs with --expose-gc, so that what is left is what is kept, not what the collector has yet to reach.
+process.on('SIGUSR2', () => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  const { heapUsed, external, rss } = process.memoryUsage();
+  console.log(`MEMORY ${JSON.stringify({ heapUsed, external, rss, collected: Boolean(gc) })}`);
+});
