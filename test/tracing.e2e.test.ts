@@ -157,6 +157,30 @@ it("traces a request from the gateway through each subgraph to each legacy call,
     expect(calls.some((call) => ancestors(call).find((s) => s.name.startsWith('subgraph '))!.name === `subgraph ${system}`)).toBe(true);
   }
 
+  // The crosswalk's own statements, client spans under the crosscanal subgraph's span: named by
+  // operation and table, never their text.
+  const statements = spans.filter((s) => attr(s, 'db.system.name') === 'postgresql');
+  expect(statements.length).toBeGreaterThanOrEqual(1);
+  for (const statement of statements) {
+    expect(statement.kind).toBe(SpanKind.CLIENT);
+    expect(statement.attributes).toMatchObject({ 'crosscanal.request.id': rid, 'db.operation.name': expect.stringMatching(/^[A-Z]+$/) });
+    const collection = attr(statement, 'db.collection.name');
+    expect(statement.name).toBe(collection ? `${attr(statement, 'db.operation.name')} ${collection}` : attr(statement, 'db.operation.name'));
+    expect(attr(statement, 'db.query.summary')).toBe(statement.name);
+    expect(statement.status.code).not.toBe(SpanStatusCode.ERROR);
+    expect(ancestors(statement).find((s) => s.name.startsWith('subgraph '))!.name).toBe('subgraph crosscanal');
+  }
+  for (const statement of statements) expect(Object.keys(statement.attributes).filter((key) => key.startsWith('db.query.text'))).toEqual([]);
+
+  // Each read of a subgraph's cache, under the subgraph that asked it: its kind and how many keys, never which.
+  const cacheReads = spans.filter((s) => s.name.startsWith('cache read '));
+  expect(cacheReads.length).toBeGreaterThanOrEqual(1);
+  for (const read of cacheReads) {
+    expect(read.kind).toBe(SpanKind.CLIENT);
+    expect(read.attributes).toMatchObject({ 'crosscanal.request.id': rid, 'crosscanal.cache.kind': expect.any(String), 'crosscanal.cache.keys': expect.any(Number), 'crosscanal.cache.found': expect.any(Number) });
+    expect(ancestors(read).some((s) => s.name.startsWith('subgraph '))).toBe(true);
+  }
+
   // Nothing personal: no value of the request or the answer in any attribute or span name.
   const recorded = JSON.stringify(spans.map((s) => [s.name, { ...s.attributes, 'crosscanal.request.id': undefined }, s.status, s.events]));
   const personal = [card, customer.id, ...customer.identities.map((i: { localId: string }) => i.localId), customer.displayName.value, ...customer.webOrders.map((o: { number: string }) => o.number)];

@@ -51,7 +51,10 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
   const { port } = collector.address() as AddressInfo;
   stack = await startChildStack({
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'crosscanal-under-test', OTEL_BSP_SCHEDULE_DELAY: '600000' },
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'crosscanal-under-test', OTEL_BSP_SCHEDULE_DELAY: '600000',
+      // The subgraphs write their line for each request at debug.
+      LOG_LEVEL: 'debug',
+    },
   });
 }, 120_000);
 
@@ -115,4 +118,20 @@ it("sends a request's spans, gateway to legacy call, to the OTLP endpoint as JSO
   expect(path).toContain('subgraph loyalty');
   expect(path.at(-1)).toBe('POST /');
   expect(JSON.stringify(trace)).not.toContain('M99999999');
+
+  // The log lines of the request carry its trace: the gateway's, and the subgraph's under its own span.
+  const lines = stack
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { rid?: string; component?: string; trace_id?: string; span_id?: string; msg?: string });
+  const ofRequest = lines.filter((line) => line.rid === rid);
+  expect(ofRequest.length).toBeGreaterThanOrEqual(2);
+  for (const line of ofRequest) expect({ msg: line.msg, trace_id: line.trace_id }).toEqual({ msg: line.msg, trace_id: root!.traceId });
+  const gatewayLine = ofRequest.find((line) => line.component === 'gateway' && line.span_id === root!.spanId);
+  expect(gatewayLine).toBeDefined();
+  const subgraphLine = ofRequest.find((line) => line.msg === 'subgraph request' && line.span_id === subgraph.spanId);
+  expect(subgraphLine).toBeDefined();
+  // Lines written outside any request carry no trace.
+  expect(lines.filter((line) => line.rid === undefined && line.trace_id !== undefined)).toEqual([]);
 });

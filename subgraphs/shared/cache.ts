@@ -4,6 +4,14 @@ import { loggerFor } from './logger.js';
 
 const log = loggerFor('cache');
 
+/** Which store each cache made here is on, for traces. */
+const stores = new WeakMap<Keyv, 'redis' | 'memory'>();
+
+/** `redis` for a cache on Redis made by {@link createCache}; `memory` otherwise. */
+export function cacheStore(cache: Keyv): 'redis' | 'memory' {
+  return stores.get(cache) ?? 'memory';
+}
+
 /**
  * The cross-request cache of one subgraph: Redis when `redisUrl` is given (replicas then
  * share it), in-process memory otherwise. Namespaced so that subgraphs sharing a Redis do
@@ -14,6 +22,7 @@ export function createCache(namespace: string, { redisUrl, onError }: { redisUrl
   const cache = redisUrl
     ? new Keyv({ store: new KeyvRedis(redisUrl, { throwOnConnectError: false }), namespace, useKeyPrefix: false })
     : new Keyv({ namespace });
+  stores.set(cache, redisUrl ? 'redis' : 'memory');
   cache.on('error', onError ?? ((error: unknown) => log.warn({ namespace, err: error }, 'cache error')));
   return cache;
 }

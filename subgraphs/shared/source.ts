@@ -20,7 +20,18 @@ import type Keyv from 'keyv';
 import { SourceFailure, sourceError, type SourceName } from './errors.js';
 import { countCacheLookups, observeLegacyCall, setBreakerState, watchBreaker, type LegacyOutcome } from './metrics.js';
 import { currentRequestScope, noteStale, RequestAborted, type RequestScope } from './requestScope.js';
-import { endLegacySpan, requestTracer, startLegacySpan } from './tracing.js';
+import { cacheStore } from './cache.js';
+import {
+  ATTR_CACHE_FOUND,
+  ATTR_CACHE_KEYS,
+  ATTR_CACHE_KIND,
+  ATTR_DB_SYSTEM,
+  endLegacySpan,
+  inStoreSpan,
+  requestTracer,
+  startLegacySpan,
+  startStoreSpan,
+} from './tracing.js';
 
 /** A circuit breaker's state, as health checks report it. */
 export type BreakerState = 'closed' | 'open' | 'halfOpen';
@@ -255,7 +266,11 @@ export class LegacySource {
   ): Promise<Array<V | null | GraphQLError>> {
     const now = Date.now();
     const cacheKeys = keys.map((key) => this.cacheKey(kind, key));
-    const cached: Array<Cached<V> | undefined> = this.cache ? await this.readCache<V>(cacheKeys) : keys.map(() => undefined);
+    const cached: Array<Cached<V> | undefined> = this.cache
+      ? await inStoreSpan(this.cacheSpan('read', kind, keys.length), () => this.readCache<V>(cacheKeys), (found) => ({
+          [ATTR_CACHE_FOUND]: found.filter((entry) => entry !== undefined).length,
+        }))
+      : keys.map(() => undefined);
     const missing = [...new Set(keys.filter((_, i) => !cached[i] || now - cached[i]!.fetchedAt > kind.ttlMs))];
     let fetched: ReadonlyMap<string, V> = new Map();
     let failure: GraphQLError | undefined;
@@ -272,7 +287,10 @@ export class LegacySource {
           value: { value: fetched.get(key)!, fetchedAt: now } satisfies Cached<V>,
           ttl: kind.ttlMs + this.staleIfErrorMs,
         }));
-        if (entries.length > 0) await bounded(this.cache.setMany(entries), this.cacheTimeoutMs).catch(() => undefined);
+        if (entries.length > 0) {
+          const cache = this.cache;
+          await inStoreSpan(this.cacheSpan('write', kind, entries.length), () => bounded(cache.setMany(entries), this.cacheTimeoutMs)).catch(() => undefined);
+        }
       }
     }
     const missingSet = new Set(missing);
@@ -300,6 +318,18 @@ export class LegacySource {
   async invalidate(kind: CacheKind, keys: readonly string[]): Promise<void> {
     if (!this.cache || keys.length === 0) return;
     await bounded(this.cache.deleteMany(keys.map((key) => this.cacheKey(kind, key))), this.cacheTimeoutMs).catch(() => undefined);
+  }
+
+  /** A span for one read or write of the cache, within a traced request; the keys are counted, never named. */
+  private cacheSpan(action: 'read' | 'write', kind: CacheKind, keys: number) {
+    if (!this.tracer) return undefined;
+    const store = cacheStore(this.cache!);
+    return startStoreSpan(
+      this.tracer,
+      `cache ${action} ${this.name}`,
+      { [ATTR_CACHE_KIND]: kind.name, [ATTR_CACHE_KEYS]: keys, ...(store === 'redis' ? { [ATTR_DB_SYSTEM]: 'redis' } : {}) },
+      currentRequestScope()?.requestId,
+    );
   }
 
   private cacheKey(kind: CacheKind, key: string): string {

@@ -280,7 +280,8 @@ export async function listenSubgraph<TContext extends BaseContext>(
       } else {
         status = 500;
         measure.codes.push('INTERNAL_SERVER_ERROR');
-        requestLog(logger, grant?.requestId).error({ err: error }, 'request failed');
+        // Within the request's span, so that the line carries its trace.
+        inSpan(span, () => requestLog(logger, grant?.requestId).error({ err: error }, 'request failed'));
       }
       throw refusal;
     } finally {
@@ -288,7 +289,9 @@ export async function listenSubgraph<TContext extends BaseContext>(
       measure.operationName = clientOperationName(measure.operationName, name);
       recordRequest(name, measure, outcome, seconds);
       if (logger.isLevelEnabled('debug')) {
-        requestLog(logger, grant?.requestId).debug({ op: measure.operationName, outcome, errors: [...new Set(measure.codes)], ms: Math.round(seconds * 1000) }, 'subgraph request');
+        inSpan(span, () =>
+          requestLog(logger, grant?.requestId).debug({ op: measure.operationName, outcome, errors: [...new Set(measure.codes)], ms: Math.round(seconds * 1000) }, 'subgraph request'),
+        );
       }
       if (span) {
         const principal = grant?.principal;
@@ -296,4 +299,10 @@ export async function listenSubgraph<TContext extends BaseContext>(
       }
     }
   });
+}
+
+/** Runs `work` with `span` current when there is one (a log line written in it carries its trace). */
+function inSpan(span: Span | undefined, work: () => void): void {
+  if (span) withSpan(span, work);
+  else work();
 }

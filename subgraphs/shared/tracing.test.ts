@@ -1,5 +1,5 @@
 import { context, propagation, trace } from '@opentelemetry/api';
-import { requestTracer, startTracing, TracingConfigError, tracingConfigFromEnv } from './tracing.js';
+import { describeStatement, requestTracer, startTracing, TracingConfigError, tracingConfigFromEnv } from './tracing.js';
 
 describe('tracing configuration', () => {
   it('sends nothing unless an OTLP endpoint is named, and nothing when disabled', () => {
@@ -57,5 +57,19 @@ describe('tracing not configured', () => {
     context.with(trace.setSpan(context.active(), trace.wrapSpanContext({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 })), () => {
       expect(trace.getActiveSpan()).toBeUndefined();
     });
+  });
+});
+
+describe('describeStatement', () => {
+  it.each([
+    ['SELECT person_id FROM identity_links WHERE system = $1', { operation: 'SELECT', collection: 'identity_links' }],
+    ['  -- by card\n  select * from "crosscanal"."people" p join links l on l.id = p.id', { operation: 'SELECT', collection: 'crosscanal.people' }],
+    ['/* audit */ INSERT INTO audit_log (actor) VALUES ($1)', { operation: 'INSERT', collection: 'audit_log' }],
+    ['UPDATE ONLY contact_choices SET channel = $2 WHERE person_id = $1', { operation: 'UPDATE', collection: 'contact_choices' }],
+    ['WITH recent AS (SELECT 1) SELECT * FROM recent', { operation: 'WITH', collection: 'recent' }],
+    ['BEGIN', { operation: 'BEGIN' }],
+    ['', { operation: 'SQL' }],
+  ])('names %j by its operation and table', (text, expected) => {
+    expect(describeStatement(text)).toEqual(expected);
   });
 });

@@ -43,7 +43,17 @@ export const ATTR_LEGACY_OUTCOME = 'crosscanal.legacy.outcome';
 export const ATTR_LEGACY_ATTEMPTS = 'crosscanal.legacy.attempts';
 /** Every distinct `extensions.code` of the errors answered (or the refusal's). */
 export const ATTR_ERROR_CODES = 'crosscanal.error.codes';
-// OpenTelemetry's semantic conventions (HTTP stable; GraphQL incubating, so copied here).
+/** The kind of record a cache lookup asked for (`member`, `order`…), as the cache metrics name it. */
+export const ATTR_CACHE_KIND = 'crosscanal.cache.kind';
+/** Keys asked of the cache in one lookup, and how many of them it held (fresh or not). */
+export const ATTR_CACHE_KEYS = 'crosscanal.cache.keys';
+export const ATTR_CACHE_FOUND = 'crosscanal.cache.found';
+// OpenTelemetry's semantic conventions (HTTP and database stable; GraphQL incubating, so copied here).
+export const ATTR_DB_SYSTEM = 'db.system.name';
+export const ATTR_DB_NAMESPACE = 'db.namespace';
+export const ATTR_DB_OPERATION = 'db.operation.name';
+export const ATTR_DB_COLLECTION = 'db.collection.name';
+export const ATTR_DB_QUERY_SUMMARY = 'db.query.summary';
 export const ATTR_HTTP_METHOD = 'http.request.method';
 export const ATTR_HTTP_ROUTE = 'http.route';
 export const ATTR_HTTP_STATUS = 'http.response.status_code';
@@ -341,4 +351,38 @@ export function endLegacySpan(span: Span, outcome: string, attempts: number, cod
   span.setAttributes({ [ATTR_LEGACY_OUTCOME]: outcome, [ATTR_LEGACY_ATTEMPTS]: attempts });
   if (code) failed(span, [code], false);
   span.end();
+}
+
+/**
+ * A client span for one call to a store of ours (the crosswalk's PostgreSQL, a cache), child
+ * of the current span; none outside a recorded request, as for legacy calls.
+ */
+export function startStoreSpan(tracer: Tracer, name: string, attributes: Attributes, requestId?: string): Span | undefined {
+  const parent = context.active();
+  if (!trace.getSpan(parent)?.isRecording()) return undefined;
+  return tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes: requestId ? { ...attributes, [ATTR_REQUEST_ID]: requestId } : attributes }, parent);
+}
+
+/** Runs `work` under a store span (when there is one), ending it with an error status when `work` throws. */
+export async function inStoreSpan<T>(span: Span | undefined, work: () => Promise<T>, describe?: (value: T) => Attributes): Promise<T> {
+  if (!span) return work();
+  try {
+    const value = await withSpan(span, work);
+    if (describe) span.setAttributes(describe(value));
+    return value;
+  } catch (error) {
+    const code = (error as { code?: unknown })?.code;
+    failed(span, [typeof code === 'string' ? code : (error as Error)?.name ?? 'Error'], false);
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** The first keyword of a statement and the table it names, for a span's name: `SELECT identity_links`, `INSERT audit_log`. */
+export function describeStatement(text: string): { operation: string; collection?: string } {
+  const trimmed = text.replace(/^(?:\s+|--[^\n]*\n|\/\*[\s\S]*?\*\/)+/, '');
+  const operation = (/^[A-Za-z]+/.exec(trimmed)?.[0] ?? 'SQL').toUpperCase();
+  const target = /\b(?:FROM|INTO|UPDATE|JOIN|TABLE)\s+(?:ONLY\s+)?("?[A-Za-z_][\w$]*"?(?:\."?[A-Za-z_][\w$]*"?)?)/i.exec(trimmed)?.[1];
+  return target ? { operation, collection: target.replaceAll('"', '') } : { operation };
 }

@@ -2,6 +2,19 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import type { Tracer } from '@opentelemetry/api';
+import { currentRequestScope } from '../../shared/requestScope.js';
+import {
+  ATTR_DB_COLLECTION,
+  ATTR_DB_NAMESPACE,
+  ATTR_DB_OPERATION,
+  ATTR_DB_QUERY_SUMMARY,
+  ATTR_DB_SYSTEM,
+  describeStatement,
+  inStoreSpan,
+  requestTracer,
+  startStoreSpan,
+} from '../../shared/tracing.js';
 import { inPoolTransaction } from '../../../utilities/poolTransaction.js';
 
 /** Statements on one session: a transaction, or the database itself. */
@@ -41,7 +54,41 @@ export async function openDatabase({ databaseUrl, dataDir, schema = 'crosscanal'
   if (!IDENTIFIER.test(schema)) {
     throw new Error(`schema must be a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters), got ${JSON.stringify(schema)}`);
   }
-  return databaseUrl ? postgres(databaseUrl, schema, maxConnections) : pglite(dataDir, schema);
+  const db = databaseUrl ? await postgres(databaseUrl, schema, maxConnections) : await pglite(dataDir, schema);
+  const tracer = requestTracer();
+  return tracer ? traced(db, tracer, schema) : db;
+}
+
+/**
+ * The database with a client span for each statement run within a traced request (tracing on,
+ * the request sampled), named by its operation and table: `SELECT identity_links`; never its
+ * text nor its parameters (the README promises no SQL in traces: a statement may hold a value).
+ * A transaction is one span, its statements under it. Outside a request (a sync,
+ * a migration), nothing is recorded.
+ */
+function traced(db: Database, tracer: Tracer, schema: string): Database {
+  const span = (name: string, text?: string) => {
+    const attributes: Record<string, string> = { [ATTR_DB_SYSTEM]: 'postgresql', [ATTR_DB_NAMESPACE]: schema };
+    let spanName = name;
+    if (text !== undefined) {
+      const { operation, collection } = describeStatement(text);
+      attributes[ATTR_DB_OPERATION] = operation;
+      if (collection) attributes[ATTR_DB_COLLECTION] = collection;
+      spanName = collection ? `${operation} ${collection}` : operation;
+      attributes[ATTR_DB_QUERY_SUMMARY] = spanName;
+    }
+    return startStoreSpan(tracer, spanName, attributes, currentRequestScope()?.requestId);
+  };
+  const wrap = (session: SqlSession): SqlSession => ({
+    query: <T,>(text: string, params?: unknown[]) => inStoreSpan(span('', text), () => session.query<T>(text, params)),
+    exec: (script) => inStoreSpan(span('', script), () => session.exec(script)),
+  });
+  return {
+    kind: db.kind,
+    ...wrap(db),
+    transaction: (work) => inStoreSpan(span('TRANSACTION'), () => db.transaction((tx) => work(wrap(tx)))),
+    close: () => db.close(),
+  };
 }
 
 async function postgres(url: string, schema: string, max: number): Promise<Database> {
