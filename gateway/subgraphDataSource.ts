@@ -220,16 +220,19 @@ function splitEntities(response: GatewayGraphQLResponse, sizes: number[]): Gatew
   if (!Array.isArray(received) || received.length !== total) {
     throw new Error(`Expected ${total} entities in the answer, received ${Array.isArray(received) ? received.length : 'none'}`);
   }
+  const { errors: all, ...rest } = response;
   let start = 0;
   return sizes.map((size) => {
     const from = start;
     start += size;
-    const errors = response.errors?.flatMap((error) => {
+    const errors = all?.flatMap((error) => {
       const [root, index, ...rest] = error.path ?? [];
       if (root !== '_entities' || typeof index !== 'number') return [error];
       return index >= from && index < from + size ? [{ ...error, path: ['_entities', index - from, ...rest] }] : [];
     });
-    return { ...response, data: { ...response.data, _entities: received.slice(from, from + size) }, ...(errors?.length ? { errors } : { errors: undefined }) };
+    const part: GatewayGraphQLResponse = { ...rest, data: { ...response.data, _entities: received.slice(from, from + size) } };
+    if (errors?.length) part.errors = errors;
+    return part;
   });
 }
 
