@@ -29,6 +29,14 @@ const CONTEXT_TYPES: Readonly<Record<string, string>> = {
  */
 const MAPPERS: Readonly<Record<string, Record<string, string>>> = {
   catalogue: { Product: '../mappers.js#ProductRecord', Promotion: '../../shared/promotions.js#Promotion' },
+  ecommerce: {
+    WebAccount: '../mappers.js#WebAccount',
+    WebOrder: '../mappers.js#WebOrder',
+    OrderLine: '../mappers.js#WebOrderLine',
+    WebReview: '../mappers.js#WebReview',
+    Product: '../mappers.js#ProductParent',
+    Promotion: '../../shared/promotions.js#Promotion',
+  },
   loyalty: {
     LoyaltyMembership: '../mappers.js#MembershipRecord',
     LoyaltyCard: '../mappers.js#CardRecord',

@@ -99,6 +99,12 @@ export interface WebProduct {
   localCode: string | null;
 }
 
+/**
+ * What a product's web fields resolve from: a line or a representation names it by its SKU
+ * (null for a store-only range), or the platform's record describes it.
+ */
+export type ProductParent = { webSku: string | null } | WebProduct;
+
 export type { Promotion };
 
 /** A cart rule: the promotion it shows, and what decides whether it covers a product now. */

@@ -5,7 +5,19 @@ import { accessDenied } from '../shared/principal.js';
 import { promotionResolvers } from '../shared/promotions.js';
 import { DateTime } from '../shared/scalars.js';
 import type { EcommerceLoaders, PromotionFilter } from './loaders.js';
-import { byMostRecent, lowersProductPrice, reviewSummary, type WebReview, type WebAccount, type WebOrder, type WebOrderLine, type WebOrderStatus, type WebProduct } from './mappers.js';
+import type { Resolvers } from './generated/types.js';
+import {
+  byMostRecent,
+  lowersProductPrice,
+  reviewSummary,
+  type ProductParent,
+  type WebAccount,
+  type WebOrder,
+  type WebOrderLine,
+  type WebOrderStatus,
+  type WebProduct,
+  type WebReview,
+} from './mappers.js';
 import type { RequestIdentity } from '../shared/subgraphServer.js';
 
 export interface EcommerceContext extends RequestIdentity {
@@ -35,9 +47,6 @@ interface CustomerRepresentation {
   id: string;
   identities?: IdentityRepresentation[] | null;
 }
-
-/** A product as a line or a representation names it, or as the platform described it. */
-type ProductParent = { webSku: string | null } | WebProduct;
 
 export const resolvers: GraphQLResolverMap<EcommerceContext> = {
   DateTime,
@@ -156,7 +165,7 @@ export const resolvers: GraphQLResolverMap<EcommerceContext> = {
       return orders.flat().sort(byMostRecent).slice(0, count);
     },
   },
-};
+} satisfies Resolvers;
 
 /**
  * The web account ids among a customer's identities. Only this system's identities count;
