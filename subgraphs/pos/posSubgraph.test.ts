@@ -7,7 +7,7 @@ import Keyv from 'keyv';
 import { CARD, EAN } from '../../legacy/pos/fixture.js';
 import { catalogueStub, crosscanalStub, ecommerceStub } from './federationStubs.js';
 import { subgraph } from './server.js';
-import { BAD_EAN, bulkReceiptNumbers, gql, startPosStack, type PosStack } from './testStack.js';
+import { BAD_EAN, bulkReceiptNumbers, CLOSED_STORE_CARD, gql, startPosStack, type PosStack } from './testStack.js';
 import { GrantingDataSource } from '../../test/support/grant.js';
 
 /** Store coordinates as the fixture gives them, to check distances against. */
@@ -315,6 +315,24 @@ describe('normalisation', () => {
         ],
       },
     });
+  });
+
+  test('a receipt of a store the directory does not list: its store is SOURCE_BAD_RESPONSE naming the store, not a null the schema forbids', async () => {
+    const query = `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on LoyaltyCard { storeReceipts { id store { code } } } } }`;
+    const reps = [{ __typename: 'LoyaltyCard', number: CLOSED_STORE_CARD }];
+    const withoutStore = await gql(url, query.replace(' store { code }', ''), { reps });
+    expect(withoutStore).toEqual({ data: { _entities: [{ storeReceipts: [{ id: 'NRD09-0000001' }] }] } });
+
+    const { data, errors } = await gql(url, query, { reps });
+    // Store! is non-null: the receipt goes, and with it the list of non-null receipts.
+    expect(data).toEqual({ _entities: [{ storeReceipts: null }] });
+    expect(errors).toEqual([
+      expect.objectContaining({
+        message: 'pos: receipt NRD09-0000001 names store "NRD09", which the POS directory does not list',
+        path: ['_entities', 0, 'storeReceipts', 0, 'store'],
+        extensions: expect.objectContaining({ code: 'SOURCE_BAD_RESPONSE', source: 'pos' }),
+      }),
+    ]);
   });
 
   test('a Product is known by any length of GTIN, and an invalid GTIN is no product', async () => {

@@ -1,5 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { badUserInput } from '../shared/errors.js';
+import { badUserInput, SourceFailure, sourceError } from '../shared/errors.js';
 import { accessDenied } from '../shared/principal.js';
 import { promotionResolvers, runsAt, type Promotion } from '../shared/promotions.js';
 import { DateTime } from '../shared/scalars.js';
@@ -16,9 +16,11 @@ import type {
   FranchiseEntry,
   OrderLineRecord,
   StoreReturnLineRecord,
+  PriceRecord,
   PromotionRecord,
   QuoteRecord,
   QuoteStatus,
+  StockRecord,
   StoreEntry,
   StoreReturnRecord,
   StoreSaleRecord,
@@ -121,6 +123,17 @@ function returnOrderLine(line: StoreReturnLineRecord): OrderLineRecord {
 /** The seller of a receipt, return or quote, with the store that makes their code unique. */
 const sellerOf = (record: { seller: { code: string; name: string | null } | null; storeCode: string }) => (record.seller ? { ...record.seller, storeCode: record.storeCode } : null);
 
+/**
+ * The store a record names. `store` is never null in the schema: a record of a store the
+ * directory does not list (closed since, or mistyped at the till) is an error on that field
+ * naming the store, as the franchise's data breaks the directory's contract.
+ */
+async function storeNamed({ loaders }: PosContext, code: string, what: string): Promise<StoreEntry> {
+  const store = await loaders.store.load(code);
+  if (store === null) throw sourceError('pos', new SourceFailure('badResponse', `${what} names store ${JSON.stringify(code)}, which the POS directory does not list`));
+  return store;
+}
+
 /** Returns, most recent first. */
 function newestReturns(returns: readonly StoreReturnRecord[]): StoreReturnRecord[] {
   return [...returns].sort((a, b) => b.returnedAt.localeCompare(a.returnedAt) || a.number.localeCompare(b.number));
@@ -168,7 +181,11 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
 
   Store: {
     __resolveReference: ({ code }: { code: string }, { loaders }: PosContext) => loaders.store.load(code),
-    franchise: (store: StoreEntry, _: unknown, { loaders }: PosContext) => loaders.franchise.load(store.franchise),
+    franchise: async (store: StoreEntry, _: unknown, { loaders }: PosContext) => {
+      const franchise = await loaders.franchise.load(store.franchise);
+      if (franchise === null) throw sourceError('pos', new SourceFailure('badResponse', `store ${store.code} names franchise ${JSON.stringify(store.franchise)}, which the POS directory does not list`));
+      return franchise;
+    },
     ratings: (store: StoreEntry, _: unknown, { loaders, principal }: PosContext) => {
       // The answers name receipts: a store's team reads its own store's, a partner its franchise's.
       if (principal.role === 'associate' && principal.store !== store.code) throw accessDenied(principal, `an associate reads the ratings of their own store, not ${store.code}'s`);
@@ -205,7 +222,7 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
 
   StoreSale: {
     __resolveReference: async ({ id }: { id: string }, { loaders, principal }: PosContext) => visibleRecord(principal, await loaders.sale.load(id), `receipt ${id}`, 'reference'),
-    store: (sale: StoreSaleRecord, _: unknown, { loaders }: PosContext) => loaders.store.load(sale.storeCode),
+    store: (sale: StoreSaleRecord, _: unknown, context: PosContext) => storeNamed(context, sale.storeCode, `receipt ${sale.number}`),
     returns: async (sale: StoreSaleRecord, _: unknown, { loaders }: PosContext) => newestReturns(await loaders.returnsOfReceipt.load(sale.number)),
     rating: (sale: StoreSaleRecord, _: unknown, { loaders }: PosContext) => loaders.ratingOfReceipt.load(sale.number),
     seller: sellerOf,
@@ -235,24 +252,24 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
     webOrder: (ret: StoreReturnRecord) => (ret.webOrderNumber ? { number: ret.webOrderNumber } : null),
     refundChannel: () => 'STORE',
     seller: sellerOf,
-    store: (ret: StoreReturnRecord, _: unknown, { loaders }: PosContext) => loaders.store.load(ret.storeCode),
+    store: (ret: StoreReturnRecord, _: unknown, context: PosContext) => storeNamed(context, ret.storeCode, `return ${ret.number}`),
     receipt: async (ret: StoreReturnRecord, _: unknown, { loaders, principal }: PosContext) =>
       ret.receiptNumber ? visibleRecord(principal, await loaders.sale.load(ret.receiptNumber), `receipt ${ret.receiptNumber}`, 'reference') : null,
   },
 
   Quote: {
     __resolveReference: async ({ number }: { number: string }, { loaders, principal }: PosContext) => visibleRecord(principal, await loaders.quote.load(number), `quote ${number}`, 'reference'),
-    store: (quote: QuoteRecord, _: unknown, { loaders }: PosContext) => loaders.store.load(quote.storeCode),
+    store: (quote: QuoteRecord, _: unknown, context: PosContext) => storeNamed(context, quote.storeCode, `quote ${quote.number}`),
     webOrder: (quote: QuoteRecord) => (quote.webOrderNumber ? { number: quote.webOrderNumber } : null),
     seller: sellerOf,
   },
 
   StoreStock: {
-    store: (stock: { storeCode: string }, _: unknown, { loaders }: PosContext) => loaders.store.load(stock.storeCode),
+    store: (stock: StockRecord, _: unknown, context: PosContext) => storeNamed(context, stock.storeCode, `a stock row of GTIN ${stock.gtin14}`),
   },
 
   StorePrice: {
-    store: (price: { storeCode: string }, _: unknown, { loaders }: PosContext) => loaders.store.load(price.storeCode),
+    store: (price: PriceRecord, _: unknown, context: PosContext) => storeNamed(context, price.storeCode, `a price row of ${price.gtin14 !== null ? `GTIN ${price.gtin14}` : `local code ${price.localCode}`}`),
   },
 
   Product: {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { PosData, PosReceipt } from '../../legacy/generator/model.js';
 import { posFixture } from '../../legacy/pos/fixture.js';
+import { withCheckDigit } from '../../utilities/gtin.js';
 import { dropPos } from '../../legacy/pos/loadPos.js';
 import { startPos, type RunningPos } from '../../legacy/pos/server.js';
 import { pgPoolDatabase } from '../../legacy/pos/sqlDatabase.js';
@@ -16,6 +17,24 @@ export const BAD_EAN = '3614270012340';
 export const bulkReceiptNumbers = (count: number): string[] =>
   Array.from({ length: count }, (_, i) => `NRD01-${String(9_000_001 + i)}`);
 
+/** The card scanned on {@link CLOSED_STORE_RECEIPT}, and on nothing else. */
+export const CLOSED_STORE_CARD = withCheckDigit('290000999009');
+
+/** A receipt of NRD09, a store NRD's database still holds receipts of but the directory no longer lists. */
+export const CLOSED_STORE_RECEIPT: PosReceipt = {
+  franchise: 'NRD',
+  receipt_no: 'NRD09-0000001',
+  store_code: 'NRD09',
+  seller_code: 'V090',
+  sold_at: '2025-11-20T10:00:00.000Z',
+  card_number: CLOSED_STORE_CARD,
+  phone: null,
+  client_id: null,
+  currency: 'EUR',
+  total_cents: 500,
+  lines: [{ line_no: 1, ean: null, local_code: 'NRD-LC-0001', label: 'SACHET', quantity: 1, unit_price_cents: 500, discount_cents: 0 }],
+};
+
 /**
  * Stock held under local codes only, for `Product.availability`: `L0001` is a code of NRD's and
  * of SUD's, each for a product of its own, and SUD's `SUD-000731` is rung up in its receipts.
@@ -28,8 +47,8 @@ export const LOCAL_STOCK: PosData['stock'] = [
 
 /**
  * The POS fixture plus what the tests need beyond it: a receipt with a code that is not a
- * valid GTIN and a phone that is not a phone, 150 anonymous receipts for batching, and
- * {@link LOCAL_STOCK}.
+ * valid GTIN and a phone that is not a phone, 150 anonymous receipts for batching,
+ * {@link CLOSED_STORE_RECEIPT} and {@link LOCAL_STOCK}.
  */
 export function posTestData(): PosData {
   const oddReceipt: PosReceipt = {
@@ -61,7 +80,7 @@ export function posTestData(): PosData {
     total_cents: 100 + i,
     lines: [{ line_no: 1, ean: null, local_code: 'NRD-LC-0001', label: 'SACHET', quantity: 1, unit_price_cents: 100 + i, discount_cents: 0 }],
   }));
-  return { ...posFixture, receipts: [...posFixture.receipts, oddReceipt, ...bulk], stock: [...posFixture.stock, ...LOCAL_STOCK] };
+  return { ...posFixture, receipts: [...posFixture.receipts, oddReceipt, CLOSED_STORE_RECEIPT, ...bulk], stock: [...posFixture.stock, ...LOCAL_STOCK] };
 }
 
 export interface PosStack {
