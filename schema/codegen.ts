@@ -44,6 +44,21 @@ const MAPPERS: Readonly<Record<string, Record<string, string>>> = {
     ContactConsent: '../mappers.js#ConsentRecord',
     Promotion: '../../shared/promotions.js#Promotion',
   },
+  pos: {
+    Franchise: '../records.js#FranchiseEntry',
+    Store: '../records.js#StoreEntry',
+    StoreSale: '../records.js#StoreSaleRecord',
+    StoreReturn: '../records.js#StoreReturnRecord',
+    Quote: '../records.js#QuoteRecord',
+    OrderLine: '../records.js#OrderLineRecord',
+    StoreStock: '../records.js#StockRecord',
+    StorePrice: '../records.js#PriceRecord',
+    StoreRatings: '../ratings.js#StoreRatingsRecord',
+    StoreRating: '../ratings.js#RatingRecord',
+    WebOrder: '../records.js#WebOrderReference',
+    Product: '../availability.js#ProductRepresentation',
+    Promotion: '../../shared/promotions.js#Promotion',
+  },
 };
 
 /** Where a subgraph's generated types are checked in, relative to the repository root. */

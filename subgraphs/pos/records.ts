@@ -61,6 +61,15 @@ export interface OrderLineRecord {
   lineTotal: Money;
 }
 
+/**
+ * A web order as the POS knows it: by the number a till keyed, or as the planner hands it over
+ * with its lines' quantities (`returnState` requires them).
+ */
+export interface WebOrderReference {
+  number: string;
+  lines?: { quantity: number }[];
+}
+
 /** Who a record belongs to, as the till knew them: what POS identities match it. Not served. */
 export interface Holder {
   /** Loyalty cards on the record (a return also carries its receipt's). */

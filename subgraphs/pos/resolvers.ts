@@ -12,6 +12,7 @@ import { checkNear, nearestStores, nearFirst, originOf } from './nearby.js';
 import { ownStoreRows, visibleRecord } from './scope.js';
 import { MAX_RECENT_RATINGS, type RatingRecord, type StoreRatingsRecord } from './ratings.js';
 import type { RequestIdentity } from '../shared/subgraphServer.js';
+import type { Resolvers } from './generated/types.js';
 import type {
   FranchiseEntry,
   OrderLineRecord,
@@ -24,6 +25,7 @@ import type {
   StoreEntry,
   StoreReturnRecord,
   StoreSaleRecord,
+  WebOrderReference,
 } from './records.js';
 
 export interface PosContext extends RequestIdentity {
@@ -151,7 +153,8 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
     store: (_: unknown, { code }: { code: string }, { loaders }: PosContext) => loaders.store.load(storeCode(code, 'code')),
     stores: async (_: unknown, { franchise }: { franchise?: string | null }, { loaders }: PosContext) => {
       const directory = await loaders.directory();
-      return franchise === null || franchise === undefined ? directory.stores : directory.storesOf(franchise);
+      // A copy: the directory's own list is shared by every field of the request.
+      return franchise === null || franchise === undefined ? [...directory.stores] : directory.storesOf(franchise);
     },
     storesNear: async (
       _: unknown,
@@ -163,7 +166,7 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
       const directory = await loaders.directory();
       return nearestStores(directory, originOf(near, directory), { first: limit, clickAndCollect, franchise });
     },
-    franchises: async (_: unknown, __: unknown, { loaders }: PosContext) => (await loaders.directory()).franchises,
+    franchises: async (_: unknown, __: unknown, { loaders }: PosContext) => [...(await loaders.directory()).franchises],
     storeSale: async (_: unknown, { number }: { number: string }, { loaders, principal }: PosContext) =>
       visibleRecord(principal, await loaders.sale.load(recordNumber(number, 'number', 'NRD01-0004711')), `receipt ${number}`, 'lookup'),
     quote: async (_: unknown, { number }: { number: string }, { loaders, principal }: PosContext) =>
@@ -230,9 +233,9 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
 
   WebOrder: {
     // The whole representation: `returnState` needs the lines the planner hands over.
-    __resolveReference: (order: { number: string; lines?: { quantity: number }[] }) => (typeof order.number === 'string' && NUMBER.test(order.number) ? order : null),
-    returns: async (order: { number: string }, _: unknown, { loaders }: PosContext) => newestReturns(await loaders.returnsOfWebOrder.load(order.number)),
-    returnState: async (order: { number: string; lines?: { quantity: number }[] }, _: unknown, { loaders }: PosContext) => {
+    __resolveReference: (order: WebOrderReference) => (typeof order.number === 'string' && NUMBER.test(order.number) ? order : null),
+    returns: async (order: WebOrderReference, _: unknown, { loaders }: PosContext) => newestReturns(await loaders.returnsOfWebOrder.load(order.number)),
+    returnState: async (order: WebOrderReference, _: unknown, { loaders }: PosContext) => {
       const ordered = (order.lines ?? []).reduce((sum, line) => sum + line.quantity, 0);
       const returned = (await loaders.returnsOfWebOrder.load(order.number)).reduce((sum, ret) => sum + ret.lines.reduce((n, line) => n + line.quantity, 0), 0);
       if (returned === 0) return 'NONE';
@@ -277,9 +280,9 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
     // empty lists when no store has it); the fields go through the loaders. The representation
     // is kept whole: `availability` reads the aliases and web availability the planner added.
     // A product without a GTIN is still one for `availability` when a franchise knows it by a
-    // local code of its own.
-    __resolveReference: (product: ProductRepresentation) => {
-      if (typeof product.gtin === 'string' && isValidGtin(product.gtin)) return product;
+    // local code of its own. A representation may leave the nullable `gtin` out; a parent has it, null then.
+    __resolveReference: (product: Omit<ProductRepresentation, 'gtin'> & { gtin?: string | null }): ProductRepresentation | null => {
+      if (typeof product.gtin === 'string' && isValidGtin(product.gtin)) return { ...product, gtin: product.gtin };
       return localCodesOf(product.aliases).length > 0 ? { ...product, gtin: null } : null;
     },
     availability: (product: ProductRepresentation, args: { near?: GeoInput | null; first?: number | null }, context: PosContext) =>
@@ -330,4 +333,4 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
       return mostRecent(all, byQuote, limit);
     },
   },
-};
+} satisfies Resolvers;
