@@ -49,6 +49,16 @@ type CustomerParent = Pick<StoredCustomer, 'id'> & Partial<StoredCustomer>;
 
 const SOURCE_SYSTEM: Readonly<Record<string, string>> = { ecommerce: 'ECOMMERCE', loyalty: 'LOYALTY', pos: 'POS' };
 
+/**
+ * A customer a parent names by id, live. `Customer!` fields cannot answer null: a customer
+ * gone since the parent was read (unlinked by a steward meanwhile) is CUSTOMER_NOT_FOUND.
+ */
+async function liveCustomer(id: string, context: Context): Promise<StoredCustomer> {
+  const customer = await context.loaders.customer.load(id);
+  if (customer === null) throw new GraphQLError(`customer ${id} is no longer in the crosswalk`, { extensions: { code: 'CUSTOMER_NOT_FOUND' } });
+  return customer;
+}
+
 export const resolvers: GraphQLResolverMap<Context> = {
   DateTime,
 
@@ -165,13 +175,12 @@ export const resolvers: GraphQLResolverMap<Context> = {
       return answers.filter((a) => a !== null);
     },
     mergedIds: (customer: CustomerParent, _: unknown, context: Context) => context.loaders.mergedIds.load(customer.id),
-    createdAt: async (customer: CustomerParent, _: unknown, context: Context) =>
-      customer.createdAt ?? (await context.loaders.customer.load(customer.id))?.createdAt,
+    createdAt: async (customer: CustomerParent, _: unknown, context: Context) => customer.createdAt ?? (await liveCustomer(customer.id, context)).createdAt,
     ...stewardshipResolvers.Customer,
   },
 
   CustomerCandidate: {
-    customer: (candidate: { customer: { id: string } }, _: unknown, context: Context) => context.loaders.customer.load(candidate.customer.id),
+    customer: (candidate: { customer: { id: string } }, _: unknown, context: Context) => liveCustomer(candidate.customer.id, context),
   },
 
   CustomerLink: {
