@@ -45,7 +45,7 @@ async function signedInCustomer(context: Context): Promise<StoredCustomer | null
 }
 
 /** A customer as resolvers pass it on: its live golden id. */
-type CustomerParent = Pick<StoredCustomer, 'id'> & Partial<StoredCustomer>;
+export type CustomerParent = Pick<StoredCustomer, 'id'> & Partial<StoredCustomer>;
 
 const SOURCE_SYSTEM: Readonly<Record<string, string>> = { ecommerce: 'ECOMMERCE', loyalty: 'LOYALTY', pos: 'POS' };
 

@@ -1,3 +1,4 @@
+import type { Resolvers } from './generated/types.js';
 import DataLoader from 'dataloader';
 import { badUserInput } from '../shared/errors.js';
 import type { Context } from './context.js';
@@ -71,7 +72,7 @@ export const stewardshipResolvers = {
     identity: (event: StewardshipEvent) => (event.record === null ? null : identity(event.record)),
     reverses: (event: StewardshipEvent) => (event.reverses === null ? null : String(event.reverses)),
   },
-};
+} satisfies Resolvers;
 
 /** Checks who acts, takes the decision, and forgets what this request loaded before it. */
 async function decide(

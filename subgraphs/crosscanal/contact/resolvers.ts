@@ -1,3 +1,4 @@
+import type { Resolvers } from '../generated/types.js';
 import { GraphQLError } from 'graphql';
 import { badUserInput } from '../../shared/errors.js';
 import { loggerFor } from '../../shared/logger.js';
@@ -76,7 +77,7 @@ function capturedAtOf(given: string | null | undefined): string {
 }
 
 /** The preference the resolvers pass on: the model's, with the copies of the crosswalk's latest decision. */
-type PreferenceParent = ContactPreference & { copies: CopyRow[] };
+export type PreferenceParent = ContactPreference & { copies: CopyRow[] };
 
 function preferencesOf(contact: CustomerContact): PreferenceParent[] {
   return contact.preferences.map((p) => ({ ...p, copies: contact.copies.filter((c) => c.channel === p.channel && c.purpose === p.purpose) }));
@@ -220,4 +221,4 @@ export const contactResolvers = {
       return oppositionStatus(context.store.db);
     },
   },
-};
+} satisfies Resolvers;

@@ -1,3 +1,4 @@
+import type { Resolvers } from '../generated/types.js';
 import { badUserInput } from '../../shared/errors.js';
 import type { ServiceContact, WebReview } from '../../ecommerce/mappers.js';
 import type { RatingRecord } from '../../pos/ratings.js';
@@ -71,4 +72,4 @@ export async function customerFeedback(customer: { id: string }, args: FeedbackA
 /** The resolver map's part (the crosswalk wires `feedback` through the contact resolvers, which check whose customer it is first). */
 export const feedbackResolvers = {
   Customer: { feedback: customerFeedback },
-};
+} satisfies Resolvers;

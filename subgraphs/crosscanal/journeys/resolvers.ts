@@ -1,3 +1,5 @@
+import type { Resolvers } from '../generated/types.js';
+import type { Money } from '../../../utilities/money.js';
 import { badUserInput } from '../../shared/errors.js';
 import { accessDenied } from '../../shared/principal.js';
 import type { Context } from '../context.js';
@@ -6,7 +8,7 @@ import { recordReturn, type RecordReturnRequest, type RecordReturnResult } from 
 
 const MAX_SALES = 200;
 const MAX_PERIOD_MS = 366 * 86_400_000;
-const money = (amount: number, currency: string) => ({ amount, currency });
+const money = (amount: number, currency: string): Money => ({ amount, currency });
 
 function explanation(row: AttributionRow): string {
   if (row.rule === 'QUOTE') {
@@ -22,8 +24,18 @@ interface Period {
   to: string;
 }
 
+/** A store's or a seller's online sales over a period, with the attribution rows `sales` pages through. */
+export interface AssistedSales {
+  orders: number;
+  total: Money;
+  quoteOrders: number;
+  servedOrders: number;
+  bySeller: { sellerCode: string; sellerName: string | null; orders: number; total: Money }[];
+  rows: AttributionRow[];
+}
+
 /** A store's online sales over a period, or one seller's of them; scoped as the principal may see. */
-async function assistedSales(storeCode: string, sellerCode: string | null, { from, to }: Period, context: Context) {
+async function assistedSales(storeCode: string, sellerCode: string | null, { from, to }: Period, context: Context): Promise<AssistedSales> {
   if (!(Date.parse(from) < Date.parse(to))) throw badUserInput(`from (${from}) must be before to (${to})`, 'from');
   if (Date.parse(to) - Date.parse(from) > MAX_PERIOD_MS) throw badUserInput('a period is at most 366 days', 'to');
   const { principal } = context;
@@ -86,9 +98,9 @@ export const journeyResolvers = {
   },
 
   AssistedOnlineSales: {
-    sales: (sales: { rows: AttributionRow[] }, { first }: { first: number }) => {
+    sales: (sales: AssistedSales, { first }: { first: number }) => {
       if (!Number.isInteger(first) || first < 1 || first > MAX_SALES) throw badUserInput(`first must be from 1 to ${MAX_SALES}, got ${first}`, 'first');
       return sales.rows.slice(0, first);
     },
   },
-};
+} satisfies Resolvers;

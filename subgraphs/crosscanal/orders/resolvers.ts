@@ -1,3 +1,4 @@
+import type { Resolvers } from '../generated/types.js';
 import { GraphQLError } from 'graphql';
 import { badUserInput } from '../../shared/errors.js';
 import type { WebOrder } from '../../ecommerce/mappers.js';
@@ -17,7 +18,7 @@ type OrderSystem = 'ECOMMERCE' | 'POS';
 const STORE_CODE = /^[A-Za-z0-9_-]{1,32}$/;
 const NUMBER = /^[A-Za-z0-9_-]{1,64}$/;
 
-const TYPENAME: Readonly<Record<OrderKind, string>> = { WEB_ORDER: 'WebOrder', STORE_SALE: 'StoreSale', STORE_RETURN: 'StoreReturn' };
+const TYPENAME = { WEB_ORDER: 'WebOrder', STORE_SALE: 'StoreSale', STORE_RETURN: 'StoreReturn' } as const satisfies Record<OrderKind, string>;
 
 /** The reference the owner resolves: a web order by number, a receipt or a return by id (its number). */
 function reference({ kind, number }: Pick<OrderHeader, 'kind' | 'number'>) {
@@ -191,7 +192,7 @@ async function customerOrders(customer: { id: string }, args: OrdersArgs, contex
 
 type Kind = OrderKind | 'QUOTE';
 
-interface Found {
+export interface Found {
   kind: Kind;
   number: string;
   order: ReturnType<typeof reference> | null;
@@ -250,12 +251,15 @@ async function onTheWeb(number: string, context: Context): Promise<Found | null>
   };
 }
 
+/** An order found by its number, with the golden customer its holder resolves to. */
+export type OrderLookupRecord = Found & { customerId: string | null };
+
 /**
  * Any order by its number. The tills are asked when the number carries one of their store
  * codes, the web shop always: both at once. One system failing fails the lookup only when the
  * other found nothing (the number may be the failing system's).
  */
-async function orderByNumber(_: unknown, { number }: { number: string }, context: Context) {
+async function orderByNumber(_: unknown, { number }: { number: string }, context: Context): Promise<OrderLookupRecord | null> {
   const trimmed = number.trim();
   if (!NUMBER.test(trimmed)) {
     throw badUserInput(`order: number must be an order, receipt, return or quote number such as W1000145 or NRD01-0004711 (1 to 64 letters, digits, - or _), got ${JSON.stringify(number)}`, 'number');
@@ -289,9 +293,10 @@ export const orderResolvers = {
   },
   Customer: { orders: customerOrders, purchasedProducts },
   OrderLookup: {
-    customer: (lookup: { customerId: string | null }, _: unknown, context: Context) => (lookup.customerId ? context.loaders.customer.load(lookup.customerId) : null),
+    customer: (lookup: OrderLookupRecord, _: unknown, context: Context) => (lookup.customerId ? context.loaders.customer.load(lookup.customerId) : null),
   },
   Order: {
-    __resolveType: (order: { __typename: string }) => order.__typename,
+    // Every order this subgraph hands out is a reference that names its type (`reference`).
+    __resolveType: (order: { __typename?: (typeof TYPENAME)[OrderKind] }) => order.__typename ?? null,
   },
-};
+} satisfies Resolvers;

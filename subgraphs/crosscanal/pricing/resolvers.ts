@@ -1,3 +1,4 @@
+import type { Resolvers } from '../generated/types.js';
 import { GraphQLError } from 'graphql';
 import { parseIsoInstant } from '../../../utilities/isoInstant.js';
 import { badUserInput } from '../../shared/errors.js';
@@ -197,4 +198,4 @@ export const pricingResolvers = {
     differencePercent: (finding: PlaceFinding) => percent(finding.differenceBasisPoints),
     promotions: (finding: PlaceFinding) => finding.applied,
   },
-};
+} satisfies Resolvers;

@@ -1,3 +1,4 @@
+import type { QueryResolvers } from '../generated/types.js';
 import DataLoader from 'dataloader';
 import { accessDenied } from '../../shared/principal.js';
 import { badUserInput } from '../../shared/errors.js';
@@ -10,7 +11,7 @@ import { franchiseOf, referenceProblem } from './references.js';
 /** Most codes `unmappedProductCodes` lists in one answer. */
 const MAX_UNMAPPED = 500;
 
-const SOURCE_SYSTEM: Readonly<Record<ProductSourceName, string>> = { catalogue: 'CATALOGUE', ecommerce: 'ECOMMERCE', pos: 'POS' };
+const SOURCE_SYSTEM = { catalogue: 'CATALOGUE', ecommerce: 'ECOMMERCE', pos: 'POS' } as const satisfies Record<ProductSourceName, string>;
 
 /** Per request: references asked in one operation are looked up together. */
 const loaders = new WeakMap<Context, DataLoader<string, ReferenceMatch | null>>();
@@ -77,4 +78,4 @@ export const productReferenceQueries = {
   },
 
   referenceQuality: (_: unknown, __: unknown, context: Context) => referenceStoreOf(context.store).quality(),
-};
+} satisfies QueryResolvers;
