@@ -31,6 +31,7 @@ const MAPPERS: Readonly<Record<string, Record<string, string>>> = {
   catalogue: { Product: '../mappers.js#ProductRecord', Promotion: '../../shared/promotions.js#Promotion' },
   crosscanal: {
     Customer: '../resolvers.js#CustomerParent',
+    IdentitySync: '../resolvers.js#IdentitySyncParent',
     CustomerLink: '../matching/plan.js#CustomerLink',
     SurvivingValue: '../survivorship.js#Survivor',
     StewardshipResult: '../stewardship.js#StewardshipOutcome',

@@ -16,7 +16,8 @@ import { productReferenceQueries } from './products/resolvers.js';
 import { pricingResolvers } from './pricing/resolvers.js';
 import { contactResolvers } from './contact/resolvers.js';
 import { promotionResolvers } from '../shared/promotions.js';
-import type { StoredCustomer } from './store/crosswalkStore.js';
+import type { StoredCustomer, SyncRunKind, SyncRunStatus } from './store/crosswalkStore.js';
+import type { IdentitySyncKind, IdentitySyncStatus, Resolvers, SourceSystem } from './generated/types.js';
 import { stewardshipResolvers } from './stewardshipResolvers.js';
 import type { Survivor, Survivors } from './survivorship.js';
 
@@ -47,7 +48,20 @@ async function signedInCustomer(context: Context): Promise<StoredCustomer | null
 /** A customer as resolvers pass it on: its live golden id. */
 export type CustomerParent = Pick<StoredCustomer, 'id'> & Partial<StoredCustomer>;
 
-const SOURCE_SYSTEM: Readonly<Record<string, string>> = { ecommerce: 'ECOMMERCE', loyalty: 'LOYALTY', pos: 'POS' };
+/** IdentitySync's fields read the store themselves: its parent carries nothing. */
+export type IdentitySyncParent = Record<PropertyKey, never>;
+
+const SOURCE_SYSTEM: Readonly<Record<string, SourceSystem>> = { ecommerce: 'ECOMMERCE', loyalty: 'LOYALTY', pos: 'POS', catalogue: 'CATALOGUE' };
+
+/** The graph's name of a source the sync reads: a source it cannot name breaks the SourceSystem enum. */
+function sourceSystem(source: string): SourceSystem {
+  const system = SOURCE_SYSTEM[source];
+  if (system === undefined) throw new GraphQLError(`identity sync: source ${JSON.stringify(source)} is none of the systems the graph names (SourceSystem)`);
+  return system;
+}
+
+const RUN_KIND = { full: 'FULL', incremental: 'INCREMENTAL' } as const satisfies Record<SyncRunKind, IdentitySyncKind>;
+const RUN_STATUS = { running: 'RUNNING', succeeded: 'SUCCEEDED', failed: 'FAILED' } as const satisfies Record<SyncRunStatus, IdentitySyncStatus>;
 
 /**
  * A customer a parent names by id, live. `Customer!` fields cannot answer null: a customer
@@ -124,16 +138,16 @@ export const resolvers: GraphQLResolverMap<Context> = {
 
     me: (_: unknown, __: unknown, context: Context) => signedInCustomer(context),
 
-    identitySync: () => ({}),
+    identitySync: (): IdentitySyncParent => ({}),
     ...stewardshipResolvers.Query,
 
     async identityQuality(_: unknown, __: unknown, context: Context) {
       const [report, states] = await Promise.all([context.store.quality(), context.store.syncStates()]);
       return {
         ...report,
-        unusableValues: [...states.values()]
-          .filter((state) => state.unusableValues !== null)
-          .map((state) => ({ source: SOURCE_SYSTEM[state.source] ?? state.source.toUpperCase(), values: state.unusableValues })),
+        unusableValues: [...states.values()].flatMap((state) =>
+          state.unusableValues === null ? [] : [{ source: sourceSystem(state.source), values: state.unusableValues }],
+        ),
       };
     },
   },
@@ -198,7 +212,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
     async sources(_: unknown, __: unknown, context: Context) {
       const states = await context.store.syncStates();
       return [...states.values()].map((state) => ({
-        source: SOURCE_SYSTEM[state.source] ?? state.source.toUpperCase(),
+        source: sourceSystem(state.source),
         lastRunAt: state.lastRunAt,
         lastFullAt: state.lastFullAt,
         lastError: state.lastError,
@@ -212,8 +226,8 @@ export const resolvers: GraphQLResolverMap<Context> = {
         const summary = (run.summary ?? {}) as Record<string, unknown>;
         const count = (name: string) => (typeof summary[name] === 'number' ? summary[name] : null);
         return {
-          kind: run.kind.toUpperCase(),
-          status: run.status.toUpperCase(),
+          kind: RUN_KIND[run.kind],
+          status: RUN_STATUS[run.status],
           startedAt: run.startedAt,
           finishedAt: run.finishedAt,
           resolved: count('resolved'),
@@ -224,7 +238,7 @@ export const resolvers: GraphQLResolverMap<Context> = {
       });
     },
   },
-};
+} satisfies Resolvers;
 
 async function survivor(customer: CustomerParent, context: Context, field: keyof Survivors): Promise<Survivor | null> {
   return (await context.loaders.survivors.load(customer.id))[field];

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { emailKey } from '../matching/keys.js';
 import type { CustomerLink, LinkPlan } from '../matching/plan.js';
-import { parseRecordId, recordId, type RecordKey, type SourceRecord } from '../matching/records.js';
+import { parseRecordId, recordId, type RecordKey, type RecordSystem, type SourceRecord } from '../matching/records.js';
 import type { CandidatePair } from '../matching/resolve.js';
-import type { Evidence, LinkRule } from '../matching/rules.js';
+import type { CandidateReason, Evidence, LinkRule } from '../matching/rules.js';
 import { openDatabase, type Database, type DatabaseOptions, type SqlSession } from './database.js';
 import { LinkBuildStore } from './linkBuildStore.js';
 import { migrate } from './migrate.js';
@@ -19,6 +19,11 @@ export interface StoredCustomer {
 export interface StoredCandidate extends CandidatePair {
   foundAt: string;
 }
+
+/** What a sync run read: every record, or the change feeds since their watermarks. */
+export type SyncRunKind = 'full' | 'incremental';
+/** A sync run starts running, and ends succeeded or failed. */
+export type SyncRunStatus = 'running' | 'succeeded' | 'failed';
 
 /** Where one source's change feed was read up to, and how its last run went. */
 export interface SyncSourceState {
@@ -40,9 +45,9 @@ export interface QualityReport {
    * Records per system, and per kind for the POS (`card`, `phone`, `client`); `unlinked` are
    * those linked to no other record (their customer holds them alone) or not resolved yet.
    */
-  records: { system: string; kind: string | null; records: number; unlinked: number }[];
-  linksByRule: { rule: string; links: number }[];
-  candidatesByReason: { reason: string; pairs: number }[];
+  records: { system: RecordSystem; kind: string | null; records: number; unlinked: number }[];
+  linksByRule: { rule: LinkRule; links: number }[];
+  candidatesByReason: { reason: CandidateReason; pairs: number }[];
   duplicateWebAccounts: number;
   sharedPhones: number;
   sharedEmails: number;
@@ -492,7 +497,8 @@ export class CrosswalkStore {
               WHERE r.email_key IS NOT NULL GROUP BY r.email_key HAVING count(DISTINCT l.customer_id) > 1) AS e) AS shared_emails,
            (SELECT count(*) FROM source_record WHERE system <> 'POS' AND email IS NULL AND phone IS NULL) AS without_contact`,
       );
-      const records = await tx.query<{ system: string; kind: string | null; records: string | number; unlinked: string | number }>(
+      // As typed: CHECK constraints admit only these systems and rules, and the link build writes reasons from CandidateReason.
+      const records = await tx.query<{ system: RecordSystem; kind: string | null; records: string | number; unlinked: string | number }>(
         `SELECT r.system, CASE WHEN r.system = 'POS' THEN split_part(r.local_id, ':', 1) END AS kind, count(*) AS records,
            count(*) FILTER (WHERE l.customer_id IS NULL OR c.links = 1) AS unlinked
          FROM source_record r
@@ -500,8 +506,8 @@ export class CrosswalkStore {
          LEFT JOIN (SELECT customer_id, count(*) AS links FROM customer_link GROUP BY customer_id) AS c ON c.customer_id = l.customer_id
          GROUP BY 1, 2 ORDER BY 1, 2`,
       );
-      const rules = await tx.query<{ rule: string; links: string | number }>('SELECT rule, count(*) AS links FROM customer_link GROUP BY rule ORDER BY rule');
-      const reasons = await tx.query<{ reason: string; pairs: string | number }>('SELECT reason, count(*) AS pairs FROM match_candidate GROUP BY reason ORDER BY reason');
+      const rules = await tx.query<{ rule: LinkRule; links: string | number }>('SELECT rule, count(*) AS links FROM customer_link GROUP BY rule ORDER BY rule');
+      const reasons = await tx.query<{ reason: CandidateReason; pairs: string | number }>('SELECT reason, count(*) AS pairs FROM match_candidate GROUP BY reason ORDER BY reason');
       return {
         customers: number(totals!.customers),
         singleRecordCustomers: number(totals!.single),
@@ -579,7 +585,7 @@ export class CrosswalkStore {
     );
   }
 
-  async startRun(kind: 'full' | 'incremental', at: string): Promise<number> {
+  async startRun(kind: SyncRunKind, at: string): Promise<number> {
     const [row] = await this.db.query<{ id: string | number }>(
       `INSERT INTO sync_run (kind, started_at, status) VALUES ($1, $2, 'running') RETURNING id`,
       [kind, at],
@@ -587,13 +593,14 @@ export class CrosswalkStore {
     return Number(row!.id);
   }
 
-  async finishRun(id: number, status: 'succeeded' | 'failed', summary: unknown, at: string): Promise<void> {
+  async finishRun(id: number, status: Exclude<SyncRunStatus, 'running'>, summary: unknown, at: string): Promise<void> {
     await this.db.query('UPDATE sync_run SET status = $2, summary = $3::jsonb, finished_at = $4 WHERE id = $1', [id, status, JSON.stringify(summary), at]);
   }
 
   /** The most recent runs, newest first. */
-  async runs(limit = 10): Promise<{ id: number; kind: string; status: string; startedAt: string; finishedAt: string | null; summary: unknown }[]> {
-    const rows = await this.db.query<{ id: string | number; kind: string; status: string; started_at: unknown; finished_at: unknown; summary: unknown }>(
+  async runs(limit = 10): Promise<{ id: number; kind: SyncRunKind; status: SyncRunStatus; startedAt: string; finishedAt: string | null; summary: unknown }[]> {
+    // Kind and status as typed: startRun and finishRun are all that write them.
+    const rows = await this.db.query<{ id: string | number; kind: SyncRunKind; status: SyncRunStatus; started_at: unknown; finished_at: unknown; summary: unknown }>(
       'SELECT id, kind, status, started_at, finished_at, summary FROM sync_run ORDER BY id DESC LIMIT $1',
       [limit],
     );
