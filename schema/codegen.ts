@@ -24,8 +24,8 @@ const CONTEXT_TYPES: Readonly<Record<string, string>> = {
 
 /**
  * What resolvers may give the parents of a subgraph's types instead of the GraphQL shape, as
- * `module#Export` relative to its `generated/` folder. Only for a subgraph whose resolver map
- * is checked against its generated `Resolvers` type.
+ * `module#Export` relative to its `generated/` folder. Every subgraph's resolver map is checked
+ * against its generated `Resolvers` type (`satisfies Resolvers`).
  */
 const MAPPERS: Readonly<Record<string, Record<string, string>>> = {
   catalogue: { Product: '../mappers.js#ProductRecord', Promotion: '../../shared/promotions.js#Promotion' },
