@@ -262,6 +262,26 @@ function storePricing(sql: LayoutSql) {
 }
 
 /**
+ * The batch of {@link LayoutQueries.itemPricing}: the rows of `prices` and `promotionsForItems`
+ * in one statement, as JSON (`data`) under their `row_kind`. `$1` the EAN forms, `$2` the
+ * stores or null (a franchise-wide promotion always).
+ */
+function itemPricing(sql: LayoutSql) {
+  const { price, promotion } = sql;
+  const store = promotion.columns.store_code;
+  return (s: string, eans: string[], stores: string[] | null) => ({
+    text: /* SQL */ `SELECT 'price' AS row_kind, ${jsonObject(price.columns)} AS data FROM ${price.table(s)}
+      WHERE ${price.columns.ean} = ANY($1::text[]) AND ($2::text[] IS NULL OR ${price.columns.store_code} = ANY($2::text[]))
+      UNION ALL
+      SELECT 'promotion' AS row_kind,
+        ${jsonObject({ ...promotion.columns, ean: promotion.itemEan, items: promotionItems(promotion, s) })} AS data
+      FROM ${promotion.table(s)} JOIN ${promotion.itemTable(s)} ON ${promotion.itemOf}
+      WHERE ${promotion.itemEan} = ANY($1::text[]) AND ($2::text[] IS NULL OR ${store} IS NULL OR ${store} = ANY($2::text[]))`,
+    values: [eans, stores],
+  });
+}
+
+/**
  * A page of {@link LayoutQueries.priceSheetPage}. Each table gives its first `limit` distinct
  * (store, item code) pairs after the cursor (`$1` item code, `$2` store, null: from the start),
  * the page keeps the first `limit` of both, and each pair comes back with whether a stock row
@@ -315,6 +335,7 @@ export function canonicalQueries(sql: LayoutSql): LayoutQueries {
       WHERE ${store} IS NULL OR ${store} = ANY($1::text[])`,
       values: [stores],
     }),
+    itemPricing: itemPricing(sql),
     storePricing: storePricing(sql),
     priceSheetPage: priceSheetPage(sql),
     franchisePromotions: (s) => ({

@@ -120,6 +120,11 @@ export class PosClient {
     return this.franchiseRows('promotionsForItems', franchise, (q, s) => q.promotionsForItems(s, eans, stores));
   }
 
+  /** The price and promotion rows of a batch of items in one franchise, in one statement (`LayoutQueries.itemPricing`): rows `{ row_kind, data }`. */
+  itemPricing(franchise: FranchiseEntry, eans: string[], stores: string[] | null): Promise<Row[]> {
+    return this.franchiseRows('itemPricing', franchise, (q, s) => q.itemPricing(s, eans, stores));
+  }
+
   promotionsForStores(franchise: FranchiseEntry, stores: string[]): Promise<Row[]> {
     return this.franchiseRows('promotionsForStores', franchise, (q, s) => q.promotionsForStores(s, stores));
   }

@@ -50,6 +50,11 @@ export interface LayoutQueries {
   prices(schema: string, eans: string[], stores: string[] | null): Statement;
   /** One row per promotion and item EAN, each with the promotion's whole item list (`items`). */
   promotionsForItems(schema: string, eans: string[], stores: string[] | null): Statement;
+  /**
+   * What `prices` and `promotionsForItems` answer, in one statement: rows `row_kind` (`price`,
+   * `promotion`) and `data`, the canonical row as JSON (a promotion's with `ean` and `items`).
+   */
+  itemPricing(schema: string, eans: string[], stores: string[] | null): Statement;
   /** Promotions of the stores and those of the whole franchise, each with its whole item list. */
   promotionsForStores(schema: string, stores: string[]): Statement;
   /**

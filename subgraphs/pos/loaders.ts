@@ -42,8 +42,8 @@ export const CACHE_KINDS = {
   availability: { name: 'availability', ttlMs: 30_000 },
   // v2: price rows carry their local code, promotions are kept in the promotion model's terms
   // (docs/pricing.md) with their whole item list; older entries are not read.
-  prices: { name: 'prices.v2', ttlMs: 300_000 },
-  itemPromotions: { name: 'itemPromotions.v2', ttlMs: 300_000 },
+  /** The price and promotion rows of an item: `prices` and `itemPromotions` read them from one statement. */
+  itemPricing: { name: 'itemPricing', ttlMs: 300_000 },
   storePromotions: { name: 'storePromotions.v2', ttlMs: 300_000 },
   /** Stock, prices and promotions of an item per store, for the price engine: as fresh as stock. */
   storePricing: { name: 'storePricing', ttlMs: 30_000 },
@@ -83,7 +83,9 @@ export interface PosLoaders {
   stock: DataLoader<string, StockRecord[]>;
   /** By availability key ({@link availabilityKey}): the product's stock in every store, under its GTIN or its local codes. */
   availability: DataLoader<string, AvailabilityRecord[]>;
+  /** By item key: its price rows. Read with `itemPromotions`' rows, in one statement per franchise per batch. */
   prices: DataLoader<string, PriceRecord[]>;
+  /** By item key: the promotions covering it, one row per promotion and EAN asked. */
   itemPromotions: DataLoader<string, PromotionRecord[]>;
   /** By store code: the store's own promotions and its franchise's. */
   storePromotions: DataLoader<string, PromotionRecord[]>;
@@ -486,6 +488,35 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
     });
   }
 
+  // Prices and promotions of an item are asked together (a product page shows both): one
+  // statement per franchise serves both loaders' keys of a tick, where two were sent.
+  const itemPricing = byItem<ItemPricingRow>(
+    CACHE_KINDS.itemPricing,
+    'itemPricing',
+    (f, e, s) => client.itemPricing(f, e, s),
+    (mapper) => (row, context) => {
+      const data = row.data as Row;
+      if (row.row_kind === 'price') {
+        const price = mapper.price(data, context);
+        return price && { gtin14: price.gtin14, storeCode: price.storeCode, price };
+      }
+      if (row.row_kind === 'promotion') {
+        const promotion = mapper.promotion(data, context);
+        return { gtin14: promotion.gtin14, storeCode: promotion.storeCode, promotion };
+      }
+      throw new RangeError(`itemPricing: unknown row kind ${JSON.stringify(row.row_kind)}`);
+    },
+  );
+  const fromItemPricing = <R>(read: (row: ItemPricingRow) => R | undefined) =>
+    new DataLoader<string, R[]>(async (keys) =>
+      (await itemPricing.loadMany(keys)).map((rows) =>
+        rows instanceof Error ? rows : rows.flatMap((row) => {
+          const value = read(row);
+          return value === undefined ? [] : [value];
+        }),
+      ),
+    );
+
   return {
     directory,
     store: new DataLoader(async (codes) => {
@@ -522,8 +553,8 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
     quotesFor: byIdentity(CACHE_KINDS.quotesFor, 'quotesFor', (f, filter) => client.quotesFor(f, filter), (m) => m.quote),
     stock: byItem(CACHE_KINDS.stock, 'stock', (f, e, s) => client.stock(f, e, s), (m) => m.stock),
     availability: availabilityLoader(),
-    prices: byItem(CACHE_KINDS.prices, 'prices', (f, e, s) => client.prices(f, e, s), (m) => m.price),
-    itemPromotions: byItem(CACHE_KINDS.itemPromotions, 'promotionsForItems', (f, e, s) => client.promotionsForItems(f, e, s), (m) => m.promotion),
+    prices: fromItemPricing((row) => row.price),
+    itemPromotions: fromItemPricing((row) => row.promotion),
     storePromotions: new DataLoader<string, PromotionRecord[]>(async (codes) => {
       const dir = await directory();
       const groups = new Map<FranchiseEntry, string[]>();
@@ -576,6 +607,14 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
       });
     }),
   };
+}
+
+/** A row of the `itemPricing` statement: a price or a promotion of an item, where it applies. */
+interface ItemPricingRow {
+  gtin14: string | null;
+  storeCode: string | null;
+  price?: PriceRecord;
+  promotion?: PromotionRecord;
 }
 
 /** Reads a statement's rows; a row that cannot be read fails the call as SOURCE_BAD_RESPONSE, naming the franchise. */

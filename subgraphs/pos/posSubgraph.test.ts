@@ -932,6 +932,26 @@ describe('batching and caching', () => {
     expect(statements()).toBe(0);
   });
 
+  test("a product's store prices and promotions cost one statement per franchise together, whatever the products, nothing once cached", async () => {
+    const { url: fresh } = await stack.subgraph({ cache: new Keyv() });
+    await gql(fresh, '{ franchises { code } }');
+    const query = `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { storePrices { store { code } price { amount } } storePromotions { id } } } }`;
+    const reps = Object.values(EAN).map((gtin) => ({ __typename: 'Product', gtin }));
+
+    stack.pos.counter.reset();
+    const first = await gql<{ _entities: Array<{ storePrices: unknown[]; storePromotions: unknown[] }> }>(fresh, query, { reps });
+    expect(first.errors).toBeUndefined();
+    expect(first.data!._entities).toHaveLength(reps.length);
+    expect(first.data!._entities.some((e) => e.storePrices.length > 0)).toBe(true);
+    // Prices and promotions of every product, in one statement per franchise (three franchises).
+    expect(statements()).toBe(3);
+
+    stack.pos.counter.reset();
+    const again = await gql(fresh, query, { reps });
+    expect(again.data).toEqual(first.data);
+    expect(statements()).toBe(0);
+  });
+
   test('availability costs one statement per franchise whatever the products and codes, only the franchises a code names without a GTIN, nothing once cached', async () => {
     const { url: fresh } = await stack.subgraph({ cache: new Keyv() });
     await gql(fresh, '{ franchises { code } }');
