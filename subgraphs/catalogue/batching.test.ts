@@ -57,6 +57,35 @@ test('200 products with every field, campaigns included: one call for the produc
   expect(h.takeCalls().byOperation).toEqual({ 'GET /products?eans': 1, 'GET /campaigns': 1 });
 });
 
+test('a root field that leads to campaigns asks the PIM for them alongside its products, not after them; without campaigns, not at all', async () => {
+  const latencyMs = 400;
+  h.pim.faults.set({ latencyMs });
+  try {
+    const { catalogueRef } = bulkKeys(3);
+    const started = performance.now();
+    const { data, errors } = await h.query(
+      `query ($ref: String!, $with: Boolean!) {
+        product(catalogueRef: $ref) { name ...Badges }
+        productsByCategory(category: "Chaussures", first: 5) { nodes { campaigns(activeAt: "2026-03-12T00:00:00Z") @include(if: $with) { id } } }
+      }
+      fragment Badges on Product { campaigns(activeAt: "2026-03-12T00:00:00Z") { id } }`,
+      { ref: catalogueRef, with: true },
+    );
+    const took = performance.now() - started;
+    expect(errors).toBeUndefined();
+    expect(data.product).toMatchObject({ campaigns: [] });
+    // One after the other, the campaigns would have waited for the products: twice the latency.
+    expect(took).toBeLessThan(2 * latencyMs);
+    // The campaign list once, whatever the root fields that lead to it.
+    expect(h.takeCalls().byOperation).toEqual({ 'GET /products?refs': 1, 'GET /products': 1, 'GET /campaigns': 1 });
+
+    await h.query(`query ($with: Boolean!) { productsByCategory(category: "Chaussures", first: 5) { nodes { campaigns @include(if: $with) { id } } } }`, { with: false });
+    expect(h.takeCalls().byOperation).toEqual({ 'GET /products': 1 });
+  } finally {
+    h.pim.faults.reset();
+  }
+});
+
 test('a second request is served from the cache; a partly cached batch asks the PIM for the rest only', async () => {
   const cached = await startHarness({ data });
   try {

@@ -1,7 +1,9 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { GraphQLResolveInfo } from 'graphql';
 import { badUserInput, SourceFailure, sourceError } from '../shared/errors.js';
 import { promotionResolvers } from '../shared/promotions.js';
 import { DateTime } from '../shared/scalars.js';
+import { selectsBelow } from '../shared/selection.js';
 import { PIM_PAGE_LIMIT, pimProblemOf } from './client.js';
 import type { CatalogueContext } from './context.js';
 import type { Resolvers } from './generated/types.js';
@@ -81,12 +83,21 @@ async function activeCampaigns({ activeAt, channel }: CampaignArgs, { loaders, n
   return campaigns.filter((campaign) => isActiveAt(campaign, atMs) && (!channel || campaign.channels.includes(channel)));
 }
 
+/**
+ * Starts reading the campaigns when the products a root field answers will be asked for theirs:
+ * the list does not depend on the products, so the two PIM calls go out together rather than one
+ * after the other. A failure is reported where the campaigns are read.
+ */
+function campaignsAlongside(info: GraphQLResolveInfo, { loaders }: CatalogueContext): void {
+  if (selectsBelow(info, 'campaigns')) loaders.campaigns.load(ALL_CAMPAIGNS).catch(() => undefined);
+}
+
 export const resolvers: GraphQLResolverMap<CatalogueContext> = {
   DateTime,
   ...promotionResolvers,
 
   Query: {
-    product(_: unknown, args: ProductKeys, context: CatalogueContext) {
+    product(_: unknown, args: ProductKeys, context: CatalogueContext, info: GraphQLResolveInfo) {
       const given = (['catalogueRef', 'gtin', 'webSku'] as const).filter((name) => args[name] !== undefined && args[name] !== null);
       if (given.length !== 1) {
         throw badUserInput(`product takes exactly one of catalogueRef, gtin or webSku; got ${given.length === 0 ? 'none' : given.join(' and ')}`);
@@ -100,10 +111,11 @@ export const resolvers: GraphQLResolverMap<CatalogueContext> = {
         if (problem !== null) throw badUserInput(`gtin ${JSON.stringify(gtin)} is not a valid GTIN: ${problem}`, 'gtin');
       }
       if (webSku === '') throw badUserInput('webSku must not be empty', 'webSku');
+      campaignsAlongside(info, context);
       return loadProduct(args, context);
     },
 
-    products(_: unknown, { catalogueRefs }: { catalogueRefs: string[] }, { loaders }: CatalogueContext) {
+    products(_: unknown, { catalogueRefs }: { catalogueRefs: string[] }, context: CatalogueContext, info: GraphQLResolveInfo) {
       if (catalogueRefs.length > MAX_PRODUCTS) {
         throw badUserInput(`products takes at most ${MAX_PRODUCTS} catalogueRefs per query, got ${catalogueRefs.length}; split the list`, 'catalogueRefs');
       }
@@ -112,16 +124,18 @@ export const resolvers: GraphQLResolverMap<CatalogueContext> = {
         if (ref === null) throw badUserInput(`catalogueRefs[${i}] ${JSON.stringify(value)} is not a catalogue ref: ${REF_FORM}`, 'catalogueRefs');
         return ref;
       });
+      campaignsAlongside(info, context);
       // loadMany keeps the order and puts a failed ref's error at its own position.
-      return loaders.productByRef.loadMany(refs);
+      return context.loaders.productByRef.loadMany(refs);
     },
 
-    async productsByCategory(_: unknown, { category, first, after }: { category: string; first?: number | null; after?: string | null }, context: CatalogueContext) {
+    async productsByCategory(_: unknown, { category, first, after }: { category: string; first?: number | null; after?: string | null }, context: CatalogueContext, info: GraphQLResolveInfo) {
       const path = categoryPath(category);
       if (path === null) throw badUserInput(`category must be a path like "Chaussures > Running", got ${JSON.stringify(category)}`, 'category');
       const limit = first ?? DEFAULT_PAGE_SIZE;
       if (limit < 1 || limit > PIM_PAGE_LIMIT) throw badUserInput(`first must be from 1 to ${PIM_PAGE_LIMIT}, got ${limit}`, 'first');
       if (after === '') throw badUserInput('after must be a cursor from pageInfo.endCursor, got ""', 'after');
+      campaignsAlongside(info, context);
       let page;
       try {
         page = await context.client.productPage({ category: path.join(' > '), limit, ...(after ? { cursor: after } : {}) });
