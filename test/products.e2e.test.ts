@@ -149,3 +149,38 @@ describe('one product by any of its codes', () => {
     expect(sources[0].entries).toBe(estate.catalogue.products.length);
   });
 });
+
+describe('legacy calls of a product page', () => {
+  const PAGE = /* GraphQL */ `
+    query ($ref: String!, $postcode: String!) {
+      product(catalogueRef: $ref) {
+        catalogueRef name listPrice { amount } webPrice { amount }
+        storePrices { store { code } price { amount } }
+        storePromotions { id }
+        availability(near: { postcode: $postcode }, first: 10) { stores { store { code } quantity } }
+        campaigns { id }
+      }
+    }
+  `;
+
+  test('the tills cost one statement per franchise for prices and promotions and one per franchise for stock', async () => {
+    // A product with a GTIN that stores stock and price, not asked before in this file, so that
+    // no subgraph cache answers for it.
+    const stocked = new Set(estate.pos.stock.filter((s) => s.ean).map((s) => s.ean));
+    const priced = new Set(estate.pos.prices.filter((p) => p.ean).map((p) => p.ean));
+    const product = estate.catalogue.products.filter((p) => p.ean && stocked.has(p.ean) && priced.has(p.ean)).at(-1)!;
+    const store = estate.pos.stores.find((s) => estate.pos.stock.some((line) => line.ean === product.ean && line.store_code === s.code))!;
+    // The directory is kept across requests: read it now, so that only the product's statements are counted.
+    await ask('{ franchises { code } }');
+    stack.estate.pos.counter.reset();
+
+    const { data, errors } = await ask(PAGE, { ref: product.ref, postcode: store.postcode });
+    expect(errors).toBeUndefined();
+    const answered = data!.product as { storePrices: unknown[]; availability: { stores: unknown[] } };
+    expect(answered.storePrices.length).toBeGreaterThan(0);
+    expect(answered.availability.stores.length).toBeGreaterThan(0);
+    // Two plan steps reach the tills (prices and promotions; then stock, which needs the
+    // catalogue's aliases and the web shop's answer): one statement per franchise in each.
+    expect(stack.estate.pos.counter.snapshot().byOperation).toEqual({ select: 2 * estate.pos.franchises.length });
+  });
+});
