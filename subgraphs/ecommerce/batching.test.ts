@@ -1,5 +1,7 @@
 import type { EcommerceData } from '../../legacy/generator/model.js';
 import { ecommerceFixture } from '../../legacy/ecommerce/fixture.js';
+import { MAX_BATCH, MAX_PER_PAGE as PLATFORM_MAX_PER_PAGE } from '../../legacy/ecommerce/queryParams.js';
+import { BATCH_LIMIT, MAX_PER_PAGE } from './client.js';
 import { startStack, type TestStack } from './testStack.js';
 
 /** 150 more shoppers, each with an address, three orders and a product of their own. */
@@ -54,6 +56,13 @@ const ids = Array.from({ length: 150 }, (_, i) => String(5000 + i));
 
 const entities = (representations: unknown[], selection: string) =>
   stack.query(`query ($representations: [_Any!]!) { _entities(representations: $representations) { ${selection} } }`, { representations });
+
+// A batch of N keys costs ceil(N / 100) calls because the platform takes no more (a 400 past
+// it): the client's limits are the platform's own, none of ours below them.
+it("cuts batches and pages at the platform's own limits", () => {
+  expect(BATCH_LIMIT).toBe(MAX_BATCH);
+  expect(MAX_PER_PAGE).toBe(PLATFORM_MAX_PER_PAGE);
+});
 
 it('resolves 150 accounts and their addresses in two calls each (100 per call), then from the cache in none', async () => {
   await stack.resetCalls();
