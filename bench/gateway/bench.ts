@@ -59,7 +59,7 @@ export interface BenchOptions {
   targets?: TargetKind[];
   /** Workloads to run, by name; default all. */
   workloads?: string[];
-  /** Workloads to load (the rest are only checked and counted); default all that run. */
+  /** Workloads to load (the rest are only checked and counted); default all that run. None: no load and no soak. */
   loadWorkloads?: string[];
   /** With the PostgreSQL: the schemas' prefix (default `bgw<pid>_`); they are dropped at the end. */
   databaseUrl?: string;
@@ -439,7 +439,7 @@ export async function runBench(options: BenchOptions): Promise<GatewayBenchRepor
 
     // Soak: each gateway under load for `soak` seconds, its memory sampled between slices.
     const soak: SoakFigure[] = [];
-    if (options.soak > 0) {
+    if (options.soak > 0 && loaded.length > 0) {
       const workload = loaded.find((w) => w.name === 'productPage') ?? loaded[0]!;
       const bodies = Array.from({ length: workload.variants }, (_, i) => JSON.stringify(workload.body(i)));
       const slice = Math.max(1, Math.min(10, Math.floor(options.soak / 10)));

@@ -23,7 +23,8 @@ import type { TargetKind } from './targets.js';
  * rounds × latencies × workloads × targets cells (3 × 2 × 5 × 5 = 150 by default): some 45 to
  * 60 minutes at the defaults after a minute or two of start-up, the crosswalk built (the first
  * run on a new estate builds it: a few minutes at the bench scale). The short validation run
- * (`--rounds 3 --duration 3 --warmup 1 --serial 1 --pool 16`) takes about 20 minutes.
+ * (`--rounds 3 --duration 3 --warmup 1 --serial 1 --pool 16`) takes about 20 minutes;
+ * `--calls-only --no-warm --no-write` (answers checked, legacy calls counted) about 3.
  */
 
 const USAGE = `Usage: npm run bench:gateway -- [options]
@@ -48,6 +49,8 @@ bench/results/gateway-<scale>.svg.
   --workers N             worker processes per target (default 1)
   --latencies LIST        legacy latencies in ms, comma-separated (default 0,20)
   --sizes LIST            item counts for the legacy-calls table (default 10,100,1000)
+  --calls-only            the answers checked and the legacy-calls table only: no load, no soak
+                          (minutes, where a run takes most of an hour)
   --soak SECONDS          soak each gateway this long, memory sampled (default 0: none; the issue
                           asks 300; env BENCH_GATEWAY_SOAK)
   --soak-targets LIST      the gateways soaked: apollo, hive, crosscanal, crosscanal-warm
@@ -98,6 +101,7 @@ function readOptions(argv: string[]): BenchOptions & { results: string; markdown
       workers: { type: 'string' },
       latencies: { type: 'string' },
       sizes: { type: 'string' },
+      'calls-only': { type: 'boolean', default: false },
       soak: { type: 'string' },
       'soak-targets': { type: 'string' },
       'subgraph-caches': { type: 'string', default: 'auto' },
@@ -158,6 +162,7 @@ function readOptions(argv: string[]): BenchOptions & { results: string; markdown
     crosscanalEnv,
     ...(targets ? { targets } : {}),
     ...(values.workloads ? { workloads: values.workloads.split(',').map((w) => w.trim()) } : {}),
+    ...(values['calls-only'] ? { loadWorkloads: [] } : {}),
     databaseUrl: values['database-url'],
     command: [
       ...Object.entries(env)
