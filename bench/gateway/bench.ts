@@ -40,6 +40,8 @@ export interface BenchOptions {
   soak: number;
   /** The gateways soaked, by name (`apollo`, `hive`, `crosscanal`, `crosscanal-warm`); default every gateway. */
   soakTargets?: string[];
+  /** Heap snapshots of each soaked gateway in this folder, after the soak's warm-up and at its end. */
+  heapSnapshotDir?: string;
   /**
    * The legacy subgraphs' cross-request caches while the targets other than the warm variant
    * are loaded: `auto` (the default) has them on with no legacy latency, so that the subgraphs
@@ -113,13 +115,34 @@ export interface CallFigure {
   refused?: string;
 }
 
+export interface SoakSample {
+  atSeconds: number;
+  /** Resident memory as the load left it, before the collection. */
+  rss: number;
+  /** After a full collection in each process (absent in reports made before it was measured). */
+  rssAfterGc?: number;
+  heapUsedAfterGc?: number;
+  externalAfterGc?: number;
+}
+
 export interface SoakFigure {
   target: string;
   seconds: number;
-  samples: Array<{ atSeconds: number; rss: number }>;
+  samples: SoakSample[];
   warmRss: number;
   finalRss: number;
+  /** Resident growth from warm-up to the end. */
   growth: number;
+  /**
+   * The heap used after a full collection, at warm-up and at the end, and its growth: what the
+   * gateway retains, which the verdict is taken on (resident memory rises and falls with V8's
+   * collections, whatever is retained).
+   */
+  warmHeap?: number;
+  finalHeap?: number;
+  heapGrowth?: number;
+  /** Heap snapshots written, after warm-up and at the end. */
+  snapshots?: string[];
 }
 
 export interface TargetInfo {
@@ -138,7 +161,7 @@ export interface GatewayBenchReport {
   command: string;
   commit: string;
   machine: { cpus: number; cpuModel: string; totalMemory: number; node: string; platform: string; load: { atStart: number[]; atEnd: number[] } };
-  options: Omit<BenchOptions, 'log' | 'verbose' | 'command' | 'databaseUrl' | 'schemaPrefix' | 'cpuProfileDir' | 'cpuProfile' | 'checkVariants'> & { database: 'pglite' | 'postgresql' };
+  options: Omit<BenchOptions, 'log' | 'verbose' | 'command' | 'databaseUrl' | 'schemaPrefix' | 'cpuProfileDir' | 'cpuProfile' | 'checkVariants' | 'heapSnapshotDir'> & { database: 'pglite' | 'postgresql' };
   estate: { dataDir: string; scale: string; seed: string; generatedNow: boolean };
   /** The identifiers the workloads took (the partner days by their receipt counts). */
   picks: Omit<Picks, 'partnerDays'> & { partnerDays: Array<{ franchise: string; day: string; receipts: number }> };
@@ -445,17 +468,37 @@ export async function runBench(options: BenchOptions): Promise<GatewayBenchRepor
       const slice = Math.max(1, Math.min(10, Math.floor(options.soak / 10)));
       for (const target of running.filter((t) => t.config.kind !== 'floor' && (!options.soakTargets || options.soakTargets.includes(t.config.name)))) {
         log(`soaking ${target.config.name} for ${options.soak} s (${workload.name})…`);
-        const samples: SoakFigure['samples'] = [{ atSeconds: 0, rss: await target.rss() }];
+        const sample = async (atSeconds: number): Promise<SoakSample> => {
+          const memory = await target.memory();
+          return { atSeconds, rss: memory.rss, rssAfterGc: memory.rssAfterGc, heapUsedAfterGc: memory.heapUsedAfterGc, externalAfterGc: memory.externalAfterGc };
+        };
+        const samples: SoakSample[] = [await sample(0)];
+        const snapshots: string[] = [];
         await cachesFor(target, 0);
         await loader.prime({ url: target.url, bodies, headers: headersOf(target), connections: options.connections, seconds: 60 });
+        // Warm-up: the first fifth of the soak.
+        const warmAt = Math.max(slice, Math.ceil(options.soak / 5 / slice) * slice);
         for (let at = slice; at <= options.soak; at += slice) {
           await loader.load({ url: target.url, bodies, headers: headersOf(target), connections: options.connections, seconds: slice });
-          samples.push({ atSeconds: at, rss: await target.rss() });
+          samples.push(await sample(at));
+          if (options.heapSnapshotDir && (at === warmAt || at + slice > options.soak)) {
+            snapshots.push(...(await target.heapSnapshot(options.heapSnapshotDir, `${target.config.name}-${at}s`)));
+          }
+          log(`  ${at} s: rss ${(samples.at(-1)!.rss / 2 ** 20).toFixed(0)} MiB, heap after a full collection ${(samples.at(-1)!.heapUsedAfterGc! / 2 ** 20).toFixed(1)} MiB`);
         }
-        // Warm-up: the first fifth of the soak.
-        const warm = samples.find((s) => s.atSeconds >= options.soak / 5) ?? samples[1] ?? samples[0]!;
+        const warm = samples.find((s) => s.atSeconds >= warmAt) ?? samples[1] ?? samples[0]!;
         const final = samples[samples.length - 1]!;
-        soak.push({ target: target.config.name, seconds: options.soak, samples, warmRss: warm.rss, finalRss: final.rss, growth: warm.rss > 0 ? (final.rss - warm.rss) / warm.rss : 0 });
+        const heap = warm.heapUsedAfterGc && final.heapUsedAfterGc ? { warmHeap: warm.heapUsedAfterGc, finalHeap: final.heapUsedAfterGc, heapGrowth: (final.heapUsedAfterGc - warm.heapUsedAfterGc) / warm.heapUsedAfterGc } : {};
+        soak.push({
+          target: target.config.name,
+          seconds: options.soak,
+          samples,
+          warmRss: warm.rss,
+          finalRss: final.rss,
+          growth: warm.rss > 0 ? (final.rss - warm.rss) / warm.rss : 0,
+          ...heap,
+          ...(snapshots.length > 0 ? { snapshots } : {}),
+        });
       }
     }
 

@@ -32,6 +32,19 @@ export function messageOnce<T extends Typed>(accept: (message: Typed) => boolean
   });
 }
 
+/** A target's memory, summed over its processes (see `targetChild.ts`), in bytes. */
+export interface MemoryFigure {
+  /** Resident, read before the collection. */
+  rss: number;
+  /** Resident, and the heap's figures, after a full collection. */
+  rssAfterGc: number;
+  /** 0 when the process could not collect (not started with `--expose-gc`). */
+  heapUsedAfterGc: number;
+  heapTotalAfterGc: number;
+  externalAfterGc: number;
+  processes: number;
+}
+
 /** A child process of the benchmark, spoken to over IPC. */
 export interface Child {
   process: ChildProcess;

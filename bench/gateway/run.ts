@@ -55,6 +55,9 @@ bench/results/gateway-<scale>.svg.
                           asks 300; env BENCH_GATEWAY_SOAK)
   --soak-targets LIST      the gateways soaked: apollo, hive, crosscanal, crosscanal-warm
                           (default all)
+  --heap-snapshots DIR    a heap snapshot of each soaked gateway's processes in DIR, after the
+                          soak's warm-up and at its end (each is as large as the heap, and
+                          pauses the gateway while it is written)
   --subgraph-caches on|off|auto  the legacy subgraphs' caches under load, but for the warm
                           variant (always on); auto (the default): on with no legacy latency, so
                           that the gateways, not the stand-ins, are what is measured, off with
@@ -104,6 +107,7 @@ function readOptions(argv: string[]): BenchOptions & { results: string; markdown
       'calls-only': { type: 'boolean', default: false },
       soak: { type: 'string' },
       'soak-targets': { type: 'string' },
+      'heap-snapshots': { type: 'string' },
       'subgraph-caches': { type: 'string', default: 'auto' },
       'no-warm': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
@@ -155,6 +159,7 @@ function readOptions(argv: string[]): BenchOptions & { results: string; markdown
     callSizes: list('sizes', values.sizes, [10, 100, 1000]),
     soak: number('soak', values.soak ?? env.BENCH_GATEWAY_SOAK, 0),
     ...(soaked ? { soakTargets: soaked } : {}),
+    ...(values['heap-snapshots'] ? { heapSnapshotDir: resolve(values['heap-snapshots']) } : {}),
     subgraphCaches: caches,
     warm: !values['no-warm'],
     ...(values['cpu-prof'] ? { cpuProfileDir: resolve(values['cpu-prof']) } : {}),
@@ -206,6 +211,7 @@ async function main(): Promise<number> {
       report = JSON.parse(await readFile(options.fromJson, 'utf8')) as GatewayBenchReport;
     } else {
       ensurePeers();
+      if (options.heapSnapshotDir) await mkdir(options.heapSnapshotDir, { recursive: true });
       report = await runBench(options);
     }
   } catch (error) {

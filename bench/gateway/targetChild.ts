@@ -1,9 +1,11 @@
-import cluster from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { PRINCIPAL_HEADER } from '../../subgraphs/shared/principal.js';
-import { sendMessage } from './ipc.js';
+import { sendMessage, type MemoryFigure } from './ipc.js';
 import { routedSupergraph, type TargetConfig } from './targets.js';
 
 /**
@@ -26,6 +28,75 @@ async function prepare(kind: TargetConfig['kind']): Promise<void> {
     crosscanal: ['../../gateway/config.js', '../../gateway/server.js'],
   };
   await Promise.all(modules[kind].map((specifier) => import(specifier)));
+}
+
+/**
+ * This process's memory: resident (before any collection), then, after a full collection
+ * (the target runs with `--expose-gc`), the heap V8 keeps and what it still uses. The resident
+ * figure alone follows V8's collections up and down; what the heap holds after a full
+ * collection is what the gateway retains.
+ */
+function ownMemory(): MemoryFigure {
+  const rss = process.memoryUsage.rss();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const after = process.memoryUsage();
+  return { rss, rssAfterGc: after.rss, heapUsedAfterGc: gc ? after.heapUsed : 0, heapTotalAfterGc: after.heapTotal, externalAfterGc: after.external, processes: 1 };
+}
+
+const addMemory = (a: MemoryFigure, b: MemoryFigure): MemoryFigure => ({
+  rss: a.rss + b.rss,
+  rssAfterGc: a.rssAfterGc + b.rssAfterGc,
+  heapUsedAfterGc: a.heapUsedAfterGc + b.heapUsedAfterGc,
+  heapTotalAfterGc: a.heapTotalAfterGc + b.heapTotalAfterGc,
+  externalAfterGc: a.externalAfterGc + b.externalAfterGc,
+  processes: a.processes + b.processes,
+});
+
+/** A heap snapshot of this process in `dir`, named after `label` and the pid; the file's path. */
+function ownSnapshot(dir: string, label: string): string {
+  return writeHeapSnapshot(join(dir, `${label}-${process.pid}.heapsnapshot`));
+}
+
+/** In a worker: answers the primary's memory and snapshot requests. */
+function answerPrimary(): void {
+  process.on('message', (message: { type?: string; dir?: string; label?: string }) => {
+    if (message?.type === 'memory') process.send!({ type: 'memory', figure: ownMemory() });
+    if (message?.type === 'heap-snapshot') process.send!({ type: 'heap-snapshot', files: [ownSnapshot(message.dir!, message.label!)] });
+  });
+}
+
+/** Asks a worker for `type` (it answers once) and gives its answer. */
+function askWorker<T>(worker: Worker, request: { type: string; [field: string]: unknown }): Promise<T> {
+  return new Promise((resolve) => {
+    const onMessage = (message: { type?: string }) => {
+      if (message?.type !== request.type) return;
+      worker.off('message', onMessage);
+      resolve(message as T);
+    };
+    worker.on('message', onMessage);
+    worker.send(request);
+  });
+}
+
+/** In the primary: answers the benchmark's memory and snapshot requests for itself and its workers. */
+function answerBenchmark(workers: Array<Worker>): void {
+  process.on('message', (message: { type?: string; dir?: string; label?: string }) => {
+    if (message?.type === 'memory') {
+      void (async () => {
+        let figure = ownMemory();
+        for (const worker of workers) figure = addMemory(figure, (await askWorker<{ figure: MemoryFigure }>(worker, { type: 'memory' })).figure);
+        await sendMessage({ type: 'memory', figure });
+      })();
+    }
+    if (message?.type === 'heap-snapshot') {
+      void (async () => {
+        const files = [ownSnapshot(message.dir!, message.label!)];
+        for (const worker of workers) files.push(...(await askWorker<{ files: string[] }>(worker, { type: 'heap-snapshot', dir: message.dir, label: message.label })).files);
+        await sendMessage({ type: 'heap-snapshot', files });
+      })();
+    }
+  });
 }
 
 interface Listening {
@@ -170,6 +241,7 @@ function configured(): Promise<Record<string, string> | null> {
 
 async function main(given: TargetConfig): Promise<void> {
   if (cluster.isWorker) {
+    answerPrimary();
     const listening = await serve(given);
     process.send!({ type: 'ready', url: listening.url });
     await new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
@@ -182,6 +254,7 @@ async function main(given: TargetConfig): Promise<void> {
   if (!subgraphUrls) return;
   const target: TargetConfig = { ...given, subgraphUrls };
   if (target.workers <= 1) {
+    answerBenchmark([]);
     const listening = await serve(target);
     await sendMessage({ type: 'ready', url: listening.url, pids: [process.pid] });
     await waitForStop();
@@ -198,6 +271,7 @@ async function main(given: TargetConfig): Promise<void> {
         }),
     ),
   );
+  answerBenchmark(workers);
   await sendMessage({ type: 'ready', url: urls[0], pids: [process.pid, ...workers.map((w) => w.process.pid!)] });
   await waitForStop();
   await Promise.all(

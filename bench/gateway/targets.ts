@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { rssOf, spawnChild, type Child } from './ipc.js';
+import { rssOf, spawnChild, type Child, type MemoryFigure } from './ipc.js';
 
 const ENTRY = fileURLToPath(new URL('./targetChild.ts', import.meta.url));
 
@@ -57,6 +57,10 @@ export interface RunningTarget {
   pids: number[];
   /** Resident memory of all its processes, in bytes. */
   rss(): Promise<number>;
+  /** Its memory before and after a full collection in each of its processes. */
+  memory(): Promise<MemoryFigure>;
+  /** A heap snapshot of each of its processes, written in `dir`; the files. */
+  heapSnapshot(dir: string, label: string): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -69,7 +73,8 @@ export async function startTarget(
   subgraphUrls: Promise<Record<string, string>>,
   { verbose = false }: { verbose?: boolean } = {},
 ): Promise<RunningTarget> {
-  const execArgv = config.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${config.cpuProfileDir}`] : [];
+  // --expose-gc: the soak reads what each process retains after a full collection.
+  const execArgv = ['--expose-gc', ...(config.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${config.cpuProfileDir}`] : [])];
   const child: Child = spawnChild(ENTRY, { env: { BENCH_TARGET: JSON.stringify({ ...config, subgraphUrls: {} }) }, execArgv, verbose });
   try {
     const prepared = child.next('prepared', 180_000);
@@ -85,6 +90,16 @@ export async function startTarget(
       url: ready.url,
       pids: ready.pids,
       rss: async () => (await Promise.all(ready.pids.map(rssOf))).reduce((a, b) => a + b, 0),
+      memory: async () => {
+        const answer = child.next<{ type: 'memory'; figure: MemoryFigure }>('memory', 120_000);
+        child.send({ type: 'memory' });
+        return (await answer).figure;
+      },
+      heapSnapshot: async (dir, label) => {
+        const answer = child.next<{ type: 'heap-snapshot'; files: string[] }>('heap-snapshot', 600_000);
+        child.send({ type: 'heap-snapshot', dir, label });
+        return (await answer).files;
+      },
       stop: () => child.stop(),
     };
   } catch (error) {
