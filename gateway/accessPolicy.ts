@@ -14,6 +14,33 @@ export interface AccessContext {
 /** Coordinates listed in a refusal; the rest are counted. */
 const LISTED = 5;
 
+/** The fields of a measured operation that a principal may not read, each with the roles it needs. */
+export type AccessDecider = (shape: OperationShape, principal: Principal) => readonly string[];
+
+/**
+ * What `policy` denies a principal in an operation. A rule reads the role alone, so what an
+ * operation's fields deny a role is worked out once per measured operation and remembered.
+ */
+export function accessDecider(policy: AccessPolicy): AccessDecider {
+  const deniedByShape = new WeakMap<OperationShape, Map<string, string[]>>();
+  return (shape, principal) => {
+    let byRole = deniedByShape.get(shape);
+    if (!byRole) deniedByShape.set(shape, (byRole = new Map()));
+    let denied = byRole.get(principal.role);
+    if (!denied) {
+      denied = [];
+      for (const coordinate of shape.coordinates) {
+        const [typeName, fieldName] = coordinate.split('.') as [string, string];
+        if (fieldName.startsWith('__')) continue;
+        const rule = policy.rule(typeName, fieldName);
+        if (!allows(rule, principal)) denied.push(`${coordinate} (${describeRule(rule)})`);
+      }
+      byRole.set(principal.role, denied);
+    }
+    return denied;
+  };
+}
+
 /**
  * Checks the operation against the supergraph's `@access` before it is planned: an operation
  * that selects a field the principal's role may not read is refused as a whole (FORBIDDEN, or
@@ -33,7 +60,7 @@ export function useAccessPolicy<TContext extends AccessContext>({
   costDirectives: CostDirectives;
   limits: OperationLimits;
 }): ApolloServerPlugin<TContext> {
-  const deniedByShape = new WeakMap<OperationShape, Map<string, string[]>>();
+  const deniedTo = accessDecider(policy);
   return {
     async requestDidStart() {
       return {
@@ -51,20 +78,7 @@ export function useAccessPolicy<TContext extends AccessContext>({
             if (first) throw new GraphQLError(first.message, { extensions: { ...first.extensions, http: { status: 400 } } });
           }
           const { principal } = contextValue;
-          // A rule reads the role alone: what an operation's fields deny a role is worked out once.
-          let byRole = deniedByShape.get(shape);
-          if (!byRole) deniedByShape.set(shape, (byRole = new Map()));
-          let denied = byRole.get(principal.role);
-          if (!denied) {
-            denied = [];
-            for (const coordinate of shape.coordinates) {
-              const [typeName, fieldName] = coordinate.split('.') as [string, string];
-              if (fieldName.startsWith('__')) continue;
-              const rule = policy.rule(typeName, fieldName);
-              if (!allows(rule, principal)) denied.push(`${coordinate} (${describeRule(rule)})`);
-            }
-            byRole.set(principal.role, denied);
-          }
+          const denied = deniedTo(shape, principal);
           if (denied.length === 0) return;
           const listed = denied.slice(0, LISTED).join('; ');
           const more = denied.length > LISTED ? ` and ${denied.length - LISTED} more` : '';

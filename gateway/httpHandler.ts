@@ -10,11 +10,12 @@ import { requestLog } from '../subgraphs/shared/requestLogger.js';
 import { measuring, recordRequest, refusalCodes, type RequestMeasure } from '../subgraphs/shared/requestMetrics.js';
 import { runInRequestScope } from '../subgraphs/shared/requestScope.js';
 import { ATTR_HTTP_METHOD, ATTR_HTTP_ROUTE, ATTR_REQUEST_ID, endServerSpan, requestTracer, startServerSpan, withSpan } from '../subgraphs/shared/tracing.js';
-import type { AccessContext } from './accessPolicy.js';
+import type { AccessContext, AccessDecider } from './accessPolicy.js';
 import type { Authenticator } from './authenticate.js';
 import type { CorsDecision } from './cors.js';
 import type { Explorer } from './explorer.js';
 import { BoundedMap } from './boundedMap.js';
+import { createLocalAnswers } from './localAnswer.js';
 import { analyseOperationRemembered, checkOperationLimits, parseOperation, type CostDirectives, type OperationLimits, type OperationShape } from './operationLimits.js';
 import type { RateLimiter } from './rateLimit.js';
 import { applySafelist, type Safelists } from './safelist.js';
@@ -33,6 +34,8 @@ export interface GatewayHandlerOptions {
   safelists: Safelists;
   limits: OperationLimits;
   costDirectives: CostDirectives;
+  /** The supergraph's `@access`: what it denies a principal in a measured operation. */
+  access: AccessDecider;
   maxBodyBytes: number;
   requestDeadlineMs: number;
   /** The explorer's page and assets, served before any token is asked for; none: the gateway serves no page. */
@@ -155,6 +158,27 @@ function statusFor(req: IncomingMessage, response: HTTPGraphQLResponse): number 
   return requestErrors ? 200 : status;
 }
 
+/**
+ * The media type of an answer the gateway writes itself, chosen as Apollo Server chooses it
+ * (see {@link prefersGraphQLResponse}); undefined for an Accept header it may refuse or read
+ * otherwise (neither JSON type named, parameters other than q): Apollo Server answers those.
+ */
+function localAnswerType(accept: string | undefined): string | undefined {
+  if (accept !== undefined && accept.trim() !== '') {
+    if (accept.includes('charset') || accept.includes('level')) return undefined;
+    const named = acceptedTypes(accept);
+    const json = (named.get('application/json')?.q ?? 0) > 0;
+    const modern = (named.get('application/graphql-response+json')?.q ?? 0) > 0;
+    if (!json && !modern && accept.trim() !== '*/*') return undefined;
+  }
+  return prefersGraphQLResponse(accept) ? 'application/graphql-response+json; charset=utf-8' : 'application/json; charset=utf-8';
+}
+
+/** Variables a document without variable definitions may come with: none, or an empty object. */
+function noVariables(variables: unknown): boolean {
+  return variables === undefined || variables === null || (typeof variables === 'object' && !Array.isArray(variables) && Object.keys(variables).length === 0);
+}
+
 function withPayload(request: HTTPGraphQLRequest, payload: Record<string, unknown>): HTTPGraphQLRequest {
   if (request.method === 'POST') return { ...request, body: payload };
   const params = new URLSearchParams();
@@ -171,7 +195,8 @@ function withPayload(request: HTTPGraphQLRequest, payload: Record<string, unknow
  * With tracing on (tracing.ts), one server span per request, under which Apollo's spans nest.
  */
 export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const { server, authenticator, rateLimiter, safelists, limits, costDirectives } = options;
+  const { server, authenticator, rateLimiter, safelists, limits, costDirectives, access } = options;
+  const local = createLocalAnswers();
   /**
    * Documents parsed, by their text: clients send the same few operations again and again. A
    * document is the same object each time, which lets its measure be remembered too. A syntax
@@ -243,6 +268,23 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
           const broken = shape ? checkOperationLimits(shape, limits) : [];
           if (broken.length > 0) {
             throw new HttpRefusal(400, String(broken[0]!.extensions.code), broken[0]!.message, {}, broken.map((error) => error.toJSON()));
+          }
+          // `{ __typename }` and the like, once every check above has passed and the access
+          // policy denies nothing: answered here, as Apollo Server would, without its pipeline.
+          // Anything it might refuse or read otherwise (a GET, an APQ, variables, an operation
+          // name of the wrong type, an Accept header) goes on to it.
+          if (request.method === 'POST' && shape && payload.extensions === undefined && noVariables(payload.variables) && (payload.operationName ?? undefined) === operationName) {
+            const body = local.answer(options.schema(), document, operationName);
+            const type = body === undefined ? undefined : localAnswerType(req.headers.accept);
+            if (body !== undefined && type !== undefined && access(shape, principal).length === 0) {
+              res.setHeader('cache-control', 'no-store');
+              res.setHeader('content-type', type);
+              for (const [key, value] of Object.entries(corsHeaders)) res.setHeader(key, value);
+              res.statusCode = 200;
+              res.end(body);
+              outcome = ['200'];
+              return;
+            }
           }
         }
       }

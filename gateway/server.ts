@@ -11,7 +11,7 @@ import { internalKey } from '../subgraphs/shared/principal.js';
 import { apolloLogger } from '../subgraphs/shared/requestLogger.js';
 import { useRequestMetrics } from '../subgraphs/shared/requestMetrics.js';
 import { maskErrors } from '../subgraphs/shared/subgraphServer.js';
-import { useAccessPolicy } from './accessPolicy.js';
+import { accessDecider, useAccessPolicy } from './accessPolicy.js';
 import { createAuthenticator } from './authenticate.js';
 import type { GatewayConfig, TrustedIssuer } from './config.js';
 import { useCors } from './cors.js';
@@ -60,6 +60,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const issuers: TrustedIssuer[] = [...config.issuers];
   if (config.devIssuerDir) issuers.push((await openDevIssuer(config.devIssuerDir)).trusted);
   const costDirectives = readCostDirectives(supergraph);
+  const accessPolicy = readAccessPolicy(supergraph);
   let apiSchema: GraphQLSchema | undefined;
   const log = loggerFor('gateway');
   const logger = apolloLogger(log);
@@ -101,7 +102,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     // Automatic persisted queries stay on: the handler rewrites a safelisted client's request
     // into the listed operation's text before it gets here, so only the others can register.
     plugins: [
-      useAccessPolicy<GatewayContext>({ policy: readAccessPolicy(supergraph), costDirectives, limits: config.limits }),
+      useAccessPolicy<GatewayContext>({ policy: accessPolicy, costDirectives, limits: config.limits }),
       useScalarInputs<GatewayContext>(),
       useRequestMetrics<GatewayContext>(),
       useStaleNotice<GatewayContext>(),
@@ -122,6 +123,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     safelists,
     limits: config.limits,
     costDirectives,
+    access: accessDecider(accessPolicy),
     maxBodyBytes: config.maxBodyBytes,
     requestDeadlineMs: config.requestDeadlineMs,
     trustTraceparent: config.trustTraceparent,
