@@ -1,4 +1,4 @@
-import { scrubLine, scrubPersonalData } from './logger.js';
+import { scrubPersonalData } from './logger.js';
 
 // The one scrubber every log line goes through (docs/access.md, "No personal data in logs"):
 // what it must take out, and what it must leave alone for the logs to stay useful.
@@ -89,16 +89,4 @@ describe('scrubPersonalData', () => {
 test('leaves module paths in a stack trace alone', () => {
   const frame = 'at sendRequest (file:///srv/node_modules/@apollo/gateway/dist/datasources/RemoteGraphQLDataSource.js:223:12)';
   expect(scrubPersonalData(frame)).toBe(frame);
-});
-
-describe('scrubLine', () => {
-  it('keeps the trace fields a line was written in as they are, though their digits look like a card number', () => {
-    const ids = { trace_id: '1234567890123456789012345678abcd', span_id: '1234567890abcdef' };
-    expect(scrubLine({ msg: 'request', card: '2959400001422', ...ids })).toEqual({ msg: 'request', card: '[number]', ...ids });
-  });
-
-  it('scrubs trace fields that are not ids of that exact shape, and drops a lone one', () => {
-    expect(scrubLine({ trace_id: 'card 2959400001422 of jean@example.fr', span_id: '1234567890abcdef' })).toEqual({});
-    expect(scrubLine({ trace_id: '1234567890123456789012345678abcd' })).toEqual({});
-  });
 });

@@ -52,38 +52,25 @@ function defaultLevel(env: NodeJS.ProcessEnv): string {
  */
 const destination = pino.destination({ dest: 1, sync: process.env.LOG_SYNC === 'on' });
 
-const TRACE_ID = /^[0-9a-f]{32}$/;
-const SPAN_ID = /^[0-9a-f]{16}$/;
-
 /**
  * The trace and span a line was written in (`trace_id`, `span_id`, as OpenTelemetry names
  * them in logs), when tracing is on and a span is current: a line leads to its trace, and a
- * trace to its lines. With tracing off no span is ever current, and nothing is added.
+ * trace to its lines. With tracing off no span is ever current, and nothing is added. Added
+ * after the scrubber has run (the hook below scrubs the arguments), so that a hex id's run of
+ * nine decimal digits is not taken for a card number.
  */
 function traceFields(): Record<string, string> {
   const span = trace.getActiveSpan()?.spanContext();
   return span && isSpanContextValid(span) ? { trace_id: span.traceId, span_id: span.spanId } : {};
 }
 
-/**
- * Everything through the scrubber but the trace fields, which are hex ids (a run of nine
- * decimal digits in one would be taken for a card number) and only kept in their exact shape.
- */
-export function scrubLine(object: Record<string, unknown>): Record<string, unknown> {
-  const { trace_id: traceId, span_id: spanId, ...rest } = object;
-  const scrubbed = scrubValue(rest) as Record<string, unknown>;
-  if (typeof traceId === 'string' && TRACE_ID.test(traceId) && typeof spanId === 'string' && SPAN_ID.test(spanId)) {
-    scrubbed.trace_id = traceId;
-    scrubbed.span_id = spanId;
-  }
-  return scrubbed;
-}
-
 const root: Logger = pino({
   level: defaultLevel(process.env),
   base: { pid: process.pid },
   mixin: traceFields,
-  formatters: { log: scrubLine },
+  // Every argument of every call is scrubbed here, before pino reads it (an Error's message
+  // included, which pino would otherwise take as the line's message); the merged object needs
+  // no second pass through `formatters.log`.
   hooks: {
     logMethod(args, method) {
       method.apply(this, args.map((arg) => scrubValue(arg)) as Parameters<typeof method>);
