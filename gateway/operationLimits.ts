@@ -239,7 +239,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export function parseOperation(query: string, limits: Pick<OperationLimits, 'maxTokens'>): DocumentNode {
   try {
-    return parse(query, { maxLexicalTokens: limits.maxTokens });
+    return parse(query, { maxLexicalTokens: limits.maxTokens, noLocation: true });
   } catch (error) {
     if (!(error instanceof GraphQLError)) throw error;
     // The token limit surfaces as a syntax error; counting tokens tells the two apart without
