@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { startTestGateway, type TestGateway } from '../test/support/gateway.js';
+import { QueryPlanCache } from './planWarmup.js';
 
 // The gateway over the checked-in supergraph, its subgraphs unreachable: planning happens
 // before any fetch, so what it plans (or finds planned) shows without a running graph.
@@ -46,5 +47,23 @@ describe('query plans at start', () => {
     expect(gateway.plans.writes).toBe(written + 1);
     expect(await post({ query: '{ product(gtin: "4006381333931") { name } }' }, token)).toEqual(['SUBGRAPH_UNAVAILABLE']);
     expect(gateway.plans.writes).toBe(written + 1);
+  });
+});
+
+describe('QueryPlanCache', () => {
+  it("forgets the oldest plans past the JSON it may hold, as well as past its count", async () => {
+    const plan = (fetches: number) => ({ kind: 'QueryPlan', node: { kind: 'Sequence', nodes: Array.from({ length: fetches }, (_, i) => ({ kind: 'Fetch', serviceName: 'pos', operation: `{ r${i} }` })) } }) as never;
+    const json = (fetches: number) => JSON.stringify(plan(fetches)).length;
+    const cache = new QueryPlanCache(100, json(50) + json(10));
+    await cache.set('big', plan(50));
+    await cache.set('small', plan(10));
+    expect(cache.size).toBe(2);
+    await cache.set('other', plan(10));
+    expect(await cache.get('big')).toBeUndefined();
+    expect(cache.size).toBe(2);
+    // One plan larger than the whole bound is not kept.
+    await cache.set('huge', plan(200));
+    expect(await cache.get('huge')).toBeUndefined();
+    expect(await cache.get('small')).toBeDefined();
   });
 });
