@@ -68,6 +68,17 @@ function soleOperationName(document: DocumentNode): string | undefined {
   return operations.length === 1 && operations[0]!.kind === Kind.OPERATION_DEFINITION ? operations[0]!.name?.value : undefined;
 }
 
+/**
+ * Why no operation of `document` can be run under `name` (an unknown name, several and no
+ * name, none at all), in graphql-js's words; undefined when one can.
+ */
+function unresolvedOperation(document: DocumentNode, name: string | undefined): string | undefined {
+  const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  if (name !== undefined) return operations.some((o) => o.name?.value === name) ? undefined : `Unknown operation named "${name}".`;
+  if (operations.length === 0) return 'Must provide an operation.';
+  return operations.length > 1 ? 'Must provide operation name if query contains multiple operations.' : undefined;
+}
+
 /** The type of the operation a document runs (`query`, `mutation`), when it can be told. */
 function operationTypeOf(document: DocumentNode, name: string | undefined): string | undefined {
   const operations = document.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
@@ -104,7 +115,7 @@ function payloadOf(request: HTTPGraphQLRequest): Record<string, unknown> {
 }
 
 /** Codes of GraphQL over HTTP's request errors: a document that does not parse or validate, variables that do not coerce. */
-const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
+const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'OPERATION_RESOLUTION_FAILURE']);
 
 /** The media ranges an Accept header names, each with its q and position. */
 function acceptedTypes(accept: string | undefined): Map<string, { q: number; at: number }> {
@@ -271,6 +282,14 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
           measure.operationName = operationName ?? soleOperationName(document);
           if (span) operationType = operationTypeOf(document, operationName);
           const variables = payload.variables !== null && typeof payload.variables === 'object' ? (payload.variables as Record<string, unknown>) : null;
+          // An operation that cannot be chosen is the request's error, not the server's (Apollo
+          // Gateway would throw it from its executor, a 500): 400, or 200 to a client of plain
+          // application/json, as for the other request errors (see statusFor).
+          const unresolved = unresolvedOperation(document, operationName);
+          if (unresolved) {
+            const legacyJson = namesJson(req.headers.accept) && !prefersGraphQLResponse(req.headers.accept);
+            throw new HttpRefusal(legacyJson ? 200 : 400, 'OPERATION_RESOLUTION_FAILURE', unresolved);
+          }
           shape = analyseOperationRemembered(options.schema(), document, { operationName, variables, costDirectives, defaultListSize: limits.defaultListSize }) ?? undefined;
           const broken = shape ? checkOperationLimits(shape, limits) : [];
           if (broken.length > 0) {

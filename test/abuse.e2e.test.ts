@@ -178,6 +178,21 @@ describe('a hostile operation is refused before Apollo Server validates it', () 
     expect(refusal(reply)).toEqual(refused(400, 'GRAPHQL_PARSE_FAILED'));
   });
 
+  test.each([
+    ['an operation name the document does not hold', { query: 'query Stores { franchises { code } }', operationName: 'Missing' }],
+    ['two operations and no name to choose one', { query: 'query A { franchises { code } } query B { franchises { name } }' }],
+    ['a root __typename under an operation name it does not hold', { query: 'query A { __typename }', operationName: 'B' }],
+  ])('%s: 400 OPERATION_RESOLUTION_FAILURE', async (_, body) => {
+    const reply = await call(main, postJson(body, bearer(service)));
+    expect(refusal(reply)).toEqual(refused(400, 'OPERATION_RESOLUTION_FAILURE'));
+    expect(errorsOf(reply)[0]!.message).toMatch(/^(Unknown operation named "(Missing|B)"|Must provide operation name if query contains multiple operations)\.$/);
+    // A client of plain application/json gets it as the other request errors, with 200; one of GraphQL over HTTP, in its own type.
+    const legacy = await call(main, postJson(body, { ...bearer(service), accept: 'application/json' }));
+    expect(refusal(legacy)).toEqual(refused(200, 'OPERATION_RESOLUTION_FAILURE'));
+    const modern = await call(main, postJson(body, { ...bearer(service), accept: 'application/graphql-response+json' }));
+    expect(refusal(modern)).toEqual({ ...refused(400, 'OPERATION_RESOLUTION_FAILURE'), contentType: 'application/graphql-response+json' });
+  });
+
   test('just inside every limit, the same shapes are served', async () => {
     const answers = await Promise.all([
       // Depth 4 and cost 10 × (1 + 20 × (1 + 1 + 20)) = 4,410.
