@@ -50,6 +50,7 @@ describe('createLocalAnswers', () => {
     expect(answer('{ __typename }')).toBe('{"data":{"__typename":"Query"}}\n');
     expect(answer('query Ping { a: __typename __typename }', 'Ping')).toBe('{"data":{"a":"Query","__typename":"Query"}}\n');
     expect(answer('query Ping { __typename }')).toBeDefined();
+    expect(answer('{ __proto__: __typename constructor: __typename }')).toBe('{"data":{"__proto__":"Query","constructor":"Query"}}\n');
   });
 
   it.each([

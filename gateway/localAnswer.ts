@@ -32,7 +32,8 @@ function answerOf(schema: GraphQLSchema, document: DocumentNode): Known | null {
   if ((operation.variableDefinitions?.length ?? 0) > 0 || (operation.directives?.length ?? 0) > 0) return null;
   const queryType = schema.getQueryType();
   if (!queryType) return null;
-  const data: Record<string, string> = {};
+  // No prototype: an alias named `__proto__` is a key of the answer like any other.
+  const data: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const selection of operation.selectionSet.selections) {
     if (selection.kind !== Kind.FIELD || selection.name.value !== '__typename') return null;
     if ((selection.arguments?.length ?? 0) > 0 || (selection.directives?.length ?? 0) > 0 || selection.selectionSet) return null;
