@@ -81,8 +81,9 @@ describe('gateway configuration', () => {
   });
 
   it('keeps answers when the response cache is on, for the time and number asked, and refuses nonsense', () => {
-    expect(gatewayConfigFromEnv({ ...BASE, GATEWAY_RESPONSE_CACHE: 'on' }).responseCache).toEqual({ ttlMs: 5000, maxEntries: 10_000 });
-    expect(gatewayConfigFromEnv({ ...BASE, GATEWAY_RESPONSE_CACHE: 'on', GATEWAY_RESPONSE_CACHE_TTL_MS: '250', GATEWAY_RESPONSE_CACHE_MAX_ENTRIES: '50' }).responseCache).toEqual({ ttlMs: 250, maxEntries: 50 });
+    expect(gatewayConfigFromEnv({ ...BASE, GATEWAY_RESPONSE_CACHE: 'on' }).responseCache).toEqual({ ttlMs: 5000, maxEntries: 10_000, maxBytes: 64 * 1024 * 1024 });
+    expect(gatewayConfigFromEnv({ ...BASE, GATEWAY_RESPONSE_CACHE: 'on', GATEWAY_RESPONSE_CACHE_TTL_MS: '250', GATEWAY_RESPONSE_CACHE_MAX_ENTRIES: '50', GATEWAY_RESPONSE_CACHE_MAX_BYTES: '4096' }).responseCache).toEqual({ ttlMs: 250, maxEntries: 50, maxBytes: 4096 });
+    expect(() => gatewayConfigFromEnv({ ...BASE, GATEWAY_RESPONSE_CACHE: 'on', GATEWAY_RESPONSE_CACHE_MAX_BYTES: '10' })).toThrow(/GATEWAY_RESPONSE_CACHE_MAX_BYTES must be an integer/);
     expect(gatewayConfigFromEnv({ ...BASE, GATEWAY_DEDUPE_FETCHES: 'off' }).dedupeFetches).toBe(false);
     expect(gatewayConfigFromEnv({ ...BASE, GATEWAY_BATCH_ENTITY_FETCHES: 'off' }).batchEntityFetches).toBe(false);
     expect(() => gatewayConfigFromEnv({ ...BASE, GATEWAY_RESPONSE_CACHE: 'sometimes' })).toThrow(/GATEWAY_RESPONSE_CACHE must be on or off/);

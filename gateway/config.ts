@@ -67,7 +67,7 @@ export interface GatewayConfig {
   /** Query plans kept, the persisted operations' planned at start among them. */
   queryPlanCacheSize: number;
   /** Whole answers to queries served again to the same principal for a while; off unless asked (README, "Speed"). */
-  responseCache?: { ttlMs: number; maxEntries: number };
+  responseCache?: { ttlMs: number; maxEntries: number; maxBytes: number };
   /**
    * With tracing on, continue a client's trace (its `traceparent`) instead of starting one per
    * request linked to it. Off unless asked: clients are not trusted to pick trace ids and sampling.
@@ -223,6 +223,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
           responseCache: {
             ttlMs: integer(env, 'GATEWAY_RESPONSE_CACHE_TTL_MS', 5000, 1, 3_600_000),
             maxEntries: integer(env, 'GATEWAY_RESPONSE_CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000),
+            maxBytes: integer(env, 'GATEWAY_RESPONSE_CACHE_MAX_BYTES', 64 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
           },
         }
       : {}),

@@ -15,6 +15,12 @@ export interface ResponseCacheOptions {
   ttlMs: number;
   /** Answers kept at most, the oldest forgotten first. */
   maxEntries: number;
+  /**
+   * What the kept answers may hold at most, in bytes (each counted as its serialised text, two
+   * bytes a character, which V8 never exceeds), the oldest forgotten first: a few large answers
+   * (a franchise's day of receipts) must not hold what 10,000 small ones would.
+   */
+  maxBytes: number;
 }
 
 /** The header that says an answer came from the response cache. */
@@ -41,7 +47,10 @@ function principalKey(principal: Principal): string {
  */
 export function useResponseCache<TContext extends ResponseCacheContext>(options: ResponseCacheOptions): ApolloServerPlugin<TContext> {
   const cache = new Keyv<{ data: Record<string, unknown> }>({
-    store: new BoundedMap(options.maxEntries),
+    store: new BoundedMap<string, unknown>(options.maxEntries, {
+      weigh: (key, value) => 2 * (key.length + (typeof value === 'string' ? value.length : JSON.stringify(value).length)),
+      maxWeight: options.maxBytes,
+    }),
     namespace: 'responses',
     // Plain JSON: answers hold nothing else, and keyv's default (which revives buffers) was a tenth of a cached request's time.
     serialize: JSON.stringify,

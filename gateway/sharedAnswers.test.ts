@@ -60,6 +60,8 @@ let supergraph: Awaited<ReturnType<typeof composeTestSupergraph>>;
 let gateway: TestGateway;
 let unshared: TestGateway;
 let cached: TestGateway;
+/** A response cache of 2 KiB: a handful of answers. */
+let small: TestGateway;
 
 beforeAll(async () => {
   subgraph = await listenSubgraph(createSubgraphServer(slow), { port: 0, internalSecret: TEST_INTERNAL_SECRET, context: async (identity) => identity });
@@ -68,12 +70,14 @@ beforeAll(async () => {
   gateway = await startTestGateway({ slow: subgraph.url }, { supergraphPath });
   unshared = await startTestGateway({ slow: subgraph.url }, { supergraphPath, env: { GATEWAY_DEDUPE_FETCHES: 'off' } });
   cached = await startTestGateway({ slow: subgraph.url }, { supergraphPath, env: { GATEWAY_RESPONSE_CACHE: 'on', GATEWAY_RESPONSE_CACHE_TTL_MS: '1500' } });
+  small = await startTestGateway({ slow: subgraph.url }, { supergraphPath, env: { GATEWAY_RESPONSE_CACHE: 'on', GATEWAY_RESPONSE_CACHE_MAX_BYTES: '2048' } });
 });
 
 afterAll(async () => {
   await gateway?.stop();
   await unshared?.stop();
   await cached?.stop();
+  await small?.stop();
   await subgraph?.stop();
   await supergraph?.remove();
 });
@@ -177,6 +181,15 @@ describe('the response cache (GATEWAY_RESPONSE_CACHE=on)', () => {
     const later = await post(cached.url, SLOW, { key: 'k1' }, headers);
     expect(later.cache).toBe('miss');
     expect(calls).toHaveLength(3);
+  });
+
+  it('forgets its oldest answers past GATEWAY_RESPONSE_CACHE_MAX_BYTES, however few they are', async () => {
+    const headers = { authorization: `Bearer ${await small.tokens.sign({ role: 'service', actor: 'gina' })}` };
+    for (let i = 0; i < 12; i++) expect((await post(small.url, SLOW, { key: `b${i}` }, headers)).cache).toBe('miss');
+    // Far under the 10,000 answers of the count bound, the first are gone and the last kept.
+    expect((await post(small.url, SLOW, { key: 'b11' }, headers)).cache).toBe('hit');
+    expect((await post(small.url, SLOW, { key: 'b0' }, headers)).cache).toBe('miss');
+    expect(calls.filter((c) => c.key === 'b0')).toHaveLength(2);
   });
 
   it('never serves one principal what another was answered', async () => {
