@@ -24,8 +24,14 @@ beforeAll(async () => {
   const webEans = new Set(estate.ecommerce.products.map((p) => p.ean));
   const stocked = new Set(estate.pos.stock.map((s) => s.ean));
   catalogueRef = estate.catalogue.products.find((p) => p.ean && webEans.has(p.ean) && stocked.has(p.ean))!.ref;
-  // Once without faults: the whole plan runs, and reaches every system it needs.
-  const answer = await graphql(stack.gateway.url, PRODUCT, { ref: catalogueRef });
+  // Once without faults: the whole plan runs, and reaches every system it needs. The first
+  // requests of a cold stack on a loaded machine can take longer than the 1 s deadline (code
+  // not yet compiled, pools not yet open), so a few tries are allowed; one must succeed.
+  let answer = await graphql(stack.gateway.url, PRODUCT, { ref: catalogueRef });
+  for (let tries = 1; answer.errors && tries < 5; tries += 1) {
+    expect(answer.errors.map((e) => e.extensions?.code)).toEqual(answer.errors.map(() => 'DEADLINE_EXCEEDED'));
+    answer = await graphql(stack.gateway.url, PRODUCT, { ref: catalogueRef });
+  }
   expect(answer.errors).toBeUndefined();
 }, 180_000);
 
