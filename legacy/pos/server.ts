@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NetConnectOpts } from 'node:net';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
+import { openPglite } from '../../utilities/pglite.js';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
 import type { FranchiseCode, PosData } from '../generator/model.js';
@@ -175,7 +176,7 @@ async function pgliteBackend(dataDir: string | undefined, maxConnections: number
   }
   let lite: PGlite;
   try {
-    lite = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+    lite = await openPglite(dataDir);
   } catch (error) {
     await unlock();
     throw error;

@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
+import { openPglite } from '../../../utilities/pglite.js';
 import pg from 'pg';
 import type { Tracer } from '@opentelemetry/api';
 import { currentRequestScope } from '../../shared/requestScope.js';
@@ -121,7 +122,7 @@ async function pglite(dataDir: string | undefined, schema: string): Promise<Data
   let db: PGlite;
   try {
     if (dataDir !== undefined) await mkdir(dirname(resolve(dataDir)), { recursive: true });
-    db = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+    db = await openPglite(dataDir);
     await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema};`);
   } catch (error) {
     await release();
