@@ -84,6 +84,28 @@ describe('scrubPersonalData', () => {
   it("replaces an address whose local part holds an apostrophe, whole", () => {
     expect(scrubPersonalData("got o'brien@mail.ie, expected a card")).toBe('got [email], expected a card');
   });
+
+  it('still replaces an address after a long run of word characters, and the longest name a domain may have', () => {
+    expect(scrubPersonalData(`${'x'.repeat(10_000)} jean.dupont@example.fr`)).toBe(`${'x'.repeat(10_000)} [email]`);
+    const longest = `${'a'.repeat(64)}@${`${'b'.repeat(63)}.`.repeat(3)}com`;
+    expect(scrubPersonalData(`<${longest}>`)).toBe('<[email]>');
+  });
+
+  // A log line can echo what a client sent (an argument in an error message, up to the body
+  // limit of 256 KiB). With an unbounded run before the `@`, 100 KB of word characters took the
+  // scrubber about a minute, every log line of the process waiting behind it; bounded, about a
+  // tenth of a second at worst. The limit below is thousands of times the bounded cost and a
+  // small fraction of the unbounded one (n² steps: about 6 minutes at 256 KiB).
+  it.each([
+    ['one word, no @', 'x'.repeat(256 * 1024)],
+    ['one word, an @ at its end', `${'x'.repeat(256 * 1024)}@`],
+    ['a domain of endless labels', `a@${'b.'.repeat(128 * 1024)}`],
+    ['digits parted by spaces', '1 '.repeat(128 * 1024)],
+  ])('scrubs 256 KiB of hostile text in linear time (%s)', (_, text) => {
+    const started = performance.now();
+    scrubPersonalData(text);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
 });
 
 test('leaves module paths in a stack trace alone', () => {

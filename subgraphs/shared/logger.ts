@@ -12,8 +12,15 @@ import { pino, type Logger } from 'pino';
  * What an address's local part may hold (letters of any script, digits, `.` and the RFC 5322
  * symbols but `/`: `o'brien@…`, `x%y=z!{a}@…`), then a domain of labels: a module path such as
  * `node_modules/@apollo/gateway/dist/index.js` is no address.
+ *
+ * Every run is bounded as RFC 5321 bounds it (a local part of 64 at most, labels of 63, a name
+ * of 255): with an open `+` before the `@`, each start in a long run of word characters with
+ * no `@` after it (a token, an encoded blob echoed in an error) read to the run's end before
+ * failing, so a string of n such characters cost n² steps: 100 KB held the process for about a
+ * minute. Bounded, it costs at most 64 steps a character; and a text without `@` is not
+ * searched at all.
  */
-const EMAIL = /[\p{L}\p{N}!#$%&'*+=?^_`{|}~.-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/gu;
+const EMAIL = /[\p{L}\p{N}!#$%&'*+=?^_`{|}~.-]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63}){0,126}\.\p{L}{2,63}/gu;
 /**
  * E.164 (`+33612345678`), international with the trunk 0 in brackets (`+33 (0)6 12 34 56 78`),
  * `0033…`, and national French (`06 12 34 56 78`, `06.12.34.56.78`).
@@ -28,13 +35,31 @@ const LONG_NUMBER = /\d(?: ?\d){8,}/g;
 
 /** The text with emails, phone numbers and long digit runs (card numbers) replaced by placeholders. */
 export function scrubPersonalData(text: string): string {
-  return text.replace(EMAIL, '[email]').replace(PHONE, '[phone]').replace(LONG_NUMBER, '[number]');
+  const withoutEmails = text.includes('@') ? text.replace(EMAIL, '[email]') : text;
+  return withoutEmails.replace(PHONE, '[phone]').replace(LONG_NUMBER, '[number]');
+}
+
+/**
+ * The longest string a log line keeps, in UTF-16 code units: an error message can echo what a
+ * client sent, up to the body limit; the line keeps its start and says how much was cut.
+ */
+export const MAX_LOGGED_STRING = 16 * 1024;
+
+/**
+ * The text scrubbed, then cut to {@link MAX_LOGGED_STRING}. Scrubbed whole before the cut: cut
+ * first, an address or a card number astride the cut would be left as a part no pattern
+ * recognises, and written.
+ */
+function scrubString(text: string): string {
+  const scrubbed = scrubPersonalData(text);
+  if (scrubbed.length <= MAX_LOGGED_STRING) return scrubbed;
+  return `${scrubbed.slice(0, MAX_LOGGED_STRING)}… [${scrubbed.length - MAX_LOGGED_STRING} more characters]`;
 }
 
 function scrubValue(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return scrubPersonalData(value);
+  if (typeof value === 'string') return scrubString(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { type: value.name, message: scrubPersonalData(value.message), stack: value.stack && scrubPersonalData(value.stack) };
+  if (value instanceof Error) return { type: value.name, message: scrubString(value.message), stack: value.stack && scrubString(value.stack) };
   if (Array.isArray(value)) return value.map((item) => scrubValue(item, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubValue(item, depth + 1)]));
 }
@@ -44,13 +69,57 @@ function defaultLevel(env: NodeJS.ProcessEnv): string {
   return env.JEST_WORKER_ID ? 'silent' : 'info';
 }
 
+/** What the lines waiting for standard output may take, in bytes, by default: 16 MiB. */
+export const DEFAULT_LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
+
+/** `LOG_BUFFER_MAX_BYTES`: a whole number of bytes, at least 64 KiB. */
+export function logBufferMaxBytes(env: NodeJS.ProcessEnv): number {
+  const raw = env.LOG_BUFFER_MAX_BYTES?.trim();
+  if (!raw) return DEFAULT_LOG_BUFFER_MAX_BYTES;
+  const bytes = /^\d{1,15}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(bytes >= 65_536)) {
+    throw new Error(`LOG_BUFFER_MAX_BYTES expects a whole number of bytes of at least 65536, got ${JSON.stringify(raw)}`);
+  }
+  return bytes;
+}
+
 /**
  * Standard output, written asynchronously: lines logged while a write is under way go out
  * together in the next one, not as a system call each, and what is left is written
  * synchronously when the process exits (pino's exit hook). `LOG_SYNC=on` writes each line at
  * once.
+ *
+ * The lines waiting are bounded (`LOG_BUFFER_MAX_BYTES`, 16 MiB): a reader of standard output
+ * that stalls (a log shipper down, a terminal paused) would otherwise have the process keep
+ * every line in memory until it runs out. Past the bound a line is dropped, counted
+ * (`crosscanal_log_lines_dropped_total`), and a warning says how many were lost once lines
+ * flow again; the requests themselves are never held up by their logs.
  */
-const destination = pino.destination({ dest: 1, sync: process.env.LOG_SYNC === 'on' });
+const destination = pino.destination({ dest: 1, sync: process.env.LOG_SYNC === 'on', maxLength: logBufferMaxBytes(process.env) });
+
+const dropped = { lines: 0, bytes: 0, unreported: 0, reportDue: false };
+
+/** Log lines dropped since the process started because standard output was not read fast enough. */
+export function droppedLogLines(): { lines: number; bytes: number } {
+  return { lines: dropped.lines, bytes: dropped.bytes };
+}
+
+destination.on('drop', (data: string | Buffer) => {
+  dropped.lines += 1;
+  dropped.unreported += 1;
+  dropped.bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+  if (dropped.reportDue) return;
+  dropped.reportDue = true;
+  // Said once the buffer has room again (a warning dropped in turn is counted, and said later).
+  setTimeout(reportDropped, 1000).unref();
+});
+
+function reportDropped(): void {
+  dropped.reportDue = false;
+  const lines = dropped.unreported;
+  dropped.unreported = 0;
+  root.warn({ droppedLines: lines, droppedTotal: dropped.lines }, `${lines} log lines dropped: standard output was not read fast enough (LOG_BUFFER_MAX_BYTES)`);
+}
 
 /**
  * The trace and span a line was written in (`trace_id`, `span_id`, as OpenTelemetry names

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { droppedLogLines } from './logger.js';
 
 /**
  * The process's Prometheus metrics (prom-client), served at `/metrics` by the gateway and by
@@ -60,6 +61,16 @@ const legacySeconds = new Histogram({
   labelNames: ['source', 'operation', 'outcome'] as const,
   buckets: SECONDS,
   registers: [registry],
+});
+
+new Counter({
+  name: 'crosscanal_log_lines_dropped_total',
+  help: 'Log lines dropped because standard output was not read fast enough (LOG_BUFFER_MAX_BYTES).',
+  registers: [registry],
+  collect() {
+    this.reset();
+    this.inc(droppedLogLines().lines);
+  },
 });
 
 const cacheLookups = new Counter({
