@@ -46,13 +46,28 @@ export interface SubgraphDataSourceOptions {
   batchEntities?: boolean;
 }
 
-/** The answer to a fetch, bounded by `signal`, on a keep-alive connection of `agent`. */
-function post(url: URL, agent: http.Agent, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<SubgraphAnswer> {
+/**
+ * A fetch sent on a pooled connection that the subgraph had closed: nothing came back, and the
+ * subgraph read nothing of it. A keep-alive connection is closed by the server after its idle
+ * timeout, and a request the pool sends on it in that instant fails so (Node's agent drops an
+ * idle connection a second before the server's announced timeout, which a busy event loop can
+ * overrun).
+ */
+class StaleConnection extends Error {
+  override name = 'StaleConnection';
+}
+
+const CONNECTION_CLOSED = new Set(['ECONNRESET', 'EPIPE']);
+
+/** The answer to a fetch, bounded by `signal`, on a keep-alive connection of `agent` (`false`: a connection of its own). */
+function post(url: URL, agent: http.Agent | false, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<SubgraphAnswer> {
   return new Promise((resolve, reject) => {
+    let answered = false;
     const request = (url.protocol === 'https:' ? https : http).request(
       url,
       { method: 'POST', agent, signal, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
       (response) => {
+        answered = true;
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('error', reject);
@@ -67,7 +82,10 @@ function post(url: URL, agent: http.Agent, headers: Record<string, string>, body
         );
       },
     );
-    request.on('error', reject);
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      const stale = request.reusedSocket && !answered && !signal.aborted && (CONNECTION_CLOSED.has(error.code ?? '') || error.message === 'socket hang up');
+      reject(stale ? new StaleConnection(`the pooled connection was closed: ${error.message}`, { cause: error }) : error);
+    });
     request.end(body);
   });
 }
@@ -350,9 +368,18 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
     const headers: Record<string, string> = { 'content-type': 'application/json', [PRINCIPAL_HEADER]: context.grant! };
     // A shared exchange carries the first request's context; a batch, its first fetch's.
     if (this.traced) injectTraceContext(headers);
-    const exchange = (signal: AbortSignal) => post(this.target, this.agent, headers, body, signal);
+    // A read sent on a pooled connection the subgraph had just closed is sent again, once, on a
+    // connection of its own (the pool's next idle one may be as stale). A write is not: the
+    // error says the subgraph could not be reached, and the client's idempotency key makes its
+    // own retry safe.
+    const read = this.shareable(options);
+    const exchange = (signal: AbortSignal) =>
+      post(this.target, this.agent, headers, body, signal).catch((error: unknown) => {
+        if (!(error instanceof StaleConnection) || !read || signal.aborted) throw error;
+        return post(this.target, false, headers, body, signal);
+      });
     let flight: Flight;
-    if (this.dedupe && this.shareable(options)) {
+    if (this.dedupe && read) {
       context.principalKey ??= JSON.stringify([principal.role, principal.actor, principal.franchise, principal.store, principal.customerId, principal.client]);
       const key = `${context.principalKey}\n${body}`;
       const running = this.inFlight.get(key);
