@@ -70,10 +70,12 @@ export async function productAvailability(
   if (gtin14 === null && localCodes.length === 0) return { web, stores: [] };
 
   const rows = await ownStoreRows(principal, loaders, await loaders.availability.load(availabilityKey(gtin14, localCodes)));
+  // Read again after the rows: a row of a store the held copy did not know had it read again.
+  const placed = await loaders.directory();
   const stores: StoreAvailability[] = [];
   for (const row of rows) {
     // A stock row of a store the directory does not list has nowhere to be shown.
-    const store = directory.store(row.storeCode);
+    const store = placed.store(row.storeCode);
     if (!store) continue;
     stores.push({ store, quantity: row.quantity, updatedAt: row.updatedAt, code: row.code, distanceMetres: origin ? metresTo(origin, store) : null });
   }

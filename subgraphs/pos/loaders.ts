@@ -3,7 +3,8 @@ import type { GraphQLError } from 'graphql';
 import { SourceFailure, sourceError } from '../shared/errors.js';
 import type { CacheKind, LegacySource } from '../shared/source.js';
 import type { PosClient } from './client.js';
-import { Directory, directoryFromRow } from './directory.js';
+import type { Directory } from './directory.js';
+import type { HeldDirectory } from './heldDirectory.js';
 import { matches, parseLookupKey, phoneVariants, type PosLookup } from './identities.js';
 import type { IdentityFilter, LayoutMapper, MapContext, Row } from './layout.js';
 import { layoutFor } from './layouts.js';
@@ -26,7 +27,6 @@ import { MAX_RECENT_RATINGS, toRating, toStoreRatings, type RatingRecord, type S
 
 /** How long each kind of POS record stays fresh in the cross-request cache. */
 export const CACHE_KINDS = {
-  directory: { name: 'directory', ttlMs: 300_000 },
   /** A receipt does not change once printed. */
   sale: { name: 'sale', ttlMs: 600_000 },
   quote: { name: 'quote', ttlMs: 60_000 },
@@ -59,8 +59,13 @@ export interface LoaderOptions {
 
 /** The per-request loaders of the POS subgraph. */
 export interface PosLoaders {
-  /** The directory, read once per request (and cached across requests). */
+  /** The directory as the process holds it ({@link HeldDirectory}): no statement once it has been read. */
   directory(): Promise<Directory>;
+  /**
+   * By receipt, return or quote number: the franchise whose store code it carries, or null. A
+   * number naming a store the held directory does not know has it read again first.
+   */
+  franchiseOfNumber: DataLoader<string, FranchiseEntry | null>;
   store: DataLoader<string, StoreEntry | null>;
   franchise: DataLoader<string, FranchiseEntry | null>;
   /** By receipt number. */
@@ -161,12 +166,24 @@ function eanForms(gtin14: string): string[] {
 
 /**
  * Creates the loaders of one request. Every batch costs at most one statement per franchise
- * schema (per `batchSize` keys), routed by the directory; each franchise's share goes through
- * the source's cache, so a key fetched by an earlier request within its TTL costs nothing.
+ * schema (per `batchSize` keys), routed by the directory the process holds (`held`, read
+ * again first when a key or a row names a store or franchise it does not know); each
+ * franchise's share goes through the source's cache, so a key fetched by an earlier request
+ * within its TTL costs nothing.
  */
-export function createLoaders(client: PosClient, source: LegacySource, { batchSize = 500 }: LoaderOptions = {}): PosLoaders {
-  let directoryRead: Promise<Directory> | undefined;
-  const directory = (): Promise<Directory> => (directoryRead ??= readDirectory(client, source));
+export function createLoaders(client: PosClient, source: LegacySource, held: HeldDirectory, { batchSize = 500 }: LoaderOptions = {}): PosLoaders {
+  const directory = (): Promise<Directory> => held.current();
+
+  /**
+   * The held directory, read again first when `place` finds nothing for one of `codes` (a store
+   * opened since it was read); `failure`: that read's coded error, for the keys still unplaced.
+   */
+  const placing = (codes: Iterable<string>, place: (directory: Directory, code: string) => unknown) => {
+    const wanted = [...codes];
+    return held.knowing((d) => wanted.some((code) => place(d, code) === undefined));
+  };
+  const byStore = (d: Directory, code: string) => d.franchiseOfStore(code);
+  const byNumberOf = (d: Directory, number: string) => d.franchiseOfNumber(number);
 
   /**
    * Answers each franchise's keys from the cache or with `fetch`, called once per franchise
@@ -196,8 +213,18 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
     return results;
   }
 
-  /** Maps a statement's rows with the franchise's layout; a row it cannot read fails the call as SOURCE_BAD_RESPONSE. */
-  function mapRows<R>(operation: string, franchise: FranchiseEntry, rows: Row[], directory: Directory, pick: (mapper: LayoutMapper) => (row: Row, context: MapContext) => R): R[] {
+  /**
+   * Maps a statement's rows with the franchise's layout; a row it cannot read fails the call as
+   * SOURCE_BAD_RESPONSE. A row of a store the held directory does not know (opened since it was
+   * read) has the directory read again first, so that it is read in its store's country.
+   */
+  async function mapRows<R>(operation: string, franchise: FranchiseEntry, rows: Row[], pick: (mapper: LayoutMapper) => (row: Row, context: MapContext) => R): Promise<R[]> {
+    const stores = new Set<string>();
+    for (const row of rows) {
+      const code = row.store_code ?? (row.data as Row | null | undefined)?.store_code;
+      if (typeof code === 'string') stores.add(code);
+    }
+    const { directory } = await placing(stores, (d, code) => d.store(code));
     try {
       const map = pick(layoutFor(franchise).mapper);
       const context: MapContext = { franchise, directory };
@@ -216,19 +243,19 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
     pick: (mapper: LayoutMapper) => (row: Row, context: MapContext) => R,
   ): DataLoader<string, R | null> {
     return new DataLoader<string, R | null>(async (numbers) => {
-      const dir = await directory();
+      const { directory: dir, failure } = await placing(numbers, byNumberOf);
       const groups = new Map<FranchiseEntry, string[]>();
       for (const number of numbers) {
         const franchise = dir.franchiseOfNumber(number);
         if (franchise) groups.set(franchise, [...(groups.get(franchise) ?? []), number]);
       }
       const results = await perFranchise<R>(kind, groups, async (franchise, keys) => {
-        const records = mapRows(operation, franchise, await fetchRows(franchise, keys), dir, pick);
+        const records = await mapRows(operation, franchise, await fetchRows(franchise, keys), pick);
         return new Map(records.map((record) => [record.number, record]));
       });
       return numbers.map((number) => {
         const franchise = dir.franchiseOfNumber(number);
-        return franchise ? (results.get(`${franchise.code}:${number}`) ?? null) : null;
+        return franchise ? (results.get(`${franchise.code}:${number}`) ?? null) : (failure ?? null);
       });
     });
   }
@@ -241,7 +268,8 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
     pick: (mapper: LayoutMapper) => (row: Row, context: MapContext) => R,
   ): DataLoader<string, R[]> {
     return new DataLoader<string, R[]>(async (keys) => {
-      const dir = await directory();
+      const named = keys.map(parseLookupKey).flatMap((lookup) => (lookup.franchise ? [lookup.franchise] : []));
+      const { directory: dir, failure } = await placing(named, (d, code) => d.franchise(code));
       const franchisesOf = (lookup: PosLookup): FranchiseEntry[] =>
         lookup.franchise ? [dir.franchise(lookup.franchise)].filter((f): f is FranchiseEntry => f !== undefined) : [...dir.franchises];
       const groups = new Map<FranchiseEntry, string[]>();
@@ -256,10 +284,12 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
           else if (lookup.kind === 'phone') filter.phones.push(...phoneVariants(lookup.phone));
           else filter.clientIds.push(lookup.clientId);
         }
-        const records = mapRows(operation, franchise, await fetchRows(franchise, filter), dir, pick);
+        const records = await mapRows(operation, franchise, await fetchRows(franchise, filter), pick);
         return new Map(batch.map((key, i) => [key, records.filter((record) => matches(lookups[i]!, franchise.code, record.holder))]));
       });
       return keys.map((key) => {
+        const lookup = parseLookupKey(key);
+        if (failure && lookup.franchise && !dir.franchise(lookup.franchise)) return failure;
         const found: R[] = [];
         for (const franchise of franchisesOf(parseLookupKey(key))) {
           const part = results.get(`${franchise.code}:${key}`);
@@ -283,7 +313,7 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
       const dir = await directory();
       const groups = new Map(dir.franchises.map((franchise) => [franchise, numbers] as const));
       const results = await perFranchise<R[]>(kind, groups, async (franchise, batch) => {
-        const records = mapRows(operation, franchise, await fetchRows(franchise, batch), dir, pick);
+        const records = await mapRows(operation, franchise, await fetchRows(franchise, batch), pick);
         return new Map(batch.map((number) => [number, records.filter((record) => pointsAt(record) === number)]));
       });
       return numbers.map((number) => {
@@ -306,7 +336,7 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
     pick: (mapper: LayoutMapper) => (row: Row, context: MapContext) => R | null,
   ): DataLoader<string, R[]> {
     return new DataLoader<string, R[]>(async (keys) => {
-      const dir = await directory();
+      const { directory: dir, failure } = await placing(keys.flatMap((key) => parseItemKey(key).stores ?? []), byStore);
       /** The franchises a key asks, each with its own share of the key. */
       const sharesOf = (key: string): Array<[FranchiseEntry, string]> => {
         const { gtin14, stores } = parseItemKey(key);
@@ -326,7 +356,7 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
         const parsed = shares.map(parseItemKey);
         const eans = [...new Set(parsed.flatMap((p) => eanForms(p.gtin14)))];
         const stores = parsed.some((p) => p.stores === null) ? null : [...new Set(parsed.flatMap((p) => p.stores ?? []))];
-        const records = mapRows(operation, franchise, await fetchRows(franchise, eans, stores), dir, pick).filter((r): r is R => r !== null);
+        const records = (await mapRows(operation, franchise, await fetchRows(franchise, eans, stores), pick)).filter((r): r is R => r !== null);
         return new Map(
           shares.map((share, i) => {
             const { gtin14, stores: wanted } = parsed[i]!;
@@ -337,6 +367,7 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
         );
       });
       return keys.map((key) => {
+        if (failure && parseItemKey(key).stores?.some((code) => !dir.franchiseOfStore(code))) return failure;
         const found: R[] = [];
         for (const [franchise, share] of sharesOf(key)) {
           const part = results.get(`${franchise.code}:${share}`);
@@ -356,7 +387,9 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
    */
   function availabilityLoader(): DataLoader<string, AvailabilityRecord[]> {
     return new DataLoader<string, AvailabilityRecord[]>(async (keys) => {
-      const dir = await directory();
+      // A local code of a franchise the held directory does not know (one that joined since) has it read again.
+      const named = keys.flatMap((key) => parseAvailabilityKey(key).localCodes.map((c) => c.franchise));
+      const { directory: dir, failure } = await placing(named, (d, code) => d.franchise(code));
       const sharesOf = (key: string): Array<[FranchiseEntry, string]> => {
         const { gtin14, localCodes } = parseAvailabilityKey(key);
         return dir.franchises.flatMap((franchise): Array<[FranchiseEntry, string]> => {
@@ -372,7 +405,7 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
         const parsed = shares.map((share) => JSON.parse(share) as [string | null, string[]]);
         const eans = [...new Set(parsed.flatMap(([gtin14]) => (gtin14 === null ? [] : eanForms(gtin14))))];
         const codes = [...new Set(parsed.flatMap(([, own]) => own))];
-        const lines = mapRows('stockByCodes', franchise, await client.stockByCodes(franchise, eans, codes), dir, (m) => m.stockLine).filter(
+        const lines = (await mapRows('stockByCodes', franchise, await client.stockByCodes(franchise, eans, codes), (m) => m.stockLine)).filter(
           (line): line is StockLineRecord => line !== null,
         );
         return new Map(
@@ -389,6 +422,7 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
         );
       });
       return keys.map((key) => {
+        if (failure && parseAvailabilityKey(key).localCodes.some((c) => !dir.franchise(c.franchise))) return failure;
         const found: AvailabilityRecord[] = [];
         for (const [franchise, share] of sharesOf(key)) {
           const part = results.get(`${franchise.code}:${share}`);
@@ -409,7 +443,7 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
    */
   function storePricingLoader(): DataLoader<string, StorePricingRecord[]> {
     return new DataLoader<string, StorePricingRecord[]>(async (keys) => {
-      const dir = await directory();
+      const { directory: dir, failure } = await placing(keys.flatMap((key) => parseStorePricingKey(key).stores ?? []), byStore);
       const sharesOf = (key: string): Array<[FranchiseEntry, string]> => {
         const { gtin14, localCodes, stores } = parseStorePricingKey(key);
         let asked: Array<[FranchiseEntry, string[] | null]>;
@@ -440,7 +474,7 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
         const stock: StockLineRecord[] = [];
         const prices: PriceRecord[] = [];
         const promotions: PromotionRecord[] = [];
-        mapRows('storePricing', franchise, rows, dir, (mapper) => (row, context) => {
+        await mapRows('storePricing', franchise, rows, (mapper) => (row, context) => {
           const data = row.data as Row;
           if (row.row_kind === 'stock') {
             const line = mapper.stockLine(data, context);
@@ -477,6 +511,7 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
         );
       });
       return keys.map((key) => {
+        if (failure && parseStorePricingKey(key).stores?.some((code) => !dir.franchiseOfStore(code))) return failure;
         const found: StorePricingRecord[] = [];
         for (const [franchise, share] of sharesOf(key)) {
           const part = results.get(`${franchise.code}:${share}`);
@@ -519,30 +554,34 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
 
   return {
     directory,
-    store: new DataLoader(async (codes) => {
-      const dir = await directory();
-      return codes.map((code) => dir.store(code) ?? null);
+    franchiseOfNumber: new DataLoader<string, FranchiseEntry | null>(async (numbers) => {
+      const { directory: dir, failure } = await placing(numbers, byNumberOf);
+      return numbers.map((number) => dir.franchiseOfNumber(number) ?? failure ?? null);
     }),
-    franchise: new DataLoader(async (codes) => {
-      const dir = await directory();
-      return codes.map((code) => dir.franchise(code) ?? null);
+    store: new DataLoader<string, StoreEntry | null>(async (codes) => {
+      const { directory: dir, failure } = await placing(codes, (d, code) => d.store(code));
+      return codes.map((code) => dir.store(code) ?? failure ?? null);
+    }),
+    franchise: new DataLoader<string, FranchiseEntry | null>(async (codes) => {
+      const { directory: dir, failure } = await placing(codes, (d, code) => d.franchise(code));
+      return codes.map((code) => dir.franchise(code) ?? failure ?? null);
     }),
     sale: byNumber(CACHE_KINDS.sale, 'salesByNumber', (f, n) => client.salesByNumber(f, n), (m) => m.sale),
     quote: byNumber(CACHE_KINDS.quote, 'quotesByNumber', (f, n) => client.quotesByNumber(f, n), (m) => m.quote),
     quotesOfStore: new DataLoader<string, QuoteRecord[]>(async (codes) => {
-      const dir = await directory();
+      const { directory: dir, failure } = await placing(codes, byStore);
       const groups = new Map<FranchiseEntry, string[]>();
       for (const code of codes) {
         const franchise = dir.franchiseOfStore(code);
         if (franchise) groups.set(franchise, [...(groups.get(franchise) ?? []), code]);
       }
       const results = await perFranchise<QuoteRecord[]>(CACHE_KINDS.quotesOfStore, groups, async (franchise, stores) => {
-        const records = mapRows('quotesOfStores', franchise, await client.quotesOfStores(franchise, stores), dir, (m) => m.quote);
+        const records = await mapRows('quotesOfStores', franchise, await client.quotesOfStores(franchise, stores), (m) => m.quote);
         return new Map(stores.map((code) => [code, records.filter((r) => r.storeCode === code)]));
       });
       return codes.map((code) => {
         const franchise = dir.franchiseOfStore(code);
-        return franchise ? (results.get(`${franchise.code}:${code}`) ?? []) : [];
+        return franchise ? (results.get(`${franchise.code}:${code}`) ?? []) : (failure ?? []);
       });
     }),
     storeReturn: byNumber(CACHE_KINDS.storeReturn, 'returnsByNumber', (f, n) => client.returnsByNumber(f, n), (m) => m.storeReturn),
@@ -556,24 +595,24 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
     prices: fromItemPricing((row) => row.price),
     itemPromotions: fromItemPricing((row) => row.promotion),
     storePromotions: new DataLoader<string, PromotionRecord[]>(async (codes) => {
-      const dir = await directory();
+      const { directory: dir, failure } = await placing(codes, byStore);
       const groups = new Map<FranchiseEntry, string[]>();
       for (const code of codes) {
         const franchise = dir.franchiseOfStore(code);
         if (franchise) groups.set(franchise, [...(groups.get(franchise) ?? []), code]);
       }
       const results = await perFranchise<PromotionRecord[]>(CACHE_KINDS.storePromotions, groups, async (franchise, stores) => {
-        const records = mapRows('promotionsForStores', franchise, await client.promotionsForStores(franchise, stores), dir, (m) => m.promotion);
+        const records = await mapRows('promotionsForStores', franchise, await client.promotionsForStores(franchise, stores), (m) => m.promotion);
         return new Map(stores.map((code) => [code, records.filter((r) => r.storeCode === null || r.storeCode === code)]));
       });
       return codes.map((code) => {
         const franchise = dir.franchiseOfStore(code);
-        return franchise ? (results.get(`${franchise.code}:${code}`) ?? []) : [];
+        return franchise ? (results.get(`${franchise.code}:${code}`) ?? []) : (failure ?? []);
       });
     }),
     storePricing: storePricingLoader(),
     ratingOfReceipt: new DataLoader<string, RatingRecord | null>(async (numbers) => {
-      const dir = await directory();
+      const { directory: dir, failure } = await placing(numbers, byNumberOf);
       const groups = new Map<FranchiseEntry, string[]>();
       for (const number of numbers) {
         const franchise = dir.franchiseOfNumber(number);
@@ -586,11 +625,11 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
       });
       return numbers.map((number) => {
         const franchise = dir.franchiseOfNumber(number);
-        return franchise ? (results.get(`${franchise.code}:${number}`) ?? null) : null;
+        return franchise ? (results.get(`${franchise.code}:${number}`) ?? null) : (failure ?? null);
       });
     }),
     storeRatings: new DataLoader<string, StoreRatingsRecord>(async (codes) => {
-      const dir = await directory();
+      const { directory: dir, failure } = await placing(codes, byStore);
       const groups = new Map<FranchiseEntry, string[]>();
       for (const code of codes) {
         const franchise = dir.franchiseOfStore(code);
@@ -603,7 +642,7 @@ export function createLoaders(client: PosClient, source: LegacySource, { batchSi
       const none: StoreRatingsRecord = { count: 0, average: null, recent: [] };
       return codes.map((code) => {
         const franchise = dir.franchiseOfStore(code);
-        return franchise ? (results.get(`${franchise.code}:${code}`) ?? none) : none;
+        return franchise ? (results.get(`${franchise.code}:${code}`) ?? none) : (failure ?? none);
       });
     }),
   };
@@ -632,19 +671,4 @@ function distinctPromotions(records: readonly PromotionRecord[]): Promotion[] {
   const byId = new Map<string, Promotion>();
   for (const { promotion } of records) byId.set(promotion.id, promotion);
   return [...byId.values()].sort((a, b) => (a.startsAt ?? '').localeCompare(b.startsAt ?? '') || a.id.localeCompare(b.id));
-}
-
-/** The directory, from the cache when fresh (or stale when the database fails), else in one statement. */
-async function readDirectory(client: PosClient, source: LegacySource): Promise<Directory> {
-  const [data] = await source.cachedBatch(CACHE_KINDS.directory, ['directory'], async () => {
-    const raw = await client.directory();
-    try {
-      return new Map([['directory', directoryFromRow(raw)]]);
-    } catch (error) {
-      throw sourceError('pos', new SourceFailure('badResponse', `directory: ${(error as Error).message}`, undefined, { cause: error }));
-    }
-  });
-  if (data instanceof Error) throw data;
-  if (!data) throw sourceError('pos', new SourceFailure('badResponse', 'directory: the directory statement answered no row'));
-  return new Directory(data);
 }

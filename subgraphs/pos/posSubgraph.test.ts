@@ -4,6 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import Keyv from 'keyv';
+import pg from 'pg';
 import { CARD, EAN } from '../../legacy/pos/fixture.js';
 import { catalogueStub, crosscanalStub, ecommerceStub } from './federationStubs.js';
 import { subgraph } from './server.js';
@@ -865,7 +866,8 @@ describe('batching and caching', () => {
   const statements = () => stack.pos.counter.snapshot().byOperation.select ?? 0;
 
   test('N sales cost one statement per franchise per 100 keys, and nothing once cached', async () => {
-    const { url: batched } = await stack.subgraph({ batchSize: 100, cache: new Keyv() });
+    // missRefreshMs 0: a number naming no store the held directory knows always has it read again.
+    const { url: batched } = await stack.subgraph({ batchSize: 100, cache: new Keyv(), directory: { missRefreshMs: 0 } });
     const known = [
       ...bulkReceiptNumbers(150),
       'NRD01-0004711', 'NRD01-0004712', 'NRD02-0000815', 'NRD03-0000101', 'NRD02-0000816',
@@ -879,7 +881,8 @@ describe('batching and caching', () => {
     const first = await gql<{ _entities: Array<{ id: string } | null> }>(batched, query, { reps: reps([...known, 'NRD01-9999999', 'ZZZ-1']) });
     expect(first.errors).toBeUndefined();
     expect(first.data!._entities.map((e) => e?.id ?? null)).toEqual([...known, null, null]);
-    // The directory, NRD's 156 numbers in two statements, SUD's and OUE's in one each.
+    // NRD's 156 numbers in two statements, SUD's and OUE's in one each; the directory, held since
+    // start, read again once for ZZZ-1, which names no store it knows (one opened since?).
     expect(statements()).toBe(5);
 
     stack.pos.counter.reset();
@@ -896,8 +899,9 @@ describe('batching and caching', () => {
   });
 
   test('customers, cards and products cost one statement per franchise per loader, whatever their number', async () => {
-    const { url: fresh } = await stack.subgraph({ cache: new Keyv() });
-    await gql(fresh, '{ franchises { code } }');
+    // No warm-up: the directory is held from start. missRefreshMs 0: a row naming a store
+    // the held copy does not know would read it again, and show here as a statement.
+    const { url: fresh } = await stack.subgraph({ cache: new Keyv(), directory: { missRefreshMs: 0 } });
 
     stack.pos.counter.reset();
     const customers = await gql<{ _entities: unknown[] }>(
@@ -933,8 +937,9 @@ describe('batching and caching', () => {
   });
 
   test("a product's store prices and promotions cost one statement per franchise together, whatever the products, nothing once cached", async () => {
-    const { url: fresh } = await stack.subgraph({ cache: new Keyv() });
-    await gql(fresh, '{ franchises { code } }');
+    // No warm-up: the directory is held from start. missRefreshMs 0: a row naming a store
+    // the held copy does not know would read it again, and show here as a statement.
+    const { url: fresh } = await stack.subgraph({ cache: new Keyv(), directory: { missRefreshMs: 0 } });
     const query = `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { storePrices { store { code } price { amount } } storePromotions { id } } } }`;
     const reps = Object.values(EAN).map((gtin) => ({ __typename: 'Product', gtin }));
 
@@ -953,8 +958,9 @@ describe('batching and caching', () => {
   });
 
   test('availability costs one statement per franchise whatever the products and codes, only the franchises a code names without a GTIN, nothing once cached', async () => {
-    const { url: fresh } = await stack.subgraph({ cache: new Keyv() });
-    await gql(fresh, '{ franchises { code } }');
+    // No warm-up: the directory is held from start. missRefreshMs 0: a row naming a store
+    // the held copy does not know would read it again, and show here as a statement.
+    const { url: fresh } = await stack.subgraph({ cache: new Keyv(), directory: { missRefreshMs: 0 } });
     const query = `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { availability { stores { store { code } code } } } } }`;
     const local = (franchise: string, value: string) => ({ kind: 'POS_LOCAL_CODE', value, franchise });
     const reps = [
@@ -1011,11 +1017,91 @@ describe('faults', () => {
     const { url: faulty } = await stack.subgraph({ cache: new Keyv(), retries: 0, timeoutMs: 150 });
     stack.pos.faults.set({ latencyMs: 1000 });
     const started = Date.now();
-    const { data, errors } = await gql(faulty, '{ franchises { code } }');
+    const { data, errors } = await gql(faulty, '{ storeSale(number: "NRD01-0004711") { id } franchises { code } }');
     expect(Date.now() - started).toBeLessThan(900);
-    expect(data).toEqual({ franchises: null });
-    expect(errors![0]).toMatchObject({ path: ['franchises'], extensions: { code: 'SOURCE_TIMEOUT', source: 'pos' } });
-    expect(errors![0]!.message).toBe('pos: directory: no answer within 150 ms');
+    // The directory is held since start: only the receipt's statement is slow.
+    expect(data).toEqual({ storeSale: null, franchises: [{ code: 'NRD' }, { code: 'OUE' }, { code: 'SUD' }] });
+    expect(errors).toHaveLength(1);
+    expect(errors![0]).toMatchObject({ path: ['storeSale'], extensions: { code: 'SOURCE_TIMEOUT', source: 'pos' } });
+    expect(errors![0]!.message).toBe('pos: salesByNumber NRD: no answer within 150 ms');
+  });
+});
+
+describe('the store directory, held in process', () => {
+  const statements = () => stack.pos.counter.snapshot().byOperation.select ?? 0;
+  let sql: pg.Pool;
+  const directory = () => stack.pos.schemas.directory;
+  const nrd = () => stack.pos.schemas.franchises.NRD!;
+
+  beforeAll(() => {
+    sql = new pg.Pool({ connectionString: stack.pos.url, max: 1 });
+  });
+
+  afterAll(async () => {
+    await sql?.end();
+  });
+
+  afterEach(() => {
+    stack.pos.faults.reset();
+  });
+
+  test('is read at start, not on the path of each request: a request costs its own statements only', async () => {
+    const { url: fresh } = await stack.subgraph({ cache: new Keyv() });
+    stack.pos.counter.reset();
+    const { data, errors } = await gql(fresh, '{ franchises { code } store(code: "SUD02") { name } storeSale(number: "NRD01-0004711") { id store { code franchise { code } } } }');
+    expect(errors).toBeUndefined();
+    expect(data).toMatchObject({ franchises: [{ code: 'NRD' }, { code: 'OUE' }, { code: 'SUD' }], storeSale: { id: 'NRD01-0004711', store: { code: 'NRD01', franchise: { code: 'NRD' } } } });
+    // The receipt's statement; no directory read.
+    expect(statements()).toBe(1);
+  });
+
+  test('a store opened after start is found on first use: by code, by a receipt number, and in a stock row', async () => {
+    // Two subgraphs, both holding a directory read before the store opened.
+    const { url: first } = await stack.subgraph({ cache: new Keyv(), directory: { missRefreshMs: 0 } });
+    const { url: second } = await stack.subgraph({ cache: new Keyv(), directory: { missRefreshMs: 0 } });
+    await sql.query(`INSERT INTO ${directory()}.stores VALUES ('NRD07', 'NRD', 'Roubaix', 'Roubaix', '59100', 'FR', false, 50.69, 3.18)`);
+    try {
+      await sql.query(`INSERT INTO ${nrd()}.receipts VALUES ('NRD07-0000001', 'NRD07', 'V001', '2026-03-20T10:00:00Z', NULL, NULL, 'EUR', 1990)`);
+      await sql.query(`INSERT INTO ${nrd()}.stock VALUES ('NRD07', '${EAN.trailShoe}', NULL, 4, '2026-06-01T00:00:00Z')`);
+      stack.pos.counter.reset();
+      const opened = await gql(first, '{ store(code: "NRD07") { name franchise { code } } storeSale(number: "NRD07-0000001") { id store { code } } }');
+      expect(opened.errors).toBeUndefined();
+      expect(opened.data).toEqual({ store: { name: 'Roubaix', franchise: { code: 'NRD' } }, storeSale: { id: 'NRD07-0000001', store: { code: 'NRD07' } } });
+      // The directory read again once (the store and the number missed it together), then the receipt.
+      expect(statements()).toBe(2);
+
+      const stock = await gql<{ _entities: Array<{ availability: { stores: Array<{ store: { code: string; name: string } }> } }> }>(
+        second,
+        `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { availability { stores { store { code name } } } } } }`,
+        { reps: [{ __typename: 'Product', gtin: EAN.trailShoe, aliases: [], webAvailable: null }] },
+      );
+      expect(stock.errors).toBeUndefined();
+      expect(stock.data!._entities[0]!.availability.stores).toContainEqual({ store: { code: 'NRD07', name: 'Roubaix' } });
+    } finally {
+      await sql.query(`DELETE FROM ${nrd()}.stock WHERE store_code = 'NRD07'`);
+      await sql.query(`DELETE FROM ${nrd()}.receipts WHERE store_code = 'NRD07'`);
+      await sql.query(`DELETE FROM ${directory()}.stores WHERE store_code = 'NRD07'`);
+    }
+  });
+
+  test('a store the held copy does not know, the directory failing: SOURCE_UNAVAILABLE for it, never "no such store"; the stores it knows still answer', async () => {
+    const { url: held } = await stack.subgraph({ cache: new Keyv(), retries: 0, directory: { missRefreshMs: 0 } });
+    stack.pos.faults.set({ errorRate: 1 });
+    const { data, errors } = await gql(held, '{ known: store(code: "NRD01") { name } unknown: store(code: "NRD08") { name } }');
+    expect(data).toEqual({ known: { name: expect.any(String) }, unknown: null });
+    expect(errors).toHaveLength(1);
+    expect(errors![0]).toMatchObject({ path: ['unknown'], extensions: { code: 'SOURCE_UNAVAILABLE', source: 'pos' } });
+  });
+
+  test('the database down at start: the subgraph starts, and the first request once it is back reads the directory', async () => {
+    stack.pos.faults.set({ down: true });
+    const { url: late } = await stack.subgraph({ cache: new Keyv(), retries: 0, timeoutMs: 300 });
+    const down = await gql(late, '{ franchises { code } }');
+    expect(down.data).toEqual({ franchises: null });
+    expect(down.errors![0]!.extensions).toMatchObject({ source: 'pos' });
+    stack.pos.faults.reset();
+    const up = await gql(late, '{ franchises { code } }');
+    expect(up).toEqual({ data: { franchises: [{ code: 'NRD' }, { code: 'OUE' }, { code: 'SUD' }] } });
   });
 });
 

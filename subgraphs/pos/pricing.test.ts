@@ -5,6 +5,7 @@ import { toGtin14, withCheckDigit } from '../../utilities/gtin.js';
 import type { Promotion } from '../shared/promotions.js';
 import { LegacySource } from '../shared/source.js';
 import { PosClient } from './client.js';
+import { HeldDirectory } from './heldDirectory.js';
 import { createLoaders, storePricingKey, type PosLoaders } from './loaders.js';
 import type { FranchiseEntry, PriceSheetCursor, PriceSheetEntry, StorePricingRecord } from './records.js';
 import { posTestData, startPosStack, type PosStack } from './testStack.js';
@@ -55,13 +56,14 @@ let data: PosData;
 const clients: PosClient[] = [];
 
 /** A client and fresh loaders over the stand-in, with a cache of their own; the directory already read. */
-async function open(): Promise<{ client: PosClient; source: LegacySource; loaders: PosLoaders }> {
+async function open(): Promise<{ client: PosClient; source: LegacySource; directory: HeldDirectory; loaders: PosLoaders }> {
   const source = new LegacySource('pos', { cache: new Keyv(), timeoutMs: 2000, retryBaseMs: 1 });
   const client = new PosClient(source, { url: stack.pos.url, schemaPrefix: stack.schemaPrefix, timeoutMs: 2000, poolSize: 4 });
   clients.push(client);
-  const loaders = createLoaders(client, source);
+  const directory = new HeldDirectory(client);
+  const loaders = createLoaders(client, source, directory);
   await loaders.directory();
-  return { client, source, loaders };
+  return { client, source, directory, loaders };
 }
 
 /** Statements the stand-in ran since the last reset. */
@@ -175,7 +177,7 @@ describe('storePricing loader', () => {
 
     // The same keys from the same cache, in a new request: nothing.
     stack.pos.counter.reset();
-    const again = createLoaders(many.client, many.source);
+    const again = createLoaders(many.client, many.source, many.directory);
     await again.directory();
     stack.pos.counter.reset();
     expect(await again.storePricing.loadMany(keys(BULK.length))).toEqual(all);

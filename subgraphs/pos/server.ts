@@ -5,6 +5,7 @@ import { sourcesReadiness } from '../shared/operations.js';
 import { LegacySource } from '../shared/source.js';
 import { createSubgraphServer, listenSubgraph, readSdl, type ListeningSubgraph, type SubgraphModule } from '../shared/subgraphServer.js';
 import { PosClient } from './client.js';
+import { HeldDirectory, type HeldDirectoryOptions } from './heldDirectory.js';
 import { createLoaders } from './loaders.js';
 import { resolvers, type PosContext } from './resolvers.js';
 
@@ -41,6 +42,8 @@ export interface PosSubgraphOptions {
   breaker?: BreakerOptions;
   /** Show unexpected errors to clients. */
   development?: boolean;
+  /** How the store directory held in process is kept fresh (`HeldDirectory`): background reads, re-reads on a miss. */
+  directory?: HeldDirectoryOptions;
 }
 
 /** Builds and starts the POS subgraph over HTTP; `stop` drains requests, then closes the database pool. */
@@ -53,16 +56,20 @@ export async function startPosSubgraph(options: PosSubgraphOptions): Promise<Lis
   const source = new LegacySource('pos', { timeoutMs, retries: options.retries, breaker: options.breaker, cache });
   const client = new PosClient(source, { url: options.legacyUrl, schemaPrefix: options.schemaPrefix, timeoutMs, poolSize: options.poolSize });
   const server = createSubgraphServer(subgraph, { development: options.development });
+  // Read before the first request, so that none waits for it (see HeldDirectory).
+  const directory = new HeldDirectory(client, options.directory);
   let listening: ListeningSubgraph;
   try {
+    await directory.start();
     listening = await listenSubgraph(server, {
       port: options.port ?? 0,
       host: options.host,
       internalSecret: options.internalSecret,
-      context: async (identity) => ({ ...identity, loaders: createLoaders(client, source, { batchSize: options.batchSize }) }),
+      context: async (identity) => ({ ...identity, loaders: createLoaders(client, source, directory, { batchSize: options.batchSize }) }),
       readiness: sourcesReadiness([source]),
     });
   } catch (error) {
+    directory.stop();
     await client.close();
     if (ownCache) await closeCache(cache);
     throw error;
@@ -71,6 +78,7 @@ export async function startPosSubgraph(options: PosSubgraphOptions): Promise<Lis
     url: listening.url,
     stop: async () => {
       await listening.stop();
+      directory.stop();
       await client.close();
       if (ownCache) await closeCache(cache);
     },

@@ -86,7 +86,7 @@ interface Bought {
 /** The order the goods were bought on: a receipt of any franchise, or a web order. */
 async function boughtOn(number: string, context: Context): Promise<Bought> {
   const { pos, ecommerce } = context.estate();
-  if (pos && (await pos.directory()).franchiseOfNumber(number)) {
+  if (pos && (await pos.franchiseOfNumber.load(number))) {
     const sale = await pos.sale.load(number);
     if (sale) {
       return {

@@ -4,6 +4,7 @@ import { LegacySource, type BreakerOptions } from '../../shared/source.js';
 import { EcommerceClient } from '../../ecommerce/client.js';
 import { createLoaders as createEcommerceLoaders, type EcommerceLoaders } from '../../ecommerce/loaders.js';
 import { PosClient } from '../../pos/client.js';
+import { HeldDirectory } from '../../pos/heldDirectory.js';
 import { createLoaders as createPosLoaders, type PosLoaders } from '../../pos/loaders.js';
 import { CatalogueClient } from '../../catalogue/client.js';
 import { createLoaders as createCatalogueLoaders, type CatalogueLoaders } from '../../catalogue/loaders.js';
@@ -71,11 +72,16 @@ export function openEstateReads(options: EstateReadOptions): EstateReads {
     sources.push(source);
     ecommerce = new EcommerceClient(options.ecommerceUrl, source);
   }
-  let pos: { client: PosClient; source: LegacySource } | null = null;
+  let pos: { client: PosClient; source: LegacySource; directory: HeldDirectory } | null = null;
   if (options.posUrl) {
     const source = new LegacySource('pos', { ...common, cache: cache('pos') });
     sources.push(source);
-    pos = { client: new PosClient(source, { url: options.posUrl, schemaPrefix: options.posSchemaPrefix, timeoutMs, poolSize: 4 }), source };
+    const client = new PosClient(source, { url: options.posUrl, schemaPrefix: options.posSchemaPrefix, timeoutMs, poolSize: 4 });
+    // The tills' store directory, held in process as the POS subgraph holds it; read now, in the
+    // background (a failure is logged and the first request reads it).
+    const directory = new HeldDirectory(client);
+    void directory.start();
+    pos = { client, source, directory };
   }
   let catalogue: CatalogueClient | null = null;
   if (options.catalogueUrl) {
@@ -99,13 +105,14 @@ export function openEstateReads(options: EstateReadOptions): EstateReads {
   return {
     loaders: () => ({
       ecommerce: ecommerce ? createEcommerceLoaders(ecommerce, { shopCurrency }) : null,
-      pos: pos ? createPosLoaders(pos.client, pos.source) : null,
+      pos: pos ? createPosLoaders(pos.client, pos.source, pos.directory) : null,
       catalogue: catalogue ? createCatalogueLoaders(catalogue) : null,
       loyalty: loyalty ? createLoyaltyLoaders(loyalty) : null,
     }),
     sources,
     posSource: pos?.source ?? null,
     close: async () => {
+      pos?.directory.stop();
       await pos?.client.close();
       await Promise.all(caches.map((c) => closeCache(c)));
     },

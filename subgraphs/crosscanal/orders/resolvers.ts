@@ -204,8 +204,7 @@ export interface Found {
 async function inTills(number: string, context: Context): Promise<Found | null> {
   const { pos } = context.estate();
   if (!pos) return null;
-  const directory = await pos.directory();
-  if (!directory.franchiseOfNumber(number)) return null;
+  if (!(await pos.franchiseOfNumber.load(number))) return null;
   const [sale, ret, quote] = await Promise.all([pos.sale.load(number), pos.storeReturn.load(number), pos.quote.load(number)]);
   if (sale) return { kind: 'STORE_SALE', number, order: reference({ kind: 'STORE_SALE', number }), quote: null, holder: holderKeys(sale.holder, sale.franchise) };
   if (ret) return returnFound(ret, context);

@@ -3,6 +3,7 @@ import { toCampaignRecord, toPromotion, toProductRecord } from '../../catalogue/
 import { EcommerceClient } from '../../ecommerce/client.js';
 import { toCartRule, toWebProduct } from '../../ecommerce/mappers.js';
 import { PosClient, PRICE_SHEET_PAGE_LIMIT } from '../../pos/client.js';
+import { HeldDirectory } from '../../pos/heldDirectory.js';
 import { createLoaders as createPosLoaders } from '../../pos/loaders.js';
 import type { FranchiseEntry, PriceSheetCursor } from '../../pos/records.js';
 import { LegacySource } from '../../shared/source.js';
@@ -29,7 +30,8 @@ const WEB_PAGE = 200;
  * A system not configured reads as empty.
  */
 export function coherenceSources({ catalogue, ecommerce, pos, shopCurrency = 'EUR' }: CoherenceClients): CoherenceSources {
-  const posLoaders = pos ? createPosLoaders(pos.client, pos.source) : null;
+  // One report reads the directory once, when first asked (not started: no background reads).
+  const posLoaders = pos ? createPosLoaders(pos.client, pos.source, new HeldDirectory(pos.client)) : null;
   const franchiseEntries = async (): Promise<readonly FranchiseEntry[]> => (posLoaders ? (await posLoaders.directory()).franchises : []);
   const posPromotions = new Map<string, Promotion[]>();
 

@@ -9,6 +9,7 @@ import { startPos, type RunningPos } from '../../../legacy/pos/server.js';
 import { toE164 } from '../../../utilities/phone.js';
 import { LegacySource } from '../../shared/source.js';
 import { PosClient } from '../client.js';
+import { HeldDirectory } from '../heldDirectory.js';
 import { createLoaders } from '../loaders.js';
 import { PosWriter } from './posWriter.js';
 
@@ -52,7 +53,7 @@ async function findings(pos: RunningPos) {
   const source = new LegacySource('pos');
   const client = new PosClient(source, { url: pos.url, timeoutMs: 5000 });
   try {
-    const read = createLoaders(client, source);
+    const read = createLoaders(client, source, new HeldDirectory(client));
     const [byCard, byPhone] = await Promise.all([read.salesFor.load(`card:${card}`), read.salesFor.load(`phone:${phone}`)]);
     return { byCard: byCard.length, byPhone: byPhone.length };
   } finally {

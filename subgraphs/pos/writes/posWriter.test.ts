@@ -9,6 +9,7 @@ import { createCache } from '../../shared/cache.js';
 import { SourceFailure } from '../../shared/errors.js';
 import { LegacySource } from '../../shared/source.js';
 import { PosClient } from '../client.js';
+import { HeldDirectory } from '../heldDirectory.js';
 import { createLoaders } from '../loaders.js';
 import { PosWriter } from './posWriter.js';
 import { PosWriteRefused } from './posWriteRefused.js';
@@ -141,8 +142,11 @@ let client: PosClient;
 let sql: pg.Pool;
 const readSource = new LegacySource('pos');
 
+/** The store directory as the POS subgraph holds it: read once, on first use. */
+let held: HeldDirectory | undefined;
+const directory = () => (held ??= new HeldDirectory(client));
 /** A fresh request's loaders: the POS subgraph's own read path. */
-const loaders = () => createLoaders(client, readSource);
+const loaders = () => createLoaders(client, readSource, directory());
 const newWriter = (source = new LegacySource('pos', { retryBaseMs: 5 })) => new PosWriter({ url: pos.url, schemaPrefix: prefix, source, clock: () => new Date(asOf) });
 
 async function refusal(work: Promise<unknown>): Promise<PosWriteRefused> {
@@ -591,7 +595,7 @@ describe('PosWriter.eraseCustomer, in every layout', () => {
   test('forgets the POS subgraph’s cached receipt and the cached lists of the person’s card', async () => {
     const cached = new LegacySource('pos', { cache: createCache(`pos-writer-erasure-${randomBytes(4).toString('hex')}`), retryBaseMs: 5 });
     const own = newWriter(cached);
-    const read = () => createLoaders(client, cached);
+    const read = () => createLoaders(client, cached, directory());
     const number = `${storeOf('NRD')}-9900009`;
     try {
       expect(await read().sale.load(number)).toMatchObject({ cardNumber: CACHED_CARD });
