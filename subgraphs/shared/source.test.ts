@@ -1,3 +1,4 @@
+import { getMaxListeners } from 'node:events';
 import { jest } from '@jest/globals';
 import Keyv from 'keyv';
 import { GraphQLError } from 'graphql';
@@ -277,6 +278,19 @@ describe('LegacySource.call within a request scope', () => {
     });
     await expect(call).rejects.toBeInstanceOf(GraphQLError);
     expect(seen).toHaveLength(1);
+  });
+
+  it('takes a dozen calls of one request in flight at once, each listening on its signal, and ends them all when the caller goes', async () => {
+    const source = new LegacySource('pos', { timeoutMs: 5000, retries: 0, concurrency: 64 });
+    const { attempt, seen } = hanging();
+    const controller = new RequestController(Date.now() + 60_000);
+    // Above Node's default of 10, past which it warns of a leak (the calls' listeners go as they end).
+    expect(getMaxListeners(controller.signal)).toBeGreaterThanOrEqual(64);
+    const calls = inScope(controller, () => Promise.allSettled(Array.from({ length: 12 }, (_, i) => source.call(`statement ${i}`, attempt))));
+    await attemptsStarted(seen, 12);
+    controller.gone();
+    const settled = await calls;
+    expect(settled.map((r) => (r.status === 'rejected' ? (r.reason as GraphQLError).extensions.code : r.status))).toEqual(Array(12).fill('DEADLINE_EXCEEDED'));
   });
 
   it('does not call a system at all for a request already given up', async () => {
