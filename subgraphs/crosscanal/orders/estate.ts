@@ -76,7 +76,10 @@ export function openEstateReads(options: EstateReadOptions): EstateReads {
   if (options.posUrl) {
     const source = new LegacySource('pos', { ...common, cache: cache('pos') });
     sources.push(source);
-    const client = new PosClient(source, { url: options.posUrl, schemaPrefix: options.posSchemaPrefix, timeoutMs, poolSize: 4 });
+    // As many connections as the POS subgraph's: one order history sends three statements per
+    // franchise at once (receipts, returns, returns of web orders), nine with three franchises,
+    // and with four connections they queued and ran in three rounds.
+    const client = new PosClient(source, { url: options.posUrl, schemaPrefix: options.posSchemaPrefix, timeoutMs, poolSize: 10 });
     // The tills' store directory, held in process as the POS subgraph holds it; read now, in the
     // background (a failure is logged and the first request reads it).
     const directory = new HeldDirectory(client);

@@ -58,6 +58,11 @@ export interface Records {
  * statement per franchise each), and the returns made anywhere against those receipts and web
  * orders (a statement per franchise each). A system that fails is reported, not thrown: the
  * others' orders still make a page. The loaders keep what they read for the request.
+ *
+ * The reads go out as soon as what they need is known, not one system after the other: the
+ * web orders and the tills' own records at once, then the returns against the web orders when
+ * those are in, and the returns against the receipts when the receipts are, side by side. Two
+ * legacy round trips, where waiting for the web shop before asking the tills made three.
  */
 export async function recordsOf(keys: readonly RecordKey[], context: Context): Promise<Records> {
   const { ecommerce, pos } = context.estate();
@@ -65,33 +70,41 @@ export async function recordsOf(keys: readonly RecordKey[], context: Context): P
   const accountIds = keys.filter((key) => key.system === 'ECOMMERCE').map((key) => key.localId);
   const lookups = lookupsOf(keys.filter((key) => key.system === 'POS')).map(lookupKey);
 
-  let webOrders: WebOrder[] = [];
-  if (accountIds.length > 0) {
+  const webOrdersRead: Promise<WebOrder[]> = (async () => {
+    if (accountIds.length === 0) return [];
     try {
       if (!ecommerce) throw new Error('the web shop is not configured');
-      webOrders = settled(await ecommerce.ordersByAccount.loadMany(accountIds)).flat();
+      return settled(await ecommerce.ordersByAccount.loadMany(accountIds)).flat();
     } catch {
       unavailable.add('ECOMMERCE');
+      return [];
     }
-  }
+  })();
 
-  let sales: StoreSaleRecord[] = [];
-  let returns: StoreReturnRecord[] = [];
-  if (lookups.length > 0 || webOrders.length > 0) {
+  const tillsRead = (async (): Promise<{ sales: StoreSaleRecord[]; returns: StoreReturnRecord[] }> => {
+    const none = { sales: [], returns: [] };
+    if (lookups.length === 0 && accountIds.length === 0) return none;
+    const own = Promise.all([
+      pos ? pos.salesFor.loadMany(lookups).then((lists) => settled(lists).flat()) : Promise.reject(new Error('the tills are not configured')),
+      pos ? pos.returnsFor.loadMany(lookups).then((lists) => settled(lists).flat()) : Promise.resolve([]),
+    ]);
+    // Nothing to ask the tills when no till identity and no web order lead there.
+    const webReturns = webOrdersRead.then(async (orders) => (orders.length === 0 || !pos ? [] : settled(await pos.returnsOfWebOrder.loadMany(orders.map((order) => order.number))).flat()));
+    const receiptReturns = own.then(async ([sales]) => (pos ? settled(await pos.returnsOfReceipt.loadMany([...new Set(sales.map((sale) => sale.number))])).flat() : []));
     try {
-      if (!pos) throw new Error('the tills are not configured');
-      const [own, byCard, webReturns] = await Promise.all([
-        pos.salesFor.loadMany(lookups).then((lists) => settled(lists).flat()),
-        pos.returnsFor.loadMany(lookups).then((lists) => settled(lists).flat()),
-        pos.returnsOfWebOrder.loadMany(webOrders.map((order) => order.number)).then((lists) => settled(lists).flat()),
-      ]);
-      const receiptReturns = settled(await pos.returnsOfReceipt.loadMany([...new Set(own.map((sale) => sale.number))])).flat();
-      sales = [...new Map(own.map((sale) => [sale.number, sale])).values()];
-      returns = [...new Map([...byCard, ...webReturns, ...receiptReturns].map((ret) => [ret.number, ret])).values()];
+      const [[sales, byCard], fromWeb, fromReceipts] = await Promise.all([own, webReturns, receiptReturns]);
+      return {
+        sales: [...new Map(sales.map((sale) => [sale.number, sale])).values()],
+        returns: [...new Map([...byCard, ...fromWeb, ...fromReceipts].map((ret) => [ret.number, ret])).values()],
+      };
     } catch {
-      unavailable.add('POS');
+      // Not configured with nothing to ask it is not unavailable.
+      if (pos || lookups.length > 0 || (await webOrdersRead).length > 0) unavailable.add('POS');
+      return none;
     }
-  }
+  })();
+
+  const [webOrders, { sales, returns }] = await Promise.all([webOrdersRead, tillsRead]);
   return { webOrders, sales, returns, unavailable: [...unavailable] };
 }
 
