@@ -105,3 +105,30 @@ it("reads a customer's orders in two legacy round trips: the web shop and the ti
   // Two round trips, where there were four (the web orders, then the tills' directory, their receipts, the returns against them).
   expect(longestChain(calls)).toHaveLength(2);
 });
+
+it("reads what a customer's promotions depend on in two legacy round trips: the programme and the web shop side by side", async () => {
+  // Another customer, so that the crosswalk's caches of the systems hold nothing of theirs.
+  let picked: { card: string } | undefined;
+  for (const card of [...new Set(tiny.estate.pos.receipts.map((r) => r.card_number).filter((c): c is string => c !== null))].slice(0, 120).reverse()) {
+    const { body } = await post('query ($card: String!) { customer(by: { cardNumber: $card }) { identities { system } } }', { card });
+    const systems = new Set((body.data?.customer?.identities ?? []).map((i: { system: string }) => i.system));
+    if (systems.has('ECOMMERCE') && systems.has('LOYALTY')) {
+      picked = { card };
+      break;
+    }
+  }
+  expect(picked).toBeDefined();
+  for (const system of [stack.estate.ecommerce, stack.estate.loyalty, stack.estate.pos]) system.faults.set({ latencyMs: LATENCY_MS, jitterMs: 0 });
+  const { rid, body } = await post('query ($card: String!) { customer(by: { cardNumber: $card }) { eligiblePromotions(channel: WEB) { id } } }', picked!);
+  for (const system of [stack.estate.ecommerce, stack.estate.loyalty, stack.estate.pos]) system.faults.reset();
+  expect(body.errors).toBeUndefined();
+
+  const calls = await crosswalkCalls(rid);
+  // The web accounts (their newsletter choice) and their orders (a first order) do not wait for the programme.
+  expect(starts([...by(calls, 'ecommerce GET /customers'), ...by(calls, 'ecommerce GET /orders')])).toBeLessThan(ends(by(calls, 'loyalty GetMembers')));
+  // The best member's offers do not wait for the consents; both wait for the members.
+  expect(starts(by(calls, 'loyalty GetOffers'))).toBeLessThan(ends(by(calls, 'loyalty GetConsents')));
+  expect(starts([...by(calls, 'loyalty GetOffers'), ...by(calls, 'loyalty GetConsents')])).toBeGreaterThanOrEqual(ends(by(calls, 'loyalty GetMembers')));
+  // Two round trips, where there were four (members, consents, web accounts then orders, offers).
+  expect(longestChain(calls)).toHaveLength(2);
+});

@@ -9,7 +9,7 @@ import { toleranceBasisPoints, type PlaceFinding } from './coherence.js';
 import type { CoherenceReport, ReportedProduct } from './coherenceScan.js';
 import { ANONYMOUS, priceOffer, shopperExclusion, type Offer, type Shopper } from './engine.js';
 import { campaigns, cartRules, memberOffers, productFacts, storeEntry, storePricing, webSource, type ProductReference } from './reads.js';
-import { shopperOf } from './shopper.js';
+import { heldMembersOf, shopperOf } from './shopper.js';
 
 const MAX_QUANTITY = 999;
 const MAX_COUPONS = 5;
@@ -46,6 +46,16 @@ async function shopperFor(customerId: string, channel: SalesChannel, context: Co
   return shopperOf(customer.id, channel, context);
 }
 
+/**
+ * The offers of the customer's best member (the highest tier), read as soon as the members are
+ * known: beside the consents and the web shop's reads of {@link shopperOf}, not after them.
+ * The members are read once for both (the request's loaders).
+ */
+async function bestMemberOffers(customerId: string, context: Context): Promise<Promotion[]> {
+  const held = await heldMembersOf(customerId, context);
+  return memberOffers(held.slice(0, 1).map((m) => m.memberId), context.estate());
+}
+
 async function offerOf(reference: ProductReference, args: OfferArgs, context: Context): Promise<Offer & { at: string; carried: boolean | null }> {
   const quantity = args.quantity ?? 1;
   if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) throw badUserInput(`quantity must be a whole number from 1 to ${MAX_QUANTITY}, got ${quantity}`, 'quantity');
@@ -59,14 +69,16 @@ async function offerOf(reference: ProductReference, args: OfferArgs, context: Co
   const estate = context.estate();
   const storeCode = args.storeCode ?? null;
   const [facts, store] = await Promise.all([productFacts(reference, estate), storeCode ? storeEntry(storeCode, estate) : Promise.resolve(null)]);
-  const [web, atStore, national, rules, who] = await Promise.all([
+  const shopper = args.customerId != null ? shopperFor(args.customerId, args.channel, context) : Promise.resolve({ shopper: ANONYMOUS, memberIds: [] as string[] });
+  const [web, atStore, national, rules, who, offers] = await Promise.all([
     args.channel === 'WEB' ? webSource(facts, estate) : Promise.resolve(null),
     store ? storePricing(facts, store, estate) : Promise.resolve(null),
     campaigns(estate),
     args.channel === 'WEB' ? cartRules(estate) : Promise.resolve([]),
-    args.customerId != null ? shopperFor(args.customerId, args.channel, context) : Promise.resolve({ shopper: ANONYMOUS, memberIds: [] as string[] }),
+    shopper,
+    // Of a customer the crosswalk knows (shopperFor refuses one it does not).
+    args.customerId != null ? context.loaders.customer.load(args.customerId).then((known) => (known ? bestMemberOffers(known.id, context) : [])) : Promise.resolve([]),
   ]);
-  const offers = await memberOffers(who.memberIds.slice(0, 1), estate);
   const promotions: Promotion[] = [...national, ...rules, ...(atStore?.promotions ?? []), ...offers];
   const sources = {
     web,
@@ -82,13 +94,13 @@ async function eligible(customerId: string, channel: SalesChannel, storeCode: st
   if (channel === 'WEB' && storeCode !== null) throw badUserInput('storeCode is for the STORE channel only', 'storeCode');
   const estate = context.estate();
   const store = storeCode ? await storeEntry(storeCode, estate) : null;
-  const [national, rules, atStore, who] = await Promise.all([
+  const [national, rules, atStore, who, offers] = await Promise.all([
     campaigns(estate),
     channel === 'WEB' ? cartRules(estate) : Promise.resolve([]),
     store && estate.pos ? estate.pos.storePromotions.load(store.code) : Promise.resolve([]),
     shopperOf(customerId, channel, context),
+    bestMemberOffers(customerId, context),
   ]);
-  const offers = await memberOffers(who.memberIds.slice(0, 1), estate);
   const now = Date.now();
   const storePromotions = atStore.map((record) => record.promotion);
   const all = [...national, ...rules, ...storePromotions, ...offers];
