@@ -1,3 +1,5 @@
+import { withoutTrailingZeros } from './decimal.js';
+
 /** Money as the graph carries it: integer minor units and an ISO 4217 code. */
 export interface Money {
   amount: number;
@@ -24,7 +26,7 @@ export function moneyFromDecimal(value: string | number, currency: string): Mone
   const match = /^([+-]?)(\d+)(?:\.(\d+))?$/.exec(text);
   if (!match) throw new RangeError(`not a decimal amount: ${JSON.stringify(value)}`);
   const [, sign, whole, fraction = ''] = match;
-  const significant = fraction.replace(/0+$/, '');
+  const significant = withoutTrailingZeros(fraction);
   if (significant.length > exponent) throw new RangeError(`${JSON.stringify(value)} has more decimals than ${currency} has minor units (${exponent})`);
   const amount = Number(whole) * 10 ** exponent + Number(fraction.padEnd(exponent, '0').slice(0, exponent) || '0');
   if (!Number.isSafeInteger(amount)) throw new RangeError(`amount out of range: ${JSON.stringify(value)}`);

@@ -55,4 +55,17 @@ describe('money', () => {
     expect(() => moneyFromDecimal('1', 'eur')).toThrow(/ISO 4217/);
     expect(() => moneyFromMinor(1.5, 'EUR')).toThrow(/integer/);
   });
+
+  // Amounts come from legacy systems, unbounded in length. Trimming a fraction's trailing zeros
+  // with /0+$/ cost n² steps on a long run of zeros that a later digit ends: about 10 s for
+  // 100 KB, over a minute for 256 KiB. Trimmed by a loop, it takes a millisecond or so.
+  it.each([
+    ['zeros ended by a digit', `1.${'0'.repeat(256 * 1024)}1`, /minor units/],
+    ['zeros only', `1.${'0'.repeat(256 * 1024)}`, undefined],
+  ])('reads 256 KiB of decimals in linear time (%s)', (_, text, refusal) => {
+    const started = performance.now();
+    if (refusal) expect(() => moneyFromDecimal(text, 'EUR')).toThrow(refusal);
+    else expect(moneyFromDecimal(text, 'EUR')).toEqual({ amount: 100, currency: 'EUR' });
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
 });
