@@ -1,3 +1,4 @@
+import { withoutTrailingZeros } from '../../utilities/decimal.js';
 import { displayEmail, emailKey } from '../../utilities/email.js';
 import { isValidGtin } from '../../utilities/gtin.js';
 import { parseIsoInstant } from '../../utilities/isoInstant.js';
@@ -325,7 +326,7 @@ export function byMostRecent(a: WebOrder, b: WebOrder): number {
 /** A percentage written as a decimal (`"12.5"`) in hundredths of a percent (1250). */
 function hundredths(value: string, what: string): number {
   const match = /^(\d{1,7})(?:\.(\d+))?$/.exec(value.trim());
-  const fraction = match?.[2]?.replace(/0+$/, '') ?? '';
+  const fraction = withoutTrailingZeros(match?.[2] ?? '');
   if (!match || fraction.length > 2) throw new MalformedRecord(`${what} must be a percentage with at most two decimals, got ${JSON.stringify(value)}`);
   return Number(match[1]) * 100 + Number(fraction.padEnd(2, '0'));
 }
