@@ -1,3 +1,4 @@
+import { withoutTrailingZeros } from '../../utilities/decimal.js';
 import { clientFault } from './fault.js';
 import { SIMPLE_TYPES, TNS, XSI_NS, type Field } from './schema.js';
 import type { XmlElement } from './xmlTree.js';
@@ -148,7 +149,7 @@ function canonicalDecimal(text: string): string | undefined {
   const [, sign = '', whole = '', fraction = ''] = match;
   if (whole === '' && fraction === '') return undefined;
   const integer = whole.replace(/^0+/, '') || '0';
-  const decimals = fraction.replace(/0+$/, '');
+  const decimals = withoutTrailingZeros(fraction);
   const magnitude = decimals === '' ? integer : `${integer}.${decimals}`;
   return sign === '-' && magnitude !== '0' ? `-${magnitude}` : magnitude;
 }
