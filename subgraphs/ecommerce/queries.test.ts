@@ -200,6 +200,14 @@ describe('webOrder', () => {
     expect(errorCodes(answer)).toEqual([{ path: 'webOrder', code: 'BAD_USER_INPUT' }]);
     expect(answer.errors![0]!.message).toContain('"W1000101,W1000145"');
   });
+
+  it('refuses a number longer than 64 characters without asking the platform', async () => {
+    await stack.resetCalls();
+    const answer = await stack.query(`query ($number: String!) { webOrder(number: $number) { id } }`, { number: `W${'1'.repeat(256 * 1024)}` });
+    expect(errorCodes(answer)).toEqual([{ path: 'webOrder', code: 'BAD_USER_INPUT' }]);
+    expect(answer.errors![0]!.message).toMatch(/at most 64 characters\), got "W1{99}"$/);
+    expect(await stack.calls()).toEqual({});
+  });
 });
 
 describe('normalisation of products', () => {

@@ -66,8 +66,10 @@ export const resolvers: GraphQLResolverMap<EcommerceContext> = {
 
     webOrder: async (_: unknown, { number }: { number: string }, { loaders, principal }: EcommerceContext) => {
       const trimmed = number.trim();
-      if (!/^[^\s,]+$/.test(trimmed)) {
-        throw badUserInput(`webOrder: number must be a web order number such as W1000145 (no spaces or commas), got ${JSON.stringify(number)}`, 'number');
+      // The entities' bound (64 characters) here too: a longer number is no order, and would
+      // otherwise go to the platform in a URL of up to the request's 256 KiB.
+      if (!ORDER_NUMBER.test(trimmed)) {
+        throw badUserInput(`webOrder: number must be a web order number such as W1000145 (no spaces or commas, at most 64 characters), got ${JSON.stringify(number.slice(0, 100))}`, 'number');
       }
       const order = await loaders.orderByNumber.load(trimmed);
       // An associate hands over click-and-collect orders at their own store, and sees those only.
