@@ -1,10 +1,13 @@
 import type { GeoInput } from '../../utilities/geo.js';
 import { isValidGtin, toGtin14 } from '../../utilities/gtin.js';
+import { loggerFor } from '../shared/logger.js';
 import type { Principal } from '../shared/principal.js';
 import { availabilityKey, type LocalCode, type PosLoaders } from './loaders.js';
 import { checkNear, metresTo, nearFirst, originOf } from './nearby.js';
 import type { StoreEntry } from './records.js';
 import { ownStoreRows } from './scope.js';
+
+const log = loggerFor('subgraph-pos');
 
 /**
  * `Product.availability`: the product's stock in the stores, under its GTIN or under the local
@@ -74,9 +77,17 @@ export async function productAvailability(
   const placed = await loaders.directory();
   const stores: StoreAvailability[] = [];
   for (const row of rows) {
-    // A stock row of a store the directory does not list has nowhere to be shown.
+    // A stock row of a store the directory does not list, even read again, is left out of this
+    // list and logged, where `storeStock` and `storePrices` answer SOURCE_BAD_RESPONSE for it.
+    // The two are asked for different things: those are facts about named stores, asked by the
+    // people who run them, and a store they cannot name is a broken contract to report; this is
+    // where a shopper can buy the product, nearest first, and a store with no address nor
+    // opening in the directory is nowhere a shopper can go, while the other stores still are.
     const store = placed.store(row.storeCode);
-    if (!store) continue;
+    if (!store) {
+      log.warn({ store: row.storeCode, code: row.code }, 'availability: a stock row names a store the POS directory does not list; left out');
+      continue;
+    }
     stores.push({ store, quantity: row.quantity, updatedAt: row.updatedAt, code: row.code, distanceMetres: origin ? metresTo(origin, store) : null });
   }
   const byCode = (a: StoreAvailability, b: StoreAvailability) => a.store.code.localeCompare(b.store.code) || a.code.localeCompare(b.code);

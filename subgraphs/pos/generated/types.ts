@@ -214,7 +214,9 @@ export type ProductAvailability = {
   /**
    * The stores holding the product, nearest first when `near` is given (stores without
    * coordinates last), else by store code; quantities of 0 included. A store holding it under
-   * both its EAN and a local code appears once per code.
+   * both its EAN and a local code appears once per code. Stock held by a store the POS directory
+   * does not list is left out (and logged): it is nowhere a shopper can go. `storeStock` answers
+   * an error for it instead.
    */
   stores: Array<StoreAvailability>;
   /**
