@@ -247,7 +247,7 @@ export function createLoaders(client: PosClient, source: LegacySource, held: Hel
       const groups = new Map<FranchiseEntry, string[]>();
       for (const number of numbers) {
         const franchise = dir.franchiseOfNumber(number);
-        if (franchise) groups.set(franchise, [...(groups.get(franchise) ?? []), number]);
+        if (franchise) addTo(groups, franchise, number);
       }
       const results = await perFranchise<R>(kind, groups, async (franchise, keys) => {
         const records = await mapRows(operation, franchise, await fetchRows(franchise, keys), pick);
@@ -274,7 +274,7 @@ export function createLoaders(client: PosClient, source: LegacySource, held: Hel
         lookup.franchise ? [dir.franchise(lookup.franchise)].filter((f): f is FranchiseEntry => f !== undefined) : [...dir.franchises];
       const groups = new Map<FranchiseEntry, string[]>();
       for (const key of keys) {
-        for (const franchise of franchisesOf(parseLookupKey(key))) groups.set(franchise, [...(groups.get(franchise) ?? []), key]);
+        for (const franchise of franchisesOf(parseLookupKey(key))) addTo(groups, franchise, key);
       }
       const results = await perFranchise<R[]>(kind, groups, async (franchise, batch) => {
         const lookups = batch.map(parseLookupKey);
@@ -350,7 +350,7 @@ export function createLoaders(client: PosClient, source: LegacySource, held: Hel
       };
       const groups = new Map<FranchiseEntry, string[]>();
       for (const key of keys) {
-        for (const [franchise, share] of sharesOf(key)) groups.set(franchise, [...(groups.get(franchise) ?? []), share]);
+        for (const [franchise, share] of sharesOf(key)) addTo(groups, franchise, share);
       }
       const results = await perFranchise<R[]>(kind, groups, async (franchise, shares) => {
         const parsed = shares.map(parseItemKey);
@@ -399,7 +399,7 @@ export function createLoaders(client: PosClient, source: LegacySource, held: Hel
       };
       const groups = new Map<FranchiseEntry, string[]>();
       for (const key of keys) {
-        for (const [franchise, share] of sharesOf(key)) groups.set(franchise, [...(groups.get(franchise) ?? []), share]);
+        for (const [franchise, share] of sharesOf(key)) addTo(groups, franchise, share);
       }
       const results = await perFranchise<AvailabilityRecord[]>(CACHE_KINDS.availability, groups, async (franchise, shares) => {
         const parsed = shares.map((share) => JSON.parse(share) as [string | null, string[]]);
@@ -463,7 +463,7 @@ export function createLoaders(client: PosClient, source: LegacySource, held: Hel
       };
       const groups = new Map<FranchiseEntry, string[]>();
       for (const key of keys) {
-        for (const [franchise, share] of sharesOf(key)) groups.set(franchise, [...(groups.get(franchise) ?? []), share]);
+        for (const [franchise, share] of sharesOf(key)) addTo(groups, franchise, share);
       }
       const results = await perFranchise<StorePricingRecord[]>(CACHE_KINDS.storePricing, groups, async (franchise, shares) => {
         const parsed = shares.map((share) => JSON.parse(share) as [string | null, string[], string[] | null]);
@@ -573,7 +573,7 @@ export function createLoaders(client: PosClient, source: LegacySource, held: Hel
       const groups = new Map<FranchiseEntry, string[]>();
       for (const code of codes) {
         const franchise = dir.franchiseOfStore(code);
-        if (franchise) groups.set(franchise, [...(groups.get(franchise) ?? []), code]);
+        if (franchise) addTo(groups, franchise, code);
       }
       const results = await perFranchise<QuoteRecord[]>(CACHE_KINDS.quotesOfStore, groups, async (franchise, stores) => {
         const records = await mapRows('quotesOfStores', franchise, await client.quotesOfStores(franchise, stores), (m) => m.quote);
@@ -599,7 +599,7 @@ export function createLoaders(client: PosClient, source: LegacySource, held: Hel
       const groups = new Map<FranchiseEntry, string[]>();
       for (const code of codes) {
         const franchise = dir.franchiseOfStore(code);
-        if (franchise) groups.set(franchise, [...(groups.get(franchise) ?? []), code]);
+        if (franchise) addTo(groups, franchise, code);
       }
       const results = await perFranchise<PromotionRecord[]>(CACHE_KINDS.storePromotions, groups, async (franchise, stores) => {
         const records = await mapRows('promotionsForStores', franchise, await client.promotionsForStores(franchise, stores), (m) => m.promotion);
@@ -616,7 +616,7 @@ export function createLoaders(client: PosClient, source: LegacySource, held: Hel
       const groups = new Map<FranchiseEntry, string[]>();
       for (const number of numbers) {
         const franchise = dir.franchiseOfNumber(number);
-        if (franchise) groups.set(franchise, [...(groups.get(franchise) ?? []), number]);
+        if (franchise) addTo(groups, franchise, number);
       }
       const results = await perFranchise<RatingRecord>(CACHE_KINDS.rating, groups, async (franchise, keys) => {
         const rows = await client.ratingsOfReceipts(franchise, keys);
@@ -633,7 +633,7 @@ export function createLoaders(client: PosClient, source: LegacySource, held: Hel
       const groups = new Map<FranchiseEntry, string[]>();
       for (const code of codes) {
         const franchise = dir.franchiseOfStore(code);
-        if (franchise) groups.set(franchise, [...(groups.get(franchise) ?? []), code]);
+        if (franchise) addTo(groups, franchise, code);
       }
       const results = await perFranchise<StoreRatingsRecord>(CACHE_KINDS.storeRatings, groups, async (franchise, stores) => {
         const rows = await client.ratingsOfStores(franchise, stores, MAX_RECENT_RATINGS);
@@ -671,4 +671,11 @@ function distinctPromotions(records: readonly PromotionRecord[]): Promotion[] {
   const byId = new Map<string, Promotion>();
   for (const { promotion } of records) byId.set(promotion.id, promotion);
   return [...byId.values()].sort((a, b) => (a.startsAt ?? '').localeCompare(b.startsAt ?? '') || a.id.localeCompare(b.id));
+}
+
+/** Adds `item` to the list `key` holds (appended in place: a copy per item would cost a batch's square). */
+function addTo<K, V>(groups: Map<K, V[]>, key: K, item: V): void {
+  const list = groups.get(key);
+  if (list) list.push(item);
+  else groups.set(key, [item]);
 }
