@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { Directory, directoryFromRow } from './directory.js';
-import { lookupKey, lookupsOf, matches, parseLookupKey, phoneVariants } from './identities.js';
+import { lookupKey, lookupsOf, matchAll, matches, parseLookupKey, phoneVariants, type PosLookup } from './identities.js';
 import { pgFailure } from '../shared/postgres.js';
 import { configFromEnv } from './config.js';
 import { nrdCents } from './layouts/nrdCents.js';
@@ -52,6 +52,34 @@ describe('POS identities', () => {
     expect(matches({ kind: 'phone', phone: '+33612345678', franchise: 'NRD' }, 'SUD', holder)).toBe(false);
     expect(matches({ kind: 'client', clientId: 101, franchise: 'OUE' }, 'OUE', holder)).toBe(true);
     expect(matches({ kind: 'client', clientId: 102, franchise: 'OUE' }, 'OUE', holder)).toBe(false);
+  });
+
+  test('matchAll finds, for each lookup, exactly the records matches() accepts, in their order', () => {
+    // A small space of cards, phones and ids, so that lookups and holders meet often, several
+    // cards on a record (a return and its receipt's) and the same card twice included.
+    let seed = 7;
+    const pick = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const cards = ['2900001234566', '2900001234573', '2900001234580'];
+    const phones = ['+33612345678', '+33698765432'];
+    const records = Array.from({ length: 300 }, (_, id) => ({
+      id,
+      holder: {
+        cards: Array.from({ length: pick(3) }, () => cards[pick(cards.length)]!),
+        phone: pick(2) ? phones[pick(phones.length)]! : null,
+        clientId: pick(2) ? 100 + pick(3) : null,
+      },
+    }));
+    const franchises = [null, 'SUD', 'OUE'];
+    const lookups: PosLookup[] = [
+      ...cards.flatMap((card) => franchises.map((franchise) => ({ kind: 'card' as const, card, franchise }))),
+      ...phones.flatMap((phone) => franchises.map((franchise) => ({ kind: 'phone' as const, phone, franchise }))),
+      ...[100, 101, 102, 103].map((clientId) => ({ kind: 'client' as const, clientId, franchise: 'OUE' })),
+    ];
+    const found = matchAll(lookups, 'OUE', records);
+    lookups.forEach((lookup, i) => {
+      expect(found[i]!.map((r) => r.id)).toEqual(records.filter((r) => matches(lookup, 'OUE', r.holder)).map((r) => r.id));
+    });
+    expect(found.some((records) => records.length > 10)).toBe(true);
   });
 
   test('phone variants cover what a till keeps once separators are stripped', () => {

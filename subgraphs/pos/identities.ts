@@ -99,6 +99,43 @@ export function matches(lookup: PosLookup, franchise: string, holder: Holder): b
   }
 }
 
+/** The token a lookup finds its holders by (the franchise apart). */
+function lookupToken(lookup: PosLookup): string {
+  switch (lookup.kind) {
+    case 'card':
+      return `card:${lookup.card}`;
+    case 'phone':
+      return `phone:${lookup.phone}`;
+    case 'client':
+      return `client:${lookup.clientId}`;
+  }
+}
+
+/** The tokens a holder is found by: each card, the phone, the client id. */
+function holderTokens(holder: Holder): string[] {
+  const tokens = holder.cards.map((card) => `card:${card}`);
+  if (holder.phone !== null) tokens.push(`phone:${holder.phone}`);
+  if (holder.clientId !== null) tokens.push(`client:${holder.clientId}`);
+  return tokens;
+}
+
+/**
+ * For each lookup, the records of `franchise` it {@link matches}, in the records' order. Found
+ * through an index of the records' holders: a filter of every record for every lookup costs a
+ * batch's lookups times its records, and both grow with what a client asks at once.
+ */
+export function matchAll<R extends { holder: Holder }>(lookups: readonly PosLookup[], franchise: string, records: readonly R[]): R[][] {
+  const index = new Map<string, R[]>();
+  for (const record of records) {
+    for (const token of new Set(holderTokens(record.holder))) {
+      const held = index.get(token);
+      if (held) held.push(record);
+      else index.set(token, [record]);
+    }
+  }
+  return lookups.map((lookup) => (lookup.franchise && lookup.franchise !== franchise ? [] : [...(index.get(lookupToken(lookup)) ?? [])]));
+}
+
 /**
  * The forms an E.164 number takes once a till's separators are stripped (`+33612345678`,
  * `0033612345678`, `+330612345678`, `0612345678`), for an SQL filter on the stripped column.

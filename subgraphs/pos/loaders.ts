@@ -5,7 +5,7 @@ import type { CacheKind, LegacySource } from '../shared/source.js';
 import type { PosClient } from './client.js';
 import type { Directory } from './directory.js';
 import type { HeldDirectory } from './heldDirectory.js';
-import { matches, parseLookupKey, phoneVariants, type PosLookup } from './identities.js';
+import { matchAll, parseLookupKey, phoneVariants, type PosLookup } from './identities.js';
 import type { IdentityFilter, LayoutMapper, MapContext, Row } from './layout.js';
 import { layoutFor } from './layouts.js';
 import type {
@@ -285,7 +285,8 @@ export function createLoaders(client: PosClient, source: LegacySource, held: Hel
           else filter.clientIds.push(lookup.clientId);
         }
         const records = await mapRows(operation, franchise, await fetchRows(franchise, filter), pick);
-        return new Map(batch.map((key, i) => [key, records.filter((record) => matches(lookups[i]!, franchise.code, record.holder))]));
+        const found = matchAll(lookups, franchise.code, records);
+        return new Map(batch.map((key, i) => [key, found[i]!]));
       });
       return keys.map((key) => {
         const lookup = parseLookupKey(key);
