@@ -315,7 +315,8 @@ export function createLoaders(client: PosClient, source: LegacySource, held: Hel
       const groups = new Map(dir.franchises.map((franchise) => [franchise, numbers] as const));
       const results = await perFranchise<R[]>(kind, groups, async (franchise, batch) => {
         const records = await mapRows(operation, franchise, await fetchRows(franchise, batch), pick);
-        return new Map(batch.map((number) => [number, records.filter((record) => pointsAt(record) === number)]));
+        const byNumber = groupBy(records, pointsAt);
+        return new Map(batch.map((number) => [number, byNumber.get(number) ?? []]));
       });
       return numbers.map((number) => {
         const found: R[] = [];
@@ -358,12 +359,13 @@ export function createLoaders(client: PosClient, source: LegacySource, held: Hel
         const eans = [...new Set(parsed.flatMap((p) => eanForms(p.gtin14)))];
         const stores = parsed.some((p) => p.stores === null) ? null : [...new Set(parsed.flatMap((p) => p.stores ?? []))];
         const records = (await mapRows(operation, franchise, await fetchRows(franchise, eans, stores), pick)).filter((r): r is R => r !== null);
+        const byItem = groupBy(records, (r) => r.gtin14);
         return new Map(
           shares.map((share, i) => {
             const { gtin14, stores: wanted } = parsed[i]!;
             // A franchise-wide record (no store) applies to every store the share names.
             const inStores = (r: R) => wanted === null || r.storeCode === null || wanted.includes(r.storeCode);
-            return [share, records.filter((r) => r.gtin14 === gtin14 && inStores(r))];
+            return [share, (byItem.get(gtin14) ?? []).filter(inStores)];
           }),
         );
       });
@@ -578,7 +580,8 @@ export function createLoaders(client: PosClient, source: LegacySource, held: Hel
       }
       const results = await perFranchise<QuoteRecord[]>(CACHE_KINDS.quotesOfStore, groups, async (franchise, stores) => {
         const records = await mapRows('quotesOfStores', franchise, await client.quotesOfStores(franchise, stores), (m) => m.quote);
-        return new Map(stores.map((code) => [code, records.filter((r) => r.storeCode === code)]));
+        const byStore = groupBy(records, (r) => r.storeCode);
+        return new Map(stores.map((code) => [code, byStore.get(code) ?? []]));
       });
       return codes.map((code) => {
         const franchise = dir.franchiseOfStore(code);
@@ -679,4 +682,11 @@ function addTo<K, V>(groups: Map<K, V[]>, key: K, item: V): void {
   const list = groups.get(key);
   if (list) list.push(item);
   else groups.set(key, [item]);
+}
+
+/** The items by `keyOf`, each list in the items' order (one pass, where a filter per key costs keys × items). */
+function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) addTo(groups, keyOf(item), item);
+  return groups;
 }
