@@ -1,20 +1,12 @@
 import { parse } from 'graphql';
 import { TEST_INTERNAL_SECRET } from '../test/support/grant.js';
-import { composeTestSupergraph, startTestGateway, type TestGateway } from '../test/support/gateway.js';
+import { composeTestSupergraph, startTestGateway, TEST_SUBGRAPH_LINKS, type TestGateway } from '../test/support/gateway.js';
 import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
 
 // Receipt lines in one subgraph, the items they name in another: a plan asks the second for
 // an item once per line naming it, and the gateway sends each item once.
-const LINK = `
-  extend schema
-    @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@composeDirective"])
-    @link(url: "https://crosscanal.dev/access/v1.0", import: ["@access"])
-    @composeDirective(name: "@access")
-  directive @access(roles: [String!]!) on FIELD_DEFINITION | OBJECT | INTERFACE
-`;
-
 const linesDefs = parse(/* GraphQL */ `
-  ${LINK}
+  ${TEST_SUBGRAPH_LINKS}
   type Query {
     lines(items: [ID!]!): [Line!]! @access(roles: ["public"])
   }
@@ -28,7 +20,7 @@ const linesDefs = parse(/* GraphQL */ `
 `);
 
 const itemsDefs = parse(/* GraphQL */ `
-  ${LINK}
+  ${TEST_SUBGRAPH_LINKS}
   type Item @key(fields: "id") @access(roles: ["public"]) {
     id: ID!
     name: String

@@ -1,6 +1,6 @@
 import { parse } from 'graphql';
 import { grantHeaders, TEST_INTERNAL_SECRET } from '../test/support/grant.js';
-import { composeTestSupergraph, startTestGateway, type TestGateway } from '../test/support/gateway.js';
+import { composeTestSupergraph, startTestGateway, TEST_SUBGRAPH_LINKS, type TestGateway } from '../test/support/gateway.js';
 import { internalKey, PRINCIPAL_HEADER, signGrant } from '../subgraphs/shared/principal.js';
 import { noteStale } from '../subgraphs/shared/requestScope.js';
 import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
@@ -9,11 +9,7 @@ import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type Requ
 // supergraph of that subgraph alone: what reaches a subgraph is what the gateway verified,
 // whatever the client sent.
 const typeDefs = parse(/* GraphQL */ `
-  extend schema
-    @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@composeDirective"])
-    @link(url: "https://crosscanal.dev/access/v1.0", import: ["@access"])
-    @composeDirective(name: "@access")
-  directive @access(roles: [String!]!) on FIELD_DEFINITION | OBJECT | INTERFACE
+  ${TEST_SUBGRAPH_LINKS}
   type Query {
     received: Received! @access(roles: ["public"])
     secret: String @access(roles: ["steward"])

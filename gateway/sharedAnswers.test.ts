@@ -1,18 +1,14 @@
 import { parse } from 'graphql';
 import { TEST_INTERNAL_SECRET } from '../test/support/grant.js';
 import { BoundedMap } from './boundedMap.js';
-import { composeTestSupergraph, startTestGateway, type TestGateway } from '../test/support/gateway.js';
+import { composeTestSupergraph, startTestGateway, TEST_SUBGRAPH_LINKS, type TestGateway } from '../test/support/gateway.js';
 import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
 
 // A slow subgraph that counts what it is asked, behind the gateway: identical reads in flight
 // at once for the same principal reach it once; anything else (another principal, other
 // arguments, a write, the sharing switched off) reaches it as often as it was asked.
 const typeDefs = parse(/* GraphQL */ `
-  extend schema
-    @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@composeDirective"])
-    @link(url: "https://crosscanal.dev/access/v1.0", import: ["@access"])
-    @composeDirective(name: "@access")
-  directive @access(roles: [String!]!) on FIELD_DEFINITION | OBJECT | INTERFACE
+  ${TEST_SUBGRAPH_LINKS}
   type Query {
     slow(key: String!): Answer! @access(roles: ["public"])
     flaky: String @access(roles: ["public"])

@@ -1,7 +1,7 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { parse } from 'graphql';
 import { TEST_INTERNAL_SECRET } from '../test/support/grant.js';
-import { composeTestSupergraph, startTestGateway, type TestGateway } from '../test/support/gateway.js';
+import { composeTestSupergraph, startTestGateway, TEST_SUBGRAPH_LINKS, type TestGateway } from '../test/support/gateway.js';
 import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
 
 // The gateway keeps connections to each subgraph open between fetches. A subgraph closes an
@@ -11,11 +11,7 @@ import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type Requ
 // a reset, unread. A read is sent again on a connection of its own and answered; a write is not
 // sent again.
 const typeDefs = parse(/* GraphQL */ `
-  extend schema
-    @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@composeDirective"])
-    @link(url: "https://crosscanal.dev/access/v1.0", import: ["@access"])
-    @composeDirective(name: "@access")
-  directive @access(roles: [String!]!) on FIELD_DEFINITION | OBJECT | INTERFACE
+  ${TEST_SUBGRAPH_LINKS}
   type Query {
     echo(key: String!): String! @access(roles: ["public"])
   }

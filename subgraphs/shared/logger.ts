@@ -43,7 +43,7 @@ export function scrubPersonalData(text: string): string {
  * The longest string a log line keeps, in UTF-16 code units: an error message can echo what a
  * client sent, up to the body limit; the line keeps its start and says how much was cut.
  */
-export const MAX_LOGGED_STRING = 16 * 1024;
+const MAX_LOGGED_STRING = 16 * 1024;
 
 /**
  * The text scrubbed, then cut to {@link MAX_LOGGED_STRING}. Scrubbed whole before the cut: cut
@@ -70,7 +70,7 @@ function defaultLevel(env: NodeJS.ProcessEnv): string {
 }
 
 /** What the lines waiting for standard output may take, in bytes, by default: 16 MiB. */
-export const DEFAULT_LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
+const DEFAULT_LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
 
 /** `LOG_BUFFER_MAX_BYTES`: a whole number of bytes, at least 64 KiB. */
 export function logBufferMaxBytes(env: NodeJS.ProcessEnv): number {

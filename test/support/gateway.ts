@@ -20,6 +20,18 @@ export interface TestGateway {
 }
 
 /**
+ * The head of a test subgraph's SDL: federation's link and the access directive, composed into
+ * the supergraph so that the gateway's access policy reads it. Fields need `@access` to be served.
+ */
+export const TEST_SUBGRAPH_LINKS = `
+  extend schema
+    @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@composeDirective"])
+    @link(url: "https://crosscanal.dev/access/v1.0", import: ["@access"])
+    @composeDirective(name: "@access")
+  directive @access(roles: [String!]!) on FIELD_DEFINITION | OBJECT | INTERFACE
+`;
+
+/**
  * The gateway on port 0 over `supergraphPath` (default the checked-in one), sharing the test
  * secret with subgraphs the harnesses started, trusting a development issuer of its own.
  * Subgraphs left out of `subgraphUrls` point at a closed port.
