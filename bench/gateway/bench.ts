@@ -9,7 +9,7 @@ import { internalKey, signGrant, type Principal } from '../../subgraphs/shared/p
 import { dropSchemasWithPrefix } from '../../test/support/testDatabase.js';
 import { ensureBenchEstate } from '../benchEstate.js';
 import { createFloor } from './floor.js';
-import { startGraph, LEGACY_SYSTEMS, type LegacySystem, type RunningGraph } from './graphProcess.js';
+import { GRAPH_ROLES, startGraph, LEGACY_SYSTEMS, type GraphRole, type LegacySystem, type RunningGraph } from './graphProcess.js';
 import { ROOT } from './ipc.js';
 import { startLoader, type LoadResult, type Loader, type SerialResult } from './load.js';
 import { startTarget, TARGET_DESCRIPTIONS, TARGET_LABELS, WARM, type RunningTarget, type TargetConfig, type TargetKind } from './targets.js';
@@ -55,8 +55,8 @@ export interface BenchOptions {
   crosscanalEnv: Record<string, string>;
   /** Profile targets with Node's `--cpu-prof` into this folder (a subfolder per target). */
   cpuProfileDir?: string;
-  /** The kinds profiled with `cpuProfileDir`; default the Crosscanal gateway. */
-  cpuProfile?: TargetKind[];
+  /** The kinds profiled with `cpuProfileDir`, targets or the graph's processes; default the Crosscanal gateway. */
+  cpuProfile?: Array<TargetKind | GraphRole>;
   /** Targets to run; default all (Hive when bench/gateway/node_modules has it). */
   targets?: TargetKind[];
   /** Workloads to run, by name; default all. */
@@ -307,7 +307,16 @@ export async function runBench(options: BenchOptions): Promise<GatewayBenchRepor
   let loader: Loader | undefined;
   try {
     log(`starting the stand-ins and the subgraphs, and meanwhile ${targetConfigs.map((t) => t.name).join(', ')} (${options.workers} worker${options.workers > 1 ? 's' : ''} each) and the load generator…`);
-    const graphStarting = startGraph({ dataDir: options.dataDir, internalSecret, subgraphCaches: false, databaseUrl: options.databaseUrl, schemaPrefix, verbose: options.verbose });
+    const graphProfiled = options.cpuProfileDir ? (options.cpuProfile ?? []).filter((kind): kind is GraphRole => (GRAPH_ROLES as readonly string[]).includes(kind)) : [];
+    const graphStarting = startGraph({
+      dataDir: options.dataDir,
+      internalSecret,
+      subgraphCaches: false,
+      databaseUrl: options.databaseUrl,
+      schemaPrefix,
+      verbose: options.verbose,
+      ...(graphProfiled.length > 0 ? { cpuProfileDir: options.cpuProfileDir, cpuProfile: graphProfiled } : {}),
+    });
     const urls = graphStarting.then((g) => g.subgraphUrls);
     urls.catch(() => undefined);
     const loaderStarting = startLoader({ verbose: options.verbose });

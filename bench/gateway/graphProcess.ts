@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CallCounts } from '../../legacy/shared/counters.js';
 import { spawnChild, type Child } from './ipc.js';
@@ -47,7 +48,14 @@ export interface RunningGraph {
   stop(): Promise<void>;
 }
 
+/** The graph's two processes: the stand-ins and the subgraphs. */
+export const GRAPH_ROLES = ['estate', 'subgraphs'] as const;
+export type GraphRole = (typeof GRAPH_ROLES)[number];
+
 export interface GraphOptions {
+  /** Profile these of the graph's processes with Node's `--cpu-prof`, into `cpuProfileDir/<role>/`. */
+  cpuProfile?: GraphRole[];
+  cpuProfileDir?: string;
   dataDir: string;
   internalSecret: string;
   subgraphCaches: boolean;
@@ -69,11 +77,12 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
     for (const child of children.reverse()) await child.stop();
   };
   try {
-    const estateChild = spawnChild(ENTRY, { verbose: options.verbose });
+    const execArgv = (role: GraphRole) => (options.cpuProfileDir && options.cpuProfile?.includes(role) ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfileDir, role)}`] : []);
+    const estateChild = spawnChild(ENTRY, { verbose: options.verbose, execArgv: execArgv('estate') });
     children.push(estateChild);
     estateChild.send({ type: 'start', role: 'estate', dataDir: options.dataDir, databaseUrl: options.databaseUrl, schemaPrefix: options.schemaPrefix } satisfies GraphChildRequest);
     const { estate } = await estateChild.next<{ type: 'ready'; estate: EstateAddresses }>('ready', 1_800_000);
-    const subgraphsChild = spawnChild(ENTRY, { verbose: options.verbose });
+    const subgraphsChild = spawnChild(ENTRY, { verbose: options.verbose, execArgv: execArgv('subgraphs') });
     children.push(subgraphsChild);
     subgraphsChild.send({
       type: 'start',

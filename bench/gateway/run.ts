@@ -8,6 +8,7 @@ import { EstateMismatch } from '../benchEstate.js';
 import { runBench, type BenchOptions, type GatewayBenchReport } from './bench.js';
 import { ROOT } from './ipc.js';
 import { formatChart, formatMarkdown, verdicts, writeSection } from './report.js';
+import { GRAPH_ROLES, type GraphRole } from './graphProcess.js';
 import type { TargetKind } from './targets.js';
 
 /*
@@ -68,7 +69,8 @@ bench/results/gateway-<scale>.svg.
   --crosscanal-env K=V    environment for the Crosscanal gateway (both variants), repeatable
   --cpu-prof DIR          run targets under node --cpu-prof, profiles in DIR/<target>/
                           (written when they stop)
-  --cpu-prof-targets LIST the kinds profiled (default crosscanal)
+  --cpu-prof-targets LIST the kinds profiled (default crosscanal); estate and subgraphs profile
+                          the stand-ins' and the subgraphs' processes
   --targets LIST          floor,apollo,hive,crosscanal (default all)
   --workloads LIST        customer360,productPage,categoryPage,partnerDay,typename (default all)
   --database-url URL      the crosswalk and the POS in this PostgreSQL (default PGlite)
@@ -137,8 +139,9 @@ function readOptions(argv: string[]): BenchOptions & { results: string; markdown
   const kinds: TargetKind[] = ['floor', 'apollo', 'hive', 'crosscanal'];
   const targets = values.targets?.split(',').map((t) => t.trim()) as TargetKind[] | undefined;
   for (const t of targets ?? []) if (!kinds.includes(t)) throw new Error(`--targets takes ${kinds.join(', ')}, got ${JSON.stringify(t)}`);
-  const profiled = values['cpu-prof-targets']?.split(',').map((t) => t.trim()) as TargetKind[] | undefined;
-  for (const t of profiled ?? []) if (!kinds.includes(t)) throw new Error(`--cpu-prof-targets takes ${kinds.join(', ')}, got ${JSON.stringify(t)}`);
+  const profiled = values['cpu-prof-targets']?.split(',').map((t) => t.trim()) as Array<TargetKind | GraphRole> | undefined;
+  const profilable = [...kinds, ...GRAPH_ROLES];
+  for (const t of profiled ?? []) if (!profilable.includes(t)) throw new Error(`--cpu-prof-targets takes ${profilable.join(', ')}, got ${JSON.stringify(t)}`);
   const soaked = values['soak-targets']?.split(',').map((t) => t.trim());
   for (const t of soaked ?? []) if (!['apollo', 'hive', 'crosscanal', 'crosscanal-warm'].includes(t)) throw new Error(`--soak-targets takes apollo, hive, crosscanal, crosscanal-warm, got ${JSON.stringify(t)}`);
   const env = process.env;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { peersInstalled, runBench, type GatewayBenchReport } from './bench.js';
@@ -48,6 +48,9 @@ describe('bench:gateway smoke', () => {
       ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL, schemaPrefix: `bgws${randomBytes(4).toString('hex')}_` } : {}),
       warm: true,
       crosscanalEnv: {},
+      // Profiles of the Crosscanal gateway and of the graph's two processes, written as they stop.
+      cpuProfileDir: join(dir, 'profiles'),
+      cpuProfile: ['crosscanal', 'estate', 'subgraphs'],
       loadWorkloads: ['productPage'],
       command: 'smoke',
       verbose: false,
@@ -92,6 +95,12 @@ describe('bench:gateway smoke', () => {
       expect(c.refused).toBeUndefined();
       expect(c.total).toBeGreaterThan(0);
     }
+  });
+
+  test('--cpu-prof-targets profiles the chosen gateway and the graph\'s processes, and nothing else', async () => {
+    const profiles = async (kind: string) => (await readdir(join(dir, 'profiles', kind)).catch(() => [])).filter((name) => name.endsWith('.cpuprofile'));
+    for (const kind of ['crosscanal', 'estate', 'subgraphs']) expect((await profiles(kind)).length).toBeGreaterThan(0);
+    expect((await readdir(join(dir, 'profiles'))).sort()).toEqual(['crosscanal', WARM, 'estate', 'subgraphs'].sort());
   });
 
   test('the report renders, and only the gateway section of the results file is rewritten', async () => {
