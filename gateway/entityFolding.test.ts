@@ -29,6 +29,8 @@ const itemsDefs = parse(/* GraphQL */ `
 `);
 
 let asked: string[] = [];
+/** While set, the lines subgraph holds its answers until `count` requests wait, then gives them all at once. */
+let gate: { count: number; waiting: Array<() => void> } | undefined;
 /** HTTP requests the items subgraph received. */
 let itemRequests = 0;
 
@@ -36,7 +38,18 @@ const lines: SubgraphModule<RequestIdentity> = {
   name: 'lines',
   typeDefs: linesDefs,
   resolvers: {
-    Query: { lines: (_: unknown, { items }: { items: string[] }) => items.map((id, n) => ({ n, item: { id } })) },
+    Query: {
+      lines: async (_: unknown, { items }: { items: string[] }) => {
+        const held = gate;
+        if (held) {
+          await new Promise<void>((resolve) => {
+            held.waiting.push(resolve);
+            if (held.waiting.length === held.count) for (const release of held.waiting.splice(0)) release();
+          });
+        }
+        return items.map((id, n) => ({ n, item: { id } }));
+      },
+    },
   },
 };
 
@@ -45,8 +58,9 @@ const items: SubgraphModule<RequestIdentity> = {
   typeDefs: itemsDefs,
   resolvers: {
     Item: {
-      __resolveReference: ({ id }: { id: string }) => {
+      __resolveReference: async ({ id }: { id: string }) => {
         asked.push(id);
+        if (id === 'slow') await new Promise((resolve) => setTimeout(resolve, 300));
         return { id };
       },
       name: ({ id }: { id: string }) => {
@@ -94,6 +108,7 @@ afterAll(async () => {
 beforeEach(() => {
   asked = [];
   itemRequests = 0;
+  gate = undefined;
 });
 
 interface Answer {
@@ -101,10 +116,11 @@ interface Answer {
   errors?: Array<{ message: string; path?: Array<string | number> }>;
 }
 
-async function query(ids: string[], fields = 'id name'): Promise<Answer> {
-  const response = await fetch(gateway.url, {
+async function query(ids: string[], fields = 'id name', { target = gateway, headers = {}, signal }: { target?: TestGateway; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Answer> {
+  const response = await fetch(target.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    signal,
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query: `query ($ids: [ID!]!) { lines(items: $ids) { n item { ${fields} } } }`, variables: { ids } }),
   });
   return (await response.json()) as Answer;
@@ -175,5 +191,62 @@ describe('entity fetches of one plan step, one per alias', () => {
     const apart = await aliased(unbatched, lists);
     expect(itemRequests).toBe(3);
     expect(apart).toEqual(batched);
+  });
+});
+
+describe('entity fetches of requests served at once', () => {
+  // The lines subgraph answers the requests together, so that their entity fetches are asked
+  // in the same turn of the gateway's event loop.
+  const together = (count: number) => (gate = { count, waiting: [] });
+  const bearer = async (target: TestGateway, actor: string) => ({ authorization: `Bearer ${await target.tokens.sign({ role: 'service', actor })}` });
+
+  it('go to the subgraph as one fetch for the same principal, each request answered with its own entities and errors', async () => {
+    together(3);
+    const [a, b, c] = await Promise.all([query(['x', 'y']), query(['y', 'bad', 'z']), query(['x'])]);
+    expect(itemRequests).toBe(1);
+    expect(asked.sort()).toEqual(['bad', 'x', 'y', 'z']);
+    expect(a!.errors).toBeUndefined();
+    expect(a!.data!.lines.map((line) => line.item?.name ?? null)).toEqual(['item x', 'item y']);
+    expect(b!.data!.lines.map((line) => line.item?.name ?? null)).toEqual(['item y', null, 'item z']);
+    expect(b!.errors!.map((error) => error.path)).toEqual([['lines', 1, 'item', 'name']]);
+    expect(c!.errors).toBeUndefined();
+    expect(c!.data!.lines).toEqual([{ n: 0, item: { id: 'x', name: 'item x' } }]);
+  });
+
+  it('stay apart for different principals', async () => {
+    const [carol, dave] = [await bearer(gateway, 'carol'), await bearer(gateway, 'dave')];
+    together(3);
+    const answers = await Promise.all([query(['x'], 'id name', { headers: carol }), query(['y'], 'id name', { headers: dave }), query(['z'], 'id name', { headers: carol })]);
+    expect(itemRequests).toBe(2);
+    expect(answers.map((answer) => answer.data!.lines[0]!.item!.name)).toEqual(['item x', 'item y', 'item z']);
+  });
+
+  it('stay apart past 500 representations in all, one request\'s fetches still going out together', async () => {
+    const many = (prefix: string) => Array.from({ length: 300 }, (_, i) => `${prefix}${i}`);
+    together(2);
+    const [a, b] = await Promise.all([query(many('a')), query(many('b'))]);
+    expect(itemRequests).toBe(2);
+    expect(a!.data!.lines.map((line) => line.item!.name)).toEqual(many('item a'));
+    expect(b!.data!.lines.map((line) => line.item!.name)).toEqual(many('item b'));
+  });
+
+  it('go one per request with GATEWAY_BATCH_ENTITY_FETCHES=off', async () => {
+    together(2);
+    const answers = await Promise.all([query(['x'], 'id name', { target: unbatched }), query(['y'], 'id name', { target: unbatched })]);
+    expect(itemRequests).toBe(2);
+    expect(answers.map((answer) => answer.data!.lines[0]!.item!.name)).toEqual(['item x', 'item y']);
+  });
+
+  it('go on for the request still waiting when the other leaves', async () => {
+    together(2);
+    const leaving = new AbortController();
+    const left = query(['slow', 'x'], 'id name', { signal: leaving.signal }).catch((error: unknown) => error);
+    const staying = query(['slow', 'y']);
+    setTimeout(() => leaving.abort(), 100);
+    const [gone, answer] = await Promise.all([left, staying]);
+    expect((gone as Error).name).toBe('AbortError');
+    expect(itemRequests).toBe(1);
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.lines.map((line) => line.item!.name)).toEqual(['item slow', 'item y']);
   });
 });

@@ -5,7 +5,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import { GraphQLError, Kind, parse, type FieldNode, type GraphQLFormattedError, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { observeSubgraphFetch } from '../subgraphs/shared/metrics.js';
 import { ANONYMOUS, PRINCIPAL_HEADER, signGrant, type Principal } from '../subgraphs/shared/principal.js';
-import { currentRequestScope, RequestAborted } from '../subgraphs/shared/requestScope.js';
+import { currentRequestScope, RequestAborted, runInRequestScope, type RequestScope } from '../subgraphs/shared/requestScope.js';
 import { noteStaleFromSubgraph } from '../subgraphs/shared/staleness.js';
 import { injectTraceContext, requestTracer } from '../subgraphs/shared/tracing.js';
 
@@ -19,8 +19,6 @@ export interface FetchContext {
   deadline: number;
   /** The principal token for this request's fetches, signed on the first fetch. */
   grant?: string;
-  /** This request's entity fetches waiting to go out together, by subgraph and selection. */
-  entityBatches?: Map<string, EntityBatch>;
   /** Who the request acts for, as a key for sharing fetches: equal for the same principal. */
   principalKey?: string;
 }
@@ -205,18 +203,29 @@ function distinctRepresentations(variables: Record<string, unknown> | undefined)
   };
 }
 
-/** An entity fetch of a request waiting for the others of its turn that ask a subgraph the same. */
+/** An entity fetch waiting for the others of its turn that ask a subgraph the same for the same principal. */
 interface EntityMember {
   options: GraphQLDataSourceProcessOptions<FetchContext>;
   representations: unknown[];
+  /** The scope of the request it is for: its deadline, and the signal that ends its wait. */
+  scope: RequestScope | undefined;
   resolve(response: GatewayGraphQLResponse): void;
   reject(error: unknown): void;
 }
 
-/** Entity fetches of one request to one subgraph with one selection, sent together at the end of the turn. */
-export interface EntityBatch {
+/** Entity fetches to one subgraph with one selection for one principal, sent together at the end of the turn. */
+interface EntityBatch {
   members: EntityMember[];
+  /** Representations asked by its members in all. */
+  size: number;
 }
+
+/**
+ * Representations past which a batch takes no fetch of another request: one request's fetches
+ * always go out together, but a subgraph is not sent one exchange of unbounded size because
+ * many requests happened to ask it at once.
+ */
+export const SHARED_BATCH_REPRESENTATIONS = 500;
 
 /** A subgraph operation without its name: the planner names each fetch of a plan apart. */
 const unnamed = (query: string) => query.replace(/^\s*query\s+[_A-Za-z][_0-9A-Za-z]*/, 'query');
@@ -277,6 +286,8 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
   private readonly batchEntities: boolean;
   private readonly agent: http.Agent;
   private readonly inFlight = new Map<string, Flight>();
+  /** Entity fetches of this turn waiting to go out together, by principal and selection. */
+  private readonly entityBatches = new Map<string, EntityBatch>();
   /** Tracing on when the source was built: each fetch carries the trace context of Apollo's fetch span. */
   private readonly traced = requestTracer() !== undefined;
 
@@ -320,26 +331,42 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
     const { request } = options;
     if (!request.query) return Promise.reject(new Error('no query to send'));
     if (!this.batchEntities || !this.shareable(options) || !entityFetch(request)) return this.send(request, options);
-    // A plan fetches the same entities once per path (each aliased receipt's products apart):
-    // the request's entity fetches of one turn asking a subgraph the same go out as one.
+    // A plan fetches the same entities once per path (each aliased receipt's products apart),
+    // and requests served at once for the same principal ask a subgraph for entities of the
+    // same kind in the same turn: the entity fetches of one turn that ask a subgraph the same
+    // for the same principal go out as one. Nothing waits for it: the batch leaves at the end
+    // of the turn in which its first fetch was asked.
     const context = options.context as Partial<FetchContext>;
-    const batches = (context.entityBatches ??= new Map());
-    const key = unnamed(request.query);
-    let batch = batches.get(key);
-    if (!batch) {
-      const created: EntityBatch = { members: [] };
+    const scope = currentRequestScope();
+    const representations = request.variables!.representations as unknown[];
+    const key = `${this.principalKey(context)}\n${unnamed(request.query)}`;
+    let batch = this.entityBatches.get(key);
+    const joinable = batch && (batch.size + representations.length <= SHARED_BATCH_REPRESENTATIONS || batch.members.every((member) => member.options.context === options.context));
+    if (!batch || !joinable) {
+      const created: EntityBatch = { members: [], size: 0 };
       batch = created;
-      batches.set(key, created);
+      this.entityBatches.set(key, created);
       setImmediate(() => {
-        if (batches.get(key) === created) batches.delete(key);
+        if (this.entityBatches.get(key) === created) this.entityBatches.delete(key);
         void this.flush(created);
       });
     }
+    batch.size += representations.length;
     const members = batch.members;
-    return new Promise((resolve, reject) => members.push({ options, representations: request.variables!.representations as unknown[], resolve, reject }));
+    return new Promise((resolve, reject) => members.push({ options, representations, scope, resolve, reject }));
   }
 
-  /** Sends a batch's fetches as one (one alone as itself) and gives each its part of the answer. */
+  /** Who a request acts for, as a key: fetches are shared only between requests with equal keys. */
+  private principalKey(context: Partial<FetchContext>): string {
+    const principal = context.principal ?? ANONYMOUS;
+    return (context.principalKey ??= JSON.stringify([principal.role, principal.actor, principal.franchise, principal.store, principal.customerId, principal.client]));
+  }
+
+  /**
+   * Sends a batch's fetches as one (one alone as itself) and gives each its part of the answer.
+   * The exchange carries the grant of the member whose deadline is the latest, and runs until
+   * it is answered or every member's request has gone (each stops waiting at its own end).
+   */
   private async flush({ members }: EntityBatch): Promise<void> {
     const [first] = members;
     if (!first) return;
@@ -347,16 +374,43 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
       this.send(first.options.request, first.options).then(first.resolve, first.reject);
       return;
     }
-    const request = { ...first.options.request, variables: { representations: members.flatMap((member) => member.representations) } };
+    const carrier = members.reduce((latest, member) => ((member.scope?.deadline ?? Infinity) > (latest.scope?.deadline ?? Infinity) ? member : latest));
+    const shared = new AbortController();
+    let waiting = members.length;
+    const waits = members.map((member) => {
+      const signal = member.scope?.signal;
+      let gone = false;
+      const leave = () => {
+        gone = true;
+        member.reject(signal!.reason);
+        waiting -= 1;
+        if (waiting === 0) shared.abort(signal!.reason);
+      };
+      if (signal?.aborted) leave();
+      else signal?.addEventListener('abort', leave, { once: true });
+      return { gone: () => gone, done: () => signal?.removeEventListener('abort', leave) };
+    });
+    if (waiting === 0) return;
+    const request = { ...carrier.options.request, variables: { representations: members.flatMap((member) => member.representations) } };
+    const others = members.filter((member) => member !== carrier).map((member) => member.options);
+    const scope: RequestScope | undefined = carrier.scope && { ...carrier.scope, signal: shared.signal };
     try {
-      const parts = splitEntities(await this.send(request, first.options), members.map((member) => member.representations.length));
-      members.forEach((member, i) => member.resolve(parts[i]!));
+      const response = await (scope ? runInRequestScope(scope, () => this.send(request, carrier.options, others)) : this.send(request, carrier.options, others));
+      const parts = splitEntities(response, members.map((member) => member.representations.length));
+      members.forEach((member, i) => {
+        waits[i]!.done();
+        if (!waits[i]!.gone()) member.resolve(parts[i]!);
+      });
     } catch (error) {
-      for (const member of members) member.reject(error);
+      members.forEach((member, i) => {
+        waits[i]!.done();
+        if (!waits[i]!.gone()) member.reject(error);
+      });
     }
   }
 
-  private async send(request: GatewayGraphQLRequest, options: GraphQLDataSourceProcessOptions<FetchContext>): Promise<GatewayGraphQLResponse> {
+  /** One exchange for `options` (and, sent with it as one, fetches of `others`, whose cache policies its answer also bounds). */
+  private async send(request: GatewayGraphQLRequest, options: GraphQLDataSourceProcessOptions<FetchContext>, others: ReadonlyArray<GraphQLDataSourceProcessOptions<FetchContext>> = []): Promise<GatewayGraphQLResponse> {
     const context = options.context as Partial<FetchContext>;
     const principal = context.principal ?? ANONYMOUS;
     // Requests the gateway makes of its own (none today: the supergraph is static) act as nobody.
@@ -380,8 +434,7 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
       });
     let flight: Flight;
     if (this.dedupe && read) {
-      context.principalKey ??= JSON.stringify([principal.role, principal.actor, principal.franchise, principal.store, principal.customerId, principal.client]);
-      const key = `${context.principalKey}\n${body}`;
+      const key = `${this.principalKey(context)}\n${body}`;
       const running = this.inFlight.get(key);
       if (running) {
         flight = running;
@@ -397,7 +450,7 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
       flight = new Flight(exchange, timeoutMs);
     }
     const answer = await flight.join(scope?.signal);
-    const response = this.parsed(answer, options);
+    const response = this.parsed(answer, options, others);
     return entities ? entities.expand(response) : response;
   }
 
@@ -409,7 +462,7 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
   }
 
   /** One request's own copy of an answer, or the error it stands for. */
-  private parsed(answer: SubgraphAnswer, options: GraphQLDataSourceProcessOptions<FetchContext>): GatewayGraphQLResponse {
+  private parsed(answer: SubgraphAnswer, options: GraphQLDataSourceProcessOptions<FetchContext>, others: ReadonlyArray<GraphQLDataSourceProcessOptions<FetchContext>>): GatewayGraphQLResponse {
     const json = answer.contentType.startsWith('application/json') || answer.contentType.startsWith('application/graphql-response+json');
     const body: unknown = json ? JSON.parse(answer.text) : answer.text;
     if (answer.status < 200 || answer.status > 299) {
@@ -419,8 +472,9 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
       throw new GraphQLError(`${answer.status}: ${answer.statusText}`, { extensions });
     }
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new Error(`Expected JSON response body, but received: ${String(body).slice(0, 200)}`);
-    if ('incomingRequestContext' in options) {
-      const policy = options.incomingRequestContext.overallCachePolicy;
+    for (const each of [options, ...others]) {
+      if (!('incomingRequestContext' in each)) continue;
+      const policy = each.incomingRequestContext.overallCachePolicy;
       if (policy && 'restrict' in policy) policy.restrict(cacheHint(answer.cacheControl));
     }
     return body as GatewayGraphQLResponse;
