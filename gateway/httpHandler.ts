@@ -14,7 +14,7 @@ import type { AccessContext, AccessDecider } from './accessPolicy.js';
 import type { Authenticator } from './authenticate.js';
 import type { CorsDecision } from './cors.js';
 import type { Explorer } from './explorer.js';
-import { BoundedMap } from './boundedMap.js';
+import { BoundedMap } from '../subgraphs/shared/boundedMap.js';
 import { createLocalAnswers } from './localAnswer.js';
 import { analyseOperationRemembered, checkOperationLimits, parseOperation, type CostDirectives, type OperationLimits, type OperationShape } from './operationLimits.js';
 import type { RateLimiter } from './rateLimit.js';

@@ -1,4 +1,4 @@
-import { BoundedMap } from './boundedMap.js';
+import { BoundedMap } from '../subgraphs/shared/boundedMap.js';
 import {
   GraphQLError,
   Kind,

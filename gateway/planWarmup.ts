@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
 import { QueryPlanner, type QueryPlan } from '@apollo/query-planner';
 import { parse } from 'graphql';
-import { BoundedMap } from './boundedMap.js';
+import { BoundedMap } from '../subgraphs/shared/boundedMap.js';
 
 /** The plans' JSON kept at most by default (UTF-16 code units): some 64 MiB of heap. */
 export const DEFAULT_PLAN_CACHE_JSON = 16 * 1024 * 1024;

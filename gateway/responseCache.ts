@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { HeaderMap, type ApolloServerPlugin, type GraphQLResponse } from '@apollo/server';
 import Keyv from 'keyv';
 import type { Principal } from '../subgraphs/shared/principal.js';
-import { BoundedMap } from './boundedMap.js';
+import { BoundedMap } from '../subgraphs/shared/boundedMap.js';
 import { currentRequestScope } from '../subgraphs/shared/requestScope.js';
 
 /** What the response cache needs of the gateway's context. */

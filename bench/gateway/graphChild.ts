@@ -1,11 +1,12 @@
 import { join } from 'node:path';
-import Keyv from 'keyv';
+import type Keyv from 'keyv';
 import { startEstate, type RunningEstate } from '../../legacy/estate.js';
 import { startCatalogueSubgraph } from '../../subgraphs/catalogue/server.js';
 import { startCrosscanalSubgraph } from '../../subgraphs/crosscanal/server.js';
 import { startEcommerceSubgraph } from '../../subgraphs/ecommerce/server.js';
 import { startLoyaltySubgraph } from '../../subgraphs/loyalty/server.js';
 import { startPosSubgraph } from '../../subgraphs/pos/server.js';
+import { createCache, MemoryCacheStore } from '../../subgraphs/shared/cache.js';
 import { messageOnce, sendMessage } from './ipc.js';
 import type { EstateAddresses, GraphChildMessage, GraphChildRequest } from './graphProcess.js';
 
@@ -20,28 +21,26 @@ import type { EstateAddresses, GraphChildMessage, GraphChildRequest } from './gr
  * An in-process store (what the subgraphs use without Redis) that the benchmark can turn off:
  * off, it holds nothing, and every request reaches the legacy systems.
  */
-class SwitchableStore<V> extends Map<string, V> {
+class SwitchableStore extends MemoryCacheStore {
   enabled = true;
 
-  override get(key: string): V | undefined {
+  override get(key: string): unknown {
     return this.enabled ? super.get(key) : undefined;
   }
 
-  override set(key: string, value: V): this {
+  override set(key: string, value: unknown): this {
     if (this.enabled) super.set(key, value);
     return this;
   }
 }
 
-const stores: Array<SwitchableStore<unknown>> = [];
+const stores: SwitchableStore[] = [];
 
 function switchableCache(namespace: string, enabled: boolean): Keyv {
-  const store = new SwitchableStore<unknown>();
+  const store = new SwitchableStore();
   store.enabled = enabled;
   stores.push(store);
-  const cache = new Keyv({ store, namespace });
-  cache.on('error', () => undefined);
-  return cache;
+  return createCache(namespace, { store, onError: () => undefined });
 }
 
 /** Turns every legacy subgraph's cache on or off; off empties it, so that on again starts cold. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type Keyv from 'keyv';
-import { closeCache, createCache } from './cache.js';
+import { closeCache, createCache, MemoryCacheStore } from './cache.js';
 import { RequestController, runInRequestScope, type RequestScope } from './requestScope.js';
 import { SourceFailure } from './errors.js';
 import { LegacySource } from './source.js';
@@ -99,6 +99,21 @@ describe.each(backends)('the legacy cache, in %s', (_, url) => {
     expect(await source.cachedBatch(kind, ['a'], viaSource(source, s.fetch))).toEqual(['OPT_OUT']);
   });
 
+  it('gives back what JSON would: dates as text, no undefined fields, nothing the caller changed after', async () => {
+    const source = new LegacySource('ecommerce', { ...fast, cache: cache() });
+    const kind = { name: 'order', ttlMs: 60_000 };
+    const record = { number: 'W1', placedAt: new Date('2026-12-01T10:00:00Z'), note: undefined, lines: [{ sku: 'A', quantity: 2 }] };
+    const fetch = async (keys: string[]) => new Map(keys.map((key) => [key, record]));
+    await source.cachedBatch(kind, ['W1'], (keys) => source.call('get', () => fetch(keys)));
+    // The fetched record changes after it was kept: the cache holds it as it was.
+    record.lines[0]!.quantity = 5;
+    const [again] = await source.cachedBatch(kind, ['W1'], async () => {
+      throw new Error('asked the system for a fresh record');
+    });
+    expect(again).toEqual({ number: 'W1', placedAt: '2026-12-01T10:00:00.000Z', lines: [{ sku: 'A', quantity: 2 }] });
+    expect(Object.keys(again as object)).not.toContain('note');
+  });
+
   it("keeps each subgraph's keys apart when they share a store", async () => {
     const kind = { name: 'product', ttlMs: 60_000 };
     const first = new LegacySource('catalogue', { ...fast, cache: cache(`test-shared-${randomBytes(3).toString('hex')}-a`) });
@@ -125,5 +140,53 @@ describe('a cache that cannot be reached', () => {
     } finally {
       await closeCache(unreachable, 100);
     }
+  });
+});
+
+describe('the in-process cache', () => {
+  it('hands every reader the same frozen record: a reader that changes it fails, and the next reader gets it whole', async () => {
+    const cache = createCache('test-frozen');
+    await cache.set('k', { lines: [{ quantity: 1 }] });
+    const first = (await cache.get('k')) as { lines: Array<{ quantity: number }> };
+    expect(() => {
+      first.lines[0]!.quantity = 9;
+    }).toThrow(TypeError);
+    expect(() => first.lines.push({ quantity: 2 })).toThrow(TypeError);
+    expect(await cache.getMany(['k', 'missing'])).toEqual([{ lines: [{ quantity: 1 }] }, undefined]);
+  });
+
+  it('forgets its oldest entries past its count', async () => {
+    const store = new MemoryCacheStore({ maxEntries: 3, maxBytes: 1024 * 1024 });
+    const cache = createCache('test-count', { store });
+    for (const key of ['a', 'b', 'c', 'd']) await cache.set(key, { key });
+    expect(await cache.getMany(['a', 'b', 'c', 'd'])).toEqual([undefined, { key: 'b' }, { key: 'c' }, { key: 'd' }]);
+    expect(store.size).toBe(3);
+  });
+
+  it('forgets its oldest entries past the size of what it holds, and keeps no value larger than its whole bound', async () => {
+    // Each entry: a 1,000-character text in JSON, about 2 KB.
+    const store = new MemoryCacheStore({ maxEntries: 1000, maxBytes: 5000 });
+    const cache = createCache('test-bytes', { store });
+    const text = 'x'.repeat(1000);
+    await cache.set('a', { text });
+    await cache.set('b', { text });
+    expect(store.size).toBe(2);
+    await cache.set('c', { text });
+    expect(await cache.getMany(['a', 'b', 'c'])).toEqual([undefined, { text }, { text }]);
+    expect(store.weight).toBeLessThanOrEqual(5000);
+    expect(store.weight).toBeGreaterThan(4000);
+    await cache.set('huge', { text: 'y'.repeat(3000) });
+    expect(await cache.get('huge')).toBeUndefined();
+    expect(await cache.getMany(['b', 'c'])).toEqual([{ text }, { text }]);
+  });
+
+  it('forgets an entry past its time, and what a write deleted', async () => {
+    const cache = createCache('test-ttl');
+    await cache.set('short', { v: 1 }, 20);
+    await cache.set('kept', { v: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(await cache.getMany(['short', 'kept'])).toEqual([undefined, { v: 2 }]);
+    await cache.deleteMany(['kept']);
+    expect(await cache.get('kept')).toBeUndefined();
   });
 });

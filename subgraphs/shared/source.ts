@@ -103,6 +103,17 @@ const CIRCUIT_STATES: Readonly<Record<CircuitState, BreakerState>> = {
 };
 
 /**
+ * A cached value with a top-level object (or array) of its own: the in-process cache hands
+ * every reader the same frozen tree (cache.ts), and Apollo's entity resolution marks the
+ * object a reference resolves to with its `__typename`. What lies below stays shared and frozen.
+ */
+function ownTop<V>(value: V): V {
+  if (Array.isArray(value)) return [...value] as V;
+  if (value !== null && typeof value === 'object') return { ...value };
+  return value;
+}
+
+/**
  * Everything between a subgraph and one legacy system, one resilience policy per system
  * (cockatiel): each attempt has a timeout, cut short by the request's deadline; idempotent
  * calls are retried when the system was unavailable, slow or rate-limited, after a jittered
@@ -297,12 +308,12 @@ export class LegacySource {
     let stale = 0;
     let oldest = now;
     const answers = keys.map((key, i) => {
-      if (!missingSet.has(key)) return cached[i]!.value;
+      if (!missingSet.has(key)) return ownTop(cached[i]!.value);
       if (!failure) return fetched.get(key) ?? null;
       if (!cached[i] || !serveStale || now - cached[i]!.fetchedAt > kind.ttlMs + this.staleIfErrorMs) return failure;
       stale += 1;
       oldest = Math.min(oldest, cached[i]!.fetchedAt);
-      return cached[i]!.value;
+      return ownTop(cached[i]!.value);
     });
     countCacheLookups(this.name, kind.name, 'fresh', keys.length - missing.length);
     countCacheLookups(this.name, kind.name, 'miss', missing.length - stale);

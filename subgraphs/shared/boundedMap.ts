@@ -8,7 +8,7 @@ export interface WeightBound<K, V> {
 
 /**
  * A Map that forgets its oldest entries past `max` (a rewritten entry counts as new): the
- * gateway's in-process caches. With a weight bound it also forgets them past `maxWeight`, so
+ * gateway's and the subgraphs' in-process caches. With a weight bound it also forgets them past `maxWeight`, so
  * that a cache of entries of very different sizes (parsed documents) is bounded by what it
  * holds, not only by how many.
  */
