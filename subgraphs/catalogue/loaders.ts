@@ -86,20 +86,21 @@ export function createLoaders(client: CatalogueClient, { productsMs = 600_000, c
       source.cachedBatch(byPosCode, keys, async (wanted) => {
         const codes = [...new Set(wanted.map((key) => key.slice(key.indexOf(':') + 1)).filter(isBatchable))];
         const products = codes.length > 0 ? await client.productsByAliases(codes, 'POS_CODE') : [];
-        const holders = new Map<string, ProductRecord[]>();
+        // The products holding each franchise's code, by catalogue ref: a code held by two is ambiguous.
+        const holders = new Map<string, Map<string, ProductRecord>>();
         for (const record of products.map(toProductRecord)) {
           for (const alias of record.aliases) {
             if (alias.kind !== 'POS_LOCAL_CODE' || alias.franchise === null) continue;
             const key = `${alias.franchise}:${alias.value}`;
-            const found = holders.get(key) ?? [];
-            if (!found.some((known) => known.catalogueRef === record.catalogueRef)) found.push(record);
-            holders.set(key, found);
+            let found = holders.get(key);
+            if (!found) holders.set(key, (found = new Map()));
+            if (!found.has(record.catalogueRef)) found.set(record.catalogueRef, record);
           }
         }
         const picked = new Map<string, ProductRecord>();
         for (const key of wanted) {
           const found = holders.get(key);
-          if (found?.length === 1) picked.set(key, found[0]!);
+          if (found?.size === 1) picked.set(key, found.values().next().value!);
         }
         return picked;
       }),

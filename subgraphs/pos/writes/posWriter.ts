@@ -287,7 +287,8 @@ export class PosWriter {
         if (variants.length > 0 || named.length > 0) {
           const rows = await query<{ client_id: number; phone: string }>(clientsToErase(schema, phones, variants, named));
           // A client row has no store: its phone is the person's if it reads as theirs in a country the franchise trades in.
-          clientIds = rows.filter((row) => named.includes(row.client_id) || countries.some((country) => isErased(row.phone, country))).map((row) => row.client_id);
+          const namedSet = new Set(named);
+          clientIds = rows.filter((row) => namedSet.has(row.client_id) || countries.some((country) => isErased(row.phone, country))).map((row) => row.client_id);
         }
         if (clientIds.length > 0) {
           blanked = (await query(blankClients(schema, phones, clientIds))).length;
