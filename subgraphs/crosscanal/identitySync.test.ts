@@ -59,6 +59,10 @@ describe('identity sync', () => {
     expect(summary.sources.pos!.added).toBeGreaterThan(100);
     expect(summary.totals.links).toBe(summary.totals.records);
     expect(summary.customersCreated).toBe(summary.totals.customers);
+    // The records' cards went into the card index's pending list; the sync moved them into the
+    // index proper, so that no lookup by card reads through them: nothing is left pending.
+    expect(summary.indexPendingFlushed).toBeGreaterThan(0);
+    expect(await store.flushIndexPending()).toBe(0);
     for (const source of ['ecommerce', 'loyalty', 'pos'] as const) {
       const last = progress.filter((p) => p.phase === 'read' && p.source === source).at(-1);
       expect(last).toMatchObject({ done: expect.any(Number) });

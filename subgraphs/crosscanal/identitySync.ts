@@ -52,6 +52,11 @@ export interface SyncSummary {
   totals: { records: number; customers: number; links: number; candidates: number };
   /** A full build: how the estate was cut into batches of whole components, resolved one after another. */
   batches?: BuildBatches;
+  /**
+   * Pending pages moved into the card index after the writes (`CrosswalkStore.flushIndexPending`),
+   * or why they could not be (a role that does not own the index; autovacuum then does it).
+   */
+  indexPendingFlushed?: number | { error: string };
 }
 
 export interface BuildBatches {
@@ -208,6 +213,8 @@ export function createIdentitySync({ store, readers, onProgress, now = () => new
           error || !read ? { error: error ?? 'not read', full: false, at } : { watermark: read.watermark, unusableValues: read.unusable, full: read.full, at },
         );
       }
+      // The lookups by card read the card index's pending list through until it is emptied.
+      summary.indexPendingFlushed = await store.flushIndexPending().catch((error: unknown) => ({ error: (error as Error).message }));
       const counts = await store.counts();
       summary.totals = { records: counts.records, customers: counts.customers, links: counts.links, candidates: counts.candidates };
       summary.durationMs = Math.round(performance.now() - clock);

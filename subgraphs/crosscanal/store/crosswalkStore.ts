@@ -522,6 +522,18 @@ export class CrosswalkStore {
     });
   }
 
+  /**
+   * Moves what the card index (GIN) keeps in its pending list into the index proper, and says
+   * how many pending pages it moved. A GIN index takes a batch of inserts into that list,
+   * which every lookup then reads through in full: after a link build, a few megabytes read on
+   * every "customer by card" (20 ms instead of a fraction of one). PostgreSQL's autovacuum
+   * empties it in time; PGlite has no autovacuum, so a sync does it when it has written.
+   */
+  async flushIndexPending(): Promise<number> {
+    const [row] = await this.db.query<{ moved: string | number }>(`SELECT gin_clean_pending_list('source_record_cards'::regclass) AS moved`);
+    return Number(row?.moved ?? 0);
+  }
+
   async counts(): Promise<StoreCounts> {
     const [row] = await this.db.query<Record<keyof StoreCounts, string | number>>(
       `SELECT (SELECT count(*) FROM source_record) AS records, (SELECT count(*) FROM customer) AS customers,
