@@ -125,6 +125,8 @@ describe("a subgraph's drain", () => {
     expect(['ECONNREFUSED', '503']).toContain(probe);
     const response = await inFlight;
     expect(response.status).toBe(200);
+    // No cache on the way keeps a subgraph's answer.
+    expect(response.headers.get('cache-control')).toBe('no-store');
     expect(await response.json()).toEqual({ data: { slow: 'slept 400' } });
     await stopped;
     expect(performance.now() - stopping).toBeLessThan(5000);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Span } from '@opentelemetry/api';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { GraphQLError, Kind, type DocumentNode, type GraphQLFormattedError } from 'graphql';
@@ -172,14 +172,20 @@ export function createSubgraphServer<TContext extends BaseContext>(
     includeStacktraceInErrorResponses: development,
     // The gateway plans from the checked-in supergraph; nobody needs to introspect a subgraph.
     introspection: development,
-    // Inline traces (ftv1) cost throughput on every request; nothing here reads them.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), useGrantRequired<TContext>(), useRequestMetrics<TContext>(), useStaleNotice<TContext>()],
+    // Inline traces (ftv1) cost throughput on every request; nothing here reads them. Nor do
+    // cache hints: no schema declares one and no resolver sets one, so every answer's policy
+    // is "not cacheable", the same without the plugin, which wraps every field's resolver to
+    // work that out (the gateway reads an answer without cache-control as maxAge 0).
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), useGrantRequired<TContext>(), useRequestMetrics<TContext>(), useStaleNotice<TContext>()],
     // The process's index.ts owns SIGTERM/SIGINT: it drains, then exits 0.
     stopOnTerminationSignals: false,
   });
   served.set(server, { name: module.name, logger });
   return server;
 }
+
+/** Every subgraph answer: personal data and per-principal answers, kept by no cache on the way. */
+const NOT_CACHEABLE: Readonly<Record<string, string>> = { 'cache-control': 'no-store' };
 
 /** A listening subgraph: where it answers, and how to stop it. */
 export type ListeningSubgraph = Pick<ListeningServer, 'url' | 'stop'>;
@@ -268,7 +274,8 @@ export async function listenSubgraph<TContext extends BaseContext>(
       const response = await (span ? withSpan(span, execute) : execute());
       status = response.status ?? 200;
       outcome = String(status);
-      await writeGraphQLResponse(res, response);
+      // What the cache control plugin said of every answer, without its cost (createSubgraphServer).
+      await writeGraphQLResponse(res, response, NOT_CACHEABLE);
     } catch (error) {
       const refusal = error instanceof GrantRefused ? new HttpRefusal(401, 'UNAUTHENTICATED', error.message) : error;
       // A grant refused: the request is traced, in a trace of its own.
