@@ -3,7 +3,7 @@ import type { GraphQLError } from 'graphql';
 import { emailKey } from '../../utilities/email.js';
 import { SourceFailure, sourceError } from '../shared/errors.js';
 import type { CacheKind, LegacySource } from '../shared/source.js';
-import type { EcommerceClient, WireAddress, WireCustomer, WireOrder, WireReview, WireServiceContact } from './client.js';
+import type { EcommerceClient, WireAddress, WireCartRule, WireCustomer, WireOrder, WireReview, WireServiceContact } from './client.js';
 import {
   MalformedRecord,
   byMostRecent,
@@ -90,6 +90,23 @@ export interface LoaderOptions {
 }
 
 /** Builds the loaders of one request; call it in the context factory, never at module level. */
+/**
+ * Cart rules as mapped, by currency and by the rule read from the platform. The in-process
+ * cache hands every request the same frozen rules (subgraphs/shared/cache.ts): such a rule is
+ * mapped once while it is cached, not once per request (a product page maps every rule). A
+ * rule that is not frozen (read from Redis, or fresh from the platform) is mapped each time.
+ */
+const mappedRules = new Map<string, WeakMap<WireCartRule, CartRule>>();
+
+export function cartRuleOf(rule: WireCartRule, shopCurrency: string): CartRule {
+  if (!Object.isFrozen(rule)) return toCartRule(rule, shopCurrency);
+  let byRule = mappedRules.get(shopCurrency);
+  if (!byRule) mappedRules.set(shopCurrency, (byRule = new WeakMap()));
+  let mapped = byRule.get(rule);
+  if (!mapped) byRule.set(rule, (mapped = toCartRule(rule, shopCurrency)));
+  return mapped;
+}
+
 export function createLoaders(client: EcommerceClient, { shopCurrency }: LoaderOptions): EcommerceLoaders {
   const { source } = client;
   let cartRules: Promise<CartRule[]> | undefined;
@@ -150,7 +167,7 @@ export function createLoaders(client: EcommerceClient, { shopCurrency }: LoaderO
       cartRules ??= (async () => {
         const [all] = await source.cachedBatch(CACHE_KINDS.cartRules, ['all'], async () => new Map([['all', await client.cartRules()]]));
         if (all instanceof Error) throw all;
-        return readable(() => (all ?? []).map((rule) => toCartRule(rule, shopCurrency)));
+        return readable(() => (all ?? []).map((rule) => cartRuleOf(rule, shopCurrency)));
       })();
       return cartRules;
     },

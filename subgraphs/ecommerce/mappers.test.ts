@@ -1,4 +1,5 @@
 import type { WireCartRule, WireCustomer, WireOrder } from './client.js';
+import { cartRuleOf } from './loaders.js';
 import { lowersProductPrice, MalformedRecord, ruleCovers, toCartRule, toWebAccount, toWebOrder } from './mappers.js';
 
 const rule = (overrides: Partial<WireCartRule>): WireCartRule => ({
@@ -13,6 +14,25 @@ const rule = (overrides: Partial<WireCartRule>): WireCartRule => ({
   priority: 1,
   stackable: true,
   ...overrides,
+});
+
+describe('cartRuleOf', () => {
+  it('maps a frozen rule (as the in-process cache keeps it) once per currency, and any other rule each time', () => {
+    const kept = Object.freeze(rule({ id: 21, type: 'amount', value: '5' }));
+    const once = cartRuleOf(kept, 'EUR');
+    expect(once).toEqual(toCartRule(kept, 'EUR'));
+    expect(cartRuleOf(kept, 'EUR')).toBe(once);
+    // Another currency reads the amount in its own terms.
+    expect(cartRuleOf(kept, 'JPY')).not.toBe(once);
+    expect(cartRuleOf(kept, 'JPY').promotion.amountOff).toEqual({ amount: 5, currency: 'JPY' });
+    // A rule that may still change (fresh from the platform, or from Redis) is not remembered.
+    const fresh = rule({ id: 21, type: 'amount', value: '5' });
+    expect(cartRuleOf(fresh, 'EUR')).not.toBe(cartRuleOf(fresh, 'EUR'));
+    // A garbled rule fails every time it is read, not once.
+    const garbled = Object.freeze(rule({ scope: null as never }));
+    expect(() => cartRuleOf(garbled, 'EUR')).toThrow(MalformedRecord);
+    expect(() => cartRuleOf(garbled, 'EUR')).toThrow(MalformedRecord);
+  });
 });
 
 describe('toCartRule', () => {
