@@ -89,7 +89,6 @@ export interface LoaderOptions {
   shopCurrency: string;
 }
 
-/** Builds the loaders of one request; call it in the context factory, never at module level. */
 /**
  * Cart rules as mapped, by currency and by the rule read from the platform. The in-process
  * cache hands every request the same frozen rules (subgraphs/shared/cache.ts): such a rule is
@@ -107,6 +106,7 @@ export function cartRuleOf(rule: WireCartRule, shopCurrency: string): CartRule {
   return mapped;
 }
 
+/** Builds the loaders of one request; call it in the context factory, never at module level. */
 export function createLoaders(client: EcommerceClient, { shopCurrency }: LoaderOptions): EcommerceLoaders {
   const { source } = client;
   let cartRules: Promise<CartRule[]> | undefined;

@@ -19,7 +19,7 @@ export interface MemoryCacheBounds {
   maxBytes: number;
 }
 
-/** Each in-process cache's default bounds (`npm start` runs five in one process): 100,000 entries, 64 MiB. */
+/** Each in-process cache's default bounds (`npm start` runs several in one process, each with its own): 100,000 entries, 64 MiB. */
 export const MEMORY_CACHE_BOUNDS: MemoryCacheBounds = { maxEntries: 100_000, maxBytes: 64 * 1024 * 1024 };
 
 /** The JSON size of each value the in-process store was given, for its weight bound. */
