@@ -106,8 +106,10 @@ const CIRCUIT_STATES: Readonly<Record<CircuitState, BreakerState>> = {
  * A cached value with a top-level object (or array) of its own: the in-process cache hands
  * every reader the same frozen tree (cache.ts), and Apollo's entity resolution marks the
  * object a reference resolves to with its `__typename`. What lies below stays shared and frozen.
+ * A value that is not frozen (read from Redis) is already the reader's own.
  */
 function ownTop<V>(value: V): V {
+  if (!Object.isFrozen(value)) return value;
   if (Array.isArray(value)) return [...value] as V;
   if (value !== null && typeof value === 'object') return { ...value };
   return value;

@@ -527,7 +527,8 @@ export class CrosswalkStore {
    * how many pending pages it moved. A GIN index takes a batch of inserts into that list,
    * which every lookup then reads through in full: after a link build, a few megabytes read on
    * every "customer by card" (20 ms instead of a fraction of one). PostgreSQL's autovacuum
-   * empties it in time; PGlite has no autovacuum, so a sync does it when it has written.
+   * empties it in time; PGlite has no autovacuum, so every sync does it at its end (an empty
+   * list costs next to nothing).
    */
   async flushIndexPending(): Promise<number> {
     const [row] = await this.db.query<{ moved: string | number }>(`SELECT gin_clean_pending_list('source_record_cards'::regclass) AS moved`);
