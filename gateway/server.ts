@@ -77,7 +77,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       const routed = config.subgraphUrls[name] ?? url;
       if (!routed) throw new Error(`no URL for subgraph ${JSON.stringify(name)}: set SUBGRAPH_${name.toUpperCase()}_URL`);
       routes.set(name, routed);
-      const source = new SubgraphDataSource({ name, url: routed, key, timeoutMs: config.subgraphTimeoutMs, dedupe: config.dedupeFetches, batchEntities: config.batchEntityFetches });
+      const source = new SubgraphDataSource({ name, url: routed, key, timeoutMs: config.subgraphTimeoutMs, dedupe: config.dedupeFetches, batchEntities: config.batchEntityFetches, batchQueries: config.batchQueryFetches });
       sources.push(source);
       return source;
     },

@@ -42,6 +42,13 @@ export interface SubgraphDataSourceOptions {
   dedupe?: boolean;
   /** Send a request's entity fetches of one turn that ask this subgraph the same as one; on unless measuring. */
   batchEntities?: boolean;
+  /**
+   * Send the other reads of one turn that ask this subgraph the same operation for the same
+   * principal (with other variables) as one exchange, a batch of operations, which the
+   * subgraph runs with one context; on unless measuring. A subgraph that refuses a batch is
+   * asked each operation apart from then on.
+   */
+  batchQueries?: boolean;
 }
 
 /**
@@ -263,6 +270,44 @@ function splitEntities(response: GatewayGraphQLResponse, sizes: number[]): Gatew
   });
 }
 
+/** One read waiting for the others of its turn that ask a subgraph the same operation for the same principal. */
+interface QueryEntry {
+  /** Its operation as JSON: `{ query, variables, operationName, extensions }`. */
+  body: string;
+  headers: Record<string, string>;
+  deadline: number;
+  /** Its flight's signal: it stops at the fetch's timeout, or when no request waits for it. */
+  signal: AbortSignal;
+  resolve(answer: SubgraphAnswer): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Operations past which a batch takes no read of another request: a subgraph answers a batch
+ * when its last operation is done, and is not sent one of unbounded size because many
+ * requests happened to ask it at once.
+ */
+export const SHARED_BATCH_OPERATIONS = 32;
+
+/**
+ * A batch's answer cut into each operation's own: the subgraph answers a batch of operations
+ * with a JSON array of their answers, in order. Undefined when it did not answer so.
+ */
+function splitBatch(answer: SubgraphAnswer, count: number): SubgraphAnswer[] | undefined {
+  if (!answer.contentType.startsWith('application/json') && !answer.contentType.startsWith('application/graphql-response+json')) return undefined;
+  let parts: unknown;
+  try {
+    parts = JSON.parse(answer.text);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parts) || parts.length !== count || parts.some((part) => part === null || typeof part !== 'object' || Array.isArray(part))) return undefined;
+  // Each operation's answer as the subgraph would have sent it alone. The batch's status is
+  // shared by its operations (one operation's error may set it); each operation's errors are
+  // in its own answer, with their codes.
+  return parts.map((part) => ({ ...answer, status: 200, statusText: 'OK', text: JSON.stringify(part) }));
+}
+
 /** Metrics' word for how a fetch failed, from its code. */
 const OUTCOMES: Readonly<Record<string, string>> = { DEADLINE_EXCEEDED: 'deadline', SUBGRAPH_TIMEOUT: 'timeout', SUBGRAPH_UNAVAILABLE: 'unavailable' };
 
@@ -284,10 +329,14 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
   private readonly timeoutMs: number;
   private readonly dedupe: boolean;
   private readonly batchEntities: boolean;
+  /** Off for good once the subgraph has refused a batch of operations. */
+  private batchQueries: boolean;
   private readonly agent: http.Agent;
   private readonly inFlight = new Map<string, Flight>();
   /** Entity fetches of this turn waiting to go out together, by principal and selection. */
   private readonly entityBatches = new Map<string, EntityBatch>();
+  /** Reads of this turn waiting to go out together, by principal and operation. */
+  private readonly queryBatches = new Map<string, QueryEntry[]>();
   /** Tracing on when the source was built: each fetch carries the trace context of Apollo's fetch span. */
   private readonly traced = requestTracer() !== undefined;
 
@@ -299,6 +348,7 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
     this.timeoutMs = options.timeoutMs;
     this.dedupe = options.dedupe ?? true;
     this.batchEntities = options.batchEntities ?? true;
+    this.batchQueries = options.batchQueries ?? true;
     const agentOptions = { keepAlive: true, scheduling: 'lifo' as const, maxFreeSockets: 256 };
     this.agent = this.target.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
   }
@@ -330,7 +380,7 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
   private fetch(options: GraphQLDataSourceProcessOptions<FetchContext>): Promise<GatewayGraphQLResponse> {
     const { request } = options;
     if (!request.query) return Promise.reject(new Error('no query to send'));
-    if (!this.batchEntities || !this.shareable(options) || !entityFetch(request)) return this.send(request, options);
+    if (!this.batchEntities || !this.shareable(options) || !entityFetch(request)) return this.send(request, options, [], !entityFetch(request));
     // A plan fetches the same entities once per path (each aliased receipt's products apart),
     // and requests served at once for the same principal ask a subgraph for entities of the
     // same kind in the same turn: the entity fetches of one turn that ask a subgraph the same
@@ -371,7 +421,7 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
     const [first] = members;
     if (!first) return;
     if (members.length === 1) {
-      this.send(first.options.request, first.options).then(first.resolve, first.reject);
+      this.send(first.options.request, first.options, [], false).then(first.resolve, first.reject);
       return;
     }
     const carrier = members.reduce((latest, member) => ((member.scope?.deadline ?? Infinity) > (latest.scope?.deadline ?? Infinity) ? member : latest));
@@ -395,7 +445,8 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
     const others = members.filter((member) => member !== carrier).map((member) => member.options);
     const scope: RequestScope | undefined = carrier.scope && { ...carrier.scope, signal: shared.signal };
     try {
-      const response = await (scope ? runInRequestScope(scope, () => this.send(request, carrier.options, others)) : this.send(request, carrier.options, others));
+      const send = () => this.send(request, carrier.options, others, false);
+      const response = await (scope ? runInRequestScope(scope, send) : send());
       const parts = splitEntities(response, members.map((member) => member.representations.length));
       members.forEach((member, i) => {
         waits[i]!.done();
@@ -409,8 +460,12 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
     }
   }
 
-  /** One exchange for `options` (and, sent with it as one, fetches of `others`, whose cache policies its answer also bounds). */
-  private async send(request: GatewayGraphQLRequest, options: GraphQLDataSourceProcessOptions<FetchContext>, others: ReadonlyArray<GraphQLDataSourceProcessOptions<FetchContext>> = []): Promise<GatewayGraphQLResponse> {
+  /**
+   * One exchange for `options` (and, sent with it as one, fetches of `others`, whose cache
+   * policies its answer also bounds). A read of a query that is not an entity batch
+   * (`batchable`) may go out in a batch of operations with the others of its turn.
+   */
+  private async send(request: GatewayGraphQLRequest, options: GraphQLDataSourceProcessOptions<FetchContext>, others: ReadonlyArray<GraphQLDataSourceProcessOptions<FetchContext>>, batchable: boolean): Promise<GatewayGraphQLResponse> {
     const context = options.context as Partial<FetchContext>;
     const principal = context.principal ?? ANONYMOUS;
     // Requests the gateway makes of its own (none today: the supergraph is static) act as nobody.
@@ -427,11 +482,10 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
     // error says the subgraph could not be reached, and the client's idempotency key makes its
     // own retry safe.
     const read = this.shareable(options);
+    const deadline = context.deadline ?? Infinity;
+    const batchKey = batchable && read && this.batchQueries ? `${this.principalKey(context)}\n${unnamed(request.query!)}` : undefined;
     const exchange = (signal: AbortSignal) =>
-      post(this.target, this.agent, headers, body, signal).catch((error: unknown) => {
-        if (!(error instanceof StaleConnection) || !read || signal.aborted) throw error;
-        return post(this.target, false, headers, body, signal);
-      });
+      batchKey !== undefined && this.batchQueries ? this.enqueue(batchKey, { body, headers, deadline, signal }) : this.post(headers, body, signal, read);
     let flight: Flight;
     if (this.dedupe && read) {
       const key = `${this.principalKey(context)}\n${body}`;
@@ -452,6 +506,81 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
     const answer = await flight.join(scope?.signal);
     const response = this.parsed(answer, options, others);
     return entities ? entities.expand(response) : response;
+  }
+
+  /** `body` posted on a pooled connection; a read that met a connection the subgraph had just closed goes again on one of its own. */
+  private post(headers: Record<string, string>, body: string, signal: AbortSignal, read: boolean): Promise<SubgraphAnswer> {
+    return post(this.target, this.agent, headers, body, signal).catch((error: unknown) => {
+      if (!(error instanceof StaleConnection) || !read || signal.aborted) throw error;
+      return post(this.target, false, headers, body, signal);
+    });
+  }
+
+  /** A read's answer, sent with the others of its turn under `key` (same principal, same operation). */
+  private enqueue(key: string, entry: Omit<QueryEntry, 'resolve' | 'reject'>): Promise<SubgraphAnswer> {
+    let batch = this.queryBatches.get(key);
+    if (!batch || batch.length >= SHARED_BATCH_OPERATIONS) {
+      const created: QueryEntry[] = [];
+      batch = created;
+      this.queryBatches.set(key, created);
+      setImmediate(() => {
+        if (this.queryBatches.get(key) === created) this.queryBatches.delete(key);
+        void this.flushQueries(created);
+      });
+    }
+    const entries = batch;
+    return new Promise((resolve, reject) => entries.push({ ...entry, resolve, reject }));
+  }
+
+  /**
+   * Sends a turn's reads of one operation as one batch (one alone as itself), carrying the
+   * grant and trace context of the one whose deadline is the latest; each gets its own answer.
+   * The batch stops when every read in it has stopped (its timeout, or no request left waiting).
+   */
+  private async flushQueries(queued: QueryEntry[]): Promise<void> {
+    const entries = queued.filter((entry) => {
+      if (entry.signal.aborted) entry.reject(entry.signal.reason);
+      return !entry.signal.aborted;
+    });
+    const [first] = entries;
+    if (!first) return;
+    if (entries.length === 1) {
+      this.post(first.headers, first.body, first.signal, true).then(first.resolve, first.reject);
+      return;
+    }
+    const carrier = entries.reduce((latest, entry) => (entry.deadline > latest.deadline ? entry : latest));
+    const shared = new AbortController();
+    let running = entries.length;
+    const stops = entries.map((entry) => {
+      const stop = () => {
+        entry.reject(entry.signal.reason);
+        running -= 1;
+        if (running === 0) shared.abort(entry.signal.reason);
+      };
+      entry.signal.addEventListener('abort', stop, { once: true });
+      return stop;
+    });
+    let answer: SubgraphAnswer;
+    try {
+      answer = await this.post(carrier.headers, `[${entries.map((entry) => entry.body).join(',')}]`, shared.signal, true);
+    } catch (error) {
+      for (const entry of entries) entry.reject(error);
+      return;
+    } finally {
+      entries.forEach((entry, i) => entry.signal.removeEventListener('abort', stops[i]!));
+    }
+    const parts = splitBatch(answer, entries.length);
+    if (parts) {
+      entries.forEach((entry, i) => entry.resolve(parts[i]!));
+    } else if (answer.status === 400 && this.batchQueries) {
+      // A subgraph that does not take batches of operations refuses them as a bad request: it
+      // is asked each operation apart, now and from now on.
+      this.batchQueries = false;
+      for (const entry of entries) this.post(entry.headers, entry.body, entry.signal, true).then(entry.resolve, entry.reject);
+    } else {
+      // Refused as a whole (its grant, most likely): every read is answered with the refusal.
+      for (const entry of entries) entry.resolve(answer);
+    }
   }
 
   /** A read within a read: a query sent for an incoming query (never a mutation, nor a read after one). */

@@ -20,6 +20,18 @@ export interface Loaders {
   mergedIds: DataLoader<string, string[]>;
   /** A customer's displayed values, computed once per request. */
   survivors: DataLoader<string, Survivors>;
+  /** Records by email key, E.164 phone or loyalty card number: the lookups of `customer(by:)`. */
+  recordsByEmailKey: DataLoader<string, string[]>;
+  recordsByPhone: DataLoader<string, string[]>;
+  recordsByCard: DataLoader<string, string[]>;
+}
+
+/** A loader over a store read that answers a map by key; a key it does not hold gives `empty`. */
+function mapLoader<V>(read: (keys: readonly string[]) => Promise<Map<string, V>>, empty: V): DataLoader<string, V> {
+  return new DataLoader<string, V>(async (keys) => {
+    const found = await read(keys);
+    return keys.map((key) => found.get(key) ?? empty);
+  });
 }
 
 export function createLoaders(store: CrosswalkStore): Loaders {
@@ -56,5 +68,16 @@ export function createLoaders(store: CrosswalkStore): Loaders {
       }),
     ),
   );
-  return { customer, links, record, customerOfRecord, candidates, mergedIds, survivors: survivorsOf };
+  return {
+    customer,
+    links,
+    record,
+    customerOfRecord,
+    candidates,
+    mergedIds,
+    survivors: survivorsOf,
+    recordsByEmailKey: mapLoader((keys) => store.recordIdsByEmailKeys(keys), []),
+    recordsByPhone: mapLoader((phones) => store.recordIdsByPhones(phones), []),
+    recordsByCard: mapLoader((cards) => store.recordIdsByCards(cards), []),
+  };
 }

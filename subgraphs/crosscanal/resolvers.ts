@@ -258,19 +258,19 @@ function lookupField(by: CustomerLookup, operation: string): [keyof CustomerLook
 
 /** The live golden ids an identifier leads to, in id order. */
 async function customersFor(field: keyof CustomerLookup, value: string, context: Context): Promise<string[]> {
-  const { store, loaders } = context;
+  const { loaders } = context;
   let records: string[];
   switch (field) {
     case 'email': {
       const key = emailKey(value);
       if (key === null) throw badUserInput(`by.email must be an email address such as name@example.com, got ${JSON.stringify(value)}`, 'by.email');
-      records = await store.recordIdsByEmailKey(key);
+      records = await loaders.recordsByEmailKey.load(key);
       break;
     }
     case 'phone': {
       const e164 = toE164(value);
       if (e164 === null) throw badUserInput(`by.phone must be a phone number (06 12 34 56 78, +33 6 12 34 56 78), got ${JSON.stringify(value)}`, 'by.phone');
-      records = await store.recordIdsByPhone(e164);
+      records = await loaders.recordsByPhone.load(e164);
       break;
     }
     case 'cardNumber': {
@@ -278,7 +278,7 @@ async function customersFor(field: keyof CustomerLookup, value: string, context:
       if (!/^29\d{11}$/.test(number) || !isValidGtin(number)) {
         throw badUserInput(`by.cardNumber must be 13 digits starting with 29 with a valid check digit, got ${JSON.stringify(value)}`, 'by.cardNumber');
       }
-      records = await store.recordIdsSharing({ cards: [number] });
+      records = await loaders.recordsByCard.load(number);
       break;
     }
     case 'webAccountId': {

@@ -14,6 +14,8 @@ export interface RequestScope {
   signal: AbortSignal;
   /** Records served from cache past their freshness because their system failed: the answer says so. */
   stale?: StaleRead[];
+  /** An operation of a batch (one HTTP request carrying several, which share a context): reads only. */
+  batched?: boolean;
 }
 
 /** A kind of record a source served stale in this request, and the age of the oldest. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Span } from '@opentelemetry/api';
-import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
@@ -14,7 +14,7 @@ import type { Readiness } from './operations.js';
 import { ANONYMOUS, GrantRefused, internalKey, PRINCIPAL_HEADER, verifyGrant, type InternalGrant, type Principal } from './principal.js';
 import { apolloLogger, requestLog } from './requestLogger.js';
 import { measuring, recordRequest, refusalCodes, useRequestMetrics, type RequestMeasure } from './requestMetrics.js';
-import { runInRequestScope } from './requestScope.js';
+import { currentRequestScope, runInRequestScope } from './requestScope.js';
 import { useStaleNotice } from './staleness.js';
 import { ATTR_SUBGRAPH, endServerSpan, requestTracer, startServerSpan, withSpan } from './tracing.js';
 
@@ -131,6 +131,9 @@ function useGrantRequired<TContext extends BaseContext>(): ApolloServerPlugin<TC
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, operation }) {
+          if (currentRequestScope()?.batched && operation?.operation !== 'query') {
+            throw new GraphQLError('a batch holds reads only: send a mutation on its own', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+          }
           if (granted.has((contextValue as Partial<RequestIdentity>).principal ?? ANONYMOUS)) return;
           const open = operation !== undefined && operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && OPEN_ROOT_FIELDS.has(s.name.value));
           if (!open) {
@@ -219,6 +222,21 @@ export function clientOperationName(name: string | undefined, subgraph: string):
   return name?.replace(suffix, '') || undefined;
 }
 
+/**
+ * Operations one batch may hold: the gateway sends at most 32 at once (SHARED_BATCH_OPERATIONS),
+ * and a batch is refused past this, before any of it runs.
+ */
+export const MAX_BATCH_OPERATIONS = 64;
+
+/** Answers to a batch's operations as one: a JSON array of them, in order. */
+function batchAnswer(answers: HTTPGraphQLResponse[]): HTTPGraphQLResponse {
+  const bodies = answers.map((answer) => {
+    if (answer.body.kind !== 'complete') throw new HttpRefusal(400, 'BAD_REQUEST', 'an operation of a batch cannot be answered incrementally');
+    return answer.body.string;
+  });
+  return { status: 200, headers: new HeaderMap([['content-type', 'application/json; charset=utf-8']]), body: { kind: 'complete', string: `[${bodies.join(',')}]` } };
+}
+
 /** How long a request without a grant (composition) may run. */
 const UNGRANTED_DEADLINE_MS = 30_000;
 
@@ -259,17 +277,28 @@ export async function listenSubgraph<TContext extends BaseContext>(
       span = spanFor(req, grant);
       const body = await readBody(req, maxBodyBytes);
       const httpGraphQLRequest = toGraphQLRequest(req, body);
+      const batch = Array.isArray(httpGraphQLRequest.body) ? (httpGraphQLRequest.body as unknown[]) : undefined;
+      if (batch && (batch.length === 0 || batch.length > MAX_BATCH_OPERATIONS)) {
+        throw new HttpRefusal(400, 'BAD_REQUEST', `a batch holds 1 to ${MAX_BATCH_OPERATIONS} operations, got ${batch.length}`);
+      }
       const controller = controllerFor(res, grant?.deadline ?? Date.now() + UNGRANTED_DEADLINE_MS);
       const identity: RequestIdentity = { principal: grant?.principal ?? ANONYMOUS, requestId: grant?.requestId ?? '' };
       if (grant) granted.add(grant.principal);
+      const scope = { requestId: identity.requestId, deadline: controller.deadline, signal: controller.signal };
+      // The operations of a batch (the gateway's reads of one operation for requests served at
+      // once, for one principal) run at once with one context, so that their loaders, and the
+      // statements and legacy calls behind them, are shared; each in a scope of its own, so
+      // that what one served stale is said in its answer only.
+      let shared: Promise<TContext> | undefined;
+      const inBatch = (body: unknown) =>
+        runInRequestScope({ ...scope, batched: true }, () =>
+          server.executeHTTPGraphQLRequest({ httpGraphQLRequest: { ...httpGraphQLRequest, body }, context: () => (shared ??= context(identity)) }),
+        );
       const execute = () =>
-        runInRequestScope({ requestId: identity.requestId, deadline: controller.deadline, signal: controller.signal }, () =>
-          measuring(measure, () =>
-            server.executeHTTPGraphQLRequest({
-              httpGraphQLRequest,
-              context: () => context(identity),
-            }),
-          ),
+        measuring(measure, async () =>
+          batch
+            ? batchAnswer(await Promise.all(batch.map(inBatch)))
+            : runInRequestScope(scope, () => server.executeHTTPGraphQLRequest({ httpGraphQLRequest, context: () => context(identity) })),
         );
       const response = await (span ? withSpan(span, execute) : execute());
       status = response.status ?? 200;

@@ -91,8 +91,26 @@ describe.each(backends)('CrosswalkStore on %s', (backend, open) => {
     expect((await store.recordIdsSharing({ phones: ['+33611111111'] })).sort()).toEqual(['ECOMMERCE||10001', 'POS|NRD|phone:+33611111111']);
     expect((await store.recordIdsSharing({ cards: [CARD] })).sort()).toEqual(['LOYALTY||M1', `POS||card:${CARD}`]);
     expect(await store.recordIdsSharing({})).toEqual([]);
-    expect(await store.recordIdsByEmailKey('ana.roux@free.fr')).toEqual(['ECOMMERCE||10001', 'LOYALTY||M1']);
-    expect(await store.recordIdsByPhone('+33622222222')).toEqual(['POS|SUD|phone:+33622222222']);
+    expect(await store.recordIdsByEmailKeys(['ana.roux@free.fr', 'nobody@x.fr'])).toEqual(
+      new Map([
+        ['ana.roux@free.fr', ['ECOMMERCE||10001', 'LOYALTY||M1']],
+        ['nobody@x.fr', []],
+      ]),
+    );
+    expect(await store.recordIdsByPhones(['+33622222222', '+33611111111'])).toEqual(
+      new Map([
+        ['+33622222222', ['POS|SUD|phone:+33622222222']],
+        ['+33611111111', ['ECOMMERCE||10001', 'POS|NRD|phone:+33611111111']],
+      ]),
+    );
+    // A card found on a member and as a till's card record, each once; an unknown card finds nothing.
+    expect(await store.recordIdsByCards([CARD, '2900000000000'])).toEqual(
+      new Map([
+        [CARD, ['LOYALTY||M1', `POS||card:${CARD}`]],
+        ['2900000000000', []],
+      ]),
+    );
+    expect(await store.recordIdsByCards([])).toEqual(new Map());
   });
 
   test('applies a plan in one go: customers, links with evidence, candidates; records marked resolved', async () => {
@@ -195,15 +213,19 @@ describe.each(backends)('CrosswalkStore on %s', (backend, open) => {
     const mobile = '+33633333333';
     await store.upsertRecords([member('M7', { firstName: 'Paul', phone: landline, secondPhone: mobile, updatedAt: T0 })], T0);
     expect((await store.records(['LOYALTY||M7'])).get('LOYALTY||M7')).toMatchObject({ phone: landline, secondPhone: mobile });
-    expect(await store.recordIdsByPhone(mobile)).toEqual(['LOYALTY||M7']);
-    expect(await store.recordIdsByPhone(landline)).toEqual(['LOYALTY||M7']);
+    expect(await store.recordIdsByPhones([mobile, landline])).toEqual(
+      new Map([
+        [mobile, ['LOYALTY||M7']],
+        [landline, ['LOYALTY||M7']],
+      ]),
+    );
     expect(await store.recordIdsSharing({ phones: [mobile] })).toEqual(['LOYALTY||M7']);
     const again = await store.upsertRecords([member('M7', { firstName: 'Paul', phone: landline, secondPhone: mobile, updatedAt: T0 })], T1);
     expect(again).toMatchObject({ unchanged: 1 });
     const changed = await store.upsertRecords([member('M7', { firstName: 'Paul', phone: landline, secondPhone: '+33644444444', updatedAt: T1 })], T1);
     expect(changed.matchChanged).toEqual(['LOYALTY||M7']);
     expect(await store.pendingRecordIds()).toContain('LOYALTY||M7');
-    expect(await store.recordIdsByPhone(mobile)).toEqual([]);
+    expect((await store.recordIdsByPhones([mobile])).get(mobile)).toEqual([]);
   });
 });
 
@@ -234,7 +256,7 @@ describe('PGlite in a data folder', () => {
       await expect(CrosswalkStore.open({ dataDir })).rejects.toThrow(`CROSSCANAL_DATA_DIR ${dataDir} is already open in this process`);
       await first.close();
       const second = await CrosswalkStore.open({ dataDir });
-      expect(await second.recordIdsByEmailKey('kept@x.fr')).toEqual(['ECOMMERCE||42']);
+      expect((await second.recordIdsByEmailKeys(['kept@x.fr'])).get('kept@x.fr')).toEqual(['ECOMMERCE||42']);
       expect(await migrate(second.db)).toEqual([]);
       await second.close();
     } finally {

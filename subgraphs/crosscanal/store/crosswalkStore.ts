@@ -431,20 +431,39 @@ export class CrosswalkStore {
     return new Map([...links].map(([id, link]) => [id, link.customerId]));
   }
 
-  /** Records whose email matches `key` (trimmed, lower-cased). */
-  async recordIdsByEmailKey(key: string): Promise<string[]> {
-    const rows = await this.db.query<KeyRow>('SELECT system, franchise, local_id FROM source_record WHERE email_key = $1 ORDER BY 1, 2, 3', [key]);
-    return rows.map(keyOfRow);
+  /** Records whose email matches each of `keys` (trimmed, lower-cased), for each key asked. */
+  recordIdsByEmailKeys(keys: readonly string[]): Promise<Map<string, string[]>> {
+    return this.recordIdsByValue(keys, 'SELECT email_key AS value, system, franchise, local_id FROM source_record WHERE email_key = ANY($1::text[])');
   }
 
-  /** Records that carry the E.164 `phone`, as their phone or their second phone. */
-  async recordIdsByPhone(phone: string): Promise<string[]> {
-    const rows = await this.db.query<KeyRow>(
-      `SELECT system, franchise, local_id FROM source_record WHERE phone = $1
-       UNION SELECT system, franchise, local_id FROM source_record WHERE second_phone = $1 ORDER BY 1, 2, 3`,
-      [phone],
+  /** Records that carry each of the E.164 `phones`, as their phone or their second phone, for each phone asked. */
+  recordIdsByPhones(phones: readonly string[]): Promise<Map<string, string[]>> {
+    return this.recordIdsByValue(
+      phones,
+      `SELECT phone AS value, system, franchise, local_id FROM source_record WHERE phone = ANY($1::text[])
+       UNION SELECT second_phone, system, franchise, local_id FROM source_record WHERE second_phone = ANY($1::text[])`,
     );
-    return rows.map(keyOfRow);
+  }
+
+  /** Records that carry each of the loyalty `cards` (by number, a till's card record among them), for each card asked. */
+  recordIdsByCards(cards: readonly string[]): Promise<Map<string, string[]>> {
+    return this.recordIdsByValue(
+      cards,
+      `SELECT n AS value, r.system, r.franchise, r.local_id FROM unnest($1::text[]) AS n
+         CROSS JOIN LATERAL (SELECT system, franchise, local_id FROM source_record
+           WHERE cards @> jsonb_build_array(jsonb_build_object('number', n))) AS r
+       UNION SELECT substr(local_id, 6), system, franchise, local_id FROM source_record
+         WHERE system = 'POS' AND local_id = ANY(array(SELECT 'card:' || n FROM unnest($1::text[]) AS n))`,
+    );
+  }
+
+  /** The records `sql` finds for each of `values` (its rows: the value matched, then the record's key), in key order. */
+  private async recordIdsByValue(values: readonly string[], sql: string): Promise<Map<string, string[]>> {
+    const found = new Map<string, string[]>(values.map((value) => [value, []]));
+    if (values.length === 0) return found;
+    const rows = await this.db.query<KeyRow & { value: string }>(`${sql} ORDER BY 2, 3, 4`, [[...found.keys()]]);
+    for (const row of rows) found.get(row.value)?.push(keyOfRow(row));
+    return found;
   }
 
   /** The candidates that involve any record among `ids`. */
