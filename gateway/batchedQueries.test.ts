@@ -3,9 +3,10 @@ import { connect, type Socket } from 'node:net';
 import DataLoader from 'dataloader';
 import { parse } from 'graphql';
 import { grantHeaders, TEST_INTERNAL_SECRET } from '../test/support/grant.js';
+import { PRINCIPAL_HEADER } from '../subgraphs/shared/principal.js';
 import { composeTestSupergraph, startTestGateway, TEST_SUBGRAPH_LINKS, type TestGateway } from '../test/support/gateway.js';
 import { noteStale } from '../subgraphs/shared/requestScope.js';
-import { createSubgraphServer, listenSubgraph, MAX_BATCH_OPERATIONS, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
+import { BATCH_ANSWER_TYPE, createSubgraphServer, listenSubgraph, MAX_BATCH_OPERATIONS, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
 
 // A subgraph of people, looked up through a loader of the request's context that records each
 // batch of keys it reads: reads of one operation for requests served at once reach it as one
@@ -68,6 +69,9 @@ let unbatched: TestGateway;
 let oneAtATime: Server;
 let batchesRefused = 0;
 let olderGateway: TestGateway;
+/** Behind `/array`, batches answered as one JSON array, and the gateway that asks it so. */
+let arrayBatches = 0;
+let arrayGateway: TestGateway;
 
 beforeAll(async () => {
   subgraph = await listenSubgraph(createSubgraphServer(people), {
@@ -91,6 +95,14 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
+    if (body.trimStart().startsWith('[') && req.url === '/array') {
+      // As Apollo Server answers a batch when it takes them: a JSON array, once all are done.
+      arrayBatches += 1;
+      const headers = { 'content-type': 'application/json', [PRINCIPAL_HEADER]: String(req.headers[PRINCIPAL_HEADER]) };
+      const answers = await Promise.all((JSON.parse(body) as unknown[]).map(async (operation) => (await fetch(subgraph.url, { method: 'POST', headers, body: JSON.stringify(operation) })).text()));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(`[${answers.join(',')}]`);
+      return;
+    }
     if (body.trimStart().startsWith('[')) {
       batchesRefused += 1;
       res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ message: 'Operation batching disabled.', extensions: { code: 'BAD_REQUEST' } }] }));
@@ -103,12 +115,14 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => oneAtATime.listen(0, '127.0.0.1', resolve));
   const { port } = oneAtATime.address() as { port: number };
   olderGateway = await startTestGateway({ people: `http://127.0.0.1:${port}/` }, { supergraphPath: supergraph.supergraphPath });
+  arrayGateway = await startTestGateway({ people: `http://127.0.0.1:${port}/array` }, { supergraphPath: supergraph.supergraphPath });
 });
 
 afterAll(async () => {
   await gateway?.stop();
   await unbatched?.stop();
   await olderGateway?.stop();
+  await arrayGateway?.stop();
   await new Promise((resolve) => oneAtATime?.close(resolve));
   await subgraph?.stop();
   await supergraph?.remove();
@@ -122,10 +136,21 @@ beforeEach(() => {
 
 type Answer = { data?: Record<string, unknown> | null; errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>; extensions?: Record<string, unknown> };
 
-/** Posts `body` to the subgraph as the gateway would, with a grant. */
-async function toSubgraph(body: unknown): Promise<{ status: number; answer: unknown }> {
-  const response = await fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(await grantHeaders()) }, body: JSON.stringify(body) });
-  return { status: response.status, answer: await response.json() };
+/**
+ * Posts `body` to the subgraph as the gateway would, with a grant. A batch's answer comes a
+ * line per operation as each is answered (its index, a space, its answer): `answer` puts them
+ * back in the batch's order, and `order` says in which they came.
+ */
+async function toSubgraph(body: unknown, headers?: Record<string, string>): Promise<{ status: number; contentType: string; answer: unknown; order: number[] }> {
+  const response = await fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(headers ?? (await grantHeaders())) }, body: JSON.stringify(body) });
+  const contentType = response.headers.get('content-type') ?? '';
+  const text = await response.text();
+  if (!contentType.startsWith(BATCH_ANSWER_TYPE)) return { status: response.status, contentType, answer: JSON.parse(text), order: [] };
+  const lines = text.split('\n').filter((line) => line !== '');
+  const parts = lines.map((line) => [Number(line.slice(0, line.indexOf(' '))), JSON.parse(line.slice(line.indexOf(' ') + 1))] as const);
+  const answer: unknown[] = [];
+  for (const [index, part] of parts) answer[index] = part;
+  return { status: response.status, contentType, answer, order: parts.map(([index]) => index) };
 }
 
 const PERSON = 'query Person($id: ID!) { person(id: $id) { id name } }';
@@ -147,6 +172,17 @@ describe('a subgraph sent a batch of operations', () => {
     expect(bad!.errors!.map((error) => error.path)).toEqual([['person', 'name']]);
     expect(nobody).toEqual({ data: { person: null } });
     expect(motto).toEqual({ data: { motto: 'one brand' } });
+  });
+
+  it('sends each answer as soon as it is done, the slowest last', async () => {
+    const { contentType, answer, order } = await toSubgraph([
+      { query: PERSON, variables: { id: 'slow-a' } },
+      { query: PERSON, variables: { id: 'b' } },
+      { query: PERSON, variables: { id: 'c' } },
+    ]);
+    expect(contentType).toContain(BATCH_ANSWER_TYPE);
+    expect(order).toEqual([1, 2, 0]);
+    expect((answer as Answer[]).map((a) => (a.data!.person as { id: string }).id)).toEqual(['slow-a', 'b', 'c']);
   });
 
   it('says what one operation served stale in its own answer only', async () => {
@@ -188,8 +224,8 @@ describe('a subgraph sent a batch of operations', () => {
   });
 
   it('answers a batch without the gateway\'s grant as it answers one operation without it', async () => {
-    const response = await fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ query: PERSON, variables: { id: 'a' } }, { query: '{ __typename }' }]) });
-    const [refused, open] = (await response.json()) as Answer[];
+    const { answer } = await toSubgraph([{ query: PERSON, variables: { id: 'a' } }, { query: '{ __typename }' }], {});
+    const [refused, open] = answer as Answer[];
     expect(refused!.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
     expect(open).toEqual({ data: { __typename: 'Query' } });
     expect(reads).toEqual([]);
@@ -208,6 +244,8 @@ async function atOnce(
   headers: Record<string, string> = {},
   /** A client that closes its connection `afterMs` after sending: its answer is undefined. */
   leave?: { leaving: number; afterMs: number },
+  /** Filled with when each answer had arrived (performance.now()). */
+  arrivals: number[] = [],
 ): Promise<Array<Answer | undefined>> {
   const url = new URL(target.url);
   const sockets = await Promise.all(
@@ -221,13 +259,14 @@ async function atOnce(
   );
   await new Promise((resolve) => setTimeout(resolve, 50));
   const answers = sockets.map(
-    (socket) =>
+    (socket, i) =>
       new Promise<Answer | undefined>((resolve, reject) => {
         const chunks: Buffer[] = [];
         socket.on('data', (chunk: Buffer) => chunks.push(chunk));
         socket.once('error', reject);
         socket.once('close', () => resolve(undefined));
         socket.once('end', () => {
+          arrivals[i] = performance.now();
           const text = Buffer.concat(chunks).toString('utf8');
           const [head, ...rest] = text.split('\r\n\r\n');
           const body = rest.join('\r\n\r\n');
@@ -312,5 +351,23 @@ describe('reads of one operation for requests served at once, through the gatewa
     expect(again.map((answer) => answer!.data)).toEqual([{ person: { id: 'c', name: 'person c' } }, { person: { id: 'd', name: 'person d' } }]);
     expect(batchesRefused).toBe(1);
     expect(requests).toBe(4);
+  });
+
+  it('take a batch answered as one JSON array, as Apollo Server answers one', async () => {
+    const answers = await atOnce(arrayGateway, [person('a'), person('bad'), person('b')]);
+    expect(arrayBatches).toBe(1);
+    expect(answers[0]).toEqual({ data: { person: { id: 'a', name: 'person a' } } });
+    expect(answers[1]!.errors!.map((error) => error.path)).toEqual([['person', 'name']]);
+    expect(answers[2]).toEqual({ data: { person: { id: 'b', name: 'person b' } } });
+  });
+
+  it('answer each request as soon as its own read is done, not at the batch\'s slowest', async () => {
+    const arrivals: number[] = [];
+    const [slow, quick] = await atOnce(gateway, [person('slow-s'), person('q')], {}, undefined, arrivals);
+    expect(requests).toBe(1);
+    expect(slow).toEqual({ data: { person: { id: 'slow-s', name: 'person slow-s' } } });
+    expect(quick).toEqual({ data: { person: { id: 'q', name: 'person q' } } });
+    // The slow read takes 300 ms; the quick one is answered long before it.
+    expect(arrivals[0]! - arrivals[1]!).toBeGreaterThan(150);
   });
 });

@@ -62,6 +62,8 @@ export interface GatewayConfig {
   dedupeFetches: boolean;
   /** Send a request's entity fetches of one turn to one subgraph with one selection as one; on unless measuring. */
   batchEntityFetches: boolean;
+  /** Let a query wait for the answer to the same principal's identical query already in flight, rather than run again; on unless measuring. */
+  coalesceRequests: boolean;
   /** Send the query fetches of one turn that ask one subgraph the same operation for the same principal as one batched exchange; on unless measuring. */
   batchQueryFetches: boolean;
   /** Gateway processes sharing the port (node's cluster module); 1: this process alone. */
@@ -218,6 +220,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
     dedupeFetches: flag(env, 'GATEWAY_DEDUPE_FETCHES', true),
     batchEntityFetches: flag(env, 'GATEWAY_BATCH_ENTITY_FETCHES', true),
     batchQueryFetches: flag(env, 'GATEWAY_BATCH_QUERY_FETCHES', true),
+    coalesceRequests: flag(env, 'GATEWAY_COALESCE_REQUESTS', true),
     workers: integer(env, 'GATEWAY_WORKERS', 1, 1, 64),
     queryPlanCacheSize: integer(env, 'GATEWAY_QUERY_PLAN_CACHE_SIZE', 2000, 1, 1_000_000),
     trustTraceparent: flag(env, 'GATEWAY_TRUST_TRACEPARENT', false),

@@ -31,6 +31,19 @@ function principalKey(principal: Principal): string {
   return JSON.stringify([principal.role, principal.actor, principal.franchise ?? null, principal.store ?? null, principal.customerId ?? null, principal.client ?? null]);
 }
 
+/** What makes two requests' answers the same: the same principal asking the same operation with the same variables. */
+export function answerKey(principal: Principal, queryHash: string, operationName: string | undefined | null, variables: Record<string, unknown> | undefined): string {
+  return createHash('sha256')
+    .update(principalKey(principal))
+    .update('\n')
+    .update(queryHash)
+    .update('\n')
+    .update(operationName ?? '')
+    .update('\n')
+    .update(JSON.stringify(variables ?? {}))
+    .digest('base64url');
+}
+
 /**
  * The gateway's response cache, off unless `GATEWAY_RESPONSE_CACHE=on`. A whole answer to a
  * query is kept for `ttlMs` and served again to the same principal asking the same operation
@@ -65,15 +78,7 @@ export function useResponseCache<TContext extends ResponseCacheContext>(options:
       return {
         async responseForOperation({ operation, request, queryHash, contextValue }): Promise<GraphQLResponse | null> {
           if (operation.operation !== 'query' || !queryHash) return null;
-          key = createHash('sha256')
-            .update(principalKey(contextValue.principal))
-            .update('\n')
-            .update(queryHash)
-            .update('\n')
-            .update(request.operationName ?? '')
-            .update('\n')
-            .update(JSON.stringify(request.variables ?? {}))
-            .digest('base64url');
+          key = answerKey(contextValue.principal, queryHash, request.operationName, request.variables);
           const kept = await cache.get(key);
           if (!kept) return null;
           key = undefined;

@@ -24,6 +24,7 @@ import { gatewayReadiness } from './readiness.js';
 import { createSafelists } from './safelist.js';
 import { QueryPlanCache, warmQueryPlans } from './planWarmup.js';
 import { useResponseCache } from './responseCache.js';
+import { useCoalescedRequests } from './coalesce.js';
 import { SubgraphDataSource } from './subgraphDataSource.js';
 import { useScalarInputs } from './scalarInputs.js';
 import { useStaleNotice } from '../subgraphs/shared/staleness.js';
@@ -107,6 +108,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       useRequestMetrics<GatewayContext>(),
       useStaleNotice<GatewayContext>(),
       ...(config.responseCache ? [useResponseCache<GatewayContext>(config.responseCache)] : []),
+      // After the response cache: a kept answer is served before any wait for one in flight.
+      ...(config.coalesceRequests ? [useCoalescedRequests<GatewayContext>()] : []),
       // The explorer is the gateway's own (`explorer.ts`), served before Apollo Server sees the request.
       ApolloServerPluginLandingPageDisabled(),
     ],

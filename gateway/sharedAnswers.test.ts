@@ -1,6 +1,7 @@
 import { parse } from 'graphql';
 import { TEST_INTERNAL_SECRET } from '../test/support/grant.js';
 import { BoundedMap } from '../subgraphs/shared/boundedMap.js';
+import { noteStale } from '../subgraphs/shared/requestScope.js';
 import { composeTestSupergraph, startTestGateway, TEST_SUBGRAPH_LINKS, type TestGateway } from '../test/support/gateway.js';
 import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
 
@@ -34,11 +35,13 @@ const slow: SubgraphModule<RequestIdentity> = {
       slow: async (_: unknown, { key }: { key: string }, { principal }: RequestIdentity) => {
         calls.push({ field: 'slow', key, actor: principal.actor });
         const call = calls.length;
+        if (key === 'stale') noteStale({ source: 'slow', kind: 'answer', ageMs: 90_000 });
         await new Promise((resolve) => setTimeout(resolve, DELAY_MS));
         return { key, actor: principal.actor, call };
       },
-      flaky: () => {
+      flaky: async () => {
         calls.push({ field: 'flaky', key: '', actor: null });
+        await new Promise((resolve) => setTimeout(resolve, 100));
         throw new Error('not today');
       },
     },
@@ -53,8 +56,11 @@ const slow: SubgraphModule<RequestIdentity> = {
 
 let subgraph: ListeningSubgraph;
 let supergraph: Awaited<ReturnType<typeof composeTestSupergraph>>;
+/** Identical fetches shared, whole requests not coalesced: what the fetches' sharing does alone. */
 let gateway: TestGateway;
 let unshared: TestGateway;
+/** The defaults: identical queries in flight coalesced as well. */
+let coalescing: TestGateway;
 let cached: TestGateway;
 /** A response cache of 2 KiB: a handful of answers. */
 let small: TestGateway;
@@ -63,8 +69,9 @@ beforeAll(async () => {
   subgraph = await listenSubgraph(createSubgraphServer(slow), { port: 0, internalSecret: TEST_INTERNAL_SECRET, context: async (identity) => identity });
   supergraph = await composeTestSupergraph([{ name: 'slow', url: subgraph.url, typeDefs }]);
   const { supergraphPath } = supergraph;
-  gateway = await startTestGateway({ slow: subgraph.url }, { supergraphPath });
-  unshared = await startTestGateway({ slow: subgraph.url }, { supergraphPath, env: { GATEWAY_DEDUPE_FETCHES: 'off' } });
+  gateway = await startTestGateway({ slow: subgraph.url }, { supergraphPath, env: { GATEWAY_COALESCE_REQUESTS: 'off' } });
+  unshared = await startTestGateway({ slow: subgraph.url }, { supergraphPath, env: { GATEWAY_DEDUPE_FETCHES: 'off', GATEWAY_COALESCE_REQUESTS: 'off' } });
+  coalescing = await startTestGateway({ slow: subgraph.url }, { supergraphPath });
   cached = await startTestGateway({ slow: subgraph.url }, { supergraphPath, env: { GATEWAY_RESPONSE_CACHE: 'on', GATEWAY_RESPONSE_CACHE_TTL_MS: '1500' } });
   small = await startTestGateway({ slow: subgraph.url }, { supergraphPath, env: { GATEWAY_RESPONSE_CACHE: 'on', GATEWAY_RESPONSE_CACHE_MAX_BYTES: '2048' } });
 });
@@ -72,6 +79,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.stop();
   await unshared?.stop();
+  await coalescing?.stop();
   await cached?.stop();
   await small?.stop();
   await subgraph?.stop();
@@ -86,12 +94,23 @@ interface Answer {
   status: number;
   requestId: string | null;
   cache: string | null;
-  body: { data?: { slow?: { key: string; actor: string | null; call: number }; touch?: { call: number } } | null; errors?: Array<{ extensions?: { code?: string } }> };
+  coalesced: string | null;
+  body: {
+    data?: { slow?: { key: string; actor: string | null; call: number }; touch?: { call: number }; flaky?: string | null } | null;
+    errors?: Array<{ message?: string; path?: string[]; extensions?: { code?: string } }>;
+    extensions?: { stale?: unknown };
+  };
 }
 
 async function post(url: string, query: string, variables: Record<string, unknown>, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Answer> {
   const response = await fetch(url, { method: 'POST', signal, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
-  return { status: response.status, requestId: response.headers.get('x-request-id'), cache: response.headers.get('x-crosscanal-cache'), body: (await response.json()) as Answer['body'] };
+  return {
+    status: response.status,
+    requestId: response.headers.get('x-request-id'),
+    cache: response.headers.get('x-crosscanal-cache'),
+    coalesced: response.headers.get('x-crosscanal-coalesced'),
+    body: (await response.json()) as Answer['body'],
+  };
 }
 
 const SLOW = 'query Slow($key: String!) { slow(key: $key) { key actor call } }';
@@ -147,6 +166,77 @@ describe('identical subgraph reads in flight at once', () => {
     expect(answer.body.errors).toBeUndefined();
     expect(answer.body.data!.slow).toEqual({ key: 'c', actor: 'carol', call: 1 });
     expect(calls).toHaveLength(1);
+  });
+});
+
+describe('identical queries in flight at once (coalesced)', () => {
+  const coalescingBearer = async (actor: string) => ({ authorization: `Bearer ${await coalescing.tokens.sign({ role: 'service', actor })}` });
+  /** Posts `count` of the same query, each a little after the one before, so that the first is in flight when the others arrive. */
+  async function staggered(count: number, query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<Answer[]> {
+    const answers: Array<Promise<Answer>> = [];
+    for (let i = 0; i < count; i++) {
+      answers.push(post(coalescing.url, query, variables, headers));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return Promise.all(answers);
+  }
+
+  it('share one execution for the same principal, each request answered under its own id, the followers marked', async () => {
+    const answers = await staggered(4, SLOW, { key: 'a' }, await coalescingBearer('carol'));
+    expect(calls).toEqual([{ field: 'slow', key: 'a', actor: 'carol' }]);
+    for (const answer of answers) expect(answer.body).toEqual({ data: { slow: { key: 'a', actor: 'carol', call: 1 } } });
+    expect(new Set(answers.map((a) => a.requestId)).size).toBe(4);
+    expect(answers.map((a) => a.coalesced)).toEqual([null, 'yes', 'yes', 'yes']);
+  });
+
+  it('are not shared between principals, nor between different variables, nor once the first is answered', async () => {
+    const [carol, dave] = [await coalescingBearer('carol'), await coalescingBearer('dave')];
+    const answers = await Promise.all([post(coalescing.url, SLOW, { key: 'a' }, carol), post(coalescing.url, SLOW, { key: 'a' }, dave), post(coalescing.url, SLOW, { key: 'b' }, carol)]);
+    expect(answers.map((a) => [a.body.data!.slow!.actor, a.body.data!.slow!.key, a.coalesced])).toEqual([
+      ['carol', 'a', null],
+      ['dave', 'a', null],
+      ['carol', 'b', null],
+    ]);
+    await post(coalescing.url, SLOW, { key: 'a' }, carol);
+    expect(calls).toHaveLength(4);
+  });
+
+  it('share the errors and the notice of what was served stale', async () => {
+    const headers = await coalescingBearer('carol');
+    const failing = await staggered(3, '{ flaky }', {}, headers);
+    expect(calls.filter((c) => c.field === 'flaky')).toHaveLength(1);
+    for (const answer of failing) {
+      expect(answer.body.data).toEqual({ flaky: null });
+      expect(answer.body.errors?.map((error) => error.path)).toEqual([['flaky']]);
+    }
+    const stale = await staggered(2, SLOW, { key: 'stale' }, headers);
+    expect(calls.filter((c) => c.key === 'stale')).toHaveLength(1);
+    expect(stale.map((a) => a.coalesced)).toEqual([null, 'yes']);
+    for (const answer of stale) expect(answer.body.extensions?.stale).toEqual([{ source: 'slow', kind: 'answer', ageMs: expect.any(Number) }]);
+  });
+
+  it('answer on their own when the request they wait for leaves', async () => {
+    const headers = await coalescingBearer('carol');
+    const leaving = new AbortController();
+    const first = post(coalescing.url, SLOW, { key: 'c' }, headers, leaving.signal).then(
+      () => 'answered',
+      (error: Error) => error.name,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = post(coalescing.url, SLOW, { key: 'c' }, headers);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    leaving.abort();
+    expect(await first).toBe('AbortError');
+    const answer = await second;
+    expect(answer.body.errors).toBeUndefined();
+    expect(answer.body.data!.slow).toMatchObject({ key: 'c', actor: 'carol' });
+    expect(answer.coalesced).toBeNull();
+  });
+
+  it('are never coalesced when they write', async () => {
+    const answers = await staggered(3, TOUCH, { key: 'a' }, await coalescingBearer('carol'));
+    expect(calls.filter((c) => c.field === 'touch')).toHaveLength(3);
+    expect(answers.map((a) => a.coalesced)).toEqual([null, null, null]);
   });
 });
 

@@ -64,8 +64,21 @@ class StaleConnection extends Error {
 
 const CONNECTION_CLOSED = new Set(['ECONNRESET', 'EPIPE']);
 
-/** The answer to a fetch, bounded by `signal`, on a keep-alive connection of `agent` (`false`: a connection of its own). */
-function post(url: URL, agent: http.Agent | false, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<SubgraphAnswer> {
+/**
+ * A subgraph's answer to a batch of operations, one line per operation as each is answered
+ * (subgraphs/shared/subgraphServer.ts): its index, a space, its answer's JSON.
+ */
+const BATCH_ANSWER_TYPE = 'application/x-crosscanal-batch';
+
+/** Takes one operation's answer of a batch, as soon as its line has arrived. */
+type OnPart = (index: number, answer: SubgraphAnswer) => void;
+
+/**
+ * The answer to a fetch, bounded by `signal`, on a keep-alive connection of `agent` (`false`: a
+ * connection of its own). A batch's answer given line by line goes to `onPart` as it arrives
+ * (the answer's own text is then empty).
+ */
+function post(url: URL, agent: http.Agent | false, headers: Record<string, string>, body: string, signal: AbortSignal, onPart?: OnPart): Promise<SubgraphAnswer> {
   return new Promise((resolve, reject) => {
     let answered = false;
     const request = (url.protocol === 'https:' ? https : http).request(
@@ -73,18 +86,31 @@ function post(url: URL, agent: http.Agent | false, headers: Record<string, strin
       { method: 'POST', agent, signal, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
       (response) => {
         answered = true;
+        const head = {
+          status: response.statusCode ?? 0,
+          statusText: response.statusMessage ?? '',
+          contentType: response.headers['content-type'] ?? '',
+          cacheControl: response.headers['cache-control'],
+        };
         const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        if (onPart && head.contentType.startsWith(BATCH_ANSWER_TYPE)) {
+          // Each line is handed on as soon as it is whole; a line cut between chunks waits for its end.
+          let pending = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            const lines = (pending + chunk).split('\n');
+            pending = lines.pop()!;
+            for (const line of lines) {
+              const space = line.indexOf(' ');
+              const index = Number(line.slice(0, space));
+              if (space > 0 && Number.isInteger(index)) onPart(index, { ...head, status: 200, statusText: 'OK', contentType: 'application/json', text: line.slice(space + 1) });
+            }
+          });
+        } else {
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        }
         response.on('error', reject);
-        response.on('end', () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            statusText: response.statusMessage ?? '',
-            contentType: response.headers['content-type'] ?? '',
-            cacheControl: response.headers['cache-control'],
-            text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
+        response.on('end', () => resolve({ ...head, text: Buffer.concat(chunks).toString('utf8') }));
       },
     );
     request.on('error', (error: NodeJS.ErrnoException) => {
@@ -509,10 +535,10 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
   }
 
   /** `body` posted on a pooled connection; a read that met a connection the subgraph had just closed goes again on one of its own. */
-  private post(headers: Record<string, string>, body: string, signal: AbortSignal, read: boolean): Promise<SubgraphAnswer> {
-    return post(this.target, this.agent, headers, body, signal).catch((error: unknown) => {
+  private post(headers: Record<string, string>, body: string, signal: AbortSignal, read: boolean, onPart?: OnPart): Promise<SubgraphAnswer> {
+    return post(this.target, this.agent, headers, body, signal, onPart).catch((error: unknown) => {
       if (!(error instanceof StaleConnection) || !read || signal.aborted) throw error;
-      return post(this.target, false, headers, body, signal);
+      return post(this.target, false, headers, body, signal, onPart);
     });
   }
 
@@ -560,14 +586,30 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
       entry.signal.addEventListener('abort', stop, { once: true });
       return stop;
     });
+    // Each read is answered as soon as its line arrives: the batch's slowest holds no other back.
+    const answered = new Set<number>();
+    const onPart: OnPart = (index, part) => {
+      const entry = entries[index];
+      if (!entry || answered.has(index)) return;
+      answered.add(index);
+      entry.signal.removeEventListener('abort', stops[index]!);
+      // Answered, it no longer keeps the batch going: the batch stops when all still waiting have.
+      running -= 1;
+      entry.resolve(part);
+    };
     let answer: SubgraphAnswer;
     try {
-      answer = await this.post(carrier.headers, `[${entries.map((entry) => entry.body).join(',')}]`, shared.signal, true);
+      answer = await this.post(carrier.headers, `[${entries.map((entry) => entry.body).join(',')}]`, shared.signal, true, onPart);
     } catch (error) {
       for (const entry of entries) entry.reject(error);
       return;
     } finally {
       entries.forEach((entry, i) => entry.signal.removeEventListener('abort', stops[i]!));
+    }
+    if (answer.contentType.startsWith(BATCH_ANSWER_TYPE)) {
+      const cut = new Error(`${this.name}: the answer to a batch ended without this operation's`);
+      entries.forEach((entry, i) => answered.has(i) || entry.reject(cut));
+      return;
     }
     const parts = splitBatch(answer, entries.length);
     if (parts) {

@@ -77,10 +77,23 @@ function readable<T>(product: ProductRecord, field: keyof ProductRecord['unreada
   return value;
 }
 
-async function activeCampaigns({ activeAt, channel }: CampaignArgs, { loaders, now }: CatalogueContext): Promise<CampaignRecord[]> {
+/**
+ * The active campaigns, by instant and channel, worked out once per request's loaders (a
+ * category page asks for 50 products' campaigns, and a batch of operations shares its loaders).
+ */
+const activeByLoaders = new WeakMap<CatalogueContext['loaders'], Map<string, Promise<CampaignRecord[]>>>();
+
+function activeCampaigns({ activeAt, channel }: CampaignArgs, { loaders, now }: CatalogueContext): Promise<CampaignRecord[]> {
   const atMs = activeAt ? Date.parse(activeAt) : now;
-  const campaigns = await loaders.campaigns.load(ALL_CAMPAIGNS);
-  return campaigns.filter((campaign) => isActiveAt(campaign, atMs) && (!channel || campaign.channels.includes(channel)));
+  let known = activeByLoaders.get(loaders);
+  if (!known) activeByLoaders.set(loaders, (known = new Map()));
+  const key = `${atMs}|${channel ?? ''}`;
+  let active = known.get(key);
+  if (!active) {
+    active = loaders.campaigns.load(ALL_CAMPAIGNS).then((campaigns) => campaigns.filter((campaign) => isActiveAt(campaign, atMs) && (!channel || campaign.channels.includes(channel))));
+    known.set(key, active);
+  }
+  return active;
 }
 
 /**
