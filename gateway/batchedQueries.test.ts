@@ -5,6 +5,7 @@ import { parse } from 'graphql';
 import { grantHeaders, TEST_INTERNAL_SECRET } from '../test/support/grant.js';
 import { PRINCIPAL_HEADER } from '../subgraphs/shared/principal.js';
 import { composeTestSupergraph, startTestGateway, TEST_SUBGRAPH_LINKS, type TestGateway } from '../test/support/gateway.js';
+import { registry } from '../subgraphs/shared/metrics.js';
 import { noteStale } from '../subgraphs/shared/requestScope.js';
 import { BATCH_ANSWER_TYPE, createSubgraphServer, listenSubgraph, MAX_BATCH_OPERATIONS, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
 
@@ -287,9 +288,17 @@ async function atOnce(
 
 const person = (id: string) => ({ query: 'query Person($id: ID!) { person(id: $id) { id name } }', variables: { id } });
 
+/** What the gateway's metrics counted of shared work, of `kind`, to the people subgraph. */
+async function sharedCount(kind: string): Promise<number> {
+  const metric = await registry.getSingleMetric('crosscanal_gateway_shared_total')!.get();
+  return metric.values.filter((v) => v.labels.kind === kind && v.labels.subgraph === 'people').reduce((sum, v) => sum + v.value, 0);
+}
+
 describe('reads of one operation for requests served at once, through the gateway', () => {
   it('reach the subgraph as one batch, one context, each request answered with its own data and errors', async () => {
+    const [batchesBefore, batchedBefore] = [await sharedCount('batch'), await sharedCount('batched')];
     const answers = await atOnce(gateway, [person('a'), person('bad'), person('nobody'), person('b')]);
+    expect([(await sharedCount('batch')) - batchesBefore, (await sharedCount('batched')) - batchedBefore]).toEqual([1, 4]);
     expect(answers[0]).toEqual({ data: { person: { id: 'a', name: 'person a' } } });
     expect(answers[1]!.data).toEqual({ person: { id: 'bad', name: null } });
     expect(answers[1]!.errors!.map((error) => error.path)).toEqual([['person', 'name']]);

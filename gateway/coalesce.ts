@@ -1,5 +1,6 @@
 import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
+import { countShared } from '../subgraphs/shared/metrics.js';
 import type { Principal } from '../subgraphs/shared/principal.js';
 import { currentRequestScope, noteStale, type StaleRead } from '../subgraphs/shared/requestScope.js';
 import { answerKey } from './responseCache.js';
@@ -70,6 +71,7 @@ export function useCoalescedRequests<TContext extends CoalesceContext>(): Apollo
           }
           const shared = await waitFor(running);
           if (!shared) return null;
+          countShared('coalesced');
           for (const read of shared.stale) noteStale(read);
           return {
             body: { kind: 'single', singleResult: { data: shared.data, ...(shared.errors ? { errors: shared.errors } : {}) } },

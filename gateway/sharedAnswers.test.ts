@@ -187,6 +187,8 @@ describe('identical queries in flight at once (coalesced)', () => {
     for (const answer of answers) expect(answer.body).toEqual({ data: { slow: { key: 'a', actor: 'carol', call: 1 } } });
     expect(new Set(answers.map((a) => a.requestId)).size).toBe(4);
     expect(answers.map((a) => a.coalesced)).toEqual([null, 'yes', 'yes', 'yes']);
+    const metrics = await (await fetch(new URL('/metrics', coalescing.url))).text();
+    expect(metrics).toMatch(/^crosscanal_gateway_shared_total\{kind="coalesced",subgraph=""\} [3-9]\d*$/m);
   });
 
   it('are not shared between principals, nor between different variables, nor once the first is answered', async () => {

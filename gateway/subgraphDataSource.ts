@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError, Kind, parse, type FieldNode, type GraphQLFormattedError, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import { observeSubgraphFetch } from '../subgraphs/shared/metrics.js';
+import { countShared, observeSubgraphFetch } from '../subgraphs/shared/metrics.js';
 import { ANONYMOUS, PRINCIPAL_HEADER, signGrant, type Principal } from '../subgraphs/shared/principal.js';
 import { currentRequestScope, RequestAborted, runInRequestScope, type RequestScope } from '../subgraphs/shared/requestScope.js';
 import { noteStaleFromSubgraph } from '../subgraphs/shared/staleness.js';
@@ -574,6 +574,8 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
       this.post(first.headers, first.body, first.signal, true).then(first.resolve, first.reject);
       return;
     }
+    countShared('batch', this.name);
+    countShared('batched', this.name, entries.length);
     const carrier = entries.reduce((latest, entry) => (entry.deadline > latest.deadline ? entry : latest));
     const shared = new AbortController();
     let running = entries.length;

@@ -110,6 +110,18 @@ export function countErrors(server: string, codes: readonly string[]): void {
   for (const code of codes) errors.inc({ server, code });
 }
 
+const shared = new Counter({
+  name: 'crosscanal_gateway_shared_total',
+  help: "Work the gateway did once for several requests, by kind: 'coalesced' (a query answered with an identical one's answer, in flight at once), 'batched' (a read sent to a subgraph within a batch of operations), 'batch' (batches of operations sent).",
+  labelNames: ['kind', 'subgraph'] as const,
+  registers: [registry],
+});
+
+/** Counts work shared across requests: a coalesced request (no subgraph), or reads sent as one batch to `subgraph`. */
+export function countShared(kind: 'coalesced' | 'batched' | 'batch', subgraph = '', count = 1): void {
+  shared.inc({ kind, subgraph }, count);
+}
+
 export function observeSubgraphFetch(subgraph: string, outcome: string, seconds: number): void {
   fetchSeconds.observe({ subgraph, outcome }, seconds);
 }
