@@ -24,6 +24,8 @@ interface Shared {
 interface Lead {
   key: string;
   settle(shared: Shared | undefined): void;
+  /** Stops listening for the end of the request's own scope. */
+  release(): void;
 }
 
 /** Errors that belong to the request that met them, not to the answer: another waiting for it answers on its own. */
@@ -50,6 +52,7 @@ export function useCoalescedRequests<TContext extends CoalesceContext>(): Apollo
     if (!lead) return;
     leads.delete(requestContext);
     leading.delete(lead.key);
+    lead.release();
     lead.settle(shared);
   };
   return {
@@ -66,7 +69,11 @@ export function useCoalescedRequests<TContext extends CoalesceContext>(): Apollo
           if (!running) {
             let settle!: (shared: Shared | undefined) => void;
             leading.set(key, new Promise((resolve) => (settle = resolve)));
-            leads.set(requestContext, { key, settle });
+            // Its client gone or its deadline passed, those waiting answer on their own at once.
+            const signal = currentRequestScope()?.signal;
+            const ended = () => finish(requestContext, undefined);
+            signal?.addEventListener('abort', ended, { once: true });
+            leads.set(requestContext, { key, settle, release: () => signal?.removeEventListener('abort', ended) });
             return null;
           }
           const shared = await waitFor(running);
