@@ -114,6 +114,24 @@ async function post(url: string, query: string, variables: Record<string, unknow
 }
 
 const SLOW = 'query Slow($key: String!) { slow(key: $key) { key actor call } }';
+
+/**
+ * Two identical slow reads 50 ms apart, the first of which leaves 50 ms after the second
+ * arrived: the second's answer, once the first's client has seen its request aborted.
+ */
+async function secondWhenFirstLeaves(target: TestGateway, headers: Record<string, string>): Promise<Answer> {
+  const leaving = new AbortController();
+  const first = post(target.url, SLOW, { key: 'c' }, headers, leaving.signal).then(
+    () => 'answered',
+    (error: Error) => error.name,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const second = post(target.url, SLOW, { key: 'c' }, headers);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  leaving.abort();
+  expect(await first).toBe('AbortError');
+  return second;
+}
 const TOUCH = 'mutation Touch($key: String!) { touch(key: $key) { call } }';
 
 async function bearer(actor: string): Promise<Record<string, string>> {
@@ -151,18 +169,7 @@ describe('identical subgraph reads in flight at once', () => {
   });
 
   it('go on for the requests still waiting when the first one leaves', async () => {
-    const headers = await bearer('carol');
-    const leaving = new AbortController();
-    const first = post(gateway.url, SLOW, { key: 'c' }, headers, leaving.signal).then(
-      () => 'answered',
-      (error: Error) => error.name,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const second = post(gateway.url, SLOW, { key: 'c' }, headers);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    leaving.abort();
-    expect(await first).toBe('AbortError');
-    const answer = await second;
+    const answer = await secondWhenFirstLeaves(gateway, await bearer('carol'));
     expect(answer.body.errors).toBeUndefined();
     expect(answer.body.data!.slow).toEqual({ key: 'c', actor: 'carol', call: 1 });
     expect(calls).toHaveLength(1);
@@ -218,18 +225,7 @@ describe('identical queries in flight at once (coalesced)', () => {
   });
 
   it('answer on their own when the request they wait for leaves', async () => {
-    const headers = await coalescingBearer('carol');
-    const leaving = new AbortController();
-    const first = post(coalescing.url, SLOW, { key: 'c' }, headers, leaving.signal).then(
-      () => 'answered',
-      (error: Error) => error.name,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const second = post(coalescing.url, SLOW, { key: 'c' }, headers);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    leaving.abort();
-    expect(await first).toBe('AbortError');
-    const answer = await second;
+    const answer = await secondWhenFirstLeaves(coalescing, await coalescingBearer('carol'));
     expect(answer.body.errors).toBeUndefined();
     expect(answer.body.data!.slow).toMatchObject({ key: 'c', actor: 'carol' });
     expect(answer.coalesced).toBeNull();
