@@ -24,6 +24,11 @@ import type { EstateAddresses, GraphChildMessage, GraphChildRequest } from './gr
 class SwitchableStore extends MemoryCacheStore {
   enabled = true;
 
+  /** Off, nothing is kept, and nothing copied to be kept: a subgraph without a cache pays neither. */
+  override get keeping(): boolean {
+    return this.enabled;
+  }
+
   override get(key: string): unknown {
     return this.enabled ? super.get(key) : undefined;
   }

@@ -155,6 +155,35 @@ describe('the in-process cache', () => {
     expect(await cache.getMany(['k', 'missing'])).toEqual([{ lines: [{ quantity: 1 }] }, undefined]);
   });
 
+  it('copies nothing for a store that keeps nothing, and keeps again once it does', async () => {
+    class Paused extends MemoryCacheStore {
+      paused = true;
+      given: unknown[] = [];
+      override get keeping(): boolean {
+        return !this.paused;
+      }
+      override set(key: string, value: unknown): this {
+        this.given.push(value);
+        return this.paused ? this : super.set(key, value);
+      }
+    }
+    const store = new Paused();
+    const cache = createCache('test-paused', { store });
+    const record = { lines: [{ quantity: 1 }] };
+    await cache.set('k', record);
+    // keyv hands the store its entry, `{ value, expires }`: the value as it was, neither
+    // copied nor frozen, and dropped.
+    const given = (i: number) => (store.given[i] as { value: unknown }).value;
+    expect(given(0)).toBe(record);
+    expect(Object.isFrozen(record)).toBe(false);
+    expect(await cache.get('k')).toBeUndefined();
+    store.paused = false;
+    await cache.set('k', record);
+    expect(given(1)).not.toBe(record);
+    expect(Object.isFrozen(given(1))).toBe(true);
+    expect(await cache.get('k')).toEqual(record);
+  });
+
   it('forgets its oldest entries past its count', async () => {
     const store = new MemoryCacheStore({ maxEntries: 3, maxBytes: 1024 * 1024 });
     const cache = createCache('test-count', { store });

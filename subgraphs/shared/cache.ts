@@ -58,6 +58,11 @@ export class MemoryCacheStore extends BoundedMap<string, unknown> {
     super(maxEntries, { weigh: (key, value) => 2 * key.length + (typeof value === 'object' && value !== null ? (sizes.get(value) ?? 0) : 2 * String(value).length), maxWeight: maxBytes });
   }
 
+  /** Whether it keeps what it is given; a store that does not is spared the copy (keptCopy) of each value. */
+  get keeping(): boolean {
+    return true;
+  }
+
   getMany(keys: readonly string[]): unknown[] {
     return keys.map((key) => this.get(key));
   }
@@ -84,9 +89,10 @@ export function createCache(
   namespace: string,
   { redisUrl, onError, store }: { redisUrl?: string; onError?: (error: unknown) => void; store?: MemoryCacheStore } = {},
 ): Keyv {
-  const cache = redisUrl
-    ? new Keyv({ store: new KeyvRedis(redisUrl, { throwOnConnectError: false }), namespace, useKeyPrefix: false })
-    : new Keyv({ store: store ?? new MemoryCacheStore(), namespace, serialize: keptCopy as unknown as (data: unknown) => string, deserialize: undefined });
+  const memory = redisUrl ? undefined : (store ?? new MemoryCacheStore());
+  const cache = memory
+    ? new Keyv({ store: memory, namespace, serialize: ((data: unknown) => (memory.keeping ? keptCopy(data) : data)) as unknown as (data: unknown) => string, deserialize: undefined })
+    : new Keyv({ store: new KeyvRedis(redisUrl!, { throwOnConnectError: false }), namespace, useKeyPrefix: false });
   stores.set(cache, redisUrl ? 'redis' : 'memory');
   cache.on('error', onError ?? ((error: unknown) => log.warn({ namespace, err: error }, 'cache error')));
   return cache;
