@@ -309,15 +309,16 @@ interface QueryEntry {
 }
 
 /**
- * Operations past which a batch takes no read of another request: a subgraph answers a batch
- * when its last operation is done, and is not sent one of unbounded size because many
- * requests happened to ask it at once.
+ * Operations past which a batch takes no read of another request: a batch runs in the
+ * subgraph as one request, its loaders' reads as large as all of it, and a subgraph is not
+ * sent one of unbounded size because many requests happened to ask it at once.
  */
 export const SHARED_BATCH_OPERATIONS = 32;
 
 /**
- * A batch's answer cut into each operation's own: the subgraph answers a batch of operations
- * with a JSON array of their answers, in order. Undefined when it did not answer so.
+ * A batch's answer given as one JSON array of the operations' answers, in order (as Apollo
+ * Server answers a batch; ours answer line by line, BATCH_ANSWER_TYPE), cut into each
+ * operation's own. Undefined when it did not answer so.
  */
 function splitBatch(answer: SubgraphAnswer, count: number): SubgraphAnswer[] | undefined {
   if (!answer.contentType.startsWith('application/json') && !answer.contentType.startsWith('application/graphql-response+json')) return undefined;
