@@ -4,6 +4,7 @@ import { countShared } from '../subgraphs/shared/metrics.js';
 import type { Principal } from '../subgraphs/shared/principal.js';
 import { currentRequestScope, noteStale, type StaleRead } from '../subgraphs/shared/requestScope.js';
 import { answerKey } from './responseCache.js';
+import { writesSeen } from './subgraphDataSource.js';
 
 /** What coalescing needs of the gateway's context. */
 export interface CoalesceContext {
@@ -23,6 +24,8 @@ interface Shared {
 /** A request whose answer others wait for. */
 interface Lead {
   key: string;
+  /** Writes seen through the gateway when it started: a query that comes after a later write does not wait for it. */
+  generation: number;
   settle(shared: Shared | undefined): void;
   /** Stops listening for the end of the request's own scope. */
   release(): void;
@@ -39,19 +42,21 @@ const OWN_ERRORS = new Set(['DEADLINE_EXCEEDED']);
  * this is not a cache, and an answer is never shared with a request that arrived after it was
  * finished, nor with another principal. It runs after the token, the rate, the operation's
  * limits and the access policy, so a shared answer is refused exactly as a fresh one would be.
+ * A query asked after a write through the gateway has been answered never waits for an answer
+ * begun before it (a client reads its own writes).
  *
  * A request whose client leaves, or whose deadline passes, while it waits stops waiting; when
  * the request being waited for ends that way itself (its client gone, its deadline passed, or
  * an unexpected failure), those waiting answer on their own.
  */
 export function useCoalescedRequests<TContext extends CoalesceContext>(): ApolloServerPlugin<TContext> {
-  const leading = new Map<string, Promise<Shared | undefined>>();
+  const leading = new Map<string, { generation: number; answer: Promise<Shared | undefined> }>();
   const leads = new WeakMap<GraphQLRequestContext<TContext>, Lead>();
   const finish = (requestContext: GraphQLRequestContext<TContext>, shared: Shared | undefined) => {
     const lead = leads.get(requestContext);
     if (!lead) return;
     leads.delete(requestContext);
-    leading.delete(lead.key);
+    if (leading.get(lead.key)?.generation === lead.generation) leading.delete(lead.key);
     lead.release();
     lead.settle(shared);
   };
@@ -66,17 +71,18 @@ export function useCoalescedRequests<TContext extends CoalesceContext>(): Apollo
           if (operation.operation !== 'query' || !queryHash) return null;
           const key = answerKey(contextValue.principal, queryHash, request.operationName, request.variables);
           const running = leading.get(key);
-          if (!running) {
+          const generation = writesSeen();
+          if (!running || running.generation !== generation) {
             let settle!: (shared: Shared | undefined) => void;
-            leading.set(key, new Promise((resolve) => (settle = resolve)));
+            leading.set(key, { generation, answer: new Promise((resolve) => (settle = resolve)) });
             // Its client gone or its deadline passed, those waiting answer on their own at once.
             const signal = currentRequestScope()?.signal;
             const ended = () => finish(requestContext, undefined);
             signal?.addEventListener('abort', ended, { once: true });
-            leads.set(requestContext, { key, settle, release: () => signal?.removeEventListener('abort', ended) });
+            leads.set(requestContext, { key, generation, settle, release: () => signal?.removeEventListener('abort', ended) });
             return null;
           }
-          const shared = await waitFor(running);
+          const shared = await waitFor(running.answer);
           if (!shared) return null;
           countShared('coalesced');
           for (const read of shared.stale) noteStale(read);

@@ -168,6 +168,16 @@ describe('identical subgraph reads in flight at once', () => {
     expect(calls).toHaveLength(3);
   });
 
+  it('are not shared with a read asked after a write was answered', async () => {
+    const headers = await bearer('carol');
+    const before = post(gateway.url, SLOW, { key: 'w' }, headers);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await post(gateway.url, TOUCH, { key: 'w' }, headers);
+    const after = await post(gateway.url, SLOW, { key: 'w' }, headers);
+    expect((await before).body.data!.slow!.call).toBe(1);
+    expect(after.body.data!.slow!.call).toBe(3);
+  });
+
   it('go on for the requests still waiting when the first one leaves', async () => {
     const answer = await secondWhenFirstLeaves(gateway, await bearer('carol'));
     expect(answer.body.errors).toBeUndefined();
@@ -229,6 +239,18 @@ describe('identical queries in flight at once (coalesced)', () => {
     expect(answer.body.errors).toBeUndefined();
     expect(answer.body.data!.slow).toMatchObject({ key: 'c', actor: 'carol' });
     expect(answer.coalesced).toBeNull();
+  });
+
+  it('never give a query asked after a write an answer begun before it', async () => {
+    const headers = await coalescingBearer('carol');
+    const before = post(coalescing.url, SLOW, { key: 'w' }, headers);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await post(coalescing.url, TOUCH, { key: 'w' }, headers);
+    const after = await post(coalescing.url, SLOW, { key: 'w' }, headers);
+    expect((await before).body.data!.slow!.call).toBe(1);
+    expect(after.coalesced).toBeNull();
+    expect(after.body.data!.slow!.call).toBe(3);
+    expect(calls.map((c) => c.field)).toEqual(['slow', 'touch', 'slow']);
   });
 
   it('are never coalesced when they write', async () => {

@@ -335,6 +335,18 @@ function splitBatch(answer: SubgraphAnswer, count: number): SubgraphAnswer[] | u
   return parts.map((part) => ({ ...answer, status: 200, statusText: 'OK', text: JSON.stringify(part) }));
 }
 
+/**
+ * Writes this gateway's subgraph fetches have had answered, in this process: a read in flight
+ * is shared only with reads asked before the next write was answered, so that a client that
+ * wrote reads its write (the coalesced queries of coalesce.ts follow the same count).
+ */
+let writesAnswered = 0;
+
+/** How many writes this gateway's fetches have had answered so far. */
+export function writesSeen(): number {
+  return writesAnswered;
+}
+
 /** Metrics' word for how a fetch failed, from its code. */
 const OUTCOMES: Readonly<Record<string, string>> = { DEADLINE_EXCEEDED: 'deadline', SUBGRAPH_TIMEOUT: 'timeout', SUBGRAPH_UNAVAILABLE: 'unavailable' };
 
@@ -515,7 +527,7 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
       batchKey !== undefined && this.batchQueries ? this.enqueue(batchKey, { body, headers, deadline, signal }) : this.post(headers, body, signal, read);
     let flight: Flight;
     if (this.dedupe && read) {
-      const key = `${this.principalKey(context)}\n${body}`;
+      const key = `${this.principalKey(context)}\n${writesAnswered}\n${body}`;
       const running = this.inFlight.get(key);
       if (running) {
         flight = running;
@@ -530,7 +542,13 @@ export class SubgraphDataSource implements GraphQLDataSource<FetchContext> {
     } else {
       flight = new Flight(exchange, timeoutMs);
     }
-    const answer = await flight.join(scope?.signal);
+    let answer: SubgraphAnswer;
+    try {
+      answer = await flight.join(scope?.signal);
+    } finally {
+      // A write answered (or failed, perhaps half done): reads asked from now on share nothing begun before.
+      if (!read) writesAnswered += 1;
+    }
     const response = this.parsed(answer, options, others);
     return entities ? entities.expand(response) : response;
   }
