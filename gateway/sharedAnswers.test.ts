@@ -115,6 +115,15 @@ async function post(url: string, query: string, variables: Record<string, unknow
 
 const SLOW = 'query Slow($key: String!) { slow(key: $key) { key actor call } }';
 
+/** A slow read; 50 ms into it a write, answered; then the same read again: both reads' answers. */
+async function readAfterWrite(target: TestGateway, headers: Record<string, string>): Promise<{ before: Answer; after: Answer }> {
+  const before = post(target.url, SLOW, { key: 'w' }, headers);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await post(target.url, TOUCH, { key: 'w' }, headers);
+  const after = await post(target.url, SLOW, { key: 'w' }, headers);
+  return { before: await before, after };
+}
+
 /**
  * Two identical slow reads 50 ms apart, the first of which leaves 50 ms after the second
  * arrived: the second's answer, once the first's client has seen its request aborted.
@@ -169,12 +178,8 @@ describe('identical subgraph reads in flight at once', () => {
   });
 
   it('are not shared with a read asked after a write was answered', async () => {
-    const headers = await bearer('carol');
-    const before = post(gateway.url, SLOW, { key: 'w' }, headers);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await post(gateway.url, TOUCH, { key: 'w' }, headers);
-    const after = await post(gateway.url, SLOW, { key: 'w' }, headers);
-    expect((await before).body.data!.slow!.call).toBe(1);
+    const { before, after } = await readAfterWrite(gateway, await bearer('carol'));
+    expect(before.body.data!.slow!.call).toBe(1);
     expect(after.body.data!.slow!.call).toBe(3);
   });
 
@@ -242,12 +247,8 @@ describe('identical queries in flight at once (coalesced)', () => {
   });
 
   it('never give a query asked after a write an answer begun before it', async () => {
-    const headers = await coalescingBearer('carol');
-    const before = post(coalescing.url, SLOW, { key: 'w' }, headers);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await post(coalescing.url, TOUCH, { key: 'w' }, headers);
-    const after = await post(coalescing.url, SLOW, { key: 'w' }, headers);
-    expect((await before).body.data!.slow!.call).toBe(1);
+    const { before, after } = await readAfterWrite(coalescing, await coalescingBearer('carol'));
+    expect(before.body.data!.slow!.call).toBe(1);
     expect(after.coalesced).toBeNull();
     expect(after.body.data!.slow!.call).toBe(3);
     expect(calls.map((c) => c.field)).toEqual(['slow', 'touch', 'slow']);
