@@ -55,9 +55,8 @@ export interface CopyRow {
   nextAttemptAt: string;
   lastError: string | null;
   appliedAt: string | null;
-  /** The last status written to the system and when (before its answer). */
-  sentStatus: 'SUBSCRIBED' | 'UNSUBSCRIBED' | null;
-  sentAt: string | null;
+  /** When each status was last written to the system (recorded before the write goes, whatever its answer). */
+  lastSent: Record<DecisionRow['status'], string | null>;
 }
 
 /** A decision as given, before the crosswalk numbers and stamps it. */
@@ -78,7 +77,7 @@ export interface CopiesSummary {
 }
 
 export interface ContactCopiesOptions {
-  store: CrosswalkStore;
+  store: Pick<CrosswalkStore, 'db' | 'linksOfCustomers'>;
   systems: ContactSystems;
   now?: () => Date;
   /** Copies sent per run at most. Default 500. */
@@ -107,6 +106,10 @@ export interface ContactCopies extends SyncRunner<CopiesSummary> {
 
 /** A web shop stamp this close to our own send is our send's. */
 export const OWN_STAMP_MS = 5_000;
+/** How long a run holds the copies it sends, unless told otherwise. */
+const DEFAULT_CLAIM_MS = 60_000;
+/** The longest after its send that one of our writes can be stamped, with the default claim. */
+const LANDS_WITHIN_MS = DEFAULT_CLAIM_MS + OWN_STAMP_MS;
 
 
 function toDecision(row: Record<string, unknown>): DecisionRow {
@@ -137,8 +140,7 @@ function toCopy(row: Record<string, unknown>): CopyRow {
     nextAttemptAt: iso(row.next_attempt_at),
     lastError: (row.last_error as string | null) ?? null,
     appliedAt: isoOrNull(row.applied_at),
-    sentStatus: (row.sent_status as CopyRow['sentStatus']) ?? null,
-    sentAt: isoOrNull(row.sent_at),
+    lastSent: { SUBSCRIBED: isoOrNull(row.sent_subscribed_at), UNSUBSCRIBED: isoOrNull(row.sent_unsubscribed_at) },
   };
 }
 
@@ -159,7 +161,7 @@ export function createContactCopies(options: ContactCopiesOptions): ContactCopie
   const batch = options.batch ?? 500;
   const concurrency = options.concurrency ?? 4;
   const retryBase = options.retryBaseMs ?? 2_000;
-  const claimMs = options.claimMs ?? 60_000;
+  const claimMs = options.claimMs ?? DEFAULT_CLAIM_MS;
   const retryDelay = (attempts: number) => Math.min(retryBase * 2 ** Math.max(attempts - 1, 0), 600_000);
 
   /** The records of the customer that keep a copy of this channel and purpose. */
@@ -279,11 +281,12 @@ export function createContactCopies(options: ContactCopiesOptions): ContactCopie
     const [account] = await systems.ecommerce!.customersByIds([accountId]);
     if (!account) return { state: 'FAILED', error: `the web shop knows no customer ${copy.localId}` };
     if (account.newsletter_opt_in === optIn) return { state: 'APPLIED', error: null };
-    if (heldLater(account, decision, copy)) {
+    if (heldLater(account, decision, copy, claimMs + OWN_STAMP_MS)) {
       return { state: 'SUPERSEDED', error: `the web shop holds a later choice of its own (${account.newsletter_opt_in ? 'subscribed' : 'unsubscribed'} at ${account.newsletter_opt_in_at})` };
     }
     // Known as ours before it goes: if the answer is lost, the stamp it leaves is still ours.
-    await db.query('UPDATE contact_copy SET sent_status = $5, sent_at = $6 WHERE system = $1 AND local_id = $2 AND channel = $3 AND purpose = $4', [...key(copy), decision.status, now().toISOString()]);
+    const column = decision.status === 'SUBSCRIBED' ? 'sent_subscribed_at' : 'sent_unsubscribed_at';
+    await db.query(`UPDATE contact_copy SET ${column} = $5 WHERE system = $1 AND local_id = $2 AND channel = $3 AND purpose = $4`, [...key(copy), now().toISOString()]);
     const updated = await systems.ecommerce!.setNewsletter(accountId, optIn);
     if (updated === null) return { state: 'FAILED', error: `the web shop knows no customer ${copy.localId}` };
     return { state: 'APPLIED', error: null };
@@ -355,18 +358,32 @@ export function createContactCopies(options: ContactCopiesOptions): ContactCopie
 
 /**
  * Whether the web shop holds a choice made after the decision, by the customer on the web: its
- * stamp is later than the decision's instant, and it is not what our own last write left there
- * (that write's status, stamped once it was sent — whether or not its answer came back).
+ * stamp is later than the decision's instant, and it is not what one of our own writes left
+ * there (see {@link isOwnStamp}).
  */
-export function heldLater(account: Pick<WireCustomer, 'newsletter_opt_in' | 'newsletter_opt_in_at'>, decision: Pick<DecisionRow, 'capturedAt'>, copy: Pick<CopyRow, 'sentStatus' | 'sentAt'>): boolean {
+export function heldLater(
+  account: Pick<WireCustomer, 'newsletter_opt_in' | 'newsletter_opt_in_at'>,
+  decision: Pick<DecisionRow, 'capturedAt'>,
+  copy: Pick<CopyRow, 'lastSent'>,
+  landsWithinMs = LANDS_WITHIN_MS,
+): boolean {
   if (!account.newsletter_opt_in_at) return false;
   const stamp = Date.parse(account.newsletter_opt_in_at);
   if (stamp <= Date.parse(decision.capturedAt)) return false;
-  return !isOwnStamp(account, copy);
+  return !isOwnStamp(account, copy, landsWithinMs);
 }
 
-/** The web shop's choice is the one our last write left: that status, stamped once it was sent. */
-export function isOwnStamp(account: Pick<WireCustomer, 'newsletter_opt_in' | 'newsletter_opt_in_at'>, copy: Pick<CopyRow, 'sentStatus' | 'sentAt'>): boolean {
-  if (!account.newsletter_opt_in_at || copy.sentAt === null || copy.sentStatus === null) return false;
-  return account.newsletter_opt_in === (copy.sentStatus === 'SUBSCRIBED') && Date.parse(account.newsletter_opt_in_at) >= Date.parse(copy.sentAt) - OWN_STAMP_MS;
+/**
+ * The web shop's choice is one our writes left: we last sent that status at most
+ * {@link OWN_STAMP_MS} after the shop stamped it (the clocks differ), and no longer before it
+ * than a send can take to land (`landsWithinMs`: a send is held by one run, its timeout within
+ * the claim). Each status is remembered apart: a send that landed with its answer lost stays
+ * ours when a later send of the other status fails before it lands; and a stamp long after our
+ * send of the same status is the customer's own.
+ */
+export function isOwnStamp(account: Pick<WireCustomer, 'newsletter_opt_in' | 'newsletter_opt_in_at'>, copy: Pick<CopyRow, 'lastSent'>, landsWithinMs = LANDS_WITHIN_MS): boolean {
+  const sentAt = copy.lastSent[account.newsletter_opt_in ? 'SUBSCRIBED' : 'UNSUBSCRIBED'];
+  if (!account.newsletter_opt_in_at || sentAt === null) return false;
+  const since = Date.parse(account.newsletter_opt_in_at) - Date.parse(sentAt);
+  return since >= -OWN_STAMP_MS && since <= landsWithinMs;
 }

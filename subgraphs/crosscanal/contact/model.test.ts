@@ -94,18 +94,31 @@ describe('places and copies', () => {
 describe("the web shop's own later choice, told from our own write", () => {
   const decision = { capturedAt: '2026-03-01T10:00:00.000Z' };
   const account = (optIn: boolean, at: string | null) => ({ newsletter_opt_in: optIn, newsletter_opt_in_at: at });
+  const never = { lastSent: { SUBSCRIBED: null, UNSUBSCRIBED: null } };
+  const lands = 65_000;
   test("a change stamped after the decision that is not our write is the customer's", () => {
-    expect(heldLater(account(true, '2026-03-01T11:00:00.000Z'), decision, { sentStatus: null, sentAt: null })).toBe(true);
-    expect(heldLater(account(true, '2026-03-01T09:00:00.000Z'), decision, { sentStatus: null, sentAt: null })).toBe(false);
-    expect(heldLater(account(true, null), decision, { sentStatus: null, sentAt: null })).toBe(false);
+    expect(heldLater(account(true, '2026-03-01T11:00:00.000Z'), decision, never, lands)).toBe(true);
+    expect(heldLater(account(true, '2026-03-01T09:00:00.000Z'), decision, never, lands)).toBe(false);
+    expect(heldLater(account(true, null), decision, never, lands)).toBe(false);
   });
 
   test('our write, its answer lost, is ours: the same status, stamped once it was sent', () => {
-    const sent = { sentStatus: 'SUBSCRIBED' as const, sentAt: '2026-03-01T11:00:00.000Z' };
-    expect(isOwnStamp(account(true, '2026-03-01T11:00:00.200Z'), sent)).toBe(true);
-    expect(heldLater(account(true, '2026-03-01T11:00:00.200Z'), decision, sent)).toBe(false);
-    // Another status, or a stamp from before our write, is not ours.
-    expect(heldLater(account(false, '2026-03-01T11:00:00.200Z'), decision, sent)).toBe(true);
-    expect(isOwnStamp(account(true, '2026-03-01T10:30:00.000Z'), sent)).toBe(false);
+    const sent = { lastSent: { SUBSCRIBED: '2026-03-01T11:00:00.000Z', UNSUBSCRIBED: null } };
+    expect(isOwnStamp(account(true, '2026-03-01T11:00:00.200Z'), sent, lands)).toBe(true);
+    expect(heldLater(account(true, '2026-03-01T11:00:00.200Z'), decision, sent, lands)).toBe(false);
+    // The clocks may differ by a few seconds either way.
+    expect(isOwnStamp(account(true, '2026-03-01T10:59:56.000Z'), sent, lands)).toBe(true);
+    // Another status, a stamp from before our write, or one long after it (the customer's own) is not ours.
+    expect(heldLater(account(false, '2026-03-01T11:00:00.200Z'), decision, sent, lands)).toBe(true);
+    expect(isOwnStamp(account(true, '2026-03-01T10:30:00.000Z'), sent, lands)).toBe(false);
+    expect(isOwnStamp(account(true, '2026-03-01T11:30:00.000Z'), sent, lands)).toBe(false);
+    expect(heldLater(account(true, '2026-03-01T11:30:00.000Z'), decision, sent, lands)).toBe(true);
+  });
+
+  test('a send that landed, answer lost, stays ours after a later send of the other status failed before landing', () => {
+    // Subscribed sent at 11:00:00 (landed, stamped 11:00:00.3), then unsubscribed sent at 11:00:04 (never landed).
+    const sent = { lastSent: { SUBSCRIBED: '2026-03-01T11:00:00.000Z', UNSUBSCRIBED: '2026-03-01T11:00:04.000Z' } };
+    const later = { capturedAt: '2026-03-01T11:00:00.100Z' };
+    expect(heldLater(account(true, '2026-03-01T11:00:00.300Z'), later, sent, lands)).toBe(false);
   });
 });
