@@ -14,6 +14,7 @@ import { ROOT } from './ipc.js';
 import { startLoader, type LoadResult, type Loader, type SerialResult } from './load.js';
 import { startTarget, TARGET_DESCRIPTIONS, TARGET_LABELS, WARM, type RunningTarget, type TargetConfig, type TargetKind } from './targets.js';
 import { partnerDayLimits, pickIdentifiers, workloads as makeWorkloads, type Picks, type Workload } from './workloads.js';
+import type { PauseFigure } from './pauses.js';
 
 export interface BenchOptions {
   dataDir: string;
@@ -79,6 +80,8 @@ export interface Cell {
   load: LoadResult;
   serial: SerialResult;
   rss: number;
+  /** Pauses while it was loaded, in the target's process(es), the subgraphs' and the stand-ins' (absent from older runs). */
+  pauses?: { target: PauseFigure; subgraphs: PauseFigure; estate: PauseFigure };
 }
 
 export interface Summary {
@@ -434,10 +437,13 @@ export async function runBench(options: BenchOptions): Promise<GatewayBenchRepor
             const base = { url: target.url, bodies, headers: headersOf(target), connections: Math.min(options.connections, workload.maxConnections ?? options.connections) };
             await loader.prime({ ...base, seconds: 60 });
             if (options.warmup > 0) await loader.load({ ...base, seconds: options.warmup });
+            await Promise.all([target.pauses(true), graph.pauses(true)]);
             const load = await loader.load({ ...base, seconds: options.duration });
+            const [targetPauses, graphPauses] = await Promise.all([target.pauses(false), graph.pauses(false)]);
+            const pauses = { target: targetPauses, ...graphPauses };
             const serial = await loader.serial({ ...base, seconds: options.serialSeconds });
             const rss = await target.rss();
-            cells.push({ latencyMs, round, workload: workload.name, target: target.config.name, load, serial, rss });
+            cells.push({ latencyMs, round, workload: workload.name, target: target.config.name, load, serial, rss, pauses });
             log(
               `  ${latencyMs} ms, round ${round}, ${workload.name.padEnd(12)} ${target.config.name.padEnd(20)} ${load.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${load.p50Ms.toFixed(0)} ms  p99 ${load.p99Ms.toFixed(0)} ms  1-at-a-time p50 ${serial.p50Ms.toFixed(2)} ms  rss ${(rss / 2 ** 20).toFixed(0)} MiB` +
                 (load.non2xx + load.errors + load.mismatches + serial.failures > 0 ? `  (${load.non2xx} non-2xx, ${load.errors} errors, ${load.mismatches} other bodies, ${serial.failures} serial failures)` : ''),

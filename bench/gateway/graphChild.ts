@@ -8,6 +8,7 @@ import { startLoyaltySubgraph } from '../../subgraphs/loyalty/server.js';
 import { startPosSubgraph } from '../../subgraphs/pos/server.js';
 import { createCache, MemoryCacheStore } from '../../subgraphs/shared/cache.js';
 import { messageOnce, sendMessage } from './ipc.js';
+import { samplePauses } from './pauses.js';
 import type { EstateAddresses, GraphChildMessage, GraphChildRequest } from './graphProcess.js';
 
 /**
@@ -107,6 +108,9 @@ async function startSubgraphsRole(request: Extract<GraphChildRequest, { role: 's
   };
 }
 
+/** This process's event-loop delay and collections, read (and reset) by the benchmark around each load. */
+const pauses = samplePauses();
+
 async function main(): Promise<void> {
   const request = await messageOnce<GraphChildRequest>((m) => m.type === 'start');
   const started = request.role === 'estate' ? await startEstateRole(request) : await startSubgraphsRole(request);
@@ -114,8 +118,9 @@ async function main(): Promise<void> {
     request.role === 'estate' ? { type: 'ready', estate: (started as { addresses: EstateAddresses }).addresses } : { type: 'ready', subgraphUrls: (started as { subgraphUrls: Record<string, string> }).subgraphUrls };
   await sendMessage(ready);
   await new Promise<void>((resolve) => {
-    process.on('message', (message: { type?: string; enabled?: boolean }) => {
+    process.on('message', (message: { type?: string; enabled?: boolean; reset?: boolean }) => {
       if (message?.type === 'stop') resolve();
+      if (message?.type === 'pauses') void sendMessage({ type: 'pauses', figure: pauses.read(message.reset === true) });
       if (message?.type === 'caches') {
         setCaches(message.enabled === true);
         void sendMessage({ type: 'caches-set', enabled: message.enabled === true });

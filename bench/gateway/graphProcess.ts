@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CallCounts } from '../../legacy/shared/counters.js';
 import { spawnChild, type Child } from './ipc.js';
+import type { PauseFigure } from './pauses.js';
 
 const ENTRY = fileURLToPath(new URL('./graphChild.ts', import.meta.url));
 
@@ -45,6 +46,8 @@ export interface RunningGraph {
   setSubgraphCaches(enabled: boolean): Promise<void>;
   /** A fixed delay before every legacy answer, in every system (0 = none). */
   setLatency(ms: number): Promise<void>;
+  /** The stand-ins' and the subgraphs' pauses since the last reset; `reset` starts again. */
+  pauses(reset: boolean): Promise<Record<GraphRole, PauseFigure>>;
   stop(): Promise<void>;
 }
 
@@ -111,6 +114,15 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
         const done = subgraphsChild.next('caches-set', 10_000);
         subgraphsChild.send({ type: 'caches', enabled });
         await done;
+      },
+      async pauses(reset) {
+        const ask = async (child: Child) => {
+          const answer = child.next<{ type: 'pauses'; figure: PauseFigure }>('pauses', 10_000);
+          child.send({ type: 'pauses', reset });
+          return (await answer).figure;
+        };
+        const [estateFigure, subgraphsFigure] = await Promise.all([ask(estateChild), ask(subgraphsChild)]);
+        return { estate: estateFigure, subgraphs: subgraphsFigure };
       },
       async setLatency(ms) {
         await Promise.all(LEGACY_SYSTEMS.map((system) => admin(adminUrl(system, 'faults'), 'PUT', { latencyMs: ms, jitterMs: 0 })));

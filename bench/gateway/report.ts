@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { subgraphCachesAt, type CallFigure, type GatewayBenchReport, type SoakFigure, type Summary } from './bench.js';
+import { median, subgraphCachesAt, type CallFigure, type GatewayBenchReport, type SoakFigure, type Summary } from './bench.js';
 import { WARM } from './targets.js';
 
 /** A target of issue 14, judged on this run: met, missed, or not measured (null). */
@@ -258,6 +258,7 @@ export function formatMarkdown(report: GatewayBenchReport, { chart }: { chart?: 
       }
     }
     out.push('');
+    out.push(...pausesTable(report, latencyMs));
   }
   out.push(
     '### Legacy calls per operation',
@@ -361,4 +362,33 @@ export async function writeSection(path: string, section: string): Promise<void>
     text = `${text.trimEnd()}\n\n${block}\n`;
   }
   await writeFile(path, text);
+}
+
+/**
+ * Where requests under load waited on pauses: per workload and target, the medians over rounds
+ * of each process's timer lateness (99th percentile, and worst) and time in garbage collection
+ * per second of load (and the longest collection). Empty for a run that did not sample them.
+ */
+function pausesTable(report: GatewayBenchReport, latencyMs: number): string[] {
+  const cells = report.cells.filter((c) => c.latencyMs === latencyMs && c.pauses);
+  if (cells.length === 0) return [];
+  const out = [
+    `Pauses under load (${latencyMs === 0 ? 'no legacy latency' : `${latencyMs} ms per legacy call`}): how late each process ran its timers, 99th percentile (worst), and its time in garbage collection per second of load (longest collection), medians over rounds; every request in flight waits out a pause of a process on its path.`,
+    '',
+    '| workload | target | target: timers late | target: GC | subgraphs: timers late | subgraphs: GC | stand-ins: timers late | stand-ins: GC |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const late = (mine: typeof cells, role: 'target' | 'subgraphs' | 'estate') =>
+    `${fmt(median(mine.map((c) => c.pauses![role].loopP99Ms)))} (${fmt(median(mine.map((c) => c.pauses![role].loopMaxMs)))}) ms`;
+  const gc = (mine: typeof cells, role: 'target' | 'subgraphs' | 'estate') =>
+    `${fmt(median(mine.map((c) => (1000 * c.pauses![role].gcMs) / Math.max(1, c.pauses![role].spanMs))))} ms/s (${fmt(median(mine.map((c) => c.pauses![role].gcMaxMs)))} ms)`;
+  for (const w of report.workloads) {
+    for (const t of report.targets) {
+      const mine = cells.filter((c) => c.workload === w.name && c.target === t.name);
+      if (mine.length === 0) continue;
+      out.push(`| ${w.title} | ${t.label} | ${late(mine, 'target')} | ${gc(mine, 'target')} | ${late(mine, 'subgraphs')} | ${gc(mine, 'subgraphs')} | ${late(mine, 'estate')} | ${gc(mine, 'estate')} |`);
+    }
+  }
+  out.push('');
+  return out;
 }

@@ -88,6 +88,24 @@ describe('bench:gateway smoke', () => {
     }
   });
 
+  test("each loaded cell says how long the target's, the subgraphs' and the stand-ins' processes paused while it was loaded", () => {
+    const loaded = report.cells.filter((c) => c.workload === 'productPage');
+    expect(loaded.length).toBe(report.targets.length);
+    for (const cell of loaded) {
+      for (const role of ['target', 'subgraphs', 'estate'] as const) {
+        const figure = cell.pauses![role];
+        // Reset as the load began: the figure covers about the one second of load, not the process's life.
+        expect({ target: cell.target, role, span: figure.spanMs > 500 && figure.spanMs < 10_000 }).toEqual({ target: cell.target, role, span: true });
+        expect(figure.loopMaxMs).toBeGreaterThanOrEqual(figure.loopP99Ms);
+        expect(figure.loopP99Ms).toBeGreaterThanOrEqual(figure.loopP50Ms);
+        expect(figure.gcMaxMs).toBeLessThanOrEqual(figure.gcMs);
+      }
+    }
+    // Serving a second of load allocates: the gateway and the subgraphs collected in it.
+    expect(loaded.some((c) => c.pauses!.subgraphs.collections > 0)).toBe(true);
+    expect(formatMarkdown(report, { chart: 'x.svg' })).toContain('| workload | target | target: timers late | target: GC |');
+  });
+
   test('legacy calls are counted per operation, for every workload, size and gateway', () => {
     const counted = report.workloads.filter((w) => w.name !== 'typename').length * 2 * report.targets.filter((t) => t.name !== WARM).length;
     expect(report.calls).toHaveLength(counted);

@@ -7,6 +7,7 @@ import { writeHeapSnapshot } from 'node:v8';
 import { PRINCIPAL_HEADER } from '../../subgraphs/shared/principal.js';
 import { sendMessage, type MemoryFigure } from './ipc.js';
 import { routedSupergraph, type TargetConfig } from './targets.js';
+import { samplePauses, worstPauses, type PauseFigure } from './pauses.js';
 
 /**
  * One benchmark target in a process of its own (with `workers` > 1, a cluster of that many
@@ -58,10 +59,14 @@ function ownSnapshot(dir: string, label: string): string {
   return writeHeapSnapshot(join(dir, `${label}-${process.pid}.heapsnapshot`));
 }
 
-/** In a worker: answers the primary's memory and snapshot requests. */
+/** This process's event-loop delay and collections, read (and reset) by the benchmark around each load. */
+const pauses = samplePauses();
+
+/** In a worker: answers the primary's memory, pause and snapshot requests. */
 function answerPrimary(): void {
-  process.on('message', (message: { type?: string; dir?: string; label?: string }) => {
+  process.on('message', (message: { type?: string; dir?: string; label?: string; reset?: boolean }) => {
     if (message?.type === 'memory') process.send!({ type: 'memory', figure: ownMemory() });
+    if (message?.type === 'pauses') process.send!({ type: 'pauses', figure: pauses.read(message.reset === true) });
     if (message?.type === 'heap-snapshot') process.send!({ type: 'heap-snapshot', files: [ownSnapshot(message.dir!, message.label!)] });
   });
 }
@@ -81,7 +86,15 @@ function askWorker<T>(worker: Worker, request: { type: string; [field: string]: 
 
 /** In the primary: answers the benchmark's memory and snapshot requests for itself and its workers. */
 function answerBenchmark(workers: Array<Worker>): void {
-  process.on('message', (message: { type?: string; dir?: string; label?: string }) => {
+  process.on('message', (message: { type?: string; dir?: string; label?: string; reset?: boolean }) => {
+    if (message?.type === 'pauses') {
+      void (async () => {
+        const figures = [pauses.read(message.reset === true)];
+        for (const worker of workers) figures.push((await askWorker<{ figure: PauseFigure }>(worker, { type: 'pauses', reset: message.reset === true })).figure);
+        // With workers, the primary only hands connections over: the workers' figures are the target's.
+        await sendMessage({ type: 'pauses', figure: worstPauses(workers.length > 0 ? figures.slice(1) : figures) });
+      })();
+    }
     if (message?.type === 'memory') {
       void (async () => {
         let figure = ownMemory();

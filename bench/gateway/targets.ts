@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { rssOf, spawnChild, type Child, type MemoryFigure } from './ipc.js';
+import type { PauseFigure } from './pauses.js';
 
 const ENTRY = fileURLToPath(new URL('./targetChild.ts', import.meta.url));
 
@@ -61,6 +62,8 @@ export interface RunningTarget {
   memory(): Promise<MemoryFigure>;
   /** A heap snapshot of each of its processes, written in `dir`; the files. */
   heapSnapshot(dir: string, label: string): Promise<string[]>;
+  /** Its pauses since the last reset (the worst of its workers); `reset` starts again. */
+  pauses(reset: boolean): Promise<PauseFigure>;
   stop(): Promise<void>;
 }
 
@@ -93,6 +96,11 @@ export async function startTarget(
       memory: async () => {
         const answer = child.next<{ type: 'memory'; figure: MemoryFigure }>('memory', 120_000);
         child.send({ type: 'memory' });
+        return (await answer).figure;
+      },
+      pauses: async (reset) => {
+        const answer = child.next<{ type: 'pauses'; figure: PauseFigure }>('pauses', 10_000);
+        child.send({ type: 'pauses', reset });
         return (await answer).figure;
       },
       heapSnapshot: async (dir, label) => {
