@@ -21,10 +21,9 @@ export interface PauseFigure {
 export interface PauseSampler {
   /** What was seen since the last reset; `reset` starts again from now. */
   read(reset: boolean): PauseFigure;
-  stop(): void;
 }
 
-/** Samples this process's event-loop delay every 10 ms and observes its collections. */
+/** Samples this process's event-loop delay every 10 ms and observes its collections, for as long as it runs. */
 export function samplePauses(): PauseSampler {
   const loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -61,10 +60,6 @@ export function samplePauses(): PauseSampler {
         collections = 0;
       }
       return figure;
-    },
-    stop() {
-      loop.disable();
-      observer.disconnect();
     },
   };
 }
