@@ -23,9 +23,12 @@ export interface PauseSampler {
   read(reset: boolean): PauseFigure;
 }
 
-/** Samples this process's event-loop delay every 10 ms and observes its collections, for as long as it runs. */
+/** How often the event loop's delay is sampled, in ms. */
+const RESOLUTION_MS = 10;
+
+/** Samples this process's event-loop delay and observes its collections, for as long as it runs. */
 export function samplePauses(): PauseSampler {
-  const loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  const loop: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   loop.enable();
   let since = performance.now();
   let gcMs = 0;
@@ -40,7 +43,7 @@ export function samplePauses(): PauseSampler {
   });
   observer.observe({ entryTypes: ['gc'] });
   // The histogram counts from the sampling resolution up: lateness is what is above it.
-  const late = (ns: number) => (Number.isFinite(ns) && ns > 0 ? Math.max(0, ns / 1e6 - 10) : 0);
+  const late = (ns: number) => (Number.isFinite(ns) && ns > 0 ? Math.max(0, ns / 1e6 - RESOLUTION_MS) : 0);
   return {
     read(reset) {
       const figure: PauseFigure = {
