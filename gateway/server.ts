@@ -27,6 +27,7 @@ import { useResponseCache } from './responseCache.js';
 import { useCoalescedRequests } from './coalesce.js';
 import { SubgraphDataSource } from './subgraphDataSource.js';
 import { useScalarInputs } from './scalarInputs.js';
+import { keepResponseOperations } from './operationCache.js';
 import { useStaleNotice } from '../subgraphs/shared/staleness.js';
 
 export type { GatewayContext } from './httpHandler.js';
@@ -70,6 +71,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const sources: SubgraphDataSource[] = [];
   const safelists = createSafelists(config.safelistsByClient, config.safelistsByRole);
   const plans = new QueryPlanCache(config.queryPlanCacheSize);
+  if (config.keepOperations) keepResponseOperations();
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger,
