@@ -71,7 +71,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const sources: SubgraphDataSource[] = [];
   const safelists = createSafelists(config.safelistsByClient, config.safelistsByRole);
   const plans = new QueryPlanCache(config.queryPlanCacheSize);
-  if (config.keepOperations) keepResponseOperations();
+  if (config.keepOperations && !keepResponseOperations()) log.warn('@apollo/federation-internals no longer has operationFromDocument where it was: operations are built per request');
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger,
