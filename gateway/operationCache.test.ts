@@ -1,4 +1,4 @@
-import { parse, type DocumentNode } from 'graphql';
+import { Kind, parse, type DocumentNode } from 'graphql';
 import { buildSchema } from '@apollo/federation-internals';
 import operationsModule from '@apollo/federation-internals/dist/operations.js';
 import { TEST_INTERNAL_SECRET } from '../test/support/grant.js';
@@ -91,7 +91,7 @@ test('another text is built for itself, and a variable of the wrong type is refu
   expect(await ask(other, { a: 'GH' })).toEqual({ data: { receipt: { number: 'GH', total: 200 } } });
   expect(await ask(other, { a: 'IJK' })).toEqual({ data: { receipt: { number: 'IJK', total: 300 } } });
   expect(counts).toEqual({ builds: before.builds + 1, hits: before.hits + 1 });
-  const refused = (await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: other, variables: { a: { not: 'an id' } } }) })) as Response;
+  const refused = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: other, variables: { a: { not: 'an id' } } }) });
   expect(((await refused.json()) as { errors: Array<{ extensions?: { code?: string } }> }).errors[0]!.extensions?.code).toBe('BAD_USER_INPUT');
   expect(counts).toEqual({ builds: before.builds + 1, hits: before.hits + 1 });
 });
@@ -110,5 +110,11 @@ test('only the call that shapes an answer is kept: planning and other callers bu
   expect(build(schema, document, { validate: false })).toBe(shaped);
   expect(build(buildSchema('type Query { receipt(number: ID!): String }'), document, { validate: false })).not.toBe(shaped);
   expect(build(schema, parse('query R { receipt(number: "1") }'), { validate: false })).not.toBe(shaped);
-  expect(counts).toEqual({ builds: before.builds + 3, hits: before.hits + 1 });
+  // The same operation node with other fragments beside it is another operation.
+  const [spread, one] = parse('query S { ...F } fragment F on Query { receipt(number: "1") }').definitions;
+  const [two] = parse('fragment F on Query { receipt(number: "2") }').definitions;
+  const withOne = build(schema, { kind: Kind.DOCUMENT, definitions: [spread!, one!] }, { validate: false });
+  expect(build(schema, { kind: Kind.DOCUMENT, definitions: [spread!, two!] }, { validate: false })).not.toBe(withOne);
+  expect(build(schema, { kind: Kind.DOCUMENT, definitions: [spread!, one!] }, { validate: false })).not.toBe(withOne);
+  expect(counts).toEqual({ builds: before.builds + 6, hits: before.hits + 1 });
 });

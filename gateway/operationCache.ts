@@ -23,8 +23,8 @@ import type { DefinitionNode, DocumentNode } from 'graphql';
 type OperationFromDocument = (schema: object, document: DocumentNode, options?: { operationName?: string; validate?: boolean }) => unknown;
 
 interface Kept {
-  /** The other definitions (fragments) the operation was built with, by identity. */
-  rest: readonly DefinitionNode[];
+  /** The definitions (operation and fragments) the operation was built from, by identity. */
+  definitions: readonly DefinitionNode[];
   schema: object;
   operation: unknown;
 }
@@ -52,16 +52,17 @@ export function keepResponseOperations(): KeptOperations | undefined {
   if (build[KEPT]) return build[KEPT];
   const byDefinition = new WeakMap<DefinitionNode, Kept>();
   const kept: OperationFromDocument & { [KEPT]?: KeptOperations } = (schema, document, options) => {
-    const [first, ...rest] = document.definitions;
+    const { definitions } = document;
+    const first = definitions[0];
     if (!first || options?.validate !== false || options.operationName !== undefined) return build(schema, document, options);
     const known = byDefinition.get(first);
-    if (known && known.schema === schema && known.rest.length === rest.length && known.rest.every((d, i) => d === rest[i])) {
+    if (known && known.schema === schema && known.definitions.length === definitions.length && known.definitions.every((d, i) => d === definitions[i])) {
       stats.hits += 1;
       return known.operation;
     }
     const operation = build(schema, document, options);
     stats.builds += 1;
-    byDefinition.set(first, { rest, schema, operation });
+    byDefinition.set(first, { definitions, schema, operation });
     return operation;
   };
   kept[KEPT] = stats;
