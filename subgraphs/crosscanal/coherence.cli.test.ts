@@ -1,10 +1,15 @@
 import { generateEstate, type Generated } from '../../legacy/generator/generate.js';
-import { runCommand } from './cli/runCommand.js';
+import { runCommand, runInProcess } from './cli/runCommand.js';
 import { startSyncStandIns, type SyncStandIns } from './cli/standIns.js';
 import type { CoherenceReport } from './pricing/coherenceScan.js';
 import { readCoherenceOptions, UsageError } from './cli/coherenceReport.js';
+import { main } from './coherence.js';
 
-/** `npm run coherence` against the stand-ins of a tiny estate: the report the generator's ground truth says, as text and as JSON. */
+/**
+ * `npm run coherence` against the stand-ins of a tiny estate: the report the generator's
+ * ground truth says, as text and as JSON. In-process through `main`; once as a real process,
+ * for its exit status.
+ */
 
 const COMMAND = new URL('./coherence.ts', import.meta.url);
 
@@ -20,7 +25,8 @@ afterAll(async () => {
   await standIns?.stop();
 });
 
-const run = (args: string[]) => runCommand(COMMAND, args, { ...standIns.env });
+/** Runs `main` in-process with the stand-ins' environment (and `more`) as its whole environment. */
+const run = (args: string[], more: Record<string, string> = {}) => runInProcess(main, args, { ...standIns.env, ...more });
 
 /** `productId|place|causes`, for the report and for the ground truth alike. */
 function reportLines(report: CoherenceReport): string[] {
@@ -50,8 +56,12 @@ it('prints the whole report as JSON, equal to what the generator planted', async
 it('prints a franchise its own stores as text, and exits 3 above --max-incoherent', async () => {
   const expected = truthLines((place) => place.startsWith('SUD'));
   const products = new Set(expected.map((line) => line.split('|')[0]));
-  const result = await run(['--at', generated.truth.prices.asOf, '--franchise', 'SUD', '--top', '3', '--max-incoherent', '0']);
+  const args = ['--at', generated.truth.prices.asOf, '--franchise', 'SUD', '--top', '3', '--max-incoherent', '0'];
+  const result = await run(args);
   expect(result.code).toBe(3);
+  // As a process: the same report through the pipe, the status as its exit code.
+  const spawned = await runCommand(COMMAND, args, { ...standIns.env });
+  expect({ code: spawned.code, stdout: spawned.stdout }).toEqual({ code: 3, stdout: result.stdout });
   expect(result.stderr).toContain(`${products.size} products are incoherent, more than --max-incoherent 0`);
   expect(result.stdout).toContain('franchise SUD');
   expect(result.stdout).toContain(`${products.size} incoherent`);
@@ -83,7 +93,7 @@ it('refuses bad usage with exit 2 and says why', async () => {
 }, 60_000);
 
 it('exits 1 with a line naming the system that cannot be read', async () => {
-  const result = await runCommand(COMMAND, ['--at', generated.truth.prices.asOf], { ...standIns.env, LEGACY_CATALOGUE_URL: 'http://127.0.0.1:9', CROSSCANAL_SOURCE_TIMEOUT_MS: '2000' });
+  const result = await run(['--at', generated.truth.prices.asOf], { LEGACY_CATALOGUE_URL: 'http://127.0.0.1:9', CROSSCANAL_SOURCE_TIMEOUT_MS: '2000' });
   expect(result.code).toBe(1);
   expect(result.stderr).toMatch(/^crosscanal coherence: .*catalogue/m);
 }, 60_000);

@@ -1,12 +1,14 @@
 import cliProgress from 'cli-progress';
-import { runMain } from './cli/errorLine.js';
+import { isEntryPoint, processIo, type CommandIo } from './cli/command.js';
+import { errorLine, runMain } from './cli/errorLine.js';
+import type { ProgressLines } from './cli/syncProgress.js';
 import { loadConfig } from './config.js';
 import { COHERENCE_USAGE as USAGE, formatCoherenceReport, readCoherenceOptions as readOptions, UsageError, type CoherenceOptions as Options } from './cli/coherenceReport.js';
 import { coherenceReport, type CoherenceProgress, type CoherenceReport } from './pricing/coherenceScan.js';
 import { coherenceClients, coherenceSources } from './pricing/sources.js';
 
 /** A progress bar per phase on a terminal; a line per system read otherwise. */
-function progressReporter(stream: NodeJS.WriteStream = process.stderr): { update(p: CoherenceProgress): void; stop(): void } {
+function progressReporter(stream: NodeJS.WriteStream | ProgressLines): { update(p: CoherenceProgress): void; stop(): void } {
   if (!stream.isTTY) {
     let last: string | null = null;
     return {
@@ -37,35 +39,45 @@ function progressReporter(stream: NodeJS.WriteStream = process.stderr): { update
   };
 }
 
-async function main(): Promise<number> {
+/**
+ * The price coherence report, in-process: returns the exit status and writes through `io`
+ * (progress as lines); never throws (a failure is one line on stderr and status 1).
+ */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, io: CommandIo = processIo): Promise<number> {
   let options: Options | 'help';
   try {
-    options = readOptions(process.argv.slice(2));
+    options = readOptions([...argv]);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+    io.stderr(`${error.message}\n\n${USAGE}\n`);
     return 2;
   }
   if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    io.stdout(`${USAGE}\n`);
     return 0;
   }
-  const { sources } = loadConfig();
-  const clients = coherenceClients(sources, sources.timeoutMs);
-  const progress = progressReporter();
   let report: CoherenceReport;
   try {
-    report = await coherenceReport(coherenceSources(clients), { atMs: options.atMs, toleranceBp: options.toleranceBp, franchise: options.franchise, onProgress: (p) => progress.update(p) });
-  } finally {
-    progress.stop();
-    await clients.pos?.client.close();
+    const { sources } = loadConfig(env);
+    const clients = coherenceClients(sources, sources.timeoutMs);
+    const progress = progressReporter(io === processIo ? process.stderr : { write: (text: string) => io.stderr(text) });
+    try {
+      report = await coherenceReport(coherenceSources(clients), { atMs: options.atMs, toleranceBp: options.toleranceBp, franchise: options.franchise, onProgress: (p) => progress.update(p) });
+    } finally {
+      progress.stop();
+      await clients.pos?.client.close();
+    }
+  } catch (error) {
+    io.stderr(`crosscanal coherence: ${errorLine(error)}\n`);
+    return 1;
   }
-  process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatCoherenceReport(report, options.top)}\n`);
+  io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatCoherenceReport(report, options.top)}\n`);
   if (options.maxIncoherent !== null && report.products.length > options.maxIncoherent) {
-    process.stderr.write(`crosscanal coherence: ${report.products.length} products are incoherent, more than --max-incoherent ${options.maxIncoherent}\n`);
+    io.stderr(`crosscanal coherence: ${report.products.length} products are incoherent, more than --max-incoherent ${options.maxIncoherent}\n`);
     return 3;
   }
   return 0;
 }
 
-runMain('coherence', main);
+/** Run as a command (`npm run coherence`), not when a test imports `main`. */
+if (isEntryPoint(import.meta.url)) runMain('coherence', () => main(process.argv.slice(2)));

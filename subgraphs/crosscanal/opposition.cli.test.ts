@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { dropSchema, runCommand } from './cli/runCommand.js';
+import { dropSchema, runCommand, runInProcess } from './cli/runCommand.js';
 import { main, readOppositionCommand, UsageError } from './opposition.js';
 import { CrosswalkStore } from './store/crosswalkStore.js';
 
@@ -33,12 +33,7 @@ afterAll(async () => {
 });
 
 /** Runs `main` in-process, collecting what it writes. */
-async function run(args: string[], more: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { ...env, ...more }, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const run = (args: string[], more: Record<string, string> = {}) => runInProcess(main, args, { ...env, ...more });
 
 async function file(name: string, text: string): Promise<string> {
   const path = join(dir, name);

@@ -1,8 +1,7 @@
-import { realpathSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { isEntryPoint, processIo, type CommandIo } from './cli/command.js';
 import { errorLine, runMain } from './cli/errorLine.js';
 import { loadConfig, type CrosscanalConfig } from './config.js';
 import {
@@ -34,17 +33,6 @@ Reads the same environment as the subgraph (DATABASE_URL or CROSSCANAL_DATA_DIR,
 With PGlite, the data folder serves one process: stop the subgraph first, or use DATABASE_URL.
 Exit status: 0 done, 1 the store or the file could not be read, 2 bad usage,
 3 the file was refused (no valid number, or too many rejected lines): the list in force is kept.`;
-
-/** Where the command writes; the process's streams unless a test gives its own. */
-export interface CommandIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
-}
-
-const processIo: CommandIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
 
 export type OppositionCommand =
   | { command: 'import'; file: string; list: string; allowRejected: boolean; json: boolean }
@@ -198,14 +186,4 @@ async function runStatus(command: Extract<OppositionCommand, { command: 'status'
 }
 
 /** Run as a command (`npm run opposition`), not when a test imports `main`. */
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) runMain('opposition', () => main(process.argv.slice(2)));
+if (isEntryPoint(import.meta.url)) runMain('opposition', () => main(process.argv.slice(2)));

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateEstate } from '../../legacy/generator/generate.js';
 import type { DataQualityReport } from './cli/qualityReport.js';
-import { runCommand, dropSchema } from './cli/runCommand.js';
+import { runCommand, runInProcess, dropSchema } from './cli/runCommand.js';
+import { main } from './quality.js';
 import { startSyncStandIns, type SyncStandIns } from './cli/standIns.js';
 import { parseRecordId } from './matching/records.js';
 import { referenceStoreOf } from './products/referenceIndex.js';
@@ -13,7 +14,9 @@ import { grantHeaders, TEST_INTERNAL_SECRET } from '../../test/support/grant.js'
 
 /**
  * The data-quality command against a store synced from a tiny estate: its figures are what
- * the identityQuality, referenceQuality and unmappedProductCodes queries answer.
+ * the identityQuality, referenceQuality and unmappedProductCodes queries answer. In-process
+ * through `main`, and as a real process where the process itself is what is tried (its exit
+ * status through a pipe; a folder another process holds).
  */
 
 const COMMAND = new URL('./quality.ts', import.meta.url);
@@ -56,6 +59,9 @@ interface Expected {
   /** Per system and POS kind: records whose customer has no other record. */
   alone: Map<string, number>;
 }
+
+/** Runs `main` in-process with `env` as its whole environment. */
+const run = (args: string[], env: Record<string, string> = {}) => runInProcess(main, args, env);
 
 let standIns: SyncStandIns;
 let dir: string;
@@ -133,13 +139,13 @@ afterAll(async () => {
 
 describe('quality command', () => {
   test('--json prints what the quality queries answer, with the unlinked records per system', async () => {
-    const result = await runCommand(COMMAND, ['--json', '--top', String(TOP)], { CROSSCANAL_DATA_DIR: dataDir });
+    const result = await run(['--json', '--top', String(TOP)], { CROSSCANAL_DATA_DIR: dataDir });
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     expectFigures(JSON.parse(result.stdout) as DataQualityReport, expected);
   });
 
   test('prints the report for a terminal: counts per system, candidates per reason, unmapped codes', async () => {
-    const result = await runCommand(COMMAND, ['--top', String(TOP)], { CROSSCANAL_DATA_DIR: dataDir });
+    const result = await run(['--top', String(TOP)], { CROSSCANAL_DATA_DIR: dataDir });
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     const { identityQuality: identity, referenceQuality: references, unmappedProductCodes: top } = expected.graph;
     const unmapped = references.unmappedCodes.reduce((sum, u) => sum + u.codes, 0);
@@ -157,21 +163,25 @@ describe('quality command', () => {
     for (const code of top) expect(out).toMatch(new RegExp(`^  ${code.system} +${code.franchise ?? '-'} +${code.code} +${code.tillLines} +${code.stores} +${code.lookups} `, 'm'));
   });
 
-  test('exits 3 when a --max-… limit is exceeded, 0 when it is not', async () => {
+  test('exits 3 when a --max-… limit is exceeded, 0 when it is not; as a process too', async () => {
     const { referenceQuality, identityQuality } = expected.graph;
     const unmapped = referenceQuality.unmappedCodes.reduce((sum, u) => sum + u.codes, 0);
     const pairs = identityQuality.candidatesByReason.reduce((sum, c) => sum + c.pairs, 0);
     const env = { CROSSCANAL_DATA_DIR: dataDir };
+    const overArgs = ['--json', '--top', '0', '--max-unmapped', String(unmapped - 1), '--max-candidates', String(pairs - 1)];
     // One at a time: the PGlite folder serves one process.
-    const over = await runCommand(COMMAND, ['--json', '--top', '0', '--max-unmapped', String(unmapped - 1), '--max-candidates', String(pairs - 1)], env);
+    const over = await run(overArgs, env);
     expect(over.code).toBe(3);
     expect(over.stderr).toBe(
       `crosscanal quality: ${unmapped} product codes are unmapped, more than --max-unmapped ${unmapped - 1}\n` +
         `crosscanal quality: ${pairs} candidate pairs await review, more than --max-candidates ${pairs - 1}\n`,
     );
     expect((JSON.parse(over.stdout) as DataQualityReport).topUnmappedCodes).toEqual([]);
-    const within = await runCommand(COMMAND, ['--top', '0', '--max-unmapped', String(unmapped), '--max-candidates', String(pairs)], env);
+    const within = await run(['--top', '0', '--max-unmapped', String(unmapped), '--max-candidates', String(pairs)], env);
     expect({ code: within.code, stderr: within.stderr }).toEqual({ code: 0, stderr: '' });
+    // The same as a process: the status is its exit code, the report reaches the pipe whole.
+    const spawned = await runCommand(COMMAND, overArgs, env);
+    expect({ code: spawned.code, stdout: spawned.stdout, stderr: spawned.stderr }).toEqual({ code: 3, stdout: over.stdout, stderr: over.stderr });
   });
 
   test('bad usage exits 2 with what is wrong and the usage', async () => {
@@ -182,7 +192,7 @@ describe('quality command', () => {
       [['--colour'], "Unknown option '--colour'"],
       [['extra'], "Unexpected argument 'extra'"],
     ];
-    const results = await Promise.all(cases.map(([args]) => runCommand(COMMAND, args)));
+    const results = await Promise.all(cases.map(([args]) => run(args)));
     for (const [i, result] of results.entries()) {
       expect({ args: cases[i]![0], code: result.code, stdout: result.stdout }).toEqual({ args: cases[i]![0], code: 2, stdout: '' });
       expect(result.stderr).toContain(cases[i]![1]);
@@ -191,6 +201,7 @@ describe('quality command', () => {
   });
 
   test('a store it cannot open exits 1 with one line, no stack', async () => {
+    // Held by this process: the command, as a process of its own, finds it in use.
     const held = await CrosswalkStore.open({ dataDir });
     let busy;
     try {
@@ -199,8 +210,8 @@ describe('quality command', () => {
       await held.close();
     }
     const [unreachable, missing] = await Promise.all([
-      runCommand(COMMAND, [], { DATABASE_URL: 'postgres://127.0.0.1:1/x' }),
-      runCommand(COMMAND, [], { CROSSCANAL_DATA_DIR: join(dir, 'nothing-here') }),
+      run([], { DATABASE_URL: 'postgres://127.0.0.1:1/x' }),
+      run([], { CROSSCANAL_DATA_DIR: join(dir, 'nothing-here') }),
     ]);
     for (const result of [busy, unreachable, missing]) {
       expect(result.code).toBe(1);
@@ -216,7 +227,7 @@ describe('quality command', () => {
     const schema = `cc_quality_${process.pid}_${Date.now().toString(36)}`;
     try {
       const onPostgres = await syncAndRead({ databaseUrl: DATABASE_URL, dbSchema: schema });
-      const result = await runCommand(COMMAND, ['--json', '--top', String(TOP)], { DATABASE_URL: DATABASE_URL!, CROSSCANAL_DB_SCHEMA: schema });
+      const result = await run(['--json', '--top', String(TOP)], { DATABASE_URL: DATABASE_URL!, CROSSCANAL_DB_SCHEMA: schema });
       expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
       const report = JSON.parse(result.stdout) as DataQualityReport;
       expectFigures(report, onPostgres);

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { runMain } from './cli/errorLine.js';
+import { isEntryPoint, processIo, type CommandIo } from './cli/command.js';
+import { errorLine, runMain } from './cli/errorLine.js';
 import { formatQualityReport, MAX_TOP, readQualityReport, type DataQualityReport } from './cli/qualityReport.js';
 import { loadConfig, type CrosscanalConfig } from './config.js';
 import { CrosswalkStore } from './store/crosswalkStore.js';
@@ -29,10 +30,11 @@ interface Options {
 
 class UsageError extends Error {}
 
-function readOptions(): Options | 'help' {
+function readOptions(args: readonly string[]): Options | 'help' {
   let values;
   try {
     ({ values } = parseArgs({
+      args: [...args],
       options: {
         top: { type: 'string' },
         json: { type: 'boolean' },
@@ -85,32 +87,40 @@ function exceeded(report: DataQualityReport, options: Options): string[] {
   return lines;
 }
 
-/** The data-quality report from the command line. */
-async function main(): Promise<number> {
+/**
+ * The data-quality report, in-process: returns the exit status and writes through `io`; never
+ * throws (a failure is one line on stderr and status 1).
+ */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, io: CommandIo = processIo): Promise<number> {
   let options: Options | 'help';
   try {
-    options = readOptions();
+    options = readOptions(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+    io.stderr(`${error.message}\n\n${USAGE}\n`);
     return 2;
   }
   if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    io.stdout(`${USAGE}\n`);
     return 0;
   }
-  const config = loadConfig();
-  const store = await openStore(config);
   let report: DataQualityReport;
   try {
-    report = await readQualityReport(store, { top: options.top });
-  } finally {
-    await store.close();
+    const store = await openStore(loadConfig(env));
+    try {
+      report = await readQualityReport(store, { top: options.top });
+    } finally {
+      await store.close();
+    }
+  } catch (error) {
+    io.stderr(`crosscanal quality: ${errorLine(error)}\n`);
+    return 1;
   }
-  process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatQualityReport(report)}\n`);
+  io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatQualityReport(report)}\n`);
   const over = exceeded(report, options);
-  for (const line of over) process.stderr.write(`crosscanal quality: ${line}\n`);
+  for (const line of over) io.stderr(`crosscanal quality: ${line}\n`);
   return over.length > 0 ? 3 : 0;
 }
 
-runMain('quality', main);
+/** Run as a command (`npm run quality`), not when a test imports `main`. */
+if (isEntryPoint(import.meta.url)) runMain('quality', () => main(process.argv.slice(2)));

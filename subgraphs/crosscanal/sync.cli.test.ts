@@ -2,12 +2,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateEstate, type Generated } from '../../legacy/generator/generate.js';
-import { runCommand, startCommand, dropSchema } from './cli/runCommand.js';
+import { runCommand, runInProcess, startCommand, dropSchema } from './cli/runCommand.js';
 import { startSyncStandIns, type SyncStandIns } from './cli/standIns.js';
+import { main } from './sync.js';
 import { referenceStoreOf } from './products/referenceIndex.js';
 import { CrosswalkStore } from './store/crosswalkStore.js';
 
-/** The sync command against the four stand-ins: customers and product references, side by side. */
+/**
+ * The sync command against the four stand-ins: customers and product references, side by
+ * side. As a real process for the full build and the watch (its exit on SIGTERM); in-process
+ * through `main` for the rest.
+ */
 
 const COMMAND = new URL('./sync.ts', import.meta.url);
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -29,6 +34,9 @@ afterAll(async () => {
 
 const env = (more: Record<string, string>) => ({ ...standIns.env, CROSSCANAL_SOURCE_TIMEOUT_MS: '10000', ...more });
 
+/** Runs `main` in-process with `environment` as its whole environment. */
+const run = (args: string[], environment: Record<string, string> = {}) => runInProcess(main, args, environment);
+
 /** What a store holds after a sync: the crosswalk's counts, and how each sync left each system. */
 async function contents(options: { dataDir?: string; databaseUrl?: string; schema?: string }) {
   const store = await CrosswalkStore.open(options);
@@ -46,7 +54,7 @@ async function contents(options: { dataDir?: string; databaseUrl?: string; schem
 }
 
 /** A full sync writes both the customers and the product references, and prints both summaries. */
-async function expectFullSync(result: Awaited<ReturnType<typeof runCommand>>, store: Parameters<typeof contents>[0]): Promise<void> {
+async function expectFullSync(result: { code: number | null; stdout: string; stderr: string }, store: Parameters<typeof contents>[0]): Promise<void> {
   expect({ code: result.code, stderr: result.code === 0 ? '' : result.stderr }).toEqual({ code: 0, stderr: '' });
   const { estate } = generated;
   expect(result.stdout).toMatch(/^customers: full sync, [\d.]+ s$/m);
@@ -80,7 +88,7 @@ describe('sync command', () => {
   });
 
   test('--only products runs the product reference sync alone; nothing changed, nothing new', async () => {
-    const result = await runCommand(COMMAND, ['--only', 'products'], env({ CROSSCANAL_DATA_DIR: dataDir() }));
+    const result = await run(['--only', 'products'], env({ CROSSCANAL_DATA_DIR: dataDir() }));
     expect({ code: result.code, stderr: result.code === 0 ? '' : result.stderr }).toEqual({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(/^products: incremental sync, [\d.]+ s$/m);
     expect(result.stdout).toMatch(/^ {2}catalogue +\d+ read: 0 new, 0 changed, \d+ unchanged$/m);
@@ -89,7 +97,7 @@ describe('sync command', () => {
   });
 
   test('exits 1 when a system cannot be read, after syncing what it could and printing both summaries', async () => {
-    const result = await runCommand(COMMAND, ['--incremental'], env({ CROSSCANAL_DATA_DIR: dataDir(), LEGACY_CATALOGUE_URL: 'http://127.0.0.1:1' }));
+    const result = await run(['--incremental'], env({ CROSSCANAL_DATA_DIR: dataDir(), LEGACY_CATALOGUE_URL: 'http://127.0.0.1:1' }));
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^customers: incremental sync, [\d.]+ s$/m);
     expect(result.stdout).toMatch(/^ {2}loyalty +\d+ read: 0 new/m);
@@ -124,7 +132,7 @@ describe('sync command', () => {
       [['--fast'], "Unknown option '--fast'", {}],
       [['--watch'], '--watch needs CROSSCANAL_SYNC_INTERVAL_MS above 0', { CROSSCANAL_SYNC_INTERVAL_MS: '0' }],
     ];
-    const results = await Promise.all(cases.map(([args, , more]) => runCommand(COMMAND, args, more)));
+    const results = await Promise.all(cases.map(([args, , more]) => run(args, more)));
     for (const [i, result] of results.entries()) {
       expect({ args: cases[i]![0], code: result.code, stdout: result.stdout }).toEqual({ args: cases[i]![0], code: 2, stdout: '' });
       expect(result.stderr).toContain(cases[i]![1]);
@@ -133,7 +141,7 @@ describe('sync command', () => {
   });
 
   test('a database it cannot reach exits 1 with one line, no stack', async () => {
-    const result = await runCommand(COMMAND, ['--full'], env({ DATABASE_URL: 'postgres://127.0.0.1:1/x' }));
+    const result = await run(['--full'], env({ DATABASE_URL: 'postgres://127.0.0.1:1/x' }));
     expect({ code: result.code, stdout: result.stdout, stderr: result.stderr }).toEqual({
       code: 1,
       stdout: '',
@@ -144,7 +152,7 @@ describe('sync command', () => {
   (DATABASE_URL ? test : test.skip)('--full on a real PostgreSQL, in the schema CROSSCANAL_DB_SCHEMA names', async () => {
     const schema = `cc_sync_cli_${process.pid}_${Date.now().toString(36)}`;
     try {
-      const result = await runCommand(COMMAND, ['--full'], env({ DATABASE_URL: DATABASE_URL!, CROSSCANAL_DB_SCHEMA: schema }));
+      const result = await run(['--full'], env({ DATABASE_URL: DATABASE_URL!, CROSSCANAL_DB_SCHEMA: schema }));
       await expectFullSync(result, { databaseUrl: DATABASE_URL, schema });
     } finally {
       await dropSchema(DATABASE_URL!, schema);

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { errorLine } from './cli/errorLine.js';
+import { isEntryPoint, processIo, type CommandIo } from './cli/command.js';
+import { errorLine, runMain } from './cli/errorLine.js';
 import { formatReferenceSummary, referenceSyncFailed } from './cli/referenceSyncReport.js';
 import { syncProgressReporter } from './cli/syncProgress.js';
 import { loadConfig } from './config.js';
@@ -27,11 +28,25 @@ const ONLY = ['customers', 'products'] as const;
 
 type Outcome = { customers?: SyncSummary | Error; products?: ReferenceSyncSummary | Error };
 
-/** The crosswalk's syncs from the command line, with progress bars and a summary each. */
-async function main(): Promise<number> {
+/**
+ * The crosswalk's syncs from the command line, with progress bars and a summary each;
+ * in-process, it returns the exit status and writes through `io` (progress as lines), and
+ * never throws (a failure is one line on stderr and status 1).
+ */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, io: CommandIo = processIo): Promise<number> {
+  try {
+    return await sync(argv, env, io);
+  } catch (error) {
+    io.stderr(`crosscanal sync: ${errorLine(error)}\n`);
+    return 1;
+  }
+}
+
+async function sync(argv: readonly string[], env: NodeJS.ProcessEnv, io: CommandIo): Promise<number> {
   let args;
   try {
     args = parseArgs({
+      args: [...argv],
       options: {
         full: { type: 'boolean' },
         incremental: { type: 'boolean' },
@@ -41,29 +56,29 @@ async function main(): Promise<number> {
       },
     });
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    io.stderr(`${(error as Error).message}\n\n${USAGE}\n`);
     return 2;
   }
   if (args.values.help) {
-    process.stdout.write(`${USAGE}\n`);
+    io.stdout(`${USAGE}\n`);
     return 0;
   }
   if (args.values.full && args.values.incremental) {
-    process.stderr.write(`--full and --incremental exclude each other\n\n${USAGE}\n`);
+    io.stderr(`--full and --incremental exclude each other\n\n${USAGE}\n`);
     return 2;
   }
   const only = args.values.only;
   if (only !== undefined && !(ONLY as readonly string[]).includes(only)) {
-    process.stderr.write(`--only must be customers or products, got ${JSON.stringify(only)}\n\n${USAGE}\n`);
+    io.stderr(`--only must be customers or products, got ${JSON.stringify(only)}\n\n${USAGE}\n`);
     return 2;
   }
-  const config = loadConfig();
+  const config = loadConfig(env);
   if (args.values.watch && config.syncIntervalMs === 0) {
-    process.stderr.write('--watch needs CROSSCANAL_SYNC_INTERVAL_MS above 0\n');
+    io.stderr('--watch needs CROSSCANAL_SYNC_INTERVAL_MS above 0\n');
     return 2;
   }
   const store = await CrosswalkStore.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema });
-  const progress = syncProgressReporter();
+  const progress = syncProgressReporter(io === processIo ? process.stderr : { write: (text: string) => io.stderr(text) });
   const readers = only === 'products' ? [] : createReaders(config.sources);
   const productReaders = only === 'customers' ? [] : createProductReaders(config.sources);
   const identity: IdentitySync | null = only === 'products' ? null : createIdentitySync({ store, readers, onProgress: progress.customers });
@@ -73,11 +88,11 @@ async function main(): Promise<number> {
     const [customers, references] = await Promise.all([settle(identity?.[kind]()), settle(products?.[kind]())]);
     progress.stop();
     const first: Outcome = { customers, products: references };
-    report(first);
+    report(first, io);
     if (!args.values.watch) return failed(first) ? 1 : 0;
     await new Promise<void>((resolve) => {
-      identity?.schedule(config.syncIntervalMs, (result) => report({ customers: result }));
-      products?.schedule(config.syncIntervalMs, (result) => report({ products: result }));
+      identity?.schedule(config.syncIntervalMs, (result) => report({ customers: result }, io));
+      products?.schedule(config.syncIntervalMs, (result) => report({ products: result }, io));
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
     });
@@ -95,11 +110,11 @@ function settle<T>(run: Promise<T> | undefined): Promise<T | Error | undefined> 
   return run === undefined ? Promise.resolve(undefined) : run.catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
 }
 
-function report({ customers, products }: Outcome): void {
+function report({ customers, products }: Outcome, io: CommandIo): void {
   const lines: string[] = [];
   if (customers) lines.push(`customers: ${customers instanceof Error ? `sync failed: ${errorLine(customers)}` : formatSummary(customers)}`);
   if (products) lines.push(`products: ${products instanceof Error ? `sync failed: ${errorLine(products)}` : formatReferenceSummary(products)}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  io.stdout(`${lines.join('\n')}\n`);
 }
 
 function failed({ customers, products }: Outcome): boolean {
@@ -108,10 +123,5 @@ function failed({ customers, products }: Outcome): boolean {
   return identityFailed || productsFailed;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`crosscanal sync: ${errorLine(error)}\n`);
-    process.exit(1);
-  },
-);
+/** Run as a command (`npm run sync`), not when a test imports `main`. */
+if (isEntryPoint(import.meta.url)) runMain('sync', () => main(process.argv.slice(2)));

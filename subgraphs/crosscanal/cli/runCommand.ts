@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import type { CommandIo } from './command.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -40,6 +41,20 @@ export function startCommand(file: string | URL, args: readonly string[], env: R
 /** Runs a command to its end; see {@link startCommand}. */
 export function runCommand(file: string | URL, args: readonly string[], env: Record<string, string> = {}): Promise<CommandResult> {
   return startCommand(file, args, env).exited;
+}
+
+/** A command's in-process entry: its arguments, its whole environment, where it writes. */
+export type CommandMain = (argv: readonly string[], env: NodeJS.ProcessEnv, io: CommandIo) => Promise<number>;
+
+/**
+ * Runs a command's `main` in this process with `env` as its whole environment, collecting
+ * what it writes: the same result as {@link runCommand} without a process of its own.
+ */
+export async function runInProcess(main: CommandMain, args: readonly string[], env: Record<string, string> = {}): Promise<Omit<CommandResult, 'signal'>> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { ...env }, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
+  return { code, stdout, stderr };
 }
 
 /** Drops a throw-away schema a test made on a real PostgreSQL. */

@@ -12,12 +12,18 @@ export interface SyncProgressReporter {
 
 type Sync = 'customers' | 'products';
 
+/** Where progress lines go when there is no terminal: a test's collector, say. */
+export interface ProgressLines {
+  isTTY?: undefined;
+  write(text: string): unknown;
+}
+
 /**
  * One set of progress bars for both syncs on a terminal (a bar per system each sync reads,
  * then a line per identity phase); on anything but a terminal, a line per system when its
  * read completes.
  */
-export function syncProgressReporter(stream: NodeJS.WriteStream = process.stderr): SyncProgressReporter {
+export function syncProgressReporter(stream: NodeJS.WriteStream | ProgressLines = process.stderr): SyncProgressReporter {
   const unit = (sync: Sync, source: string) => (source === 'pos' ? 'franchises' : sync === 'customers' ? 'records' : 'products');
   const phase = (progress: SyncProgress) =>
     progress.phase === 'resolve' ? `resolving ${progress.records} records` : progress.phase === 'write' ? `writing ${progress.links} links` : null;
