@@ -101,3 +101,49 @@ describe('contact copies to a web shop that loses answers', () => {
     expect(shop.calls).toEqual([true]);
   });
 });
+
+/**
+ * Decisions of one choice given at the same moment, on PostgreSQL (several connections, each
+ * transaction its own): whatever order they come in, the copy ends naming the one captured
+ * last, and an earlier one is answered as current only when it came first.
+ */
+(process.env.DATABASE_URL ? describe : describe.skip)('decisions of one choice given at once, on PostgreSQL', () => {
+  const schema = `cc_copies_${process.pid}_${Date.now().toString(36)}`;
+  let store: CrosswalkStore;
+  beforeAll(async () => {
+    store = await CrosswalkStore.open({ databaseUrl: process.env.DATABASE_URL, schema });
+  }, 60_000);
+  afterAll(async () => {
+    await store?.db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await store?.close();
+  });
+
+  test('an earlier-captured decision committing first does not keep the later one from its copy', async () => {
+    const customers = Array.from({ length: 40 }, (_, i) => ({ customerId: `C-race-${i}`, account: 500 + i }));
+    const links = new Map(customers.map(({ customerId, account }) => [customerId, [{ customerId, record: recordId({ system: 'ECOMMERCE', franchise: null, localId: String(account) }) }]]));
+    const unused = async () => {
+      throw new Error('nothing is sent here');
+    };
+    const copies = createContactCopies({
+      store: { db: store.db, linksOfCustomers: async (ids: readonly string[]) => new Map(ids.map((id) => [id, links.get(id)!])) as never },
+      systems: { loyalty: null, ecommerce: { customersByIds: unused, setNewsletter: unused } },
+    });
+    const decide = (customerId: string, status: 'SUBSCRIBED' | 'UNSUBSCRIBED', capturedAt: number) =>
+      copies.record({ customerId, channel: 'EMAIL', purpose: 'MARKETING', status, capturedAt: at(capturedAt), place: 'WEB', actor: 'test', role: 'service' });
+    // Each copy first names an old decision; then an earlier and a later one arrive together.
+    for (const { customerId } of customers) await decide(customerId, 'SUBSCRIBED', 0);
+    const given = await Promise.all(customers.map(({ customerId }) => Promise.all([decide(customerId, 'UNSUBSCRIBED', 1_000), decide(customerId, 'SUBSCRIBED', 2_000)])));
+
+    const held = await copies.copiesOf(customers.map((c) => c.customerId));
+    const wrong = customers.flatMap(({ customerId }, i) => {
+      const [earlier, later] = given[i]!;
+      const copy = held.get(customerId)![0]!;
+      // The earlier one was current when it was recorded only if it was recorded first.
+      const earlierFirst = BigInt(earlier.decision.id) < BigInt(later.decision.id);
+      return copy.decisionId === later.decision.id && later.current && earlier.current === earlierFirst
+        ? []
+        : [`${customerId}: copy names ${copy.decisionId === earlier.decision.id ? 'the earlier' : copy.decisionId === later.decision.id ? 'the later' : 'the first'} decision; current: earlier ${earlier.current}, later ${later.current}`];
+    });
+    expect(wrong).toEqual([]);
+  }, 60_000);
+});

@@ -178,6 +178,16 @@ export function createContactCopies(options: ContactCopiesOptions): ContactCopie
   async function record(decision: NewDecision) {
     const copyTargets = await targets(decision.customerId, decision.channel, decision.purpose);
     return db.transaction(async (tx: SqlSession) => {
+      // One decision of a choice at a time, to its commit. Without it two given at once each
+      // compare against a snapshot taken before the other committed: when the earlier-captured
+      // one takes the copy first, the later one, re-checking the copy under its lock, cannot see
+      // the decision it now names and leaves it, and the system is sent the older choice. Each
+      // statement after the lock sees what the one before committed (read committed).
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('contact_decision'), hashtext(current_schema() || '/' || $1 || '/' || $2 || '/' || $3))`, [
+        decision.customerId,
+        decision.channel,
+        decision.purpose,
+      ]);
       const inserted = await tx.query<Record<string, unknown>>(
         `INSERT INTO contact_decision (customer_id, channel, purpose, status, captured_at, place, actor, role)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
