@@ -11,10 +11,10 @@ export default {
   // end-to-end suites mostly wait on their stacks, so the run takes about half as long.
   maxWorkers: 2,
   // A worker's heap keeps growing from one test file to the next (each file loads the stack's
-  // modules anew: graphql, Apollo, PGlite), and a large heap makes every later file pay in
-  // collection: measured on a 2-core machine, 1,713 s of suite time and 22 min of CPU without
-  // a limit against 1,150 s and 13 min with workers replaced past 512 MB (the whole run 867 →
-  // 585 s). A test file's own peak is far below it.
+  // modules anew: graphql, Apollo, PGlite), past 1 GB by mid-run, and a grown heap makes every
+  // later file pay in collection (a PGlite suite took 125 s late in a run, 19 s alone). A worker
+  // past 512 MB is replaced after its file: on a 2-core machine the run's CPU fell from 22 to
+  // 13 minutes. A test file's own peak is far below it.
   workerIdleMemoryLimit: '512MB',
   // The longest suites first, by what this checkout measured or else by test/suite-times.json.
   testSequencer: '<rootDir>/test/support/sequencer.js',
