@@ -1,7 +1,6 @@
 import cliProgress from 'cli-progress';
-import { isEntryPoint, processIo, type CommandIo } from './cli/command.js';
+import { isEntryPoint, processIo, progressStream, type CommandIo, type ProgressLines } from './cli/command.js';
 import { errorLine, runMain } from './cli/errorLine.js';
-import type { ProgressLines } from './cli/syncProgress.js';
 import { loadConfig } from './config.js';
 import { COHERENCE_USAGE as USAGE, formatCoherenceReport, readCoherenceOptions as readOptions, UsageError, type CoherenceOptions as Options } from './cli/coherenceReport.js';
 import { coherenceReport, type CoherenceProgress, type CoherenceReport } from './pricing/coherenceScan.js';
@@ -60,7 +59,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   try {
     const { sources } = loadConfig(env);
     const clients = coherenceClients(sources, sources.timeoutMs);
-    const progress = progressReporter(io === processIo ? process.stderr : { write: (text: string) => io.stderr(text) });
+    const progress = progressReporter(progressStream(io));
     try {
       report = await coherenceReport(coherenceSources(clients), { atMs: options.atMs, toleranceBp: options.toleranceBp, franchise: options.franchise, onProgress: (p) => progress.update(p) });
     } finally {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { isEntryPoint, processIo, type CommandIo } from './cli/command.js';
+import { isEntryPoint, processIo, progressStream, type CommandIo } from './cli/command.js';
 import { errorLine, runMain } from './cli/errorLine.js';
 import { formatReferenceSummary, referenceSyncFailed } from './cli/referenceSyncReport.js';
 import { syncProgressReporter } from './cli/syncProgress.js';
@@ -78,7 +78,7 @@ async function sync(argv: readonly string[], env: NodeJS.ProcessEnv, io: Command
     return 2;
   }
   const store = await CrosswalkStore.open({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema });
-  const progress = syncProgressReporter(io === processIo ? process.stderr : { write: (text: string) => io.stderr(text) });
+  const progress = syncProgressReporter(progressStream(io));
   const readers = only === 'products' ? [] : createReaders(config.sources);
   const productReaders = only === 'customers' ? [] : createProductReaders(config.sources);
   const identity: IdentitySync | null = only === 'products' ? null : createIdentitySync({ store, readers, onProgress: progress.customers });

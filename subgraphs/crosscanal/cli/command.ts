@@ -12,6 +12,17 @@ export const processIo: CommandIo = {
   stderr: (text) => process.stderr.write(text),
 };
 
+/** Where progress lines go when there is no terminal: a test's collector, say. */
+export interface ProgressLines {
+  isTTY?: undefined;
+  write(text: string): unknown;
+}
+
+/** Where a command shows its progress: stderr itself (a terminal gets bars), else `io`'s stderr, a line at a time. */
+export function progressStream(io: CommandIo): NodeJS.WriteStream | ProgressLines {
+  return io === processIo ? process.stderr : { write: (text: string) => io.stderr(text) };
+}
+
 /**
  * Whether the module at `moduleUrl` is the script this process was started with (`npm run
  * quality`), rather than imported (a test calling its `main`).

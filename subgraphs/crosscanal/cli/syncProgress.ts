@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import type { ProgressLines } from './command.js';
 import type { SyncProgress } from '../identitySync.js';
 import type { ReferenceSyncProgress } from '../products/referenceSync.js';
 
@@ -12,11 +13,6 @@ export interface SyncProgressReporter {
 
 type Sync = 'customers' | 'products';
 
-/** Where progress lines go when there is no terminal: a test's collector, say. */
-export interface ProgressLines {
-  isTTY?: undefined;
-  write(text: string): unknown;
-}
 
 /**
  * One set of progress bars for both syncs on a terminal (a bar per system each sync reads,
