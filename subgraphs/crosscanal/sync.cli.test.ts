@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateEstate, type Generated } from '../../legacy/generator/generate.js';
-import { runCommand, runInProcess, startCommand, dropSchema } from './cli/runCommand.js';
+import { runInProcess, startCommand, dropSchema } from './cli/runCommand.js';
 import { startSyncStandIns, type SyncStandIns } from './cli/standIns.js';
 import { main } from './sync.js';
 import { referenceStoreOf } from './products/referenceIndex.js';
@@ -10,8 +10,8 @@ import { CrosswalkStore } from './store/crosswalkStore.js';
 
 /**
  * The sync command against the four stand-ins: customers and product references, side by
- * side. As a real process for the full build and the watch (its exit on SIGTERM); in-process
- * through `main` for the rest.
+ * side. In-process through `main`; as a real process for the watch (what it prints through a
+ * pipe, its exit on SIGTERM).
  */
 
 const COMMAND = new URL('./sync.ts', import.meta.url);
@@ -83,7 +83,7 @@ describe('sync command', () => {
   const dataDir = () => join(dir, 'pglite');
 
   test('--full builds the customer links and the product reference index, with a summary of each', async () => {
-    const result = await runCommand(COMMAND, ['--full'], env({ CROSSCANAL_DATA_DIR: dataDir() }));
+    const result = await run(['--full'], env({ CROSSCANAL_DATA_DIR: dataDir() }));
     await expectFullSync(result, { dataDir: dataDir() });
   });
 
