@@ -90,6 +90,8 @@ describe('gateway configuration', () => {
     expect(gatewayConfigFromEnv({ ...BASE, GATEWAY_COALESCE_REQUESTS: 'off' }).coalesceRequests).toBe(false);
     expect(gatewayConfigFromEnv({ ...BASE, GATEWAY_KEEP_OPERATIONS: 'off' }).keepOperations).toBe(false);
     expect(gatewayConfigFromEnv(BASE).keepOperations).toBe(true);
+    expect(gatewayConfigFromEnv({ ...BASE, GATEWAY_COMPILE_SHAPING: 'off' }).compileShaping).toBe(false);
+    expect(gatewayConfigFromEnv(BASE).compileShaping).toBe(true);
     expect(() => gatewayConfigFromEnv({ ...BASE, GATEWAY_RESPONSE_CACHE: 'sometimes' })).toThrow(/GATEWAY_RESPONSE_CACHE must be on or off/);
     expect(() => gatewayConfigFromEnv({ ...BASE, GATEWAY_RESPONSE_CACHE: 'on', GATEWAY_RESPONSE_CACHE_TTL_MS: '-1' })).toThrow(/GATEWAY_RESPONSE_CACHE_TTL_MS must be an integer/);
   });

@@ -68,6 +68,8 @@ export interface GatewayConfig {
   batchQueryFetches: boolean;
   /** Keep the operation built to shape each answer beside its parsed document, rather than build it per request; on unless measuring. */
   keepOperations: boolean;
+  /** Shape each answer with the compiled walk (`resultShaping.ts`) rather than `@apollo/gateway`'s own; on unless measuring. */
+  compileShaping: boolean;
   /** Gateway processes sharing the port (node's cluster module); 1: this process alone. */
   workers: number;
   /** Query plans kept, the persisted operations' planned at start among them. */
@@ -224,6 +226,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
     batchQueryFetches: flag(env, 'GATEWAY_BATCH_QUERY_FETCHES', true),
     coalesceRequests: flag(env, 'GATEWAY_COALESCE_REQUESTS', true),
     keepOperations: flag(env, 'GATEWAY_KEEP_OPERATIONS', true),
+    compileShaping: flag(env, 'GATEWAY_COMPILE_SHAPING', true),
     workers: integer(env, 'GATEWAY_WORKERS', 1, 1, 64),
     queryPlanCacheSize: integer(env, 'GATEWAY_QUERY_PLAN_CACHE_SIZE', 2000, 1, 1_000_000),
     trustTraceparent: flag(env, 'GATEWAY_TRUST_TRACEPARENT', false),

@@ -28,6 +28,7 @@ import { useCoalescedRequests } from './coalesce.js';
 import { SubgraphDataSource } from './subgraphDataSource.js';
 import { useScalarInputs } from './scalarInputs.js';
 import { keepResponseOperations } from './operationCache.js';
+import { installCompiledShaping } from './resultShaping.js';
 import { useStaleNotice } from '../subgraphs/shared/staleness.js';
 
 export type { GatewayContext } from './httpHandler.js';
@@ -72,6 +73,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const safelists = createSafelists(config.safelistsByClient, config.safelistsByRole);
   const plans = new QueryPlanCache(config.queryPlanCacheSize);
   if (config.keepOperations && !keepResponseOperations()) log.warn('@apollo/federation-internals no longer has operationFromDocument where it was: operations are built per request');
+  if (config.compileShaping && !installCompiledShaping()) log.warn('@apollo/gateway no longer has computeResponse where it was: answers are shaped by its own');
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger,

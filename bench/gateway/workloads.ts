@@ -53,7 +53,7 @@ export interface Workload {
   sized(items: number): { query: string; variables: Record<string, unknown>; effective: number };
 }
 
-const CUSTOMER_360 = /* GraphQL */ `
+export const CUSTOMER_360 = /* GraphQL */ `
   query Customer360($card: String!, $first: Int!) {
     customer(by: { cardNumber: $card }) {
       id
@@ -74,7 +74,7 @@ const CUSTOMER_360 = /* GraphQL */ `
   }
 `;
 
-const PRODUCT_PAGE = /* GraphQL */ `
+export const PRODUCT_PAGE = /* GraphQL */ `
   query ProductPage($ref: String!, $postcode: String!, $first: Int!) {
     product(catalogueRef: $ref) {
       catalogueRef gtin name(locale: FR) listPrice { amount currency }
@@ -88,7 +88,7 @@ const PRODUCT_PAGE = /* GraphQL */ `
   }
 `;
 
-const CATEGORY_PAGE = /* GraphQL */ `
+export const CATEGORY_PAGE = /* GraphQL */ `
   query CategoryPage($category: String!, $first: Int!) {
     productsByCategory(category: $category, first: $first) {
       nodes { catalogueRef name listPrice { amount currency } webPrice { amount currency } campaigns { title kind } }
@@ -99,7 +99,7 @@ const CATEGORY_PAGE = /* GraphQL */ `
 const RECEIPT_FIELDS = 'number placedAt store { code } total { amount currency } lines { lineNumber quantity label lineTotal { amount currency } product { name } }';
 
 /** Receipts by number, one aliased root field each: the graph has no "a franchise's receipts for a day" field. */
-function partnerQuery(count: number): string {
+export function partnerQuery(count: number): string {
   const fields = Array.from({ length: count }, (_, i) => `r${i}: storeSale(number: $n${i}) { ${RECEIPT_FIELDS} }`).join('\n    ');
   const variables = Array.from({ length: count }, (_, i) => `$n${i}: ID!`).join(', ');
   return `query PartnerDay(${variables}) {\n    ${fields}\n  }`;

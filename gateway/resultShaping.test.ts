@@ -1,0 +1,300 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  isCompositeType,
+  isEnumType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  operationFromDocument,
+  possibleRuntimeTypes,
+  Supergraph,
+  type CompositeType,
+  type FieldSelection,
+  type Operation,
+  type Schema,
+  type SelectionSet,
+  type Type,
+} from '@apollo/federation-internals';
+import { Kind, parse, type GraphQLError } from 'graphql';
+import { CATEGORY_PAGE, CUSTOMER_360, partnerQuery, PRODUCT_PAGE } from '../bench/gateway/workloads.js';
+import { TEST_INTERNAL_SECRET } from '../test/support/grant.js';
+import { composeTestSupergraph, startTestGateway, TEST_SUBGRAPH_LINKS, type TestGateway } from '../test/support/gateway.js';
+import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
+import { installCompiledShaping, shapingFunctions } from './resultShaping.js';
+
+// The compiled walk answers what Apollo's own `computeResponse` answers, to the byte and the
+// error: both are run over the same operations of the graph and the same data, most of it
+// well-formed and some of it breaking each rule the walk checks (nulls where the schema says
+// non-null, values of the wrong kind, unknown or non-object `__typename`s, missing fields,
+// lists that are not lists), with `@skip` / `@include` decided by literals, variables and
+// their defaults, fragments on the abstract `Order`, and introspection beside the data.
+
+const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+const api: Schema = Supergraph.build(readFileSync(join(root, 'schema/supergraph.graphql'), 'utf8')).apiSchema();
+
+function graphqlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? graphqlFiles(join(dir, entry.name)) : entry.name.endsWith('.graphql') ? [join(dir, entry.name)] : [],
+  );
+}
+
+/** The example client's operations, each with the fragments its folder's files define. */
+function examples(dir: string): Array<[string, string]> {
+  const texts = graphqlFiles(dir).map((file) => [file.slice(root.length + 1), readFileSync(file, 'utf8')] as [string, string]);
+  const fragments = texts.filter(([, text]) => !/^\s*(query|mutation)\b/m.test(text)).map(([, text]) => text).join('\n');
+  return texts.filter(([, text]) => /^\s*(query|mutation)\b/m.test(text)).map(([name, text]) => [name, `${text}\n${fragments}`]);
+}
+
+const HAND_WRITTEN = {
+  conditionsAndMerges: /* GraphQL */ `
+    query Conditions($withLoyalty: Boolean!, $skipOrders: Boolean = false, $card: String!) {
+      __typename
+      kind: __typename
+      customer(by: { cardNumber: $card }) {
+        id
+        ...Head
+        loyalty @include(if: $withLoyalty) { cardNumber }
+        ... on Customer { loyalty { tier pointsBalance } displayName { value } }
+        ... @skip(if: true) { id }
+        ... @include(if: $withLoyalty) { identities { system localId } }
+        orders(first: 3) @skip(if: $skipOrders) {
+          totalCount
+          edges {
+            node {
+              __typename
+              number
+              kind: __typename
+              ... on WebOrder { status placedAt }
+              ... on StoreSale { store { code name } }
+              ... on Order { channel total { amount currency } }
+            }
+          }
+        }
+      }
+    }
+    fragment Head on Customer { id displayName { value } loyalty { tier } }
+  `,
+  introspectionBeside: /* GraphQL */ `
+    query Introspection($card: String!) {
+      __schema { queryType { name } }
+      t: __type(name: "Customer") { name }
+      customer(by: { cardNumber: $card }) { id }
+    }
+  `,
+};
+
+const OPERATIONS: Array<[string, string]> = [
+  ...graphqlFiles(join(root, 'gateway/safelists')).map((file): [string, string] => [file.slice(root.length + 1), readFileSync(file, 'utf8')]),
+  ...examples(join(root, 'examples/typed-client/operations')),
+  ['bench customer 360', CUSTOMER_360],
+  ['bench product page', PRODUCT_PAGE],
+  ['bench category page', CATEGORY_PAGE],
+  ['bench partner day (12 receipts)', partnerQuery(12)],
+  ...Object.entries(HAND_WRITTEN),
+];
+
+/** A small seeded generator (mulberry32), so that a failure can be run again. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Data such as the subgraphs and the plan's merging leave for shaping; `breakage` is the chance of each rule being broken. */
+function dataFor(operation: Operation, schema: Schema, rand: () => number, breakage: number): Record<string, unknown> {
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(rand() * values.length)]!;
+  const broken = () => rand() < breakage;
+
+  function leaf(type: Type): unknown {
+    if (broken()) return pick([1.5, 'text', true, 1e21, 7, {}, 'NOT_A_VALUE']);
+    if (isEnumType(type)) return pick(type.values).name;
+    switch ((type as { name: string }).name) {
+      case 'Int':
+        return Math.floor(rand() * 1000);
+      case 'Float':
+        return rand() * 100;
+      case 'Boolean':
+        return rand() < 0.5;
+      default:
+        return `v${Math.floor(rand() * 1e6)}`;
+    }
+  }
+
+  function value(type: Type, selectionSet: SelectionSet | undefined): unknown {
+    if (isNonNullType(type)) return broken() ? null : value(type.ofType, selectionSet);
+    if (rand() < breakage) return null;
+    if (isListType(type)) {
+      if (rand() < breakage / 4) return { notAList: true };
+      return Array.from({ length: Math.floor(rand() * 4) }, () => value(type.ofType, selectionSet));
+    }
+    if (isCompositeType(type)) return object(selectionSet!, type);
+    return leaf(type);
+  }
+
+  function fill(selectionSet: SelectionSet, runtime: string, into: Record<string, unknown>): void {
+    for (const selection of selectionSet.selections()) {
+      if (selection.kind === 'FieldSelection') {
+        const field = selection.element;
+        if (broken()) continue; // missing
+        into[field.responseName()] = field.name === '__typename' ? (broken() ? pick(['Nope', 'String', 'Order']) : runtime) : value(field.definition.type!, selection.selectionSet);
+      } else {
+        const condition = selection.element.typeCondition;
+        if (!condition || condition.name === runtime || possibleRuntimeTypes(condition).some((t) => t.name === runtime) || broken()) fill(selection.selectionSet, runtime, into);
+      }
+    }
+  }
+
+  function object(selectionSet: SelectionSet, type: CompositeType): Record<string, unknown> {
+    const runtime = isObjectType(type) ? type.name : pick(possibleRuntimeTypes(type)).name;
+    const result: Record<string, unknown> = {};
+    if (!isObjectType(type) || rand() < 0.5) result.__typename = broken() ? pick(['Nope', 'String', 'Money']) : runtime;
+    fill(selectionSet, runtime, result);
+    if (broken()) result.extra = 'not asked';
+    return result;
+  }
+
+  return object(operation.selectionSet, schema.schemaDefinition.rootType(operation.rootKind)!);
+}
+
+const introspectionHandling = (selection: FieldSelection) => ({ introspected: selection.element.responseName() });
+
+type Outcome = { threw: string } | { data: unknown; errors: Array<{ message: string; path: unknown; code: unknown }> };
+
+function outcome(run: () => { data: unknown; errors: GraphQLError[] }): string {
+  let result: Outcome;
+  try {
+    const { data, errors } = run();
+    result = { data, errors: errors.map((e) => ({ message: e.message, path: e.path, code: e.extensions?.code })) };
+  } catch (error) {
+    result = { threw: (error as Error).message };
+  }
+  return JSON.stringify(result);
+}
+
+function booleanVariables(text: string): Array<{ name: string; defaulted: boolean }> {
+  const document = parse(text);
+  return document.definitions.flatMap((d) =>
+    d.kind === Kind.OPERATION_DEFINITION
+      ? (d.variableDefinitions ?? [])
+          .filter((v) => (v.type.kind === Kind.NON_NULL_TYPE ? v.type.type : v.type).kind === Kind.NAMED_TYPE && JSON.stringify(v.type).includes('"Boolean"'))
+          .map((v) => ({ name: v.variable.name.value, defaulted: v.defaultValue !== undefined }))
+      : [],
+  );
+}
+
+const { apollo, compiled } = shapingFunctions();
+/** The kinds of failure the broken data led to, over every operation. */
+const seen = new Set<string>();
+
+describe.each(OPERATIONS)('%s', (_name, text) => {
+  const operation = operationFromDocument(api, parse(text), { validate: false });
+  const booleans = booleanVariables(text);
+
+  test('well-formed data: the same answer as Apollo, with data in every answer', () => {
+    for (let seed = 1; seed <= 40; seed += 1) {
+      const rand = random(seed);
+      const input = dataFor(operation, api, rand, 0);
+      const variables = Object.fromEntries(booleans.filter((b) => !b.defaulted || rand() < 0.5).map((b) => [b.name, rand() < 0.5]));
+      const theirs = outcome(() => apollo({ operation, variables, input, introspectionHandling }));
+      expect({ seed, answer: outcome(() => compiled({ operation, variables, input, introspectionHandling })) }).toEqual({ seed, answer: theirs });
+      expect(JSON.parse(theirs).errors).toEqual([]);
+    }
+  });
+
+  test('data that breaks the rules: the same nulls, errors and failures as Apollo', () => {
+    const kinds = new Set<string>();
+    for (let seed = 1; seed <= 300; seed += 1) {
+      const rand = random(seed * 7919);
+      const input = dataFor(operation, api, rand, 0.08);
+      const variables = Object.fromEntries(booleans.filter((b) => !b.defaulted || rand() < 0.5).map((b) => [b.name, rand() < 0.5]));
+      const theirs = outcome(() => apollo({ operation, variables, input, introspectionHandling }));
+      expect({ seed, answer: outcome(() => compiled({ operation, variables, input, introspectionHandling })) }).toEqual({ seed, answer: theirs });
+      const parsed = JSON.parse(theirs) as Outcome;
+      if ('threw' in parsed) kinds.add('threw');
+      else for (const e of parsed.errors) kinds.add(e.message.replace(/ (for|at) .*$/, ''));
+    }
+    // The comparison saw breakage at work, not only clean answers.
+    expect(kinds.size).toBeGreaterThan(0);
+    for (const kind of kinds) seen.add(kind);
+  });
+});
+
+test('the broken data, over all the operations, broke every rule the walk checks', () => {
+  expect([...seen].sort()).toEqual(['Cannot return null', 'Invalid __typename found', 'Invalid value found', 'threw']);
+});
+
+test('an answer with no data is passed through as it is', () => {
+  const operation = operationFromDocument(api, parse(CATEGORY_PAGE), { validate: false });
+  for (const input of [null, undefined]) {
+    expect(compiled({ operation, variables: {}, input, introspectionHandling })).toEqual(apollo({ operation, variables: {}, input, introspectionHandling }));
+  }
+});
+
+describe('through a running gateway', () => {
+  const typeDefs = parse(/* GraphQL */ `
+    ${TEST_SUBGRAPH_LINKS}
+    type Query {
+      receipt(number: ID!): Receipt @access(roles: ["public"])
+    }
+    type Receipt @access(roles: ["public"]) {
+      number: ID!
+      total: Int!
+      lines: [Line!]!
+    }
+    type Line @access(roles: ["public"]) {
+      n: Int!
+      label: String
+    }
+  `);
+  const shop: SubgraphModule<RequestIdentity> = {
+    name: 'shop',
+    typeDefs,
+    resolvers: {
+      Query: {
+        receipt: (_: unknown, { number }: { number: string }) => ({ number, total: number.length, lines: Array.from({ length: number.length }, (_, n) => ({ n, label: n % 2 ? null : `${number}/${n}` })) }),
+      },
+    },
+  };
+  let subgraph: ListeningSubgraph;
+  let supergraph: Awaited<ReturnType<typeof composeTestSupergraph>>;
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    subgraph = await listenSubgraph(createSubgraphServer(shop), { port: 0, internalSecret: TEST_INTERNAL_SECRET, context: async (identity: RequestIdentity) => identity });
+    supergraph = await composeTestSupergraph([{ name: 'shop', url: subgraph.url, typeDefs }]);
+    gateway = await startTestGateway({ shop: subgraph.url }, { supergraphPath: supergraph.supergraphPath });
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await subgraph?.stop();
+    await supergraph?.remove();
+  });
+
+  test('the gateway shapes its answers with the compiled walk', async () => {
+    const counts = installCompiledShaping()!;
+    const before = counts.shaped;
+    const response = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'query ($a: ID!, $more: Boolean!) { first: receipt(number: $a) { __typename number lines @include(if: $more) { n label } } again: receipt(number: $a) { total } }',
+        variables: { a: 'ABC', more: true },
+      }),
+    });
+    expect(await response.json()).toEqual({
+      data: {
+        first: { __typename: 'Receipt', number: 'ABC', lines: [{ n: 0, label: 'ABC/0' }, { n: 1, label: null }, { n: 2, label: 'ABC/2' }] },
+        again: { total: 3 },
+      },
+    });
+    expect(counts.shaped).toBe(before + 1);
+  });
+});
