@@ -1,28 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  isCompositeType,
-  isEnumType,
-  isListType,
-  isNonNullType,
-  isObjectType,
-  operationFromDocument,
-  possibleRuntimeTypes,
-  Supergraph,
-  type CompositeType,
-  type FieldSelection,
-  type Operation,
-  type Schema,
-  type SelectionSet,
-  type Type,
-} from '@apollo/federation-internals';
+import { operationFromDocument, Supergraph, type FieldSelection, type Schema } from '@apollo/federation-internals';
 import { Kind, parse, type GraphQLError } from 'graphql';
 import { CATEGORY_PAGE, CUSTOMER_360, partnerQuery, PRODUCT_PAGE } from '../bench/gateway/workloads.js';
 import { TEST_INTERNAL_SECRET } from '../test/support/grant.js';
 import { composeTestSupergraph, startTestGateway, TEST_SUBGRAPH_LINKS, type TestGateway } from '../test/support/gateway.js';
 import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
 import { installCompiledShaping, shapingFunctions } from './resultShaping.js';
+import { seededRandom, shapingData } from './shapingData.js';
 
 // The compiled walk answers what Apollo's own `computeResponse` answers, to the byte and the
 // error: both are run over the same operations of the graph and the same data, most of it
@@ -95,74 +81,6 @@ const OPERATIONS: Array<[string, string]> = [
   ...Object.entries(HAND_WRITTEN),
 ];
 
-/** A small seeded generator (mulberry32), so that a failure can be run again. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Data such as the subgraphs and the plan's merging leave for shaping; `breakage` is the chance of each rule being broken. */
-function dataFor(operation: Operation, schema: Schema, rand: () => number, breakage: number): Record<string, unknown> {
-  const pick = <T>(values: readonly T[]): T => values[Math.floor(rand() * values.length)]!;
-  const broken = () => rand() < breakage;
-
-  function leaf(type: Type): unknown {
-    if (broken()) return pick([1.5, 'text', true, 1e21, 7, {}, 'NOT_A_VALUE']);
-    if (isEnumType(type)) return pick(type.values).name;
-    switch ((type as { name: string }).name) {
-      case 'Int':
-        return Math.floor(rand() * 1000);
-      case 'Float':
-        return rand() * 100;
-      case 'Boolean':
-        return rand() < 0.5;
-      default:
-        return `v${Math.floor(rand() * 1e6)}`;
-    }
-  }
-
-  function value(type: Type, selectionSet: SelectionSet | undefined): unknown {
-    if (isNonNullType(type)) return broken() ? null : value(type.ofType, selectionSet);
-    if (rand() < breakage) return null;
-    if (isListType(type)) {
-      if (rand() < breakage / 4) return { notAList: true };
-      return Array.from({ length: Math.floor(rand() * 4) }, () => value(type.ofType, selectionSet));
-    }
-    if (isCompositeType(type)) return object(selectionSet!, type);
-    return leaf(type);
-  }
-
-  function fill(selectionSet: SelectionSet, runtime: string, into: Record<string, unknown>): void {
-    for (const selection of selectionSet.selections()) {
-      if (selection.kind === 'FieldSelection') {
-        const field = selection.element;
-        if (broken()) continue; // missing
-        into[field.responseName()] = field.name === '__typename' ? (broken() ? pick(['Nope', 'String', 'Order']) : runtime) : value(field.definition.type!, selection.selectionSet);
-      } else {
-        const condition = selection.element.typeCondition;
-        if (!condition || condition.name === runtime || possibleRuntimeTypes(condition).some((t) => t.name === runtime) || broken()) fill(selection.selectionSet, runtime, into);
-      }
-    }
-  }
-
-  function object(selectionSet: SelectionSet, type: CompositeType): Record<string, unknown> {
-    const runtime = isObjectType(type) ? type.name : pick(possibleRuntimeTypes(type)).name;
-    const result: Record<string, unknown> = {};
-    if (!isObjectType(type) || rand() < 0.5) result.__typename = broken() ? pick(['Nope', 'String', 'Money']) : runtime;
-    fill(selectionSet, runtime, result);
-    if (broken()) result.extra = 'not asked';
-    return result;
-  }
-
-  return object(operation.selectionSet, schema.schemaDefinition.rootType(operation.rootKind)!);
-}
-
 const introspectionHandling = (selection: FieldSelection) => ({ introspected: selection.element.responseName() });
 
 type Outcome = { threw: string } | { data: unknown; errors: Array<{ message: string; path: unknown; code: unknown }> };
@@ -199,8 +117,8 @@ describe.each(OPERATIONS)('%s', (_name, text) => {
 
   test('well-formed data: the same answer as Apollo, with data in every answer', () => {
     for (let seed = 1; seed <= 40; seed += 1) {
-      const rand = random(seed);
-      const input = dataFor(operation, api, rand, 0);
+      const rand = seededRandom(seed);
+      const input = shapingData(operation, api, { random: rand, breakage: 0 });
       const variables = Object.fromEntries(booleans.filter((b) => !b.defaulted || rand() < 0.5).map((b) => [b.name, rand() < 0.5]));
       const theirs = outcome(() => apollo({ operation, variables, input, introspectionHandling }));
       expect({ seed, answer: outcome(() => compiled({ operation, variables, input, introspectionHandling })) }).toEqual({ seed, answer: theirs });
@@ -211,8 +129,8 @@ describe.each(OPERATIONS)('%s', (_name, text) => {
   test('data that breaks the rules: the same nulls, errors and failures as Apollo', () => {
     const kinds = new Set<string>();
     for (let seed = 1; seed <= 300; seed += 1) {
-      const rand = random(seed * 7919);
-      const input = dataFor(operation, api, rand, 0.08);
+      const rand = seededRandom(seed * 7919);
+      const input = shapingData(operation, api, { random: rand, breakage: 0.08 });
       const variables = Object.fromEntries(booleans.filter((b) => !b.defaulted || rand() < 0.5).map((b) => [b.name, rand() < 0.5]));
       const theirs = outcome(() => apollo({ operation, variables, input, introspectionHandling }));
       expect({ seed, answer: outcome(() => compiled({ operation, variables, input, introspectionHandling })) }).toEqual({ seed, answer: theirs });
