@@ -148,6 +148,15 @@ test('the broken data, over all the operations, broke every rule the walk checks
   expect([...seen].sort()).toEqual(['Cannot return null', 'Invalid __typename found', 'Invalid value found', 'threw']);
 });
 
+test("a condition's variable that is not a boolean fails as Apollo's walk fails", () => {
+  const operation = operationFromDocument(api, parse(HAND_WRITTEN.conditionsAndMerges), { validate: false });
+  const input = shapingData(operation, api, { random: seededRandom(3), breakage: 0 });
+  const variables = { withLoyalty: 'yes', card: '1' };
+  const theirs = outcome(() => apollo({ operation, variables, input, introspectionHandling }));
+  expect(JSON.parse(theirs)).toEqual({ threw: expect.stringContaining('Unexpected value yes for variable $withLoyalty of @include(if: $withLoyalty)') });
+  expect(outcome(() => compiled({ operation, variables, input, introspectionHandling }))).toBe(theirs);
+});
+
 test('an answer with no data is passed through as it is', () => {
   const operation = operationFromDocument(api, parse(CATEGORY_PAGE), { validate: false });
   for (const input of [null, undefined]) {

@@ -49,8 +49,8 @@ type ComputeResponse = (args: { operation: Operation; variables: Record<string, 
   errors: GraphQLError[];
 };
 
-/** A condition of `@skip` / `@include`: a literal or the name of a variable. */
-type Condition = { literal: unknown } | { variable: string };
+/** A condition of `@skip` / `@include`: a literal, or a variable (with the directive, for Apollo's message when its value is not a boolean). */
+type Condition = { literal: unknown } | { variable: string; said: string };
 
 interface FieldStep {
   field: true;
@@ -71,7 +71,7 @@ interface FragmentStep {
   skip: Condition | undefined;
   include: Condition | undefined;
   typeCondition: CompositeType | undefined;
-  /** Whether the type condition holds, by the object's `__typename` ('' for none). */
+  /** Whether the type condition holds, by the object's `__typename`. */
   applies: Map<string, boolean>;
   children: Step[];
 }
@@ -117,7 +117,7 @@ function conditionOf(element: { appliedDirectives: ReadonlyArray<{ name: string;
   const directive = element.appliedDirectives.find((d) => d.name === name);
   if (!directive) return undefined;
   const value = directive.arguments().if;
-  return value instanceof Variable ? { variable: value.name } : { literal: value };
+  return value instanceof Variable ? { variable: value.name, said: `${value} of ${directive}` } : { literal: value };
 }
 
 function compileSet(selectionSet: SelectionSet, skipName: string, includeName: string): Step[] {
@@ -176,7 +176,7 @@ function compile(operation: Operation): CompiledOperation | null {
 function conditionValue(condition: Condition, variables: Record<string, unknown>): unknown {
   if ('literal' in condition) return condition.literal;
   const value = variables[condition.variable];
-  assert(value !== undefined && typeof value === 'boolean', () => `Unexpected value ${value} for variable $${condition.variable} of @skip/@include`);
+  assert(value !== undefined && typeof value === 'boolean', () => `Unexpected value ${value} for variable ${condition.said}`);
   return value;
 }
 
@@ -187,18 +187,14 @@ function skipped(step: Step, variables: Record<string, unknown>): boolean {
 function fragmentApplies(step: FragmentStep, schema: Schema, typename: string | undefined, parentType: CompositeType): boolean {
   const condition = step.typeCondition;
   if (!condition) return true;
-  const key = typename ?? '';
-  let applies = step.applies.get(key);
-  if (applies === undefined) {
-    if (typename) {
-      const type = schema.type(typename);
-      applies = !!type && isSubtype(condition, type);
-    } else {
-      applies = isSubtype(condition, parentType);
-    }
-    // Only by `__typename`: an object without one is judged by its parent type, which differs by place.
-    if (typename) step.applies.set(key, applies);
-  }
+  if (!typename) return isSubtype(condition, parentType);
+  const known = step.applies.get(typename);
+  if (known !== undefined) return known;
+  const type = schema.type(typename);
+  if (!type) return false;
+  // Kept by the names of the schema's types only: a subgraph that sends made-up names cannot grow it.
+  const applies = isSubtype(condition, type);
+  step.applies.set(typename, applies);
   return applies;
 }
 
