@@ -5,6 +5,7 @@ import { TEST_INTERNAL_SECRET } from '../test/support/grant.js';
 import { composeTestSupergraph, startTestGateway, TEST_SUBGRAPH_LINKS, type TestGateway } from '../test/support/gateway.js';
 import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
 import { keepResponseOperations, type KeptOperations } from './operationCache.js';
+import { installedShaping } from './resultShaping.js';
 
 // The operation the gateway shapes each answer with is built once per parsed document and kept:
 // what each request's variables decide (arguments, @include / @skip) is still its own.
@@ -117,4 +118,18 @@ test('only the call that shapes an answer is kept: planning and other callers bu
   expect(build(schema, { kind: Kind.DOCUMENT, definitions: [spread!, two!] }, { validate: false })).not.toBe(withOne);
   expect(build(schema, { kind: Kind.DOCUMENT, definitions: [spread!, one!] }, { validate: false })).not.toBe(withOne);
   expect(counts).toEqual({ builds: before.builds + 6, hits: before.hits + 1 });
+});
+
+test('each answer is shaped by the compiled walk kept with its operation (resultShaping.ts), conditions and nulls its own', async () => {
+  // Installed by the gateway as it started.
+  const shaping = installedShaping()!;
+  expect(shaping).toBeDefined();
+  const before = { ...shaping };
+  expect(await ask(RECEIPTS, { a: 'KL', b: 'none', withLines: true })).toEqual({
+    data: { first: { __typename: 'Receipt', number: 'KL', lines: [{ n: 0, label: 'KL/0' }, { n: 1, label: 'KL/1' }] }, second: null },
+  });
+  expect(await ask(RECEIPTS, { a: 'M', b: 'NO', withLines: false })).toEqual({
+    data: { first: { __typename: 'Receipt', number: 'M' }, second: { __typename: 'Receipt', number: 'NO', total: 200 } },
+  });
+  expect(shaping).toEqual({ shaped: before.shaped + 2, declined: before.declined });
 });

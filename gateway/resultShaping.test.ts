@@ -4,10 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { operationFromDocument, Supergraph, type FieldSelection, type Schema } from '@apollo/federation-internals';
 import { Kind, parse, type GraphQLError } from 'graphql';
 import { CATEGORY_PAGE, CUSTOMER_360, partnerQuery, PRODUCT_PAGE } from '../bench/gateway/workloads.js';
-import { TEST_INTERNAL_SECRET } from '../test/support/grant.js';
-import { composeTestSupergraph, startTestGateway, TEST_SUBGRAPH_LINKS, type TestGateway } from '../test/support/gateway.js';
-import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
-import { installCompiledShaping, shapingFunctions } from './resultShaping.js';
+import { shapingFunctions } from './resultShaping.js';
 import { seededRandom, shapingData } from './shapingData.js';
 
 // The compiled walk answers what Apollo's own `computeResponse` answers, to the byte and the
@@ -15,7 +12,8 @@ import { seededRandom, shapingData } from './shapingData.js';
 // well-formed and some of it breaking each rule the walk checks (nulls where the schema says
 // non-null, values of the wrong kind, unknown or non-object `__typename`s, missing fields,
 // lists that are not lists), with `@skip` / `@include` decided by literals, variables and
-// their defaults, fragments on the abstract `Order`, and introspection beside the data.
+// their defaults, fragments on the abstract `Order`, and introspection beside the data. That
+// the running gateway shapes its answers with it is tried in `operationCache.test.ts`.
 
 const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const api: Schema = Supergraph.build(readFileSync(join(root, 'schema/supergraph.graphql'), 'utf8')).apiSchema();
@@ -162,66 +160,4 @@ test('an answer with no data is passed through as it is', () => {
   for (const input of [null, undefined]) {
     expect(compiled({ operation, variables: {}, input, introspectionHandling })).toEqual(apollo({ operation, variables: {}, input, introspectionHandling }));
   }
-});
-
-describe('through a running gateway', () => {
-  const typeDefs = parse(/* GraphQL */ `
-    ${TEST_SUBGRAPH_LINKS}
-    type Query {
-      receipt(number: ID!): Receipt @access(roles: ["public"])
-    }
-    type Receipt @access(roles: ["public"]) {
-      number: ID!
-      total: Int!
-      lines: [Line!]!
-    }
-    type Line @access(roles: ["public"]) {
-      n: Int!
-      label: String
-    }
-  `);
-  const shop: SubgraphModule<RequestIdentity> = {
-    name: 'shop',
-    typeDefs,
-    resolvers: {
-      Query: {
-        receipt: (_: unknown, { number }: { number: string }) => ({ number, total: number.length, lines: Array.from({ length: number.length }, (_, n) => ({ n, label: n % 2 ? null : `${number}/${n}` })) }),
-      },
-    },
-  };
-  let subgraph: ListeningSubgraph;
-  let supergraph: Awaited<ReturnType<typeof composeTestSupergraph>>;
-  let gateway: TestGateway;
-
-  beforeAll(async () => {
-    subgraph = await listenSubgraph(createSubgraphServer(shop), { port: 0, internalSecret: TEST_INTERNAL_SECRET, context: async (identity: RequestIdentity) => identity });
-    supergraph = await composeTestSupergraph([{ name: 'shop', url: subgraph.url, typeDefs }]);
-    gateway = await startTestGateway({ shop: subgraph.url }, { supergraphPath: supergraph.supergraphPath });
-  });
-
-  afterAll(async () => {
-    await gateway?.stop();
-    await subgraph?.stop();
-    await supergraph?.remove();
-  });
-
-  test('the gateway shapes its answers with the compiled walk', async () => {
-    const counts = installCompiledShaping()!;
-    const before = counts.shaped;
-    const response = await fetch(gateway.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        query: 'query ($a: ID!, $more: Boolean!) { first: receipt(number: $a) { __typename number lines @include(if: $more) { n label } } again: receipt(number: $a) { total } }',
-        variables: { a: 'ABC', more: true },
-      }),
-    });
-    expect(await response.json()).toEqual({
-      data: {
-        first: { __typename: 'Receipt', number: 'ABC', lines: [{ n: 0, label: 'ABC/0' }, { n: 1, label: null }, { n: 2, label: 'ABC/2' }] },
-        again: { total: 3 },
-      },
-    });
-    expect(counts.shaped).toBe(before + 1);
-  });
 });

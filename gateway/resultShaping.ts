@@ -343,6 +343,11 @@ export function installCompiledShaping(): CompiledShaping | undefined {
   return stats;
 }
 
+/** The counts of the compiled walk when it is installed in this process (by a gateway that started), else undefined; installs nothing. */
+export function installedShaping(): CompiledShaping | undefined {
+  return (shapingModule as unknown as { computeResponse?: Installed }).computeResponse?.[INSTALLED];
+}
+
 function shapeCompiled(plan: CompiledOperation, { operation, variables, input, introspectionHandling }: Parameters<ComputeResponse>[0]): ReturnType<ComputeResponse> {
   const walk: Walk = {
     schema: operation.schema(),
