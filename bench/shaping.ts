@@ -6,9 +6,9 @@ import { parseArgs } from 'node:util';
 import { operationFromDocument, Supergraph, type Operation } from '@apollo/federation-internals';
 import { parse } from 'graphql';
 import { shapingFunctions } from '../gateway/resultShaping.js';
-import { seededRandom, shapingData } from '../gateway/shapingData.js';
 import { isEntryPoint } from '../subgraphs/crosscanal/cli/command.js';
 import { CATEGORY_PAGE, CUSTOMER_360, partnerQuery } from './gateway/workloads.js';
+import { seededRandom, shapingData } from './shapingData.js';
 
 const USAGE = `Usage: npm run bench:shaping -- [--rounds N] [--answers N]
 

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { operationFromDocument, Supergraph, type FieldSelection, type Schema } from '@apollo/federation-internals';
 import { Kind, parse, type GraphQLError } from 'graphql';
 import { CATEGORY_PAGE, CUSTOMER_360, partnerQuery, PRODUCT_PAGE } from '../bench/gateway/workloads.js';
+import { seededRandom, shapingData } from '../bench/shapingData.js';
 import { shapingFunctions } from './resultShaping.js';
-import { seededRandom, shapingData } from './shapingData.js';
 
 // The compiled walk answers what Apollo's own `computeResponse` answers, to the byte and the
 // error: both are run over the same operations of the graph and the same data, most of it
