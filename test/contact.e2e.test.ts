@@ -232,7 +232,9 @@ describe('contact preferences', () => {
     expect(copy.lastError).toBeTruthy();
     // The schedule sends it again once it is due.
     await recovered(holder.customerId);
-    await stack.crosscanal.store.db.query("UPDATE contact_copy SET next_attempt_at = now() WHERE state = 'PENDING'");
+    // Due a second ago: the runs compare with the process's clock, in milliseconds, where now() has
+    // microseconds, so a row due "now" could still be a fraction of a millisecond ahead of it.
+    await stack.crosscanal.store.db.query("UPDATE contact_copy SET next_attempt_at = now() - interval '1 second' WHERE state = 'PENDING'");
     await stack.crosscanal.contact!.copies.incremental();
     expect(await programmeConsent(holder.memberIds[0]!, 'PHONE')).toMatchObject({ status: 'OPT_OUT', source: 'CALLCENTER' });
     const after = await ask(PREFERENCES, { id: holder.customerId });
@@ -258,7 +260,7 @@ describe('contact preferences', () => {
       expect(patched.status).toBe(200);
     }
     await recovered(holder.customerId);
-    await stack.crosscanal.store.db.query("UPDATE contact_copy SET next_attempt_at = now() WHERE state = 'PENDING'");
+    await stack.crosscanal.store.db.query("UPDATE contact_copy SET next_attempt_at = now() - interval '1 second' WHERE state = 'PENDING'");
     await stack.crosscanal.contact!.copies.incremental();
     expect((await webAccount(holder.accountIds[0]!)).newsletter_opt_in).toBe(false);
     const after = await ask(PREFERENCES, { id: holder.customerId });
@@ -428,7 +430,7 @@ describe('right to erasure', () => {
     const open = await ask(ERASE, { id: person!.customerId, reason: 'phone call, again' });
     expect(open.data!.requestErasure).toMatchObject({ created: false, request: { id: answer.data!.requestErasure.request.id } });
     await recovered(person!.customerId).catch(() => undefined);
-    await stack.crosscanal.store.db.query("UPDATE erasure_receipt SET next_attempt_at = now() WHERE state = 'PENDING'");
+    await stack.crosscanal.store.db.query("UPDATE erasure_receipt SET next_attempt_at = now() - interval '1 second' WHERE state = 'PENDING'");
     await stack.crosscanal.erasures!.incremental();
     const requests = await ask('query ($id: ID!) { customer(id: $id) { erasureRequests { state receipts { system state } } } }', { id: person!.customerId });
     expect(requests.data!.customer.erasureRequests[0]).toEqual({ state: 'DONE', receipts: [{ system: 'ECOMMERCE', state: 'DONE' }, { system: 'LOYALTY', state: 'DONE' }, { system: 'POS', state: 'DONE' }] });

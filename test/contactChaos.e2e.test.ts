@@ -132,7 +132,9 @@ test('every system ends holding the latest decision for every customer and chann
     // a send (12 s against 10 s here, 60 s in production): a send still in flight when another
     // run takes over could otherwise land last.
     const dead = createContactCopies({ store: stack.crosscanal.store, systems: dying(systems, 15), claimMs: 12_000, concurrency: 4 });
-    await stack.crosscanal.store.db.query("UPDATE contact_copy SET next_attempt_at = now() WHERE state = 'PENDING'");
+    // Due a second ago: the runs compare with the process's clock, in milliseconds, where now() has
+    // microseconds, so a row due "now" could still be a fraction of a millisecond ahead of it.
+    await stack.crosscanal.store.db.query("UPDATE contact_copy SET next_attempt_at = now() - interval '1 second' WHERE state = 'PENDING'");
     void dead.incremental();
     await new Promise((resolve) => setTimeout(resolve, 300));
     // The second half, one system down for a while in the middle of it.
@@ -149,7 +151,7 @@ test('every system ends holding the latest decision for every customer and chann
     const deadline = Date.now() + 90_000;
     for (;;) {
       expect(Date.now()).toBeLessThan(deadline);
-      await stack.crosscanal.store.db.query("UPDATE contact_copy SET next_attempt_at = now() WHERE state = 'PENDING'");
+      await stack.crosscanal.store.db.query("UPDATE contact_copy SET next_attempt_at = now() - interval '1 second' WHERE state = 'PENDING'");
       await survivor.incremental();
       const [{ n }] = await stack.crosscanal.store.db.query<{ n: string }>("SELECT count(*) AS n FROM contact_copy WHERE state = 'PENDING'");
       if (Number(n) === 0) break;

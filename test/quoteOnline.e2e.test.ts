@@ -236,7 +236,9 @@ describe('finishQuoteOnline', () => {
     let resumed = { done: 0, pending: 0 };
     for (let run = 0; run < 20 && resumed.done < 1; run++) {
       if (run > 0) await new Promise((resolve) => setTimeout(resolve, 250));
-      await stack.crosscanal.store.db.query('UPDATE quote_conversion SET next_attempt_at = now() WHERE quote_number = $1', [quote]);
+      // Due a second ago: the runs compare with the process's clock, in milliseconds, where now() has
+      // microseconds, so a row due "now" could still be a fraction of a millisecond ahead of it.
+      await stack.crosscanal.store.db.query("UPDATE quote_conversion SET next_attempt_at = now() - interval '1 second' WHERE quote_number = $1", [quote]);
       resumed = await resumeConversions(stack.crosscanal.store, stack.crosscanal.journeys);
     }
     expect(resumed.done).toBeGreaterThanOrEqual(1);
