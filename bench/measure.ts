@@ -188,3 +188,11 @@ export class PhaseClock {
     return this.totals.get(phase) ?? 0;
   }
 }
+
+/** The middle value (the mean of the two middle ones for an even count); 0 for none. */
+export const median = (values: number[]): number => {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};

@@ -8,6 +8,7 @@ import { parse } from 'graphql';
 import { shapingFunctions } from '../gateway/resultShaping.js';
 import { isEntryPoint } from '../subgraphs/crosscanal/cli/command.js';
 import { CATEGORY_PAGE, CUSTOMER_360, partnerQuery } from './gateway/workloads.js';
+import { median } from './measure.js';
 import { seededRandom, shapingData } from './shapingData.js';
 
 const USAGE = `Usage: npm run bench:shaping -- [--rounds N] [--answers N]
@@ -28,7 +29,6 @@ const WORKLOADS: Array<{ name: string; text: string; listLength: number; shape: 
   { name: 'category page', text: CATEGORY_PAGE, listLength: 50, shape: '50 products, 50 campaigns each' },
 ];
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const introspectionHandling = () => null;
 
 type Shape = ReturnType<typeof shapingFunctions>['apollo'];

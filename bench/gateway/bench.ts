@@ -8,6 +8,7 @@ import { openDevIssuer } from '../../gateway/devIssuer.js';
 import { internalKey, signGrant, type Principal } from '../../subgraphs/shared/principal.js';
 import { dropSchemasWithPrefix } from '../../test/support/testDatabase.js';
 import { ensureBenchEstate } from '../benchEstate.js';
+import { median } from '../measure.js';
 import { createFloor } from './floor.js';
 import { GRAPH_ROLES, startGraph, LEGACY_SYSTEMS, type GraphRole, type LegacySystem, type RunningGraph } from './graphProcess.js';
 import { ROOT } from './ipc.js';
@@ -189,12 +190,6 @@ export function subgraphCachesAt(setting: BenchOptions['subgraphCaches'], latenc
 
 const PRINCIPAL: Principal = Object.freeze({ role: 'service', actor: 'bench-gateway' });
 
-export const median = (values: number[]): number => {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 /** Whether the Hive runtime and autocannon are installed under bench/gateway. */
 export function peersInstalled(): { hive: boolean; autocannon: boolean } {

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { median, subgraphCachesAt, type CallFigure, type GatewayBenchReport, type SoakFigure, type Summary } from './bench.js';
+import { subgraphCachesAt, type CallFigure, type GatewayBenchReport, type SoakFigure, type Summary } from './bench.js';
+import { median } from '../measure.js';
 import { WARM } from './targets.js';
 
 /** A target of issue 14, judged on this run: met, missed, or not measured (null). */

@@ -13,7 +13,6 @@ export interface SyncProgressReporter {
 
 type Sync = 'customers' | 'products';
 
-
 /**
  * One set of progress bars for both syncs on a terminal (a bar per system each sync reads,
  * then a line per identity phase); on anything but a terminal, a line per system when its
