@@ -11,6 +11,26 @@ export interface CatalogueTtls {
   productsMs?: number;
   /** Default 1 minute. */
   campaignsMs?: number;
+  /** A category's list pages; default 1 minute. */
+  listingsMs?: number;
+}
+
+/** One page of a category's list, its products mapped, and the PIM's cursor to the next (null: the last). */
+export interface CategoryPage {
+  items: ProductRecord[];
+  nextCursor: string | null;
+}
+
+/** Which page of which category, with how many products: the key of {@link CatalogueLoaders.categoryPage}. */
+export interface CategoryPageKey {
+  category: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** The cache key of a page: the category's path, the page size and the cursor (none for the first page). */
+export function categoryPageKey({ category, limit, cursor }: CategoryPageKey): string {
+  return JSON.stringify([category, limit, cursor ?? null]);
 }
 
 /**
@@ -38,11 +58,16 @@ export interface CatalogueLoaders {
   productByPosCode: DataLoader<string, ProductRecord | null>;
   /** Every campaign of the PIM (a short list, never paged); the only key is {@link ALL_CAMPAIGNS}. */
   campaigns: DataLoader<string, CampaignRecord[]>;
+  /**
+   * A page of a category's list, key {@link categoryPageKey}: one PIM call per page, each
+   * page asked apart (a page the PIM refuses, an unknown cursor, fails alone).
+   */
+  categoryPage: DataLoader<string, CategoryPage>;
 }
 
 export const ALL_CAMPAIGNS = 'all';
 
-export function createLoaders(client: CatalogueClient, { productsMs = 600_000, campaignsMs = 60_000 }: CatalogueTtls = {}): CatalogueLoaders {
+export function createLoaders(client: CatalogueClient, { productsMs = 600_000, campaignsMs = 60_000, listingsMs = 60_000 }: CatalogueTtls = {}): CatalogueLoaders {
   const { source } = client;
   const byRef: CacheKind = { name: 'productByRef', ttlMs: productsMs };
   const byGtin: CacheKind = { name: 'productByGtin', ttlMs: productsMs };
@@ -50,6 +75,7 @@ export function createLoaders(client: CatalogueClient, { productsMs = 600_000, c
   const byPosCode: CacheKind = { name: 'productByPosCode', ttlMs: productsMs };
   // v2: campaigns are kept in the promotion model's terms (docs/pricing.md); older entries are not read.
   const campaignList: CacheKind = { name: 'campaigns.v2', ttlMs: campaignsMs };
+  const listPage: CacheKind = { name: 'categoryPage', ttlMs: listingsMs };
 
   return {
     productByRef: new DataLoader<string, ProductRecord | null>((keys) =>
@@ -118,6 +144,18 @@ export function createLoaders(client: CatalogueClient, { productsMs = 600_000, c
       // The list is always found: the PIM answers an empty list, not a 404.
       return lists.map((list) => list ?? []);
     }),
+
+    categoryPage: new DataLoader<string, CategoryPage>(
+      async ([key]) => {
+        const [page] = await source.cachedBatch(listPage, [key!], async () => {
+          const [category, limit, cursor] = JSON.parse(key!) as [string, number, string | null];
+          const { items, nextCursor } = await client.productPage({ category, limit, ...(cursor === null ? {} : { cursor }) });
+          return new Map([[key!, { items: items.map(toProductRecord), nextCursor }]]);
+        });
+        return [page ?? { items: [], nextCursor: null }];
+      },
+      { batch: false },
+    ),
   };
 }
 

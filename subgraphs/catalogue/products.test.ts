@@ -196,6 +196,70 @@ describe('productsByCategory', () => {
   });
 });
 
+describe('productsByCategory, with the cross-request cache', () => {
+  const query = `query ($category: String!, $first: Int, $after: String) {
+    productsByCategory(category: $category, first: $first, after: $after) { nodes { catalogueRef name } pageInfo { hasNextPage endCursor } } }`;
+  let cached: Harness | undefined;
+  afterEach(async () => {
+    await cached?.stop();
+    cached = undefined;
+  });
+
+  it('asks the PIM for a page once a minute: the same category, size and cursor are served from the cache', async () => {
+    cached = await startHarness({ retries: 0 });
+    const first = await cached.query(query, { category: 'Chaussures', first: 2 });
+    const again = await cached.query(query, { category: 'Chaussures', first: 2 });
+    expect(again).toEqual(first);
+    expect(first.data.productsByCategory.nodes.map((node: { catalogueRef: string }) => node.catalogueRef)).toEqual(['330.118.92', '702.611.50']);
+    expect(cached.takeCalls().byOperation).toEqual({ 'GET /products': 1 });
+    // Another size, another page: each its own call, then kept too.
+    const three = await cached.query(query, { category: 'Chaussures', first: 3 });
+    expect(three.data.productsByCategory.nodes).toHaveLength(3);
+    const cursor = first.data.productsByCategory.pageInfo.endCursor as string;
+    for (let i = 0; i < 2; i++) {
+      const second = await cached.query(query, { category: 'Chaussures', first: 2, after: cursor });
+      expect(second.data.productsByCategory).toEqual({ nodes: [{ catalogueRef: '815.240.07', name: expect.any(String) }], pageInfo: { hasNextPage: false, endCursor: null } });
+    }
+    expect(cached.takeCalls().byOperation).toEqual({ 'GET /products': 2 });
+  });
+
+  it('asks again past the TTL, and serves the page it holds while the PIM fails, saying how old it is', async () => {
+    cached = await startHarness({ retries: 0, ttls: { listingsMs: 0 } });
+    const fresh = await cached.query(query, { category: 'Vêtements' });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await cached.query(query, { category: 'Vêtements' });
+    expect(cached.takeCalls().byOperation).toEqual({ 'GET /products': 2 });
+    cached.pim.faults.set({ down: true });
+    const stale = (await cached.query(query, { category: 'Vêtements' })) as Awaited<ReturnType<Harness['query']>> & { extensions?: { stale?: unknown } };
+    expect(stale.errors).toBeUndefined();
+    expect(stale.data).toEqual(fresh.data);
+    expect(stale.extensions?.stale).toEqual([{ source: 'catalogue', kind: 'categoryPage', ageMs: expect.any(Number) }]);
+    // A page it never held has nothing to fall back on.
+    const never = await cached.query(query, { category: 'Camping' });
+    expect(never.data).toEqual({ productsByCategory: null });
+    expect(never.errors?.[0]).toMatchObject({ path: ['productsByCategory'], extensions: { code: 'SOURCE_UNAVAILABLE', source: 'catalogue' } });
+  });
+
+  it('keeps no refusal and no failure: a forged cursor is refused each time, a page the PIM failed is asked again', async () => {
+    cached = await startHarness({ retries: 0 });
+    const page = await cached.query(query, { category: 'Chaussures', first: 1 });
+    const forged = `${(page.data.productsByCategory.pageInfo.endCursor as string).split('.')[0]}.AAAAAAAAAAAAAAAA`;
+    cached.takeCalls();
+    for (let i = 0; i < 2; i++) {
+      const refused = await cached.query(query, { category: 'Chaussures', first: 1, after: forged });
+      expect(refused.errors?.[0]).toMatchObject({ message: expect.stringContaining(`after "${forged}" is not a cursor`), extensions: { code: 'BAD_USER_INPUT', argument: 'after' } });
+    }
+    expect(cached.takeCalls().byOperation).toEqual({ 'GET /products': 2 });
+    cached.pim.faults.set({ errorRate: 1 });
+    const failed = await cached.query(query, { category: 'Camping' });
+    expect(failed.errors?.[0]).toMatchObject({ extensions: { code: 'SOURCE_UNAVAILABLE' } });
+    cached.pim.faults.reset();
+    const served = await cached.query(query, { category: 'Camping' });
+    expect(served.errors).toBeUndefined();
+    expect(served.data.productsByCategory.nodes.map((node: { catalogueRef: string }) => node.catalogueRef)).toEqual(['477.313.80']);
+  });
+});
+
 describe('campaigns', () => {
   // The fixture's campaigns active at an instant, in the PIM's order (start, then id).
   const activeAt = (iso: string) =>
