@@ -3,6 +3,7 @@ import type { RunningStack } from '../scripts/stack.js';
 import { LoyaltyClient } from '../subgraphs/loyalty/client.js';
 import { exportAudience, parseAudienceArgs, UsageError } from '../scripts/audience.js';
 import { LegacySource } from '../subgraphs/shared/source.js';
+import { createErasures } from '../subgraphs/crosscanal/privacy/erasure.js';
 import { graphql } from './graphql.js';
 import { startTinyStack, type TinyStack } from './support/tinyStack.js';
 
@@ -411,6 +412,27 @@ describe('right to erasure', () => {
     // Asking again: a new request, every system answering it as done already.
     const again = await ask(ERASE, { id: person!.customerId, reason: 'asked again' });
     expect(again.data!.requestErasure.request.receipts.every((r: any) => r.state === 'DONE')).toBe(true);
+  });
+
+  test("a request's receipts are sent at once when the crosswalk's clock runs behind the database's", async () => {
+    // Two hosts' clocks minutes apart: the receipts are due by the clock of the run that sends them.
+    const [person] = await erasable(1);
+    const asked: string[] = [];
+    const erasedAt = new Date().toISOString();
+    const erasures = createErasures({
+      store: stack.crosscanal.store,
+      systems: {
+        ecommerce: { eraseCustomer: async (id) => (asked.push(`ECOMMERCE ${id}`), { erasedAt }) },
+        loyalty: { eraseMember: async (memberId) => (asked.push(`LOYALTY ${memberId}`), { erasedAt, duplicate: false }) },
+        pos: { eraseCustomer: async () => (asked.push('POS'), { erased: 0 }) },
+      },
+      now: () => new Date(Date.now() - 5 * 60_000),
+    });
+    const { request } = await erasures.request({ customerId: person!.customerId, reason: 'clock check', actor: 'test', role: 'service' });
+    await erasures.applyRequest(request.id);
+    expect(asked.sort()).toEqual([`ECOMMERCE ${person!.accountIds[0]}`, `LOYALTY ${person!.memberIds[0]}`, 'POS']);
+    const done = (await erasures.requestsOf(person!.customerId)).find((r) => r.id === request.id);
+    expect(done).toMatchObject({ state: 'DONE', receipts: [{ state: 'DONE' }, { state: 'DONE' }, { state: 'DONE' }] });
   });
 
   test('a system down leaves its receipt pending, sent again once it is back; only service and the customer ask', async () => {

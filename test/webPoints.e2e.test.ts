@@ -103,6 +103,21 @@ describe('web orders earn loyalty points', () => {
     expect((await pointsOf(order.number)).movements).toHaveLength(1);
   });
 
+  it('credits an order in the run that records it when the job\'s clock runs behind the database\'s', async () => {
+    // Two hosts' clocks a few minutes apart: a row is due by the clock of the job that claims it,
+    // not by the database's, or it waits until the job's clock has caught up.
+    const { accountId, memberId } = await memberAccount(4);
+    const order = await placeOrder(accountId);
+    const behind = createWebPoints({
+      store: stack.crosscanal.store,
+      ecommerce: new EcommerceClient(stack.estate.ecommerce.url, new LegacySource('ecommerce')),
+      loyalty: new LoyaltyClient(stack.estate.loyalty.endpoint, new LegacySource('loyalty')),
+      now: () => new Date(Date.now() - 5 * 60_000),
+    });
+    expect(await behind.incremental()).toMatchObject({ recorded: 1, credited: 1, failed: 0 });
+    expect((await pointsOf(order.number)).credit).toMatchObject({ state: 'CREDITED', memberId, attempts: 1 });
+  });
+
   it('keeps a credit owed while the programme is down, and makes it once it is back', async () => {
     const { accountId } = await memberAccount(1);
     const order = await placeOrder(accountId);
@@ -159,7 +174,7 @@ describe('web orders earn loyalty points', () => {
     const steward = await stack.tokens.sign({ role: 'steward' });
     const status = await ask(`{ webPoints { earningFrom watermark lastRunAt pending credited noMember refused } }`, {}, steward);
     expect(status.errors).toBeUndefined();
-    expect(status.data!.webPoints).toMatchObject({ credited: 3, pending: 0, refused: 0, earningFrom: expect.any(String), watermark: expect.any(String) });
+    expect(status.data!.webPoints).toMatchObject({ credited: 4, pending: 0, refused: 0, earningFrom: expect.any(String), watermark: expect.any(String) });
 
     const { customerId, accountId } = await memberAccount(3);
     const order = await placeOrder(accountId, 1);

@@ -160,9 +160,10 @@ export function createWebPoints(options: WebPointsOptions): WebPoints {
       if (Date.parse(order.placed_at) < earningFrom) continue;
       if (earns(order)) {
         const inserted = await tx.query(
-          `INSERT INTO web_points (order_number, transaction_id, account_id, amount, currency, placed_at, state)
-           VALUES ($1, $2, $3, $4, $5, $6, 'PENDING') ON CONFLICT (order_number) DO NOTHING RETURNING order_number`,
-          [order.number, `web:${order.number}`, String(order.customer_id), order.total, order.currency, order.placed_at],
+          // Due now by the job's clock, the one that claims it (the database's may be ahead of it).
+          `INSERT INTO web_points (order_number, transaction_id, account_id, amount, currency, placed_at, state, next_attempt_at)
+           VALUES ($1, $2, $3, $4, $5, $6, 'PENDING', $7) ON CONFLICT (order_number) DO NOTHING RETURNING order_number`,
+          [order.number, `web:${order.number}`, String(order.customer_id), order.total, order.currency, order.placed_at, now().toISOString()],
         );
         summary.recorded += inserted.length;
       } else if (order.status === 'cancelled') {

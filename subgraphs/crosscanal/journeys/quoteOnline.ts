@@ -190,12 +190,15 @@ export class QuoteConversions {
     return row ? toConversion(row) : null;
   }
 
-  /** Records a request; an existing one for the quote is answered instead (a race between two callers included). */
-  async record(row: Omit<ConversionRow, 'state' | 'webOrderNumber' | 'attempts' | 'lastError'>): Promise<ConversionRow> {
+  /**
+   * Records a request, due for the runs at `at` (the clock `due` is given, not the database's);
+   * an existing one for the quote is answered instead (a race between two callers included).
+   */
+  async record(row: Omit<ConversionRow, 'state' | 'webOrderNumber' | 'attempts' | 'lastError'>, at: Date): Promise<ConversionRow> {
     await this.db.query(
-      `INSERT INTO quote_conversion (quote_number, idempotency_key, fingerprint, request, state, customer_id, account_id, actor, role)
-       VALUES ($1, $2, $3, $4, 'RECORDED', $5, $6, $7, $8) ON CONFLICT (quote_number) DO NOTHING`,
-      [row.quoteNumber, row.idempotencyKey, row.fingerprint, JSON.stringify(row.request), row.customerId, row.accountId, row.actor, row.role],
+      `INSERT INTO quote_conversion (quote_number, idempotency_key, fingerprint, request, state, customer_id, account_id, actor, role, next_attempt_at)
+       VALUES ($1, $2, $3, $4, 'RECORDED', $5, $6, $7, $8, $9) ON CONFLICT (quote_number) DO NOTHING`,
+      [row.quoteNumber, row.idempotencyKey, row.fingerprint, JSON.stringify(row.request), row.customerId, row.accountId, row.actor, row.role, at.toISOString()],
     );
     return (await this.get(row.quoteNumber))!;
   }
@@ -490,7 +493,7 @@ export async function finishQuoteOnline(input: FinishQuoteInput, context: Contex
     accountId,
     actor: principal.actor ?? 'anonymous',
     role: principal.role,
-  });
+  }, now());
   if (recorded.idempotencyKey !== input.idempotencyKey) {
     throw refused('QUOTE_ALREADY_FINISHING', `quote ${quoteNumber} is already being finished online, under another request`, { webOrderNumber: recorded.webOrderNumber });
   }

@@ -162,12 +162,14 @@ export function createErasures({ store, systems, retryBaseMs = 2_000, claimMs = 
       );
       if (inserted.length === 0) return false;
       for (const receipt of receipts) {
-        await tx.query('INSERT INTO erasure_receipt (request_id, system, target, target_detail, state) VALUES ($1, $2, $3, $4, $5)', [
+        // Due now by this process's clock, the one the runs compare with (the database's may be ahead of it).
+        await tx.query('INSERT INTO erasure_receipt (request_id, system, target, target_detail, state, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6)', [
           id,
           receipt.system,
           receipt.target,
           JSON.stringify(receipt.detail),
           'PENDING',
+          now().toISOString(),
         ]);
       }
       // Nothing to ask anybody: done at once.
