@@ -175,6 +175,14 @@ describe('records that break the platform contract', () => {
       new MalformedRecord('order 5 delivery: last_name must be a string, got nothing'),
     );
     expect(() => toWebOrder({ ...order, delivery: 'A B' as unknown as WireOrder['delivery'] })).toThrow(new MalformedRecord('order 5: delivery must be an object, got "A B"'));
+    // A line names its order and its place in it.
+    const line = { sku: 'S1', quantity: 1, unit_price: '10.00', discount: '0.00' };
+    const lines = (...given: unknown[]) => ({ ...order, lines: given as WireOrder['lines'] });
+    expect(toWebOrder(lines(line)).lines).toEqual([expect.objectContaining({ lineNumber: 1, sku: 'S1', lineTotal: { amount: 1000, currency: 'EUR' } })]);
+    expect(() => toWebOrder(lines(line, 'S2'))).toThrow(new MalformedRecord('order 5 line 2: must be an object'));
+    expect(() => toWebOrder(lines(line, { ...line, sku: 7 }))).toThrow(new MalformedRecord('order 5 line 2: sku must be a string, got 7'));
+    expect(() => toWebOrder(lines({ ...line, unit_price: '10,00' }))).toThrow(new MalformedRecord('order 5 line 1: unit_price is not an amount in EUR: not a decimal amount: "10,00"'));
+    expect(() => toWebOrder(lines({ ...line, quantity: Number.MAX_SAFE_INTEGER }))).toThrow(new MalformedRecord('order 5 line 1: line total out of range'));
   });
 
   it('reads a delivery phone in E.164, an unreadable one as null, and an order without a recipient as delivery null', () => {

@@ -192,7 +192,7 @@ export function toWebOrder(raw: WireOrder): WebOrder {
     placedAt: read.instant('placed_at'),
     updatedAt: read.instant('updated_at'),
     total: read.money('total', currency),
-    lines: raw.lines.map((line, index) => toWebOrderLine(line, index, currency, `${what} line ${index + 1}`)),
+    lines: raw.lines.map((line, index) => toWebOrderLine(line, index, currency, () => `${what} line ${index + 1}`)),
     fulfilment: { kind: store ? 'CLICK_AND_COLLECT' : 'HOME_DELIVERY', store },
     quote: quoteNumber === null ? null : { number: quoteNumber },
     couponCode: read.optionalText('coupon_code'),
@@ -209,21 +209,20 @@ function toDeliveryContact(raw: unknown, what: string): DeliveryContact | null {
   return { firstName: read.text('first_name'), lastName: read.text('last_name'), phone: toE164(read.optionalText('phone')) };
 }
 
-function toWebOrderLine(raw: unknown, index: number, currency: string, what: string): WebOrderLine {
-  if (typeof raw !== 'object' || raw === null) throw new MalformedRecord(`${what}: must be an object`);
+function toWebOrderLine(raw: unknown, index: number, currency: string, what: () => string): WebOrderLine {
+  if (typeof raw !== 'object' || raw === null) throw new MalformedRecord(`${what()}: must be an object`);
   const read = reader(raw, what);
   const sku = read.text('sku');
   const quantity = read.integer('quantity');
   const unitPrice = read.money('unit_price', currency);
   const discount = read.money('discount', currency);
   const lineTotal = unitPrice.amount * quantity - discount.amount;
-  if (!Number.isSafeInteger(lineTotal)) throw new MalformedRecord(`${what}: line total out of range`);
+  if (!Number.isSafeInteger(lineTotal)) throw new MalformedRecord(`${what()}: line total out of range`);
   return { lineNumber: index + 1, product: { webSku: sku }, sku, quantity, unitPrice, discount, lineTotal: { amount: lineTotal, currency } };
 }
 
 export function toWebProduct(raw: WireProduct): WebProduct {
-  const what = `product ${JSON.stringify((raw as { sku?: unknown }).sku)}`;
-  const read = reader(raw, what);
+  const read = reader(raw, () => `product ${JSON.stringify((raw as { sku?: unknown }).sku)}`);
   const ean = read.optionalText('ean');
   const valid = ean !== null && isValidGtin(ean);
   return {
@@ -335,34 +334,73 @@ function describeId(raw: unknown): string {
   return JSON.stringify((raw as { id?: unknown } | null)?.id ?? null);
 }
 
-/** Typed reads of one record's fields, each refusing a value of the wrong shape with the record named. */
-function reader(raw: object, what: string) {
-  const record = raw as Record<string, unknown>;
-  const refuse = (name: string, expected: string): never => {
-    throw new MalformedRecord(`${what}: ${name} must be ${expected}, got ${JSON.stringify(record[name]) ?? 'nothing'}`);
-  };
-  const text = (name: string): string => (typeof record[name] === 'string' ? (record[name] as string) : refuse(name, 'a string'));
-  const optionalText = (name: string): string | null => (record[name] === null || record[name] === undefined ? null : text(name));
-  const instant = (name: string): string => {
-    const millis = typeof record[name] === 'string' ? parseIsoInstant(record[name] as string) : null;
-    return millis === null ? refuse(name, 'an ISO 8601 instant') : new Date(millis).toISOString();
-  };
-  return {
-    text,
-    optionalText,
-    instant,
-    optionalInstant: (name: string): string | null => (record[name] === null || record[name] === undefined ? null : instant(name)),
-    integer: (name: string): number => (Number.isSafeInteger(record[name]) ? (record[name] as number) : refuse(name, 'an integer')),
-    flag: (name: string): boolean => (typeof record[name] === 'boolean' ? (record[name] as boolean) : refuse(name, 'true or false')),
-    money: (name: string, currency: string): Money => {
-      try {
-        return moneyFromDecimal(text(name), currency);
-      } catch (error) {
-        if (error instanceof MalformedRecord) throw error;
-        throw new MalformedRecord(`${what}: ${name} is not an amount in ${currency}: ${(error as Error).message}`);
-      }
-    },
-  };
+/** What a record is, for an error about it: a text, or a function that writes it, only then. */
+type Described = string | (() => string);
+
+const described = (what: Described): string => (typeof what === 'string' ? what : what());
+
+/**
+ * Typed reads of one record's fields, each refusing a value of the wrong shape with the record
+ * named. Its reads are methods, not closures made for each record, and the record's name is
+ * written only for an error: a page of products or an order's lines is read without either.
+ */
+class RecordReader {
+  private readonly record: Record<string, unknown>;
+
+  constructor(
+    raw: object,
+    private readonly what: Described,
+  ) {
+    this.record = raw as Record<string, unknown>;
+  }
+
+  private refuse(name: string, expected: string): never {
+    throw new MalformedRecord(`${described(this.what)}: ${name} must be ${expected}, got ${JSON.stringify(this.record[name]) ?? 'nothing'}`);
+  }
+
+  text(name: string): string {
+    const value = this.record[name];
+    return typeof value === 'string' ? value : this.refuse(name, 'a string');
+  }
+
+  optionalText(name: string): string | null {
+    const value = this.record[name];
+    return value === null || value === undefined ? null : this.text(name);
+  }
+
+  instant(name: string): string {
+    const value = this.record[name];
+    const millis = typeof value === 'string' ? parseIsoInstant(value) : null;
+    return millis === null ? this.refuse(name, 'an ISO 8601 instant') : new Date(millis).toISOString();
+  }
+
+  optionalInstant(name: string): string | null {
+    const value = this.record[name];
+    return value === null || value === undefined ? null : this.instant(name);
+  }
+
+  integer(name: string): number {
+    const value = this.record[name];
+    return Number.isSafeInteger(value) ? (value as number) : this.refuse(name, 'an integer');
+  }
+
+  flag(name: string): boolean {
+    const value = this.record[name];
+    return typeof value === 'boolean' ? value : this.refuse(name, 'true or false');
+  }
+
+  money(name: string, currency: string): Money {
+    const text = this.text(name);
+    try {
+      return moneyFromDecimal(text, currency);
+    } catch (error) {
+      throw new MalformedRecord(`${described(this.what)}: ${name} is not an amount in ${currency}: ${(error as Error).message}`);
+    }
+  }
+}
+
+function reader(raw: object, what: Described): RecordReader {
+  return new RecordReader(raw, what);
 }
 
 // ---------------------------------------------------------------- voice of the customer
