@@ -7,6 +7,9 @@ import { ANY_PORTS, type RunningStack } from '../scripts/stack.js';
 import { startTestStack } from './support/testDatabase.js';
 import { graphql } from './graphql.js';
 import { TEST_INTERNAL_SECRET } from './support/grant.js';
+import { readFileSync } from 'node:fs';
+import { createFloor } from '../bench/gateway/floor.js';
+import { SUPERGRAPH_PATH } from '../schema/subgraphs.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 
 // Where a product can be had, asked of the gateway as a store locator and a product page ask
@@ -264,5 +267,56 @@ describe('Product.availability', () => {
     expect(answer.data!.product.storeStock.length).toBeGreaterThan(0);
     expect(answer.data!.product.availability).toBeNull();
     expect(answer.errors!.map((e) => e.extensions?.code)).toContain('SUBGRAPH_UNAVAILABLE');
+  });
+});
+
+const STORE_AVAILABILITY = /* GraphQL */ `
+  query ($gtin: String!, $near: GeoInput, $first: Int) {
+    product(gtin: $gtin) {
+      gtin
+      webAvailable
+      storeAvailability(near: $near, first: $first) { store { code franchise { code } } quantity code updatedAt distanceMetres }
+    }
+  }
+`;
+
+describe('Product.storeAvailability', () => {
+  it("answers availability's stores, and beside webAvailable lets the planner ask the tills and the web shop in one step", async () => {
+    const { ean, local } = localCodeProduct();
+    const home = estate.pos.stores.find((s) => s.franchise === local.franchise)!;
+    for (const variables of [{ gtin: ean, first: 50 }, { gtin: ean, near: { postcode: home.postcode }, first: 3 }]) {
+      const [both, old] = await Promise.all([ask(STORE_AVAILABILITY, variables), ask(AVAILABILITY, variables)]);
+      expect(both.errors).toBeUndefined();
+      expect(both.data!.product.storeAvailability).toEqual(old.data!.product.availability.stores);
+      expect(both.data!.product.storeAvailability.length).toBeGreaterThan(0);
+      expect(both.data!.product.webAvailable).toBe(old.data!.product.availability.web);
+    }
+    // The plans: availability waits for the web shop's webAvailable before the tills are asked.
+    const planner = createFloor(readFileSync(SUPERGRAPH_PATH, 'utf8'), {}, async () => ({ data: null }));
+    expect(planner.depth(STORE_AVAILABILITY)).toBe(2);
+    expect(planner.depth(AVAILABILITY)).toBe(3);
+  });
+
+  it("shows a partner its own franchise's stores only, and refuses a bad point or first on the field", async () => {
+    const { ean, local } = localCodeProduct();
+    const partner = await open.tokens.sign({ role: 'partner', actor: 'partner-it', franchise: local.franchise });
+    const own = await ask(`query ($gtin: String!) { product(gtin: $gtin) { storeAvailability(first: 50) { store { franchise { code } } code } } }`, { gtin: ean }, partner, open.url);
+    expect(own.errors).toBeUndefined();
+    expect(own.data!.product.storeAvailability.length).toBeGreaterThan(0);
+    expect(own.data!.product.storeAvailability.every((e: Entry) => e.store.franchise.code === local.franchise)).toBe(true);
+    const bad = await ask(STORE_AVAILABILITY, { gtin: ean, near: { latitude: 45.7 } });
+    expect(bad.data!.product).toMatchObject({ gtin: ean, storeAvailability: null });
+    expect(bad.errors).toEqual([expect.objectContaining({ path: ['product', 'storeAvailability'], extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', argument: 'near' }) })]);
+    const zero = await ask(STORE_AVAILABILITY, { gtin: ean, first: 51 });
+    expect(zero.errors![0]).toMatchObject({ path: ['product', 'storeAvailability'], extensions: { code: 'BAD_USER_INPUT', argument: 'first' } });
+  });
+
+  it('with the web shop subgraph unreachable, the stores still arrive: only webAvailable is null, with the subgraph error', async () => {
+    const { ean } = localCodeProduct();
+    const answer = await ask(STORE_AVAILABILITY, { gtin: ean }, undefined, noWebShop.url);
+    expect(answer.data!.product.gtin).toBe(ean);
+    expect(answer.data!.product.webAvailable).toBeNull();
+    expect(answer.data!.product.storeAvailability.length).toBeGreaterThan(0);
+    expect(answer.errors!.map((e) => e.extensions?.code)).toEqual(['SUBGRAPH_UNAVAILABLE']);
   });
 });

@@ -231,7 +231,7 @@ function itemsIn(workload: string, data: unknown): number {
   const d = data as Record<string, any> | null;
   if (!d) return 0;
   if (workload === 'customer360') return d.customer?.orders?.edges?.length ?? 0;
-  if (workload === 'productPage') return d.product?.availability?.stores?.length ?? 0;
+  if (workload === 'productPage') return d.product?.storeAvailability?.length ?? 0;
   if (workload === 'categoryPage') return d.productsByCategory?.nodes?.length ?? 0;
   if (workload === 'partnerDay') return Object.values(d).filter((v) => v !== null).length;
   return 0;

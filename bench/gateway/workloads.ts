@@ -80,7 +80,7 @@ export const PRODUCT_PAGE = /* GraphQL */ `
       catalogueRef gtin name(locale: FR) listPrice { amount currency }
       webPrice { amount currency }
       storePrices { store { code } price { amount currency } }
-      availability(near: { postcode: $postcode }, first: $first) { web stores { store { code name } quantity distanceMetres } }
+      webAvailable storeAvailability(near: { postcode: $postcode }, first: $first) { store { code name } quantity distanceMetres }
       campaigns { id title kind }
       webPromotions { id title kind }
       storePromotions { id title kind }
@@ -161,7 +161,7 @@ export function workloads(picks: Picks): Workload[] {
         const product = at(picks.products, variant);
         return { query: PRODUCT_PAGE, variables: { ref: product.catalogueRef, postcode: product.postcode, first: 10 } };
       },
-      // storesNear and availability take `first` from 1 to 50.
+      // storesNear and storeAvailability take `first` from 1 to 50.
       sized: (items) => ({ query: PRODUCT_PAGE, variables: { ref: first.product.catalogueRef, postcode: first.product.postcode, first: clamp(items, 50) }, effective: clamp(items, 50) }),
     },
     {

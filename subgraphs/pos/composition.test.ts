@@ -19,6 +19,8 @@ describe('composition', () => {
     expect(supergraph).toMatch(
       /availability\(near: GeoInput, first: Int = 10\): ProductAvailability @join__field\(graph: POS, requires: "aliases \{ kind value franchise \} webAvailable"\)/,
     );
+    // The store list alone needs the catalogue's aliases, not the web shop's answer.
+    expect(supergraph).toMatch(/storeAvailability\(near: GeoInput, first: Int = 10\): \[StoreAvailability!\] @join__field\(graph: POS, requires: "aliases \{ kind value franchise \}"\)/);
     // The key the planner re-enters the POS with for `availability` is the GTIN, listed first.
     expect(supergraph).toMatch(/type Product\n(.*\n)*?  @join__type\(graph: POS, key: "gtin"\)\n  @join__type\(graph: POS, key: "tillRef", resolvable: false\)/);
   });

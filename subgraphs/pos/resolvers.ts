@@ -287,6 +287,8 @@ export const resolvers: GraphQLResolverMap<PosContext> = {
     },
     availability: (product: ProductRepresentation, args: { near?: GeoInput | null; first?: number | null }, context: PosContext) =>
       productAvailability(product, args, context),
+    storeAvailability: async (product: ProductRepresentation, args: { near?: GeoInput | null; first?: number | null }, context: PosContext) =>
+      (await productAvailability(product, args, context)).stores,
     storeStock: async (product: { gtin: string | null }, { storeCodes }: ProductArgs, { loaders, principal }: PosContext) => {
       const key = productItem(product, storeCodes);
       if (key === null) return [];

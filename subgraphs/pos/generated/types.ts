@@ -154,9 +154,20 @@ export type Product = {
    * default 10). A partner sees its own franchise's stores only. A malformed `near` or `first`
    * is BAD_USER_INPUT and the field is null. The planner asks the catalogue and the web shop
    * before the POS: when the web shop subgraph cannot be reached at all, this field is null too.
+   * @deprecated Ask webAvailable and storeAvailability: they need nothing of each other, so the tills and the web shop are asked side by side, where availability waits for the web shop before the tills are asked.
    */
   availability?: Maybe<ProductAvailability>;
   gtin?: Maybe<Scalars['String']['output']>;
+  /**
+   * The stores holding the product, as `availability`'s `stores`: under its GTIN in every
+   * franchise and under the local codes the catalogue lists for a franchise in that franchise,
+   * nearest first from `near` when it is given, with `distanceMetres`, else by store code; at most
+   * `first` (1 to 50, default 10); a partner sees its own franchise's stores only. It needs the
+   * catalogue's aliases alone: asked with the web shop's `webAvailable`, the planner asks the tills
+   * and the web shop in the same step. A malformed `near` or `first` is BAD_USER_INPUT and the
+   * field is null.
+   */
+  storeAvailability?: Maybe<Array<StoreAvailability>>;
   /** Store prices, past and future, or only those valid at `activeAt`; a partner's own stores only. */
   storePrices?: Maybe<Array<StorePrice>>;
   /** Store promotions on the product, each with its full item list, or only those running at `activeAt` (start included, end excluded). */
@@ -170,6 +181,12 @@ export type Product = {
 
 
 export type ProductAvailabilityArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  near?: InputMaybe<GeoInput>;
+};
+
+
+export type ProductStoreAvailabilityArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   near?: InputMaybe<GeoInput>;
 };
@@ -732,7 +749,9 @@ export type FederationReferenceTypes = {
     ( { __typename: 'Product' }
     & GraphQLRecursivePick<FederationTypes['Product'], {"gtin":true}>
     & ( Record<PropertyKey, never>
-        | GraphQLRecursivePick<FederationTypes['Product'], {"aliases":{"kind":true,"value":true,"franchise":true},"webAvailable":true}> ) );
+        | GraphQLRecursivePick<FederationTypes['Product'], {"aliases":{"kind":true,"value":true,"franchise":true},"webAvailable":true}>
+        | GraphQLRecursivePick<FederationTypes['Product'], {"aliases":{"kind":true,"value":true,"franchise":true},"webAvailable":true}>
+        | GraphQLRecursivePick<FederationTypes['Product'], {"aliases":{"kind":true,"value":true,"franchise":true}}> ) );
   Quote:
     ( { __typename: 'Quote' }
     & GraphQLRecursivePick<FederationTypes['Quote'], {"number":true}> );
@@ -924,6 +943,7 @@ export type ProductResolvers<ContextType = PosContext, ParentType extends Resolv
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Product']> | FederationReferenceType, FederationReferenceType, ContextType>;
   availability?: Resolver<Maybe<ResolversTypes['ProductAvailability']>, ParentType, ContextType, RequireFields<ProductAvailabilityArgs, 'first'>>;
   gtin?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  storeAvailability?: Resolver<Maybe<Array<ResolversTypes['StoreAvailability']>>, ParentType, ContextType, RequireFields<ProductStoreAvailabilityArgs, 'first'>>;
   storePrices?: Resolver<Maybe<Array<ResolversTypes['StorePrice']>>, ParentType, ContextType, Partial<ProductStorePricesArgs>>;
   storePromotions?: Resolver<Maybe<Array<ResolversTypes['Promotion']>>, ParentType, ContextType, Partial<ProductStorePromotionsArgs>>;
   storeStock?: Resolver<Maybe<Array<ResolversTypes['StoreStock']>>, ParentType, ContextType, Partial<ProductStoreStockArgs>>;
