@@ -52,6 +52,12 @@ export interface BenchOptions {
    * has them on; the legacy-calls table always runs with them off.
    */
   subgraphCaches: 'on' | 'off' | 'auto';
+  /**
+   * Connections of the POS subgraph's pool to the tills (SUBGRAPH_POS_POOL_SIZE as deployed,
+   * default 10 there): at 20 ms a statement, 10 connections give 500 statements a second, which
+   * caps every target alike under load. Default {@link BENCH_POS_POOL_SIZE}.
+   */
+  posPoolSize?: number;
   /** Also run "Crosscanal (warm caches)": GATEWAY_RESPONSE_CACHE=on and the subgraphs' caches on. */
   warm: boolean;
   crosscanalEnv: Record<string, string>;
@@ -184,6 +190,9 @@ export interface GatewayBenchReport {
 }
 
 /** Whether the legacy subgraphs cache across requests while the (not warm) targets are loaded at `latencyMs`. */
+/** The POS subgraph's pool in the bench, sized for its load: 16 connections of product pages at 20 ms a statement. */
+export const BENCH_POS_POOL_SIZE = 30;
+
 export function subgraphCachesAt(setting: BenchOptions['subgraphCaches'], latencyMs: number): boolean {
   return setting === 'on' || (setting === 'auto' && latencyMs === 0);
 }
@@ -310,6 +319,7 @@ export async function runBench(options: BenchOptions): Promise<GatewayBenchRepor
       dataDir: options.dataDir,
       internalSecret,
       subgraphCaches: false,
+      posPoolSize: options.posPoolSize ?? BENCH_POS_POOL_SIZE,
       databaseUrl: options.databaseUrl,
       schemaPrefix,
       verbose: options.verbose,
@@ -533,6 +543,7 @@ export async function runBench(options: BenchOptions): Promise<GatewayBenchRepor
         callSizes: options.callSizes,
         soak: options.soak,
         subgraphCaches: options.subgraphCaches,
+        posPoolSize: options.posPoolSize ?? BENCH_POS_POOL_SIZE,
         warm: options.warm,
         crosscanalEnv: options.crosscanalEnv,
         ...(options.targets ? { targets: options.targets } : {}),

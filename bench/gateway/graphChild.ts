@@ -81,7 +81,7 @@ async function startSubgraphsRole(request: Extract<GraphChildRequest, { role: 's
   const [ecommerce, loyalty, pos, catalogue] = await Promise.all([
     startEcommerceSubgraph({ legacyUrl: estate.ecommerceUrl, internalSecret, port: 0, cache: switchableCache('subgraph-ecommerce', subgraphCaches) }),
     startLoyaltySubgraph({ endpoint: estate.loyaltyEndpoint, internalSecret, port: 0, cache: switchableCache('subgraph-loyalty', subgraphCaches) }),
-    startPosSubgraph({ legacyUrl: estate.posUrl, internalSecret, schemaPrefix: request.schemaPrefix, port: 0, cache: switchableCache('subgraph-pos', subgraphCaches) }),
+    startPosSubgraph({ legacyUrl: estate.posUrl, internalSecret, schemaPrefix: request.schemaPrefix, port: 0, cache: switchableCache('subgraph-pos', subgraphCaches), poolSize: request.posPoolSize }),
     startCatalogueSubgraph({ pimUrl: estate.catalogueUrl, internalSecret, port: 0, cache: switchableCache('subgraph-catalogue', subgraphCaches) }),
   ]);
   const crosscanal = await startCrosscanalSubgraph({

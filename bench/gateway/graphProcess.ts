@@ -28,6 +28,8 @@ export type GraphChildRequest =
       internalSecret: string;
       /** The legacy subgraphs' cross-request caches at start; off: every request asks the legacy systems. */
       subgraphCaches: boolean;
+      /** Connections of the POS subgraph's pool to the tills. */
+      posPoolSize?: number;
       databaseUrl?: string;
       schemaPrefix?: string;
     };
@@ -62,6 +64,8 @@ export interface GraphOptions {
   dataDir: string;
   internalSecret: string;
   subgraphCaches: boolean;
+  /** Connections of the POS subgraph's pool to the tills (its own default when not given). */
+  posPoolSize?: number;
   databaseUrl?: string;
   schemaPrefix?: string;
   verbose?: boolean;
@@ -94,6 +98,7 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
       estate,
       internalSecret: options.internalSecret,
       subgraphCaches: options.subgraphCaches,
+      posPoolSize: options.posPoolSize,
       databaseUrl: options.databaseUrl,
       schemaPrefix: options.schemaPrefix,
     } satisfies GraphChildRequest);

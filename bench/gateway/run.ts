@@ -5,7 +5,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SEED, SCALES } from '../../legacy/generator/generate.js';
 import { EstateMismatch } from '../benchEstate.js';
-import { runBench, type BenchOptions, type GatewayBenchReport } from './bench.js';
+import { BENCH_POS_POOL_SIZE, runBench, type BenchOptions, type GatewayBenchReport } from './bench.js';
 import { ROOT } from './ipc.js';
 import { formatChart, formatMarkdown, verdicts, writeSection } from './report.js';
 import { GRAPH_ROLES, type GraphRole } from './graphProcess.js';
@@ -64,6 +64,9 @@ bench/results/gateway-<scale>.svg.
                           that the gateways, not the stand-ins, are what is measured, off with
                           latency, so that every request pays it; the legacy-calls table always
                           runs with them off
+  --pos-pool N            connections of the POS subgraph's pool to the tills (default ${BENCH_POS_POOL_SIZE}; 10
+                          as deployed, SUBGRAPH_POS_POOL_SIZE): at 20 ms a statement, 10 give
+                          500 statements a second, which caps every target alike under load
   --no-warm               leave out "Crosscanal (warm caches)" (GATEWAY_RESPONSE_CACHE=on and
                           the subgraphs' caches on, warmed by the warm-up)
   --crosscanal-env K=V    environment for the Crosscanal gateway (both variants), repeatable
@@ -111,6 +114,7 @@ function readOptions(argv: string[]): BenchOptions & { results: string; markdown
       'soak-targets': { type: 'string' },
       'heap-snapshots': { type: 'string' },
       'subgraph-caches': { type: 'string', default: 'auto' },
+      'pos-pool': { type: 'string' },
       'no-warm': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       'cpu-prof-targets': { type: 'string' },
@@ -164,6 +168,7 @@ function readOptions(argv: string[]): BenchOptions & { results: string; markdown
     ...(soaked ? { soakTargets: soaked } : {}),
     ...(values['heap-snapshots'] ? { heapSnapshotDir: resolve(values['heap-snapshots']) } : {}),
     subgraphCaches: caches,
+    posPoolSize: Math.floor(number('pos-pool', values['pos-pool'], BENCH_POS_POOL_SIZE, 1)),
     warm: !values['no-warm'],
     ...(values['cpu-prof'] ? { cpuProfileDir: resolve(values['cpu-prof']) } : {}),
     ...(profiled ? { cpuProfile: profiled } : {}),
