@@ -29,7 +29,7 @@ export interface CategoryPageKey {
 }
 
 /** The cache key of a page: the category's path, the page size and the cursor (none for the first page). */
-export function categoryPageKey({ category, limit, cursor }: CategoryPageKey): string {
+function categoryPageKey({ category, limit, cursor }: CategoryPageKey): string {
   return JSON.stringify([category, limit, cursor ?? null]);
 }
 
@@ -59,10 +59,10 @@ export interface CatalogueLoaders {
   /** Every campaign of the PIM (a short list, never paged); the only key is {@link ALL_CAMPAIGNS}. */
   campaigns: DataLoader<string, CampaignRecord[]>;
   /**
-   * A page of a category's list, key {@link categoryPageKey}: one PIM call per page, each
-   * page asked apart (a page the PIM refuses, an unknown cursor, fails alone).
+   * A page of a category's list: one PIM call per page, each page asked apart (a page the PIM
+   * refuses, an unknown cursor, fails alone).
    */
-  categoryPage: DataLoader<string, CategoryPage>;
+  categoryPage: DataLoader<CategoryPageKey, CategoryPage, string>;
 }
 
 export const ALL_CAMPAIGNS = 'all';
@@ -145,16 +145,17 @@ export function createLoaders(client: CatalogueClient, { productsMs = 600_000, c
       return lists.map((list) => list ?? []);
     }),
 
-    categoryPage: new DataLoader<string, CategoryPage>(
-      async ([key]) => {
-        const [page] = await source.cachedBatch(listPage, [key!], async () => {
-          const [category, limit, cursor] = JSON.parse(key!) as [string, number, string | null];
-          const { items, nextCursor } = await client.productPage({ category, limit, ...(cursor === null ? {} : { cursor }) });
-          return new Map([[key!, { items: items.map(toProductRecord), nextCursor }]]);
+    categoryPage: new DataLoader<CategoryPageKey, CategoryPage, string>(
+      async ([asked]) => {
+        const key = categoryPageKey(asked!);
+        const [page] = await source.cachedBatch(listPage, [key], async () => {
+          const { items, nextCursor } = await client.productPage(asked!);
+          return new Map([[key, { items: items.map(toProductRecord), nextCursor }]]);
         });
-        return [page ?? { items: [], nextCursor: null }];
+        // Always in the map fetched, or the cached page, or the failure.
+        return [page!];
       },
-      { batch: false },
+      { batch: false, cacheKeyFn: categoryPageKey },
     ),
   };
 }

@@ -7,7 +7,7 @@ import { selectsBelow } from '../shared/selection.js';
 import { PIM_PAGE_LIMIT, pimProblemOf } from './client.js';
 import type { CatalogueContext } from './context.js';
 import type { Resolvers } from './generated/types.js';
-import { ALL_CAMPAIGNS, categoryPageKey } from './loaders.js';
+import { ALL_CAMPAIGNS } from './loaders.js';
 import {
   categoryPath,
   covers,
@@ -150,7 +150,7 @@ export const resolvers: GraphQLResolverMap<CatalogueContext> = {
       campaignsAlongside(info, context);
       let page;
       try {
-        page = await context.loaders.categoryPage.load(categoryPageKey({ category: path.join(' > '), limit, ...(after ? { cursor: after } : {}) }));
+        page = await context.loaders.categoryPage.load({ category: path.join(' > '), limit, ...(after ? { cursor: after } : {}) });
       } catch (error) {
         if (pimProblemOf(error) === 'invalid-cursor') {
           throw badUserInput(`after ${JSON.stringify(after)} is not a cursor of this listing: pass pageInfo.endCursor back unchanged, with the same category`, 'after');
