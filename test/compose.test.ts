@@ -741,6 +741,16 @@ describe('Dockerfile', () => {
     for (const extension of extensions) expect({ extension, copied: DOCKERFILE_TEXT.includes(`'*${extension}'`) }).toEqual({ extension, copied: true });
   });
 
+  test('runs on the same Node.js as CI tests on and the gateway benchmark measures, with NODE_ENV=production', () => {
+    const images = new Set(stages.filter((s) => /^node:/.test(s.base)).map((s) => /^node:(\d+\.\d+\.\d+)-/.exec(s.base)?.[1]));
+    expect(images.size).toBe(1);
+    const [version] = [...images];
+    expect(/ci_node="\$\{CI_NODE:-([^}]+)\}"/.exec(read('.ci/run'))?.[1]).toBe(version);
+    const bench = JSON.parse(read('bench/gateway/package.json')) as { devDependencies: Record<string, string> };
+    expect(bench.devDependencies.node).toBe(version);
+    expect(finalStage.instructions.some((i) => i.keyword === 'ENV' && /^NODE_ENV=production$/.test(i.args))).toBe(true);
+  });
+
   test('keeps local data and secrets out of the build context', () => {
     const ignored = read('.dockerignore')
       .split('\n')

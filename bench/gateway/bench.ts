@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { ensureBenchEstate } from '../benchEstate.js';
 import { median } from '../measure.js';
 import { createFloor } from './floor.js';
 import { GRAPH_ROLES, startGraph, LEGACY_SYSTEMS, type GraphRole, type LegacySystem, type RunningGraph } from './graphProcess.js';
-import { ROOT } from './ipc.js';
+import { CURRENT_RUNTIME, ROOT, type ChildRuntime } from './ipc.js';
 import { startLoader, type LoadResult, type Loader, type SerialResult } from './load.js';
 import { startTarget, TARGET_DESCRIPTIONS, TARGET_LABELS, WARM, type RunningTarget, type TargetConfig, type TargetKind } from './targets.js';
 import { partnerDayLimits, pickIdentifiers, workloads as makeWorkloads, type Picks, type Workload } from './workloads.js';
@@ -58,6 +59,11 @@ export interface BenchOptions {
    * caps every target alike under load. Default {@link BENCH_POS_POOL_SIZE}.
    */
   posPoolSize?: number;
+  /**
+   * The Node.js and NODE_ENV of every measured process (stand-ins, subgraphs, targets, load
+   * generator); default the harness's own. `npm run bench:gateway` runs them as the image does.
+   */
+  runtime?: ChildRuntime;
   /** Also run "Crosscanal (warm caches)": GATEWAY_RESPONSE_CACHE=on and the subgraphs' caches on. */
   warm: boolean;
   crosscanalEnv: Record<string, string>;
@@ -170,8 +176,16 @@ export interface GatewayBenchReport {
   date: string;
   command: string;
   commit: string;
-  machine: { cpus: number; cpuModel: string; totalMemory: number; node: string; platform: string; load: { atStart: number[]; atEnd: number[] } };
-  options: Omit<BenchOptions, 'log' | 'verbose' | 'command' | 'databaseUrl' | 'schemaPrefix' | 'cpuProfileDir' | 'cpuProfile' | 'checkVariants' | 'heapSnapshotDir'> & { database: 'pglite' | 'postgresql' };
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    totalMemory: number;
+    /** The Node.js of the measured processes (the harness's own in reports before it could differ). */
+    node: string;
+    /** Their NODE_ENV (absent in reports before it was set). */
+    nodeEnv?: string;
+    platform: string; load: { atStart: number[]; atEnd: number[] } };
+  options: Omit<BenchOptions, 'log' | 'verbose' | 'command' | 'databaseUrl' | 'schemaPrefix' | 'cpuProfileDir' | 'cpuProfile' | 'checkVariants' | 'heapSnapshotDir' | 'runtime'> & { database: 'pglite' | 'postgresql' };
   estate: { dataDir: string; scale: string; seed: string; generatedNow: boolean };
   /** The identifiers the workloads took (the partner days by their receipt counts). */
   picks: Omit<Picks, 'partnerDays'> & { partnerDays: Array<{ franchise: string; day: string; receipts: number }> };
@@ -251,11 +265,22 @@ async function post(url: string, body: string, headers: Record<string, string>):
   return { status: response.status, text: await response.text() };
 }
 
+/** The version a Node.js binary reports (`v24.21.0`). */
+export function nodeVersion(node: string): string {
+  const result = spawnSync(node, ['--version'], { encoding: 'utf8' });
+  const version = result.stdout?.trim() ?? '';
+  if (result.status !== 0 || !/^v\d+\.\d+\.\d+/.test(version)) throw new Error(`${node} --version did not answer with a version (${result.error?.message ?? result.stderr?.trim() ?? ''})`);
+  return version;
+}
+
 export async function runBench(options: BenchOptions): Promise<GatewayBenchReport> {
   const log = options.log;
   const started = performance.now();
   const loadAtStart = loadavg();
   const peers = peersInstalled();
+  const runtime = options.runtime ?? CURRENT_RUNTIME;
+  const runtimeVersion = runtime.node === process.execPath ? process.version : nodeVersion(runtime.node);
+  log(`measured processes on Node.js ${runtimeVersion.slice(1)}${runtime.env.NODE_ENV ? `, NODE_ENV=${runtime.env.NODE_ENV}` : ''}`);
   if (!peers.autocannon) log('autocannon is not installed under bench/gateway (`npm ci --prefix bench/gateway`): a plain keep-alive loop makes the load');
 
   const estate = await ensureBenchEstate(options.dataDir, options.scale, options.seed);
@@ -287,7 +312,7 @@ export async function runBench(options: BenchOptions): Promise<GatewayBenchRepor
   // No rate limit (one client makes all the load) and room for the partner day's receipts;
   // the response cache off unless this is the warm variant, whatever its default becomes.
   const baseEnv: Record<string, string> = { GATEWAY_RATE_LIMIT_PER_MINUTE: '0', ...partnerDayLimits(picks), GATEWAY_RESPONSE_CACHE: 'off', ...options.crosscanalEnv };
-  const common = { workers: options.workers, supergraphPath, grant, internalSecret, devIssuerDir };
+  const common = { workers: options.workers, supergraphPath, grant, internalSecret, issuer: issuer.trusted };
   const targetConfigs: Array<Omit<TargetConfig, 'subgraphUrls'>> = [];
   for (const kind of kinds) {
     const profile = options.cpuProfileDir && (options.cpuProfile ?? ['crosscanal']).includes(kind) ? { cpuProfileDir: join(options.cpuProfileDir, kind) } : {};
@@ -323,13 +348,14 @@ export async function runBench(options: BenchOptions): Promise<GatewayBenchRepor
       databaseUrl: options.databaseUrl,
       schemaPrefix,
       verbose: options.verbose,
+      runtime,
       ...(graphProfiled.length > 0 ? { cpuProfileDir: options.cpuProfileDir, cpuProfile: graphProfiled } : {}),
     });
     const urls = graphStarting.then((g) => g.subgraphUrls);
     urls.catch(() => undefined);
-    const loaderStarting = startLoader({ verbose: options.verbose });
+    const loaderStarting = startLoader({ verbose: options.verbose, runtime });
     loaderStarting.catch(() => undefined);
-    const starting = await Promise.allSettled(targetConfigs.map((config) => startTarget(config, urls, { verbose: options.verbose })));
+    const starting = await Promise.allSettled(targetConfigs.map((config) => startTarget(config, urls, { verbose: options.verbose, runtime })));
     for (const result of starting) if (result.status === 'fulfilled') running.push(result.value);
     const graphStarted = await Promise.allSettled([graphStarting]);
     if (graphStarted[0].status === 'fulfilled') graph = graphStarted[0].value;
@@ -527,7 +553,7 @@ export async function runBench(options: BenchOptions): Promise<GatewayBenchRepor
       date: new Date().toISOString(),
       command: options.command,
       commit: await gitCommit(),
-      machine: { cpus: cpuList.length, cpuModel: cpuList[0]?.model.trim() ?? 'unknown', totalMemory: totalmem(), node: process.version, platform: `${platform()} ${release()}`, load: { atStart: loadAtStart, atEnd: loadavg() } },
+      machine: { cpus: cpuList.length, cpuModel: cpuList[0]?.model.trim() ?? 'unknown', totalMemory: totalmem(), node: runtimeVersion, nodeEnv: runtime.env.NODE_ENV ?? process.env.NODE_ENV ?? '', platform: `${platform()} ${release()}`, load: { atStart: loadAtStart, atEnd: loadavg() } },
       options: {
         dataDir: options.dataDir,
         scale: options.scale,

@@ -59,14 +59,26 @@ export interface Child {
   stop(graceMs?: number): Promise<void>;
 }
 
+/**
+ * What the measured processes run on: a Node.js binary and the environment that goes with it
+ * (`NODE_ENV`), the same for every process of a run, whatever runs the harness itself.
+ */
+export interface ChildRuntime {
+  node: string;
+  env: Record<string, string>;
+}
+
+/** The harness's own Node.js, its environment unchanged. */
+export const CURRENT_RUNTIME: ChildRuntime = { node: process.execPath, env: {} };
+
 /** Starts `entry` (a TypeScript file) under tsx with an IPC channel; stdout is passed through when `verbose`. */
 export function spawnChild(
   entry: string,
-  { args = [], env = {}, execArgv = [], verbose = false }: { args?: string[]; env?: NodeJS.ProcessEnv; execArgv?: string[]; verbose?: boolean } = {},
+  { args = [], env = {}, execArgv = [], verbose = false, runtime = CURRENT_RUNTIME }: { args?: string[]; env?: NodeJS.ProcessEnv; execArgv?: string[]; verbose?: boolean; runtime?: ChildRuntime } = {},
 ): Child {
-  const child = spawn(process.execPath, [...execArgv, '--import', 'tsx', entry, ...args], {
+  const child = spawn(runtime.node, [...execArgv, '--import', 'tsx', entry, ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...runtime.env, ...env },
     stdio: ['ignore', verbose ? 'inherit' : 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';

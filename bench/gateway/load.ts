@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { spawnChild } from './ipc.js';
+import { CURRENT_RUNTIME, spawnChild, type ChildRuntime } from './ipc.js';
 
 const ENTRY = fileURLToPath(new URL('./loadChild.ts', import.meta.url));
 
@@ -43,8 +43,8 @@ export interface Loader {
 }
 
 /** The load generator's process (`loadChild.ts`): autocannon, installed under bench/gateway (a plain loop without it). */
-export async function startLoader({ verbose = false }: { verbose?: boolean } = {}): Promise<Loader> {
-  const child = spawnChild(ENTRY, { verbose });
+export async function startLoader({ verbose = false, runtime = CURRENT_RUNTIME }: { verbose?: boolean; runtime?: ChildRuntime } = {}): Promise<Loader> {
+  const child = spawnChild(ENTRY, { verbose, runtime });
   const ready = await child.next<{ type: 'ready'; generator: Loader['generator'] }>('ready', 60_000);
   const ask = async <T>(type: 'load' | 'serial' | 'prime', request: LoadRequest): Promise<T> => {
     const answer = child.next<{ type: 'loaded'; result: T }>('loaded', (request.seconds + 120) * 1000);

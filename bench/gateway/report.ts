@@ -200,7 +200,7 @@ export function formatMarkdown(report: GatewayBenchReport, { chart }: { chart?: 
   out.push('## Gateway: Crosscanal against the floor, stock @apollo/gateway and Hive Gateway', '');
   out.push('```', report.command, '```', '');
   out.push(
-    `Run ${report.date.slice(0, 16).replace('T', ' ')} UTC on commit \`${report.commit.slice(0, 12)}\` (plus the working tree's changes, if any); ${report.machine.cpus} cores (${report.machine.cpuModel}), ${mib(report.machine.totalMemory)}, Node.js ${report.machine.node.slice(1)}, ${report.machine.platform}. ` +
+    `Run ${report.date.slice(0, 16).replace('T', ' ')} UTC on commit \`${report.commit.slice(0, 12)}\` (plus the working tree's changes, if any); ${report.machine.cpus} cores (${report.machine.cpuModel}), ${mib(report.machine.totalMemory)}, Node.js ${report.machine.node.slice(1)}${report.machine.nodeEnv ? ` with NODE_ENV=${report.machine.nodeEnv}` : ''} in every measured process, ${report.machine.platform}. ` +
       `Load average (1 / 5 / 15 min) ${report.machine.load.atStart.map((l) => l.toFixed(2)).join(' / ')} at the start, ${report.machine.load.atEnd.map((l) => l.toFixed(2)).join(' / ')} at the end; the load generator, the targets, the subgraphs and the stand-ins share the machine's cores. ${fmt(report.elapsedSeconds / 60, 1)} minutes in all.`,
     '',
   );

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_SEED, SCALES } from '../../legacy/generator/generate.js';
 import { EstateMismatch } from '../benchEstate.js';
 import { BENCH_POS_POOL_SIZE, runBench, type BenchOptions, type GatewayBenchReport } from './bench.js';
-import { ROOT } from './ipc.js';
+import { ROOT, type ChildRuntime } from './ipc.js';
 import { formatChart, formatMarkdown, verdicts, writeSection } from './report.js';
 import { GRAPH_ROLES, type GraphRole } from './graphProcess.js';
 import type { TargetKind } from './targets.js';
@@ -67,6 +67,11 @@ bench/results/gateway-<scale>.svg.
   --pos-pool N            connections of the POS subgraph's pool to the tills (default ${BENCH_POS_POOL_SIZE}; 10
                           as deployed, SUBGRAPH_POS_POOL_SIZE): at 20 ms a statement, 10 give
                           500 statements a second, which caps every target alike under load
+  --node PATH|current     the Node.js every measured process runs on (default the image's, the
+                          Dockerfile's version, installed under bench/gateway as the \`node\`
+                          package; current: the one running this command)
+  --node-env VALUE|none   their NODE_ENV (default production, as the image sets it; none: this
+                          command's environment's)
   --no-warm               leave out "Crosscanal (warm caches)" (GATEWAY_RESPONSE_CACHE=on and
                           the subgraphs' caches on, warmed by the warm-up)
   --crosscanal-env K=V    environment for the Crosscanal gateway (both variants), repeatable
@@ -116,6 +121,8 @@ function readOptions(argv: string[]): BenchOptions & { results: string; markdown
       'subgraph-caches': { type: 'string', default: 'auto' },
       'pos-pool': { type: 'string' },
       'no-warm': { type: 'boolean', default: false },
+      node: { type: 'string' },
+      'node-env': { type: 'string', default: 'production' },
       'cpu-prof': { type: 'string' },
       'cpu-prof-targets': { type: 'string' },
       'crosscanal-env': { type: 'string', multiple: true },
@@ -170,6 +177,7 @@ function readOptions(argv: string[]): BenchOptions & { results: string; markdown
     subgraphCaches: caches,
     posPoolSize: Math.floor(number('pos-pool', values['pos-pool'], BENCH_POS_POOL_SIZE, 1)),
     warm: !values['no-warm'],
+    runtime: runtimeOf(values.node, values['node-env']!),
     ...(values['cpu-prof'] ? { cpuProfileDir: resolve(values['cpu-prof']) } : {}),
     ...(profiled ? { cpuProfile: profiled } : {}),
     crosscanalEnv,
@@ -193,9 +201,23 @@ function readOptions(argv: string[]): BenchOptions & { results: string; markdown
   };
 }
 
+/** The bench's own Node.js: the \`node\` package of bench/gateway, the image's version. */
+export const BENCH_NODE = join(ROOT, 'bench', 'gateway', 'node_modules', '.bin', 'node');
+
+/** The runtime of the measured processes from --node and --node-env. */
+function runtimeOf(node: string | undefined, nodeEnv: string): ChildRuntime {
+  const env: Record<string, string> = nodeEnv === 'none' ? {} : { NODE_ENV: nodeEnv };
+  if (node === 'current') return { node: process.execPath, env };
+  if (node !== undefined) {
+    if (!existsSync(node)) throw new Error(`--node: no such file ${JSON.stringify(node)}`);
+    return { node: resolve(node), env };
+  }
+  return { node: BENCH_NODE, env };
+}
+
 /** Installs the bench's own peers (`npm ci --prefix bench/gateway`) when they are missing. */
 function ensurePeers(): void {
-  if (existsSync(join(ROOT, 'bench', 'gateway', 'node_modules', 'autocannon'))) return;
+  if (existsSync(join(ROOT, 'bench', 'gateway', 'node_modules', 'autocannon')) && existsSync(BENCH_NODE)) return;
   process.stderr.write('installing the benchmark\'s peers (npm ci --prefix bench/gateway)…\n');
   const result = spawnSync('npm', ['ci', '--prefix', join(ROOT, 'bench', 'gateway'), '--no-audit', '--no-fund'], { cwd: ROOT, stdio: 'inherit' });
   if (result.status !== 0) throw new Error(`npm ci --prefix bench/gateway exited with ${String(result.status)}`);

@@ -41,6 +41,9 @@ describe('bench:gateway smoke', () => {
       ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL, schemaPrefix: `bgws${randomBytes(4).toString('hex')}_` } : {}),
       warm: true,
       crosscanalEnv: {},
+      // Every measured process as the image runs it: under NODE_ENV=production the Crosscanal
+      // gateway refuses a development issuer and trusts the run's by its public keys.
+      runtime: { node: process.execPath, env: { NODE_ENV: 'production' } },
       // Profiles of the Crosscanal gateway and of the graph's two processes, written as they stop.
       cpuProfileDir: join(dir, 'profiles'),
       cpuProfile: ['crosscanal', 'estate', 'subgraphs'],
@@ -60,6 +63,7 @@ describe('bench:gateway smoke', () => {
     expect(names).toEqual(expect.arrayContaining(['floor', 'apollo', 'crosscanal', WARM]));
     expect(names.includes('hive')).toBe(peersInstalled().hive);
     for (const target of report.targets) expect(target.startRss).toBeGreaterThan(0);
+    expect(report.machine).toMatchObject({ node: process.version, nodeEnv: 'production' });
   });
 
   test("every workload returns the floor's data through every target, without errors", () => {

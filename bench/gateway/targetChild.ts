@@ -215,7 +215,9 @@ async function startCrosscanal(target: TargetConfig): Promise<Listening> {
     GATEWAY_PORT: '0',
     GATEWAY_HOST: '127.0.0.1',
     CROSSCANAL_INTERNAL_SECRET: target.internalSecret,
-    GATEWAY_DEV_ISSUER_DIR: target.devIssuerDir,
+    GATEWAY_JWT_ISSUER: target.issuer.issuer,
+    GATEWAY_JWT_AUDIENCE: target.issuer.audience,
+    GATEWAY_JWKS: JSON.stringify(target.issuer.jwks),
     SUPERGRAPH_PATH: target.supergraphPath,
   };
   const gatewayConfig = gatewayConfigFromEnv(env);

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { rssOf, spawnChild, type Child, type MemoryFigure } from './ipc.js';
+import type { TrustedIssuer } from '../../gateway/config.js';
+import { CURRENT_RUNTIME, rssOf, spawnChild, type Child, type ChildRuntime, type MemoryFigure } from './ipc.js';
 import type { PauseFigure } from './pauses.js';
 
 const ENTRY = fileURLToPath(new URL('./targetChild.ts', import.meta.url));
@@ -21,9 +22,9 @@ export interface TargetConfig {
   subgraphUrls: Record<string, string>;
   /** The pre-signed principal header the floor, stock Apollo and Hive send to every subgraph. */
   grant: string;
-  /** The Crosscanal gateway only: the shared secret, its development issuer, its environment. */
+  /** The Crosscanal gateway only: the shared secret, the issuer it trusts (by its public keys, as in production), its environment. */
   internalSecret: string;
-  devIssuerDir: string;
+  issuer: TrustedIssuer;
   crosscanalEnv: Record<string, string>;
   /** Node's `--cpu-prof` into this folder (written when the target stops). */
   cpuProfileDir?: string;
@@ -74,11 +75,11 @@ export interface RunningTarget {
 export async function startTarget(
   config: Omit<TargetConfig, 'subgraphUrls'>,
   subgraphUrls: Promise<Record<string, string>>,
-  { verbose = false }: { verbose?: boolean } = {},
+  { verbose = false, runtime = CURRENT_RUNTIME }: { verbose?: boolean; runtime?: ChildRuntime } = {},
 ): Promise<RunningTarget> {
   // --expose-gc: the soak reads what each process retains after a full collection.
   const execArgv = ['--expose-gc', ...(config.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${config.cpuProfileDir}`] : [])];
-  const child: Child = spawnChild(ENTRY, { env: { BENCH_TARGET: JSON.stringify({ ...config, subgraphUrls: {} }) }, execArgv, verbose });
+  const child: Child = spawnChild(ENTRY, { env: { BENCH_TARGET: JSON.stringify({ ...config, subgraphUrls: {} }) }, execArgv, verbose, runtime });
   try {
     const prepared = child.next('prepared', 180_000);
     // Awaited below; until then a failure must not count as unhandled.
