@@ -74,6 +74,11 @@ export interface GatewayConfig {
   workers: number;
   /** Query plans kept, the persisted operations' planned at start among them. */
   queryPlanCacheSize: number;
+  /**
+   * Bytes of parsed and validated operations kept, with what the gateway keeps beside each (its
+   * federation form, its compiled walk, its measures): `documentStore.ts`.
+   */
+  documentCacheMaxBytes: number;
   /** Whole answers to queries served again to the same principal for a while; off unless asked (README, "Speed"). */
   responseCache?: { ttlMs: number; maxEntries: number; maxBytes: number };
   /**
@@ -229,6 +234,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
     compileShaping: flag(env, 'GATEWAY_COMPILE_SHAPING', true),
     workers: integer(env, 'GATEWAY_WORKERS', 1, 1, 64),
     queryPlanCacheSize: integer(env, 'GATEWAY_QUERY_PLAN_CACHE_SIZE', 2000, 1, 1_000_000),
+    documentCacheMaxBytes: integer(env, 'GATEWAY_DOCUMENT_CACHE_MAX_BYTES', 128 * 1024 * 1024, 0, 64 * 1024 * 1024 * 1024),
     trustTraceparent: flag(env, 'GATEWAY_TRUST_TRACEPARENT', false),
     ...(flag(env, 'GATEWAY_RESPONSE_CACHE', false)
       ? {

@@ -28,6 +28,7 @@ import { useCoalescedRequests } from './coalesce.js';
 import { SubgraphDataSource } from './subgraphDataSource.js';
 import { useScalarInputs } from './scalarInputs.js';
 import { keepResponseOperations } from './operationCache.js';
+import { GatewayDocumentStore } from './documentStore.js';
 import { installCompiledShaping } from './resultShaping.js';
 import { useStaleNotice } from '../subgraphs/shared/staleness.js';
 
@@ -101,6 +102,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     logger,
     formatError: maskErrors(config.development, log),
     includeStacktraceInErrorResponses: config.development,
+    // Bounded by what the documents and everything kept beside them hold (0: none kept).
+    documentStore: config.documentCacheMaxBytes > 0 ? new GatewayDocumentStore(config.documentCacheMaxBytes) : null,
     introspection: config.introspection,
     // Operations found by id in the automatic persisted query cache are parsed here, not by the handler.
     parseOptions: { maxTokens: config.limits.maxTokens },
