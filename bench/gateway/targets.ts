@@ -41,7 +41,7 @@ export const TARGET_DESCRIPTIONS: Readonly<Record<TargetKind, string>> = {
   floor: 'the floor: the same subgraph fetches (planned once by Apollo\'s planner) sent and merged by a bare Node HTTP process; no validation, auth or plugins',
   apollo: 'stock `@apollo/gateway` on `@apollo/server` standalone, defaults, a `RemoteGraphQLDataSource` adding the pre-signed principal',
   hive: 'Hive Gateway runtime (`@graphql-hive/gateway-runtime` + `@graphql-mesh/transport-http`) on Node http, defaults, the principal as a static transport header',
-  crosscanal: "Crosscanal's gateway (`startGateway` with `gatewayConfigFromEnv`), a bearer token from the development issuer",
+  crosscanal: "Crosscanal's gateway (`startGateway` with `gatewayConfigFromEnv`), a bearer token signed by the run's issuer, which it trusts by its public keys (`GATEWAY_JWKS`)",
 };
 
 /**
