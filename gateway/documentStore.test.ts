@@ -1,7 +1,8 @@
 import { parse } from 'graphql';
 import { TEST_INTERNAL_SECRET } from '../test/support/grant.js';
-import { composeTestSupergraph, startTestGateway, TEST_SUBGRAPH_LINKS, type TestGateway } from '../test/support/gateway.js';
-import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
+import { composeTestSupergraph, startTestGateway, type TestGateway } from '../test/support/gateway.js';
+import { receiptShop, receiptShopTypeDefs } from '../test/support/receiptShop.js';
+import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type RequestIdentity } from '../subgraphs/shared/subgraphServer.js';
 import { BYTES_PER_NODE, documentWeight, GatewayDocumentStore } from './documentStore.js';
 import { keepResponseOperations } from './operationCache.js';
 
@@ -57,23 +58,6 @@ describe('GatewayDocumentStore', () => {
 // Through the gateway: a budget of two documents of this shape keeps two; the third sent pushes
 // out the least recently used, and what was kept beside it (federation's form of the operation)
 // goes with it: sent again, it is parsed, validated and built again, and answers the same.
-const typeDefs = parse(/* GraphQL */ `
-  ${TEST_SUBGRAPH_LINKS}
-  type Query {
-    receipt(number: ID!): Receipt @access(roles: ["public"])
-  }
-  type Receipt @access(roles: ["public"]) {
-    number: ID!
-    total: Int!
-  }
-`);
-
-const shop: SubgraphModule<RequestIdentity> = {
-  name: 'shop',
-  typeDefs,
-  resolvers: { Query: { receipt: (_: unknown, { number }: { number: string }) => ({ number, total: number.length * 100 }) } },
-};
-
 describe('the gateway keeps documents within GATEWAY_DOCUMENT_CACHE_MAX_BYTES', () => {
   let subgraph: ListeningSubgraph;
   let supergraph: Awaited<ReturnType<typeof composeTestSupergraph>>;
@@ -81,8 +65,8 @@ describe('the gateway keeps documents within GATEWAY_DOCUMENT_CACHE_MAX_BYTES', 
   const text = (name: string) => `query ${name}($n: ID!) { receipt(number: $n) { number total } }`;
 
   beforeAll(async () => {
-    subgraph = await listenSubgraph(createSubgraphServer(shop), { port: 0, internalSecret: TEST_INTERNAL_SECRET, context: async (identity: RequestIdentity) => identity });
-    supergraph = await composeTestSupergraph([{ name: 'shop', url: subgraph.url, typeDefs }]);
+    subgraph = await listenSubgraph(createSubgraphServer(receiptShop), { port: 0, internalSecret: TEST_INTERNAL_SECRET, context: async (identity: RequestIdentity) => identity });
+    supergraph = await composeTestSupergraph([{ name: 'shop', url: subgraph.url, typeDefs: receiptShopTypeDefs }]);
     const budget = 2 * documentWeight(parse(text('A')));
     gateway = await startTestGateway({ shop: subgraph.url }, { supergraphPath: supergraph.supergraphPath, env: { GATEWAY_DOCUMENT_CACHE_MAX_BYTES: String(budget) } });
   });

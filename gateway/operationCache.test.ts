@@ -2,48 +2,22 @@ import { Kind, parse, type DocumentNode } from 'graphql';
 import { buildSchema } from '@apollo/federation-internals';
 import operationsModule from '@apollo/federation-internals/dist/operations.js';
 import { TEST_INTERNAL_SECRET } from '../test/support/grant.js';
-import { composeTestSupergraph, startTestGateway, TEST_SUBGRAPH_LINKS, type TestGateway } from '../test/support/gateway.js';
-import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type RequestIdentity, type SubgraphModule } from '../subgraphs/shared/subgraphServer.js';
+import { composeTestSupergraph, startTestGateway, type TestGateway } from '../test/support/gateway.js';
+import { receiptShop, receiptShopTypeDefs } from '../test/support/receiptShop.js';
+import { createSubgraphServer, listenSubgraph, type ListeningSubgraph, type RequestIdentity } from '../subgraphs/shared/subgraphServer.js';
 import { keepResponseOperations, type KeptOperations } from './operationCache.js';
 import { installedShaping } from './resultShaping.js';
 
 // The operation the gateway shapes each answer with is built once per parsed document and kept:
 // what each request's variables decide (arguments, @include / @skip) is still its own.
-const typeDefs = parse(/* GraphQL */ `
-  ${TEST_SUBGRAPH_LINKS}
-  type Query {
-    receipt(number: ID!): Receipt @access(roles: ["public"])
-  }
-  type Receipt @access(roles: ["public"]) {
-    number: ID!
-    total: Int!
-    lines: [Line!]!
-  }
-  type Line @access(roles: ["public"]) {
-    n: Int!
-    label: String!
-  }
-`);
-
-const shop: SubgraphModule<RequestIdentity> = {
-  name: 'shop',
-  typeDefs,
-  resolvers: {
-    Query: {
-      receipt: (_: unknown, { number }: { number: string }) =>
-        number === 'none' ? null : { number, total: number.length * 100, lines: Array.from({ length: number.length }, (_, n) => ({ n, label: `${number}/${n}` })) },
-    },
-  },
-};
-
 let subgraph: ListeningSubgraph;
 let supergraph: Awaited<ReturnType<typeof composeTestSupergraph>>;
 let gateway: TestGateway;
 let counts: KeptOperations;
 
 beforeAll(async () => {
-  subgraph = await listenSubgraph(createSubgraphServer(shop), { port: 0, internalSecret: TEST_INTERNAL_SECRET, context: async (identity: RequestIdentity) => identity });
-  supergraph = await composeTestSupergraph([{ name: 'shop', url: subgraph.url, typeDefs }]);
+  subgraph = await listenSubgraph(createSubgraphServer(receiptShop), { port: 0, internalSecret: TEST_INTERNAL_SECRET, context: async (identity: RequestIdentity) => identity });
+  supergraph = await composeTestSupergraph([{ name: 'shop', url: subgraph.url, typeDefs: receiptShopTypeDefs }]);
   gateway = await startTestGateway({ shop: subgraph.url }, { supergraphPath: supergraph.supergraphPath });
   // Installed by the gateway as it started: this hands back the same counts.
   counts = keepResponseOperations()!;
