@@ -184,7 +184,9 @@ export interface GatewayBenchReport {
     node: string;
     /** Their NODE_ENV (absent in reports before it was set). */
     nodeEnv?: string;
-    platform: string; load: { atStart: number[]; atEnd: number[] } };
+    platform: string;
+    load: { atStart: number[]; atEnd: number[] };
+  };
   options: Omit<BenchOptions, 'log' | 'verbose' | 'command' | 'databaseUrl' | 'schemaPrefix' | 'cpuProfileDir' | 'cpuProfile' | 'checkVariants' | 'heapSnapshotDir' | 'runtime'> & { database: 'pglite' | 'postgresql' };
   estate: { dataDir: string; scale: string; seed: string; generatedNow: boolean };
   /** The identifiers the workloads took (the partner days by their receipt counts). */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CallCounts } from '../../legacy/shared/counters.js';
-import { spawnChild, type Child, type ChildRuntime } from './ipc.js';
+import { CURRENT_RUNTIME, spawnChild, type Child, type ChildRuntime } from './ipc.js';
 import type { PauseFigure } from './pauses.js';
 
 const ENTRY = fileURLToPath(new URL('./graphChild.ts', import.meta.url));
@@ -86,11 +86,11 @@ export async function startGraph(options: GraphOptions): Promise<RunningGraph> {
   };
   try {
     const execArgv = (role: GraphRole) => (options.cpuProfileDir && options.cpuProfile?.includes(role) ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfileDir, role)}`] : []);
-    const estateChild = spawnChild(ENTRY, { verbose: options.verbose, execArgv: execArgv('estate'), ...(options.runtime ? { runtime: options.runtime } : {}) });
+    const estateChild = spawnChild(ENTRY, { verbose: options.verbose, execArgv: execArgv('estate'), runtime: options.runtime ?? CURRENT_RUNTIME });
     children.push(estateChild);
     estateChild.send({ type: 'start', role: 'estate', dataDir: options.dataDir, databaseUrl: options.databaseUrl, schemaPrefix: options.schemaPrefix } satisfies GraphChildRequest);
     const { estate } = await estateChild.next<{ type: 'ready'; estate: EstateAddresses }>('ready', 1_800_000);
-    const subgraphsChild = spawnChild(ENTRY, { verbose: options.verbose, execArgv: execArgv('subgraphs'), ...(options.runtime ? { runtime: options.runtime } : {}) });
+    const subgraphsChild = spawnChild(ENTRY, { verbose: options.verbose, execArgv: execArgv('subgraphs'), runtime: options.runtime ?? CURRENT_RUNTIME });
     children.push(subgraphsChild);
     subgraphsChild.send({
       type: 'start',
