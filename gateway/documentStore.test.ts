@@ -100,5 +100,10 @@ describe('the gateway keeps documents within GATEWAY_DOCUMENT_CACHE_MAX_BYTES', 
     expect(built()).toBe(start + 3);
     await ask('B', '777');
     expect(built()).toBe(start + 4);
+    // What it holds is on /metrics: two documents, within the budget.
+    const metrics = await (await fetch(new URL('/metrics', gateway.url))).text();
+    const weight = documentWeight(parse(text('A')));
+    expect(metrics).toMatch(new RegExp(`^crosscanal_gateway_document_cache_bytes ${2 * weight}$`, 'm'));
+    expect(metrics).toMatch(/^crosscanal_gateway_document_cache_documents 2$/m);
   });
 });

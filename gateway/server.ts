@@ -6,6 +6,7 @@ import { parse, type GraphQLSchema } from 'graphql';
 import { readAccessPolicy } from '../subgraphs/shared/access.js';
 import { listenGraphQL } from '../subgraphs/shared/graphqlHttp.js';
 import { loggerFor } from '../subgraphs/shared/logger.js';
+import { watchDocumentStore } from '../subgraphs/shared/metrics.js';
 import type { LifecycleState } from '../subgraphs/shared/operations.js';
 import { internalKey } from '../subgraphs/shared/principal.js';
 import { apolloLogger } from '../subgraphs/shared/requestLogger.js';
@@ -96,6 +97,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     log.info({ planned: warmed.planned, ms: Math.round(performance.now() - started) }, 'persisted operations planned');
     apiSchema = loaded;
   });
+  const documentStore = config.documentCacheMaxBytes > 0 ? new GatewayDocumentStore(config.documentCacheMaxBytes) : null;
+  watchDocumentStore(() => ({ bytes: documentStore?.bytes ?? 0, documents: documentStore?.size ?? 0 }));
   const server = new ApolloServer<GatewayContext>({
     gateway,
     stopOnTerminationSignals: false,
@@ -103,7 +106,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     formatError: maskErrors(config.development, log),
     includeStacktraceInErrorResponses: config.development,
     // Bounded by what the documents and everything kept beside them hold (0: none kept).
-    documentStore: config.documentCacheMaxBytes > 0 ? new GatewayDocumentStore(config.documentCacheMaxBytes) : null,
+    documentStore,
     introspection: config.introspection,
     // Operations found by id in the automatic persisted query cache are parsed here, not by the handler.
     parseOptions: { maxTokens: config.limits.maxTokens },

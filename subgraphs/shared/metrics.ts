@@ -98,6 +98,31 @@ export function watchBreaker(source: string, read: () => 'closed' | 'halfOpen' |
   breakers.set(source, read);
 }
 
+let documentStore: (() => { bytes: number; documents: number }) | undefined;
+
+const documentBytes = new Gauge({
+  name: 'crosscanal_gateway_document_cache_bytes',
+  help: 'What the parsed and validated operations the gateway keeps weigh, with what it keeps beside them (GATEWAY_DOCUMENT_CACHE_MAX_BYTES bounds it).',
+  registers: [registry],
+  collect() {
+    if (documentStore) documentBytes.set(documentStore().bytes);
+  },
+});
+
+const documentCount = new Gauge({
+  name: 'crosscanal_gateway_document_cache_documents',
+  help: 'Parsed and validated operations the gateway keeps.',
+  registers: [registry],
+  collect() {
+    if (documentStore) documentCount.set(documentStore().documents);
+  },
+});
+
+/** Reports the gateway's document store at every scrape; a later gateway in the process replaces an earlier one. */
+export function watchDocumentStore(read: () => { bytes: number; documents: number }): void {
+  documentStore = read;
+}
+
 export type LegacyOutcome = 'ok' | 'unavailable' | 'rate_limited' | 'bad_response' | 'bad_request' | 'given_up' | 'short_circuit';
 
 export function observeRequest(server: string, operation: string | null | undefined, outcome: string, seconds: number): void {
