@@ -22,20 +22,15 @@ import { BoundedMap } from '../subgraphs/shared/boundedMap.js';
  */
 export class GatewayDocumentStore implements DocumentStore {
   private readonly documents: BoundedMap<string, DocumentNode>;
-  private readonly weights = new WeakMap<DocumentNode, number>();
 
   constructor(readonly maxBytes: number) {
-    this.documents = new BoundedMap(Number.MAX_SAFE_INTEGER, { weigh: (_, document) => this.weightOf(document), maxWeight: maxBytes });
+    this.documents = new BoundedMap(Number.MAX_SAFE_INTEGER, { weigh: (_, document) => documentWeight(document), maxWeight: maxBytes });
   }
 
   async get(key: string): Promise<DocumentNode | undefined> {
-    const document = this.documents.get(key);
     // Read again, it becomes the most recent: the map forgets from its oldest insertion.
-    if (document) {
-      this.documents.delete(key);
-      this.documents.set(key, document);
-    }
-    return document;
+    this.documents.touch(key);
+    return this.documents.get(key);
   }
 
   async set(key: string, document: DocumentNode): Promise<void> {
@@ -53,15 +48,6 @@ export class GatewayDocumentStore implements DocumentStore {
 
   get size(): number {
     return this.documents.size;
-  }
-
-  private weightOf(document: DocumentNode): number {
-    let weight = this.weights.get(document);
-    if (weight === undefined) {
-      weight = documentWeight(document);
-      this.weights.set(document, weight);
-    }
-    return weight;
   }
 }
 

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { BoundedMap } from './boundedMap.js';
 
 describe('BoundedMap', () => {
@@ -28,5 +29,18 @@ describe('BoundedMap', () => {
     map.set('a', 'xxxx').set('big', 'x'.repeat(11));
     expect([...map.keys()]).toEqual(['a']);
     expect(map.weight).toBe(4);
+  });
+
+  it('touch makes an entry the newest without weighing it again; an absent key is left absent', () => {
+    const weigh = jest.fn((_: string, text: string) => text.length);
+    const map = new BoundedMap<string, string>(100, { weigh, maxWeight: 10 });
+    map.set('a', 'xxxx').set('b', 'xxxx');
+    map.touch('a');
+    map.touch('absent');
+    expect(weigh).toHaveBeenCalledTimes(2);
+    expect(map.has('absent')).toBe(false);
+    map.set('c', 'xxxx');
+    expect([...map.keys()]).toEqual(['a', 'c']);
+    expect(map.weight).toBe(8);
   });
 });

@@ -42,6 +42,14 @@ export class BoundedMap<K, V> extends Map<K, V> {
     return this;
   }
 
+  /** Makes `key`'s entry the newest, as if written again, without weighing it again. */
+  touch(key: K): void {
+    if (!super.has(key)) return;
+    const value = super.get(key) as V;
+    super.delete(key);
+    super.set(key, value);
+  }
+
   override delete(key: K): boolean {
     const weight = this.weights?.get(key);
     if (weight !== undefined) {
