@@ -83,23 +83,26 @@ interface Bought {
   lines: BoughtLine[];
 }
 
-/** The order the goods were bought on: a receipt of any franchise, or a web order. */
-async function boughtOn(number: string, context: Context): Promise<Bought> {
-  const { pos, ecommerce } = context.estate();
-  if (pos && (await pos.franchiseOfNumber.load(number))) {
-    const sale = await pos.sale.load(number);
-    if (sale) {
-      return {
-        kind: 'STORE_SALE',
-        number,
-        currency: sale.total.currency,
-        lines: sale.lines.map((line) => ({ lineNumber: line.lineNumber, ean: line.gtin, localCode: line.gtin ? null : line.localCode, quantity: line.quantity, paid: line.lineTotal.amount })),
-      };
-    }
-  }
+/** A receipt of any franchise by its number, or null when the tills have none. */
+async function saleBoughtOn(number: string, context: Context): Promise<Bought | null> {
+  const { pos } = context.estate();
+  if (!pos || !(await pos.franchiseOfNumber.load(number))) return null;
+  const sale = await pos.sale.load(number);
+  if (!sale) return null;
+  return {
+    kind: 'STORE_SALE',
+    number,
+    currency: sale.total.currency,
+    lines: sale.lines.map((line) => ({ lineNumber: line.lineNumber, ean: line.gtin, localCode: line.gtin ? null : line.localCode, quantity: line.quantity, paid: line.lineTotal.amount })),
+  };
+}
+
+/** A web order by its number, or null when the web shop has none; refused when nothing was paid on it. */
+async function webOrderBoughtOn(number: string, context: Context): Promise<Bought | null> {
+  const { ecommerce } = context.estate();
   if (!ecommerce) throw new SourceFailure('unavailable', 'the web shop is not configured');
   const order = await ecommerce.orderByNumber.load(number);
-  if (!order) throw refused('ORDER_NOT_FOUND', `no web order or receipt ${number}`);
+  if (!order) return null;
   if (order.status === 'CANCELLED' || order.status === 'PENDING') throw refused('ORDER_NOT_RETURNABLE', `web order ${number} is ${order.status}: nothing was paid to give back`, { status: order.status });
   const products = await ecommerce.product.loadMany(order.lines.map((line) => line.sku));
   return {
@@ -113,6 +116,25 @@ async function boughtOn(number: string, context: Context): Promise<Bought> {
       return { lineNumber: line.lineNumber, ean: known?.gtin ?? null, localCode: known?.gtin ? null : line.sku, quantity: line.quantity, paid: line.lineTotal.amount };
     }),
   };
+}
+
+/**
+ * The order the goods were bought on: a receipt of any franchise, or a web order. The tills
+ * and the web shop are asked at once, as `order(number:)` asks them, and one failing fails the
+ * return only when the other has no such order (the number may be the failing system's). A web
+ * order's number names no store, so the tills cannot place it without reading their directory
+ * again: with the tills down, that read fails, and a web order brought back then must still be
+ * taken (and written to the tills once they are back).
+ */
+async function boughtOn(number: string, context: Context): Promise<Bought> {
+  const [tills, web] = await Promise.allSettled([saleBoughtOn(number, context), webOrderBoughtOn(number, context)]);
+  if (tills.status === 'fulfilled' && tills.value) return tills.value;
+  if (web.status === 'fulfilled' && web.value) return web.value;
+  // A refusal on the merits (a web order with nothing paid) stands whatever the tills said.
+  if (web.status === 'rejected' && web.reason instanceof GraphQLError && web.reason.extensions?.code === 'RETURN_REFUSED') throw web.reason;
+  const failed = [tills, web].find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  throw refused('ORDER_NOT_FOUND', `no web order or receipt ${number}`);
 }
 
 /** How many of each code were already brought back against the order, in any store. */
