@@ -154,4 +154,26 @@ describe('recordReturn', () => {
     const [row] = await stack.crosscanal.store.db.query<{ actor: string; role: string; state: string }>('SELECT actor, role, state FROM return_request WHERE idempotency_key = $1', [input.idempotencyKey]);
     expect(row).toMatchObject({ role: 'associate', state: 'DONE', actor: expect.any(String) });
   });
+
+  it('with the web shop down, takes back a receipt all the same, and refuses a web order with the shop\'s coded error, recording nothing', async () => {
+    const sale = estate.pos.receipts.find((r) => r.franchise === 'NRD' && r.lines[0]!.ean !== null && untouched(r.receipt_no))!;
+    const order = estate.ecommerce.orders.find((o) => o.status === 'delivered' && untouched(o.number))!;
+    const refusedKey = randomUUID();
+    stack.estate.ecommerce.faults.set({ down: true });
+    let receipt;
+    let web;
+    try {
+      receipt = await record({ orderNumber: sale.receipt_no, lines: [{ lineNumber: 1, quantity: 1, restock: true }] });
+      web = await record({ idempotencyKey: refusedKey, orderNumber: order.number, lines: [{ lineNumber: 1, quantity: 1, restock: true }] });
+    } finally {
+      stack.estate.ecommerce.faults.set({ down: false });
+    }
+    // The receipt is the tills' alone: the web shop, asked at the same time, failing does not matter.
+    expect(receipt.errors).toBeUndefined();
+    expect(receipt.data!.recordReturn).toMatchObject({ status: 'DONE', returnNumber: expect.stringMatching(/^R-NRD01-/), storeReturn: { receipt: { number: sale.receipt_no } } });
+    // The tills have no such number, and the shop that may have it cannot say: an error, not a refusal.
+    expect(web.data?.recordReturn ?? null).toBeNull();
+    expect(web.errors?.[0]?.extensions).toMatchObject({ code: 'SOURCE_UNAVAILABLE', source: 'ecommerce' });
+    expect(await stack.crosscanal.store.db.query('SELECT 1 FROM return_request WHERE idempotency_key = $1', [refusedKey])).toEqual([]);
+  });
 });
