@@ -183,4 +183,32 @@ describe('legacy calls of a product page', () => {
     // catalogue's aliases and the web shop's answer): one statement per franchise in each.
     expect(stack.estate.pos.counter.snapshot().byOperation).toEqual({ select: 2 * estate.pos.franchises.length });
   });
+
+  test("with storeAvailability, stock, prices and promotions come in one plan step, and the tills answer them in one statement per franchise", async () => {
+    const page = /* GraphQL */ `
+      query ($ref: String!, $postcode: String!) {
+        product(catalogueRef: $ref) {
+          catalogueRef webAvailable
+          storePrices { store { code } price { amount } }
+          storePromotions { id }
+          storeAvailability(near: { postcode: $postcode }, first: 10) { store { code } quantity }
+        }
+      }
+    `;
+    // Another product than the test before's, stocked and priced, so that no cache answers for it.
+    const stocked = new Set(estate.pos.stock.filter((s) => s.ean).map((s) => s.ean));
+    const priced = new Set(estate.pos.prices.filter((p) => p.ean).map((p) => p.ean));
+    const product = estate.catalogue.products.filter((p) => p.ean && stocked.has(p.ean) && priced.has(p.ean)).at(-2)!;
+    const store = estate.pos.stores.find((s) => estate.pos.stock.some((line) => line.ean === product.ean && line.store_code === s.code))!;
+    await ask('{ franchises { code } }');
+    stack.estate.pos.counter.reset();
+
+    const { data, errors } = await ask(page, { ref: product.ref, postcode: store.postcode });
+    expect(errors).toBeUndefined();
+    const answered = data!.product as { storePrices: unknown[]; storeAvailability: Array<{ store: { code: string } }> };
+    expect(answered.storePrices.length).toBeGreaterThan(0);
+    expect(answered.storeAvailability.map((s) => s.store.code)).toContain(store.code);
+    // Two loaders, stock and pricing, read together: one statement per franchise, where two were sent.
+    expect(stack.estate.pos.counter.snapshot().byOperation).toEqual({ select: estate.pos.franchises.length });
+  });
 });

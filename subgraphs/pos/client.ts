@@ -214,7 +214,33 @@ export class PosClient {
     return this.pool.end();
   }
 
-  private franchiseRows(operation: string, franchise: FranchiseEntry, build: (queries: LayoutQueries, schema: string) => Statement): Promise<Row[]> {
+  /**
+   * Several statements of one franchise sent as one: each part's rows, in the order of `parts`,
+   * each row as JSON (`row_to_json` of the part's own row, under the same column names), which
+   * the layout mappers read as they read the part's rows sent alone. One call to the source:
+   * it fails or succeeds for every part at once.
+   */
+  async fusedRows(franchise: FranchiseEntry, parts: ReadonlyArray<{ operation: string; build: StatementBuilder }>): Promise<Row[][]> {
+    const operation = `${parts.map((part) => part.operation).join('+')} ${franchise.code}`;
+    let statement: Statement;
+    try {
+      const queries = layoutFor(franchise).queries;
+      statement = fuseStatements(parts.map((part) => part.build(queries, `"${franchise.schema}"`)));
+    } catch (error) {
+      return this.source.call(operation, () => Promise.reject(error));
+    }
+    const rows = await this.run(operation, statement);
+    const byPart: Row[][] = parts.map(() => []);
+    for (const row of rows) byPart[Number(row.part)]!.push(row.data as Row);
+    return byPart;
+  }
+
+  /** One statement of a franchise, built with its layout's queries: the rows as the database answers them. */
+  read(operation: string, franchise: FranchiseEntry, build: StatementBuilder): Promise<Row[]> {
+    return this.franchiseRows(operation, franchise, build);
+  }
+
+  private franchiseRows(operation: string, franchise: FranchiseEntry, build: StatementBuilder): Promise<Row[]> {
     let statement: Statement;
     try {
       statement = build(layoutFor(franchise).queries, `"${franchise.schema}"`);
@@ -235,6 +261,26 @@ export class PosClient {
       }
     });
   }
+}
+
+/** A statement of a franchise, from its layout's queries and its schema (quoted). */
+export type StatementBuilder = (queries: LayoutQueries, schema: string) => Statement;
+
+/**
+ * Statements as one: `SELECT i AS part, row_to_json(...) AS data` of each, joined with UNION
+ * ALL, each statement's `$n` parameters numbered on after those of the statements before it.
+ */
+export function fuseStatements(statements: readonly Statement[]): Statement {
+  const values: unknown[] = [];
+  const text = statements
+    .map((statement, i) => {
+      const offset = values.length;
+      values.push(...statement.values);
+      const shifted = statement.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+      return `SELECT ${i} AS part, row_to_json(part${i}) AS data FROM (${shifted}) part${i}`;
+    })
+    .join('\nUNION ALL\n');
+  return { text, values };
 }
 
 /** Reads rows with the franchise's layout; a row it cannot read fails the call as SOURCE_BAD_RESPONSE. */

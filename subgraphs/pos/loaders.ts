@@ -4,6 +4,7 @@ import { SourceFailure, sourceError } from '../shared/errors.js';
 import type { CacheKind, LegacySource } from '../shared/source.js';
 import type { PosClient } from './client.js';
 import type { Directory } from './directory.js';
+import { FusedReads } from './fusedReads.js';
 import type { HeldDirectory } from './heldDirectory.js';
 import { matchAll, parseLookupKey, phoneVariants, type PosLookup } from './identities.js';
 import type { IdentityFilter, LayoutMapper, MapContext, Row } from './layout.js';
@@ -173,6 +174,8 @@ function eanForms(gtin14: string): string[] {
  */
 export function createLoaders(client: PosClient, source: LegacySource, held: HeldDirectory, { batchSize = 500 }: LoaderOptions = {}): PosLoaders {
   const directory = (): Promise<Directory> => held.current();
+  // Stock, prices and promotions of items asked together go to each franchise as one statement.
+  const items = new FusedReads(client);
 
   /**
    * The held directory, read again first when `place` finds nothing for one of `codes` (a store
@@ -408,7 +411,7 @@ export function createLoaders(client: PosClient, source: LegacySource, held: Hel
         const parsed = shares.map((share) => JSON.parse(share) as [string | null, string[]]);
         const eans = [...new Set(parsed.flatMap(([gtin14]) => (gtin14 === null ? [] : eanForms(gtin14))))];
         const codes = [...new Set(parsed.flatMap(([, own]) => own))];
-        const lines = (await mapRows('stockByCodes', franchise, await client.stockByCodes(franchise, eans, codes), (m) => m.stockLine)).filter(
+        const lines = (await mapRows('stockByCodes', franchise, await items.read('stockByCodes', franchise, (q, schema) => q.stockByCodes(schema, eans, codes)), (m) => m.stockLine)).filter(
           (line): line is StockLineRecord => line !== null,
         );
         return new Map(
@@ -531,7 +534,7 @@ export function createLoaders(client: PosClient, source: LegacySource, held: Hel
   const itemPricing = byItem<ItemPricingRow>(
     CACHE_KINDS.itemPricing,
     'itemPricing',
-    (f, e, s) => client.itemPricing(f, e, s),
+    (f, e, s) => items.read('itemPricing', f, (q, schema) => q.itemPricing(schema, e, s)),
     (mapper) => (row, context) => {
       const data = row.data as Row;
       if (row.row_kind === 'price') {
@@ -594,7 +597,7 @@ export function createLoaders(client: PosClient, source: LegacySource, held: Hel
     salesFor: byIdentity(CACHE_KINDS.salesFor, 'salesFor', (f, filter) => client.salesFor(f, filter), (m) => m.sale),
     returnsFor: byIdentity(CACHE_KINDS.returnsFor, 'returnsFor', (f, filter) => client.returnsFor(f, filter), (m) => m.storeReturn),
     quotesFor: byIdentity(CACHE_KINDS.quotesFor, 'quotesFor', (f, filter) => client.quotesFor(f, filter), (m) => m.quote),
-    stock: byItem(CACHE_KINDS.stock, 'stock', (f, e, s) => client.stock(f, e, s), (m) => m.stock),
+    stock: byItem(CACHE_KINDS.stock, 'stock', (f, e, s) => items.read('stock', f, (q, schema) => q.stock(schema, e, s)), (m) => m.stock),
     availability: availabilityLoader(),
     prices: fromItemPricing((row) => row.price),
     itemPromotions: fromItemPricing((row) => row.promotion),

@@ -985,6 +985,47 @@ describe('batching and caching', () => {
     await gql(fresh, query, { reps: [{ __typename: 'Product', gtin: null, aliases: [local('OUE', '9000001')], webAvailable: null }] });
     expect(statements()).toBe(1);
   });
+
+  test("a product page's stock near a postcode, store prices and promotions cost one statement per franchise together, and answer as when asked apart", async () => {
+    const stockQuery = `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { storeAvailability(near: { postcode: "59000" }, first: 5) { store { code } code quantity updatedAt distanceMetres } } } }`;
+    const pricingQuery = `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { storePrices { store { code } price { amount currency } validFrom } storePromotions { id title kind } } } }`;
+    const together = `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product {
+      storeAvailability(near: { postcode: "59000" }, first: 5) { store { code } code quantity updatedAt distanceMetres }
+      storePrices { store { code } price { amount currency } validFrom } storePromotions { id title kind } } } }`;
+    const local = (franchise: string, value: string) => ({ kind: 'POS_LOCAL_CODE', value, franchise });
+    const reps = [
+      ...Object.values(EAN).map((gtin) => ({ __typename: 'Product', gtin, aliases: [], webAvailable: null })),
+      { __typename: 'Product', gtin: EAN.trailShoe, aliases: [local('NRD', 'L0001'), local('SUD', 'SUD-000731')], webAvailable: true },
+    ];
+    type Entities = { _entities: Array<Record<string, unknown[]>> };
+
+    // Apart, each on a subgraph of its own (nothing cached): a statement per franchise each.
+    const { url: apartStock } = await stack.subgraph({ cache: new Keyv(), directory: { missRefreshMs: 0 } });
+    const { url: apartPricing } = await stack.subgraph({ cache: new Keyv(), directory: { missRefreshMs: 0 } });
+    stack.pos.counter.reset();
+    const stock = await gql<Entities>(apartStock, stockQuery, { reps });
+    expect(statements()).toBe(3);
+    stack.pos.counter.reset();
+    const pricing = await gql<Entities>(apartPricing, pricingQuery, { reps });
+    expect(statements()).toBe(3);
+    expect(stock.errors).toBeUndefined();
+    expect(pricing.errors).toBeUndefined();
+    expect(stock.data!._entities.some((e) => e.storeAvailability!.length > 0)).toBe(true);
+    expect(pricing.data!._entities.some((e) => e.storePrices!.length > 0)).toBe(true);
+    expect(pricing.data!._entities.some((e) => e.storePromotions!.length > 0)).toBe(true);
+
+    // Together: one statement per franchise for the three fields, the same answers.
+    const { url: fresh } = await stack.subgraph({ cache: new Keyv(), directory: { missRefreshMs: 0 } });
+    stack.pos.counter.reset();
+    const both = await gql<Entities>(fresh, together, { reps });
+    expect(both.errors).toBeUndefined();
+    expect(statements()).toBe(3);
+    expect(both.data!._entities).toEqual(stock.data!._entities.map((e, i) => ({ ...e, ...pricing.data!._entities[i] })));
+
+    stack.pos.counter.reset();
+    expect((await gql<Entities>(fresh, together, { reps })).data).toEqual(both.data);
+    expect(statements()).toBe(0);
+  });
 });
 
 describe('faults', () => {
