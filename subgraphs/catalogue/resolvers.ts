@@ -76,23 +76,53 @@ function readable<T>(product: ProductRecord, field: keyof ProductRecord['unreada
   return value;
 }
 
+/** Campaigns active at an instant on a channel: known once the list has been read, until then the promise of them. */
+interface Active {
+  promise: Promise<CampaignRecord[]>;
+  value?: CampaignRecord[];
+}
+
 /**
  * The active campaigns, by instant and channel, worked out once per request's loaders (a
  * category page asks for 50 products' campaigns, and a batch of operations shares its loaders).
  */
-const activeByLoaders = new WeakMap<CatalogueContext['loaders'], Map<string, Promise<CampaignRecord[]>>>();
+const activeByLoaders = new WeakMap<CatalogueContext['loaders'], Map<string, Active>>();
 
-function activeCampaigns({ activeAt, channel }: CampaignArgs, { loaders, now }: CatalogueContext): Promise<CampaignRecord[]> {
+/** Every campaign, once a request's loaders have read them. */
+const readByLoaders = new WeakMap<CatalogueContext['loaders'], CampaignRecord[]>();
+
+function readCampaigns(loaders: CatalogueContext['loaders']): Promise<CampaignRecord[]> {
+  return loaders.campaigns.load(ALL_CAMPAIGNS).then((campaigns) => {
+    readByLoaders.set(loaders, campaigns);
+    return campaigns;
+  });
+}
+
+/**
+ * The campaigns active at `activeAt` (default: the request's now) on `channel`: the list itself
+ * once the request has read the campaigns, so that a product's `campaigns` answers at once
+ * (50 products' fields on a category page, none of them waiting), else its promise.
+ */
+function activeCampaigns({ activeAt, channel }: CampaignArgs, { loaders, now }: CatalogueContext): CampaignRecord[] | Promise<CampaignRecord[]> {
   const atMs = activeAt ? Date.parse(activeAt) : now;
   let known = activeByLoaders.get(loaders);
   if (!known) activeByLoaders.set(loaders, (known = new Map()));
   const key = `${atMs}|${channel ?? ''}`;
   let active = known.get(key);
   if (!active) {
-    active = loaders.campaigns.load(ALL_CAMPAIGNS).then((campaigns) => campaigns.filter((campaign) => isActiveAt(campaign, atMs) && (!channel || campaign.channels.includes(channel))));
+    const activeIn = (campaigns: CampaignRecord[]) => campaigns.filter((campaign) => isActiveAt(campaign, atMs) && (!channel || campaign.channels.includes(channel)));
+    const read = readByLoaders.get(loaders);
+    if (read) {
+      const value = activeIn(read);
+      active = { promise: Promise.resolve(value), value };
+    } else {
+      const entry: Active = { promise: readCampaigns(loaders).then(activeIn) };
+      entry.promise.then((value) => (entry.value = value), () => undefined);
+      active = entry;
+    }
     known.set(key, active);
   }
-  return active;
+  return active.value ?? active.promise;
 }
 
 /**
@@ -101,7 +131,7 @@ function activeCampaigns({ activeAt, channel }: CampaignArgs, { loaders, now }: 
  * after the other. A failure is reported where the campaigns are read.
  */
 function campaignsAlongside(info: GraphQLResolveInfo, { loaders }: CatalogueContext): void {
-  if (selectsBelow(info, 'campaigns')) loaders.campaigns.load(ALL_CAMPAIGNS).catch(() => undefined);
+  if (selectsBelow(info, 'campaigns')) readCampaigns(loaders).catch(() => undefined);
 }
 
 export const resolvers: GraphQLResolverMap<CatalogueContext> = {
@@ -176,9 +206,10 @@ export const resolvers: GraphQLResolverMap<CatalogueContext> = {
     status: (product: ProductRecord) => readable(product, 'status', product.status),
     listPrice: (product: ProductRecord) => readable(product, 'listPrice', product.listPrice),
     updatedAt: (product: ProductRecord) => readable(product, 'updatedAt', product.updatedAt),
-    async campaigns(product: ProductRecord, args: CampaignArgs, context: CatalogueContext) {
-      const campaigns = await activeCampaigns(args, context);
-      return campaigns.filter((campaign) => covers(campaign, product)).map((campaign) => toPromotion(campaign, args.locale));
+    campaigns(product: ProductRecord, args: CampaignArgs, context: CatalogueContext) {
+      const own = (campaigns: CampaignRecord[]) => campaigns.filter((campaign) => covers(campaign, product)).map((campaign) => toPromotion(campaign, args.locale));
+      const active = activeCampaigns(args, context);
+      return Array.isArray(active) ? own(active) : active.then(own);
     },
   },
 } satisfies Resolvers;
