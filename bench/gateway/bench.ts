@@ -184,6 +184,8 @@ export interface GatewayBenchReport {
     node: string;
     /** Their NODE_ENV (absent in reports before it was set). */
     nodeEnv?: string;
+    /** What the measured processes ran: the project compiled as the image builds it, or its TypeScript sources under tsx (absent in runs before the choice). */
+    code?: 'compiled' | 'source';
     platform: string;
     load: { atStart: number[]; atEnd: number[] };
   };
@@ -282,7 +284,7 @@ export async function runBench(options: BenchOptions): Promise<GatewayBenchRepor
   const peers = peersInstalled();
   const runtime = options.runtime ?? CURRENT_RUNTIME;
   const runtimeVersion = runtime.node === process.execPath ? process.version : nodeVersion(runtime.node);
-  log(`measured processes on Node.js ${runtimeVersion.slice(1)}${runtime.env.NODE_ENV ? `, NODE_ENV=${runtime.env.NODE_ENV}` : ''}`);
+  log(`measured processes on Node.js ${runtimeVersion.slice(1)}${runtime.env.NODE_ENV ? `, NODE_ENV=${runtime.env.NODE_ENV}` : ''}, ${runtime.compiled ? 'the project compiled as the image builds it' : 'the TypeScript sources under tsx'}`);
   if (!peers.autocannon) log('autocannon is not installed under bench/gateway (`npm ci --prefix bench/gateway`): a plain keep-alive loop makes the load');
 
   const estate = await ensureBenchEstate(options.dataDir, options.scale, options.seed);
@@ -555,7 +557,7 @@ export async function runBench(options: BenchOptions): Promise<GatewayBenchRepor
       date: new Date().toISOString(),
       command: options.command,
       commit: await gitCommit(),
-      machine: { cpus: cpuList.length, cpuModel: cpuList[0]?.model.trim() ?? 'unknown', totalMemory: totalmem(), node: runtimeVersion, nodeEnv: runtime.env.NODE_ENV ?? process.env.NODE_ENV ?? '', platform: `${platform()} ${release()}`, load: { atStart: loadAtStart, atEnd: loadavg() } },
+      machine: { cpus: cpuList.length, cpuModel: cpuList[0]?.model.trim() ?? 'unknown', totalMemory: totalmem(), node: runtimeVersion, nodeEnv: runtime.env.NODE_ENV ?? process.env.NODE_ENV ?? '', code: runtime.compiled ? 'compiled' : 'source', platform: `${platform()} ${release()}`, load: { atStart: loadAtStart, atEnd: loadavg() } },
       options: {
         dataDir: options.dataDir,
         scale: options.scale,

@@ -1,9 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository's root: every child runs there, so that relative paths mean the same. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The compiled counterpart (compiled.ts) of a TypeScript entry under the project. */
+export function compiledEntry(compiledRoot: string, entry: string): string {
+  return join(compiledRoot, relative(ROOT, entry)).replace(/\.ts$/, '.js');
+}
 
 /** A message between the benchmark and a child: a `type` and whatever goes with it. */
 export interface Typed {
@@ -66,17 +72,23 @@ export interface Child {
 export interface ChildRuntime {
   node: string;
   env: Record<string, string>;
+  /** The project compiled to JavaScript (compiled.ts), run without a TypeScript loader; absent: the sources under tsx. */
+  compiled?: string;
 }
 
 /** The harness's own Node.js, its environment unchanged. */
 export const CURRENT_RUNTIME: ChildRuntime = { node: process.execPath, env: {} };
 
-/** Starts `entry` (a TypeScript file) under tsx with an IPC channel; stdout is passed through when `verbose`. */
+/**
+ * Starts `entry` (a TypeScript file) with an IPC channel: its compiled counterpart when the
+ * runtime has a compiled tree, else the source under tsx; stdout is passed through when `verbose`.
+ */
 export function spawnChild(
   entry: string,
   { args = [], env = {}, execArgv = [], verbose = false, runtime = CURRENT_RUNTIME }: { args?: string[]; env?: NodeJS.ProcessEnv; execArgv?: string[]; verbose?: boolean; runtime?: ChildRuntime } = {},
 ): Child {
-  const child = spawn(runtime.node, [...execArgv, '--import', 'tsx', entry, ...args], {
+  const program = runtime.compiled ? [compiledEntry(runtime.compiled, entry)] : ['--import', 'tsx', entry];
+  const child = spawn(runtime.node, [...execArgv, ...program, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...runtime.env, ...env },
     stdio: ['ignore', verbose ? 'inherit' : 'ignore', 'pipe', 'ipc'],

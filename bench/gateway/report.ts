@@ -24,6 +24,11 @@ function rssRange(soak: SoakFigure): string {
   return after.length > 0 ? `between ${mib(Math.min(...after))} and ${mib(Math.max(...after))} after warm-up` : 'no sample after warm-up';
 }
 const signed = (ms: number) => `${ms < 0 ? '−' : '+'}${fmt(Math.abs(ms), 2)} ms`;
+/** How the header says what the measured processes ran. */
+const CODE_RUN = {
+  compiled: ' (the project compiled to JavaScript as the image builds it, `--code compiled`)',
+  source: ' (the TypeScript sources under tsx, `--code source`)',
+} as const;
 const thousands = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-GB') : '–');
 
 function find(report: GatewayBenchReport, latencyMs: number, workload: string, target: string): Summary | undefined {
@@ -200,7 +205,7 @@ export function formatMarkdown(report: GatewayBenchReport, { chart }: { chart?: 
   out.push('## Gateway: Crosscanal against the floor, stock @apollo/gateway and Hive Gateway', '');
   out.push('```', report.command, '```', '');
   out.push(
-    `Run ${report.date.slice(0, 16).replace('T', ' ')} UTC on commit \`${report.commit.slice(0, 12)}\` (plus the working tree's changes, if any); ${report.machine.cpus} cores (${report.machine.cpuModel}), ${mib(report.machine.totalMemory)}, Node.js ${report.machine.node.slice(1)}${report.machine.nodeEnv ? ` with NODE_ENV=${report.machine.nodeEnv}` : ''} in every measured process, ${report.machine.platform}. ` +
+    `Run ${report.date.slice(0, 16).replace('T', ' ')} UTC on commit \`${report.commit.slice(0, 12)}\` (plus the working tree's changes, if any); ${report.machine.cpus} cores (${report.machine.cpuModel}), ${mib(report.machine.totalMemory)}, Node.js ${report.machine.node.slice(1)}${report.machine.nodeEnv ? ` with NODE_ENV=${report.machine.nodeEnv}` : ''} in every measured process${CODE_RUN[report.machine.code ?? 'source']}, ${report.machine.platform}. ` +
       `Load average (1 / 5 / 15 min) ${report.machine.load.atStart.map((l) => l.toFixed(2)).join(' / ')} at the start, ${report.machine.load.atEnd.map((l) => l.toFixed(2)).join(' / ')} at the end; the load generator, the targets, the subgraphs and the stand-ins share the machine's cores. ${fmt(report.elapsedSeconds / 60, 1)} minutes in all.`,
     '',
   );

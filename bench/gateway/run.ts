@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_SEED, SCALES } from '../../legacy/generator/generate.js';
 import { EstateMismatch } from '../benchEstate.js';
 import { BENCH_POS_POOL_SIZE, runBench, type BenchOptions, type GatewayBenchReport } from './bench.js';
+import { buildCompiled } from './compiled.js';
 import { ROOT, type ChildRuntime } from './ipc.js';
 import { formatChart, formatMarkdown, verdicts, writeSection } from './report.js';
 import { GRAPH_ROLES, type GraphRole } from './graphProcess.js';
@@ -72,6 +73,11 @@ bench/results/gateway-<scale>.svg.
                           package; current: the one running this command)
   --node-env VALUE|none   their NODE_ENV (default production, as the image sets it; none: this
                           command's environment's)
+  --code compiled|source  what they run: the project compiled to JavaScript as the image builds
+                          it (default; tsc into data/bench-build, incremental, files read at run
+                          time copied beside), or the TypeScript sources under tsx (quicker to
+                          start; tsx's loader hooks then run on every require, as Apollo Server
+                          makes one per request)
   --no-warm               leave out "Crosscanal (warm caches)" (GATEWAY_RESPONSE_CACHE=on and
                           the subgraphs' caches on, warmed by the warm-up)
   --crosscanal-env K=V    environment for the Crosscanal gateway (both variants), repeatable
@@ -98,7 +104,7 @@ const number = (name: string, raw: string | undefined, fallback: number, min = 0
 
 const list = (name: string, raw: string | undefined, fallback: number[]): number[] => (raw === undefined ? fallback : raw.split(',').map((v) => number(name, v.trim(), 0)));
 
-function readOptions(argv: string[]): BenchOptions & { results: string; markdown: string; write: boolean; help: boolean; fromJson?: string } {
+function readOptions(argv: string[]): BenchOptions & { results: string; markdown: string; write: boolean; help: boolean; fromJson?: string; code: 'compiled' | 'source' } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -123,6 +129,7 @@ function readOptions(argv: string[]): BenchOptions & { results: string; markdown
       'no-warm': { type: 'boolean', default: false },
       node: { type: 'string' },
       'node-env': { type: 'string', default: 'production' },
+      code: { type: 'string', default: 'compiled' },
       'cpu-prof': { type: 'string' },
       'cpu-prof-targets': { type: 'string' },
       'crosscanal-env': { type: 'string', multiple: true },
@@ -155,6 +162,8 @@ function readOptions(argv: string[]): BenchOptions & { results: string; markdown
   for (const t of profiled ?? []) if (!profilable.includes(t)) throw new Error(`--cpu-prof-targets takes ${profilable.join(', ')}, got ${JSON.stringify(t)}`);
   const soaked = values['soak-targets']?.split(',').map((t) => t.trim());
   for (const t of soaked ?? []) if (!['apollo', 'hive', 'crosscanal', 'crosscanal-warm'].includes(t)) throw new Error(`--soak-targets takes apollo, hive, crosscanal, crosscanal-warm, got ${JSON.stringify(t)}`);
+  const code = values.code;
+  if (code !== 'compiled' && code !== 'source') throw new Error(`--code must be compiled or source, got ${JSON.stringify(code)}`);
   const env = process.env;
   const workers = number('workers', values.workers, 1, 1);
   return {
@@ -178,6 +187,7 @@ function readOptions(argv: string[]): BenchOptions & { results: string; markdown
     posPoolSize: Math.floor(number('pos-pool', values['pos-pool'], BENCH_POS_POOL_SIZE, 1)),
     warm: !values['no-warm'],
     runtime: runtimeOf(values.node, values['node-env']!),
+    code,
     ...(values['cpu-prof'] ? { cpuProfileDir: resolve(values['cpu-prof']) } : {}),
     ...(profiled ? { cpuProfile: profiled } : {}),
     crosscanalEnv,
@@ -242,7 +252,8 @@ async function main(): Promise<number> {
     } else {
       ensurePeers();
       if (options.heapSnapshotDir) await mkdir(options.heapSnapshotDir, { recursive: true });
-      report = await runBench(options);
+      const runtime = options.code === 'compiled' ? { ...options.runtime!, compiled: await buildCompiled(join(ROOT, 'data', 'bench-build'), options.log) } : options.runtime!;
+      report = await runBench({ ...options, runtime });
     }
   } catch (error) {
     if (error instanceof EstateMismatch) {

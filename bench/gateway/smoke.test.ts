@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { peersInstalled, runBench, type GatewayBenchReport } from './bench.js';
+import { buildCompiled } from './compiled.js';
 import { BEGIN_MARKER, END_MARKER, formatChart, formatMarkdown, verdicts, writeSection } from './report.js';
 import { WARM } from './targets.js';
 
@@ -41,9 +42,11 @@ describe('bench:gateway smoke', () => {
       ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL, schemaPrefix: `bgws${randomBytes(4).toString('hex')}_` } : {}),
       warm: true,
       crosscanalEnv: {},
-      // Every measured process as the image runs it: under NODE_ENV=production the Crosscanal
-      // gateway refuses a development issuer and trusts the run's by its public keys.
-      runtime: { node: process.execPath, env: { NODE_ENV: 'production' } },
+      // Every measured process as the image runs it: the project compiled to JavaScript (the
+      // Dockerfile's build: tsc, then the files read at run time copied beside), and under
+      // NODE_ENV=production, where the Crosscanal gateway refuses a development issuer and
+      // trusts the run's by its public keys.
+      runtime: { node: process.execPath, env: { NODE_ENV: 'production' }, compiled: await buildCompiled(join(dir, 'build')) },
       // Profiles of the Crosscanal gateway and of the graph's two processes, written as they stop.
       cpuProfileDir: join(dir, 'profiles'),
       cpuProfile: ['crosscanal', 'estate', 'subgraphs'],
@@ -63,7 +66,7 @@ describe('bench:gateway smoke', () => {
     expect(names).toEqual(expect.arrayContaining(['floor', 'apollo', 'crosscanal', WARM]));
     expect(names.includes('hive')).toBe(peersInstalled().hive);
     for (const target of report.targets) expect(target.startRss).toBeGreaterThan(0);
-    expect(report.machine).toMatchObject({ node: process.version, nodeEnv: 'production' });
+    expect(report.machine).toMatchObject({ node: process.version, nodeEnv: 'production', code: 'compiled' });
   });
 
   test("every workload returns the floor's data through every target, without errors", () => {
