@@ -163,16 +163,24 @@ describe('legacy calls of a product page', () => {
     }
   `;
 
-  test('the tills cost one statement per franchise for prices and promotions and one per franchise for stock', async () => {
-    // A product with a GTIN that stores stock and price, not asked before in this file, so that
-    // no subgraph cache answers for it.
+  /**
+   * The `nth` product from the end with a GTIN that stores stock and price (each test its own,
+   * not asked before in this file, so that no subgraph cache answers for it) and a store holding
+   * it; the tills' counter reset once the directory, kept across requests, has been read, so
+   * that only the product's statements are counted.
+   */
+  async function stockedAndPriced(nth: number) {
     const stocked = new Set(estate.pos.stock.filter((s) => s.ean).map((s) => s.ean));
     const priced = new Set(estate.pos.prices.filter((p) => p.ean).map((p) => p.ean));
-    const product = estate.catalogue.products.filter((p) => p.ean && stocked.has(p.ean) && priced.has(p.ean)).at(-1)!;
+    const product = estate.catalogue.products.filter((p) => p.ean && stocked.has(p.ean) && priced.has(p.ean)).at(-nth)!;
     const store = estate.pos.stores.find((s) => estate.pos.stock.some((line) => line.ean === product.ean && line.store_code === s.code))!;
-    // The directory is kept across requests: read it now, so that only the product's statements are counted.
     await ask('{ franchises { code } }');
     stack.estate.pos.counter.reset();
+    return { product, store };
+  }
+
+  test('the tills cost one statement per franchise for prices and promotions and one per franchise for stock', async () => {
+    const { product, store } = await stockedAndPriced(1);
 
     const { data, errors } = await ask(PAGE, { ref: product.ref, postcode: store.postcode });
     expect(errors).toBeUndefined();
@@ -195,13 +203,8 @@ describe('legacy calls of a product page', () => {
         }
       }
     `;
-    // Another product than the test before's, stocked and priced, so that no cache answers for it.
-    const stocked = new Set(estate.pos.stock.filter((s) => s.ean).map((s) => s.ean));
-    const priced = new Set(estate.pos.prices.filter((p) => p.ean).map((p) => p.ean));
-    const product = estate.catalogue.products.filter((p) => p.ean && stocked.has(p.ean) && priced.has(p.ean)).at(-2)!;
-    const store = estate.pos.stores.find((s) => estate.pos.stock.some((line) => line.ean === product.ean && line.store_code === s.code))!;
-    await ask('{ franchises { code } }');
-    stack.estate.pos.counter.reset();
+    // Another product than the test before's, so that no cache answers for it.
+    const { product, store } = await stockedAndPriced(2);
 
     const { data, errors } = await ask(page, { ref: product.ref, postcode: store.postcode });
     expect(errors).toBeUndefined();
