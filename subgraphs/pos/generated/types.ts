@@ -168,11 +168,22 @@ export type Product = {
    * field is null.
    */
   storeAvailability?: Maybe<Array<StoreAvailability>>;
-  /** Store prices, past and future, or only those valid at `activeAt`; a partner's own stores only. */
+  /**
+   * Store prices, past and future, or only those valid at `activeAt`; a partner's own stores only.
+   * Under the product's GTIN: a price a franchise keeps under a local code of its own is not read here.
+   */
   storePrices?: Maybe<Array<StorePrice>>;
-  /** Store promotions on the product, each with its full item list, or only those running at `activeAt` (start included, end excluded). */
+  /**
+   * Store promotions on the product, each with its full item list, or only those running at
+   * `activeAt` (start included, end excluded). Those naming the product's GTIN: a promotion on a
+   * franchise's local code of its own is not read here.
+   */
   storePromotions?: Maybe<Array<Promotion>>;
-  /** Stock in the given stores (every store when omitted); a partner's own stores only. */
+  /**
+   * Stock in the given stores (every store when omitted); a partner's own stores only. Held under
+   * the product's GTIN: a franchise that keeps the product under a local code of its own is not
+   * read here; `storeAvailability` reads the catalogue's local codes too.
+   */
   storeStock?: Maybe<Array<StoreStock>>;
   tillRef?: Maybe<Scalars['String']['output']>;
   /** Owned by the web shop; read for `availability`. */
