@@ -76,17 +76,11 @@ function readable<T>(product: ProductRecord, field: keyof ProductRecord['unreada
   return value;
 }
 
-/** Campaigns active at an instant on a channel: known once the list has been read, until then the promise of them. */
-interface Active {
-  promise: Promise<CampaignRecord[]>;
-  value?: CampaignRecord[];
-}
-
 /**
  * The active campaigns, by instant and channel, worked out once per request's loaders (a
  * category page asks for 50 products' campaigns, and a batch of operations shares its loaders).
  */
-const activeByLoaders = new WeakMap<CatalogueContext['loaders'], Map<string, Active>>();
+const activeByLoaders = new WeakMap<CatalogueContext['loaders'], Map<string, CampaignRecord[] | Promise<CampaignRecord[]>>>();
 
 /** Every campaign, once a request's loaders have read them. */
 const readByLoaders = new WeakMap<CatalogueContext['loaders'], CampaignRecord[]>();
@@ -112,17 +106,16 @@ function activeCampaigns({ activeAt, channel }: CampaignArgs, { loaders, now }: 
   if (!active) {
     const activeIn = (campaigns: CampaignRecord[]) => campaigns.filter((campaign) => isActiveAt(campaign, atMs) && (!channel || campaign.channels.includes(channel)));
     const read = readByLoaders.get(loaders);
-    if (read) {
-      const value = activeIn(read);
-      active = { promise: Promise.resolve(value), value };
-    } else {
-      const entry: Active = { promise: readCampaigns(loaders).then(activeIn) };
-      entry.promise.then((value) => (entry.value = value), () => undefined);
-      active = entry;
+    if (read) active = activeIn(read);
+    else {
+      const pending = readCampaigns(loaders).then(activeIn);
+      // Once read, the list itself is kept in the promise's place.
+      pending.then((value) => known.set(key, value), () => undefined);
+      active = pending;
     }
     known.set(key, active);
   }
-  return active.value ?? active.promise;
+  return active;
 }
 
 /**

@@ -221,31 +221,20 @@ export class PosClient {
    * it fails or succeeds for every part at once.
    */
   async fusedRows(franchise: FranchiseEntry, parts: ReadonlyArray<{ operation: string; build: StatementBuilder }>): Promise<Row[][]> {
-    const operation = `${parts.map((part) => part.operation).join('+')} ${franchise.code}`;
-    let statement: Statement;
-    try {
-      const queries = layoutFor(franchise).queries;
-      statement = fuseStatements(parts.map((part) => part.build(queries, `"${franchise.schema}"`)));
-    } catch (error) {
-      return this.source.call(operation, () => Promise.reject(error));
-    }
-    const rows = await this.run(operation, statement);
+    const operation = parts.map((part) => part.operation).join('+');
+    const rows = await this.franchiseRows(operation, franchise, (queries, schema) => fuseStatements(parts.map((part) => part.build(queries, schema))));
     const byPart: Row[][] = parts.map(() => []);
     for (const row of rows) byPart[Number(row.part)]!.push(row.data as Row);
     return byPart;
   }
 
   /** One statement of a franchise, built with its layout's queries: the rows as the database answers them. */
-  read(operation: string, franchise: FranchiseEntry, build: StatementBuilder): Promise<Row[]> {
-    return this.franchiseRows(operation, franchise, build);
-  }
-
-  private franchiseRows(operation: string, franchise: FranchiseEntry, build: StatementBuilder): Promise<Row[]> {
+  franchiseRows(operation: string, franchise: FranchiseEntry, build: StatementBuilder): Promise<Row[]> {
     let statement: Statement;
     try {
       statement = build(layoutFor(franchise).queries, `"${franchise.schema}"`);
     } catch (error) {
-      // An unknown layout: fail this franchise's call as the source's own failure.
+      // An unknown layout (or parts that cannot be fused): fail this franchise's call as the source's own failure.
       return this.source.call(`${operation} ${franchise.code}`, () => Promise.reject(error));
     }
     return this.run(`${operation} ${franchise.code}`, statement);

@@ -70,7 +70,7 @@ describe('rows read together', () => {
     for (const franchise of directory.franchises) {
       const mapper = layoutFor(franchise).mapper;
       const context: MapContext = { franchise, directory };
-      const alone = await Promise.all(parts.map((part) => client.read(part.operation, franchise, part.build)));
+      const alone = await Promise.all(parts.map((part) => client.franchiseRows(part.operation, franchise, part.build)));
       stack.pos.counter.reset();
       const together = await client.fusedRows(franchise, parts);
       expect(statements()).toBe(1);

@@ -52,7 +52,7 @@ export class FusedReads {
     for (const { franchise, reads } of batches) {
       if (reads.length === 1) {
         const [read] = reads as [Waiting];
-        this.client.read(read.operation, franchise, read.build).then(read.resolve, read.reject);
+        this.client.franchiseRows(read.operation, franchise, read.build).then(read.resolve, read.reject);
         continue;
       }
       this.client.fusedRows(franchise, reads).then(
