@@ -4,7 +4,7 @@ import type { Span } from '@opentelemetry/api';
 import type { ApolloServer, HTTPGraphQLRequest, HTTPGraphQLResponse } from '@apollo/server';
 import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { controllerFor, HttpRefusal, readBody, sendRefusal, toGraphQLRequest, writeGraphQLResponse } from '../subgraphs/shared/graphqlHttp.js';
-import { loggerFor, scrubPersonalData } from '../subgraphs/shared/logger.js';
+import { loggerFor, requestLineWriter, scrubPersonalData } from '../subgraphs/shared/logger.js';
 import type { Principal } from '../subgraphs/shared/principal.js';
 import { requestLog } from '../subgraphs/shared/requestLogger.js';
 import { measuring, recordRequest, refusalCodes, type RequestMeasure } from '../subgraphs/shared/requestMetrics.js';
@@ -48,6 +48,8 @@ export interface GatewayHandlerOptions {
 }
 
 const log = loggerFor('gateway');
+/** The line each request leaves in the log (`msg: "request"`). */
+const requestLine = requestLineWriter('gateway', 'request');
 
 /** Operation text the parse cache keeps at most (UTF-16 code units): some 30 MiB of heap. */
 const DOCUMENT_CACHE_TEXT = 4 * 1024 * 1024;
@@ -194,10 +196,11 @@ function noVariables(variables: unknown): boolean {
 }
 
 function withPayload(request: HTTPGraphQLRequest, payload: Record<string, unknown>): HTTPGraphQLRequest {
-  if (request.method === 'POST') return { ...request, body: payload };
+  const { method, headers, search } = request;
+  if (method === 'POST') return { method, headers, search, body: payload };
   const params = new URLSearchParams();
   for (const [name, value] of Object.entries(payload)) params.set(name, typeof value === 'string' ? value : JSON.stringify(value));
-  return { ...request, search: `?${params}` };
+  return { method, headers, search: `?${params}`, body: request.body };
 }
 
 /**
@@ -340,10 +343,15 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
       // A preflight is the browser asking about CORS, not a GraphQL request: logged, not counted.
       measure.operationName ??= operationName;
       if (!preflight && !explorerFile) recordRequest('gateway', measure, outcome[1] ?? outcome[0] ?? 'unknown', seconds);
-      requestLog(log, requestId).info(
-        { method: req.method, role: principal?.role, client: principal?.client, op: measure.operationName, outcome, errors: measure.codes.length > 0 ? [...new Set(measure.codes)] : undefined, ms: Math.round(seconds * 1000) },
-        'request',
-      );
+      requestLine(requestId, {
+        method: req.method,
+        role: principal?.role,
+        client: principal?.client,
+        op: measure.operationName,
+        outcome,
+        errors: measure.codes.length > 0 ? [...new Set(measure.codes)] : undefined,
+        ms: Math.round(seconds * 1000),
+      });
       if (span) {
         endServerSpan(span, { status: res.statusCode, role: principal?.role, client: principal?.client, operationName: measure.operationName, operationType, codes: measure.codes });
       }

@@ -151,3 +151,53 @@ const root: Logger = pino({
 export function loggerFor(component: string): Logger {
   return root.child({ component });
 }
+
+/** What a request's line holds besides its id: strings, lists of strings and numbers; undefined fields are left out. */
+export type RequestLineFields = Readonly<Record<string, string | number | readonly string[] | undefined>>;
+
+/** Scrubbed short strings, by their text: a request's line names the same operations, clients and codes again and again. */
+const scrubbedNames = new Map<string, string>();
+
+function scrubName(text: string): string {
+  if (text.length > 256) return scrubString(text);
+  let scrubbed = scrubbedNames.get(text);
+  if (scrubbed === undefined) {
+    if (scrubbedNames.size >= 2000) scrubbedNames.clear();
+    scrubbed = scrubPersonalData(text);
+    scrubbedNames.set(text, scrubbed);
+  }
+  return scrubbed;
+}
+
+function requestLineValue(value: string | number | readonly string[]): string {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  if (typeof value === 'string') return JSON.stringify(scrubName(value));
+  return JSON.stringify(value.map((item) => (typeof item === 'string' ? scrubName(item) : item)));
+}
+
+/**
+ * The writer of the one line a server logs for each request, at info: the line pino writes for
+ * `loggerFor(component).child({ rid }).info(fields, message)`, field for field and in the same
+ * order (the time aside), to the same destination, strings scrubbed as the hook above scrubs
+ * them. Built directly: pino's way costs a child logger for the id, the hook's copy of every
+ * argument and its serializer, for every request; at some 15,000 requests a second, about a
+ * tenth of the gateway's busy time on `{ __typename }`. The id is written as a binding is, not
+ * scrubbed (see requestLogger.ts).
+ */
+export function requestLineWriter(component: string, message: string): (requestId: string | undefined, fields: RequestLineFields) => void {
+  const logger = loggerFor(component);
+  const bindings = `,"pid":${process.pid},"component":${JSON.stringify(component)}`;
+  const end = `,"msg":${JSON.stringify(message)}}\n`;
+  return (requestId, fields) => {
+    if (!logger.isLevelEnabled('info')) return;
+    let line = `{"level":30,"time":${Date.now()}${bindings}`;
+    if (requestId) line += `,"rid":${JSON.stringify(requestId)}`;
+    const trace = traceFields();
+    if (trace.trace_id !== undefined) line += `,"trace_id":"${trace.trace_id}","span_id":"${trace.span_id}"`;
+    for (const key in fields) {
+      const value = fields[key];
+      if (value !== undefined) line += `,${JSON.stringify(key)}:${requestLineValue(value)}`;
+    }
+    destination.write(line + end);
+  };
+}
