@@ -73,17 +73,17 @@ export function createAuthenticator(issuers: readonly TrustedIssuer[], { clockTo
 
   return {
     async authenticate(authorization) {
-      if (authorization === undefined || authorization.trim() === '') return ANONYMOUS;
+      if (authorization === undefined) return ANONYMOUS;
+      // Remembered by the header as sent: a client sends the same one request after request.
+      const known = verified.get(authorization);
+      if (known && known.expiresAt > Date.now()) return known.principal;
+      if (known) verified.delete(authorization);
+      if (authorization.trim() === '') return ANONYMOUS;
       const match = /^Bearer +([A-Za-z0-9_.-]+) *$/i.exec(authorization);
       if (!match) throw refuse('the Authorization header must be "Bearer <token>"');
-      const token = match[1]!;
-      const now = Date.now();
-      const known = verified.get(token);
-      if (known && known.expiresAt > now) return known.principal;
-      if (known) verified.delete(token);
-      const fresh = await verify(token);
+      const fresh = await verify(match[1]!);
       if (verified.size >= CACHE_SIZE) verified.delete(verified.keys().next().value!);
-      verified.set(token, fresh);
+      verified.set(authorization, fresh);
       return fresh.principal;
     },
   };
