@@ -97,19 +97,16 @@ function depthOf(value: unknown): number {
  * (`application/json`) and parse; GET passes its query string through.
  */
 export function toGraphQLRequest(req: IncomingMessage, body: Buffer): HTTPGraphQLRequest {
-  const headers = new HeaderMap();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-  }
   const method = (req.method ?? 'GET').toUpperCase();
   const url = req.url ?? '/';
   const search = url.includes('?') ? url.slice(url.indexOf('?')) : '';
-  if (method !== 'POST') return { method, headers, search, body: undefined };
-  const type = (headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (method !== 'POST') return new NodeGraphQLRequest(req, method, search, undefined);
+  const contentType = req.headers['content-type'] ?? '';
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json' && type !== 'application/graphql-response+json') {
     throw new HttpRefusal(415, 'UNSUPPORTED_MEDIA_TYPE', `a POST must send its operation as application/json, got ${JSON.stringify(type || 'no content type')}`);
   }
-  const charset = /charset=([^;]+)/i.exec(headers.get('content-type') ?? '')?.[1]?.trim().toLowerCase();
+  const charset = /charset=([^;]+)/i.exec(contentType)?.[1]?.trim().toLowerCase();
   if (charset && charset !== 'utf-8' && charset !== 'utf8') {
     throw new HttpRefusal(415, 'UNSUPPORTED_MEDIA_TYPE', `the body must be UTF-8, got charset ${JSON.stringify(charset)}`);
   }
@@ -123,7 +120,33 @@ export function toGraphQLRequest(req: IncomingMessage, body: Buffer): HTTPGraphQ
     const message = `the body nests JSON deeper than ${MAX_JSON_DEPTH} levels`;
     throw new HttpRefusal(400, 'BAD_REQUEST', message, {}, [{ message, extensions: { code: 'BAD_REQUEST', limit: MAX_JSON_DEPTH } }]);
   }
-  return { method, headers, search, body: parsed };
+  return new NodeGraphQLRequest(req, method, search, parsed);
+}
+
+/**
+ * Apollo's request over a Node request, its headers made into a `HeaderMap` the first time
+ * they are read: a request the gateway answers itself (`{ __typename }`) never reads them. A
+ * copy must name `headers` (a spread leaves the getter behind).
+ */
+class NodeGraphQLRequest implements HTTPGraphQLRequest {
+  #headers: HeaderMap | undefined;
+  constructor(
+    private readonly req: IncomingMessage,
+    readonly method: string,
+    readonly search: string,
+    readonly body: unknown,
+  ) {}
+
+  get headers(): HeaderMap {
+    if (!this.#headers) {
+      const headers = new HeaderMap();
+      for (const [key, value] of Object.entries(this.req.headers)) {
+        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+      }
+      this.#headers = headers;
+    }
+    return this.#headers;
+  }
 }
 
 /**

@@ -299,7 +299,7 @@ export async function listenSubgraph<TContext extends BaseContext>(
       let shared: Promise<TContext> | undefined;
       const inBatch = (body: unknown) =>
         runInRequestScope({ ...scope, batched: true }, () =>
-          server.executeHTTPGraphQLRequest({ httpGraphQLRequest: { ...httpGraphQLRequest, body }, context: () => (shared ??= context(identity)) }),
+          server.executeHTTPGraphQLRequest({ httpGraphQLRequest: { method: httpGraphQLRequest.method, headers: httpGraphQLRequest.headers, search: httpGraphQLRequest.search, body }, context: () => (shared ??= context(identity)) }),
         );
       if (batch) {
         status = 200;
