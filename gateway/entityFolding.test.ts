@@ -250,3 +250,19 @@ describe('entity fetches of requests served at once', () => {
     expect(answer.data!.lines.map((line) => line.item!.name)).toEqual(['item slow', 'item y']);
   });
 });
+
+describe('the copy each place of a folded entity gets', () => {
+  it('is equal to the answer, shares no object with it, and keeps a `__proto__` key as a key', async () => {
+    const { copyOfJson } = await import('./subgraphDataSource.js');
+    const answered = JSON.parse('{"id":"7","tags":["a",{"deep":[1,null,true]}],"price":{"amount":1299,"currency":"EUR"},"__proto__":{"polluted":true}}') as Record<string, any>;
+    const copy = copyOfJson(answered) as Record<string, any>;
+    expect(copy).toEqual(answered);
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(answered));
+    expect(copy.tags).not.toBe(answered.tags);
+    expect(copy.tags[1]).not.toBe(answered.tags[1]);
+    expect(copy.price).not.toBe(answered.price);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.keys(copy)).toContain('__proto__');
+    expect((copy as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+});

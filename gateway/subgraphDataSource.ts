@@ -190,6 +190,24 @@ function cacheHint(header: string | undefined): { maxAge: number; scope?: 'PUBLI
 }
 
 /**
+ * A deep copy of a value parsed from JSON (objects, arrays, strings, numbers, booleans, null):
+ * what a subgraph's answer holds. Several times quicker than `structuredClone`, which handles
+ * every kind of value and crosses into the serializer to do it.
+ */
+export function copyOfJson(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copyOfJson);
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = copyOfJson((value as Record<string, unknown>)[key]);
+    // JSON.parse makes `__proto__` an own key; assigned, it would set the copy's prototype.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else copy[key] = item;
+  }
+  return copy;
+}
+
+/**
  * An entity fetch's representations with each entity asked once: a plan asks for an entity
  * once per place it appears (a product on 300 receipt lines), and `@apollo/gateway` sends
  * them all. `expand` turns the answer for the distinct ones back into one per place asked, in
@@ -224,7 +242,7 @@ function distinctRepresentations(variables: Record<string, unknown> | undefined)
           return received[index];
         }
         // Every place gets its own object: the planner merges later fetches into each.
-        return received[index] === null || received[index] === undefined ? received[index] : structuredClone(received[index]);
+        return received[index] === null || received[index] === undefined ? received[index] : copyOfJson(received[index]);
       });
       const errors = response.errors?.flatMap((error) => {
         const [root, index, ...rest] = error.path ?? [];
