@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Span } from '@opentelemetry/api';
-import type { ApolloServer, HTTPGraphQLRequest, HTTPGraphQLResponse } from '@apollo/server';
+import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
 import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { controllerFor, HttpRefusal, readBody, sendRefusal, toGraphQLRequest, writeGraphQLResponse } from '../subgraphs/shared/graphqlHttp.js';
 import { loggerFor, requestLineWriter, scrubPersonalData } from '../subgraphs/shared/logger.js';
 import type { Principal } from '../subgraphs/shared/principal.js';
 import { requestLog } from '../subgraphs/shared/requestLogger.js';
+import { countShared } from '../subgraphs/shared/metrics.js';
 import { measuring, recordRequest, refusalCodes, type RequestMeasure } from '../subgraphs/shared/requestMetrics.js';
 import { runInRequestScope } from '../subgraphs/shared/requestScope.js';
 import { ATTR_HTTP_METHOD, ATTR_HTTP_ROUTE, ATTR_REQUEST_ID, endServerSpan, requestTracer, startServerSpan, withSpan } from '../subgraphs/shared/tracing.js';
 import type { AccessContext, AccessDecider } from './accessPolicy.js';
 import type { Authenticator } from './authenticate.js';
+import { COALESCED_HEADER, untilAnswered, type Coalescer, type SharedAnswer } from './coalesce.js';
 import type { CorsDecision } from './cors.js';
 import type { Explorer } from './explorer.js';
 import { BoundedMap } from '../subgraphs/shared/boundedMap.js';
@@ -38,6 +40,8 @@ export interface GatewayHandlerOptions {
   access: AccessDecider;
   maxBodyBytes: number;
   requestDeadlineMs: number;
+  /** Identical queries in flight at once answered once (coalesce.ts); none: each is answered on its own. */
+  coalescer?: Coalescer;
   /** The explorer's page and assets, served before any token is asked for; none: the gateway serves no page. */
   explorer?: Explorer;
   /**
@@ -251,6 +255,10 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
     /** The explorer's page or an asset: logged, not counted as a GraphQL request. */
     let explorerFile = false;
     const measure: RequestMeasure = { codes: [] };
+    /** The key under which identical queries in flight wait for this one's answer, when it is a query that may share one. */
+    let coalesceKey: string | undefined;
+    /** Given this request's answer (or undefined) when others wait for it. */
+    let settle: ((answer: SharedAnswer | undefined) => void) | undefined;
     try {
       const cors = options.cors(req);
       corsHeaders = cors.headers;
@@ -315,15 +323,44 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
               return;
             }
           }
+          if (options.coalescer && request.method === 'POST' && operationTypeOf(document, operationName) === 'query') {
+            coalesceKey = options.coalescer.keyOf({ document, principal, accept: req.headers.accept, operationName, variables: payload.variables, extensions: payload.extensions });
+          }
         }
       }
       const controller = controllerFor(res, Date.now() + options.requestDeadlineMs);
+      if (coalesceKey !== undefined) {
+        const joined = options.coalescer!.join(coalesceKey);
+        if ('wait' in joined) {
+          const shared = await untilAnswered(joined.wait, controller.signal);
+          if (shared) {
+            countShared('coalesced');
+            measure.operationName = shared.operationName;
+            measure.codes.push(...shared.codes);
+            outcome = [String(shared.status)];
+            const headers = new HeaderMap([...shared.headers, [COALESCED_HEADER, 'yes']]);
+            await writeGraphQLResponse(res, { status: shared.status, headers, body: { kind: 'complete', string: shared.body } }, corsHeaders);
+            return;
+          }
+          // The request waited for ended without an answer to share: this one answers on its own.
+        } else {
+          settle = joined.settle;
+          // Its client gone or its deadline passed, those waiting answer on their own at once.
+          controller.signal.addEventListener('abort', () => settle?.(undefined), { once: true });
+        }
+      }
       const context: GatewayContext = { principal, requestId, deadline: controller.deadline, ...(shape ? { shape } : {}) };
       const response = await runInRequestScope({ requestId, deadline: controller.deadline, signal: controller.signal }, () =>
         measuring(measure, () => server.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => context })),
       );
       const status = statusFor(req, response);
       outcome = [String(status)];
+      // Shared before it is written: those waiting are answered in the same turn.
+      settle?.(
+        response.body.kind === 'complete' && !controller.signal.aborted
+          ? { status, headers: [...response.headers], body: response.body.string, operationName: measure.operationName, codes: [...measure.codes] }
+          : undefined,
+      );
       await writeGraphQLResponse(res, { ...response, status }, corsHeaders);
     } catch (error) {
       // A coded GraphQLError (a parse refused for its size) keeps every extension it carries.
@@ -339,6 +376,7 @@ export function gatewayHandler(options: GatewayHandlerOptions): (req: IncomingMe
       measure.codes.push(...refusalCodes(sent));
       sendRefusal(res, sent, prefersGraphQLResponse(req.headers.accept) ? { ...corsHeaders, 'content-type': 'application/graphql-response+json; charset=utf-8' } : corsHeaders);
     } finally {
+      settle?.(undefined);
       const seconds = (performance.now() - started) / 1000;
       // A preflight is the browser asking about CORS, not a GraphQL request: logged, not counted.
       measure.operationName ??= operationName;

@@ -27,7 +27,7 @@ export interface ResponseCacheOptions {
 export const CACHE_HEADER = 'x-crosscanal-cache';
 
 /** Who a request acts for, whole: answers are only ever served again to the same principal. */
-function principalKey(principal: Principal): string {
+export function principalKey(principal: Principal): string {
   return JSON.stringify([principal.role, principal.actor, principal.franchise ?? null, principal.store ?? null, principal.customerId ?? null, principal.client ?? null]);
 }
 

@@ -25,7 +25,7 @@ import { gatewayReadiness } from './readiness.js';
 import { createSafelists } from './safelist.js';
 import { QueryPlanCache, warmQueryPlans } from './planWarmup.js';
 import { useResponseCache } from './responseCache.js';
-import { useCoalescedRequests } from './coalesce.js';
+import { createCoalescer } from './coalesce.js';
 import { SubgraphDataSource } from './subgraphDataSource.js';
 import { useScalarInputs } from './scalarInputs.js';
 import { keepResponseOperations } from './operationCache.js';
@@ -118,8 +118,6 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       useRequestMetrics<GatewayContext>(),
       useStaleNotice<GatewayContext>(),
       ...(config.responseCache ? [useResponseCache<GatewayContext>(config.responseCache)] : []),
-      // After the response cache: a kept answer is served before any wait for one in flight.
-      ...(config.coalesceRequests ? [useCoalescedRequests<GatewayContext>()] : []),
       // The explorer is the gateway's own (`explorer.ts`), served before Apollo Server sees the request.
       ApolloServerPluginLandingPageDisabled(),
     ],
@@ -140,6 +138,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     maxBodyBytes: config.maxBodyBytes,
     requestDeadlineMs: config.requestDeadlineMs,
     trustTraceparent: config.trustTraceparent,
+    // Identical queries in flight are joined at the door (coalesce.ts), before Apollo Server.
+    ...(config.coalesceRequests ? { coalescer: createCoalescer() } : {}),
     ...(config.explorer ? { explorer: await loadExplorer({ introspection: config.introspection, devTokens: config.devIssuerDir !== undefined }) } : {}),
   });
   const listening = await listenGraphQL(

@@ -95,6 +95,7 @@ interface Answer {
   requestId: string | null;
   cache: string | null;
   coalesced: string | null;
+  type: string | null;
   body: {
     data?: { slow?: { key: string; actor: string | null; call: number }; touch?: { call: number }; flaky?: string | null } | null;
     errors?: Array<{ message?: string; path?: string[]; extensions?: { code?: string } }>;
@@ -109,6 +110,7 @@ async function post(url: string, query: string, variables: Record<string, unknow
     requestId: response.headers.get('x-request-id'),
     cache: response.headers.get('x-crosscanal-cache'),
     coalesced: response.headers.get('x-crosscanal-coalesced'),
+    type: response.headers.get('content-type'),
     body: (await response.json()) as Answer['body'],
   };
 }
@@ -252,6 +254,25 @@ describe('identical queries in flight at once (coalesced)', () => {
     expect(after.coalesced).toBeNull();
     expect(after.body.data!.slow!.call).toBe(3);
     expect(calls.map((c) => c.field)).toEqual(['slow', 'touch', 'slow']);
+  });
+
+  it('are shared only with the same Accept header, which chooses the media type of the answer', async () => {
+    const headers = await coalescingBearer('carol');
+    const asked = (accept: string) => post(coalescing.url, SLOW, { key: 'm' }, { ...headers, accept });
+    const answers: Array<Promise<Answer>> = [];
+    for (const accept of ['application/json', 'application/graphql-response+json', 'application/json', 'application/graphql-response+json']) {
+      answers.push(asked(accept));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const [json, modern, jsonAgain, modernAgain] = await Promise.all(answers);
+    // (The second's subgraph read joins the first's all the same: that sharing is the fetches'.)
+    expect([json, modern, jsonAgain, modernAgain].map((a) => [a.type?.split(';')[0], a.coalesced])).toEqual([
+      ['application/json', null],
+      ['application/graphql-response+json', null],
+      ['application/json', 'yes'],
+      ['application/graphql-response+json', 'yes'],
+    ]);
+    expect(jsonAgain!.body).toEqual(json!.body);
   });
 
   it('are never coalesced when they write', async () => {
