@@ -16,6 +16,12 @@ import { startTestGateway } from './support/gateway.js';
 // The deadline leaves the healthy systems time to answer on a busy two-core machine (a
 // freshly started gateway's first request plans it too); the slow ones take longer still.
 const DEADLINE_MS = 2500;
+/**
+ * The ten whole-subgraph cases are asked side by side, each on a gateway of its own, so the
+ * healthy systems answer twenty requests at once there (the tills' ten connections among them):
+ * under CI, with other suites running beside, 2.5 s was once too short for some of them.
+ */
+const SIDE_BY_SIDE_DEADLINE_MS = 4000;
 let dir: string;
 let stack: RunningStack;
 let estate: Estate;
@@ -193,7 +199,7 @@ describe('a whole subgraph failing', () => {
       CASES.map(([name, how]) =>
         startTestGateway(
           { ...stack.subgraphUrls, [name]: how === 'dead' ? 'http://127.0.0.1:9/' : hungUrl },
-          { env: { GATEWAY_RATE_LIMIT_PER_MINUTE: '0', GATEWAY_REQUEST_DEADLINE_MS: String(DEADLINE_MS) } },
+          { env: { GATEWAY_RATE_LIMIT_PER_MINUTE: '0', GATEWAY_REQUEST_DEADLINE_MS: String(SIDE_BY_SIDE_DEADLINE_MS) } },
         ),
       ),
     );
@@ -226,7 +232,7 @@ describe('a whole subgraph failing', () => {
   test.each(CASES)('%s %s: the gateway puts a coded error on its fields, and the rest arrives', (name, how, code) => {
     const outcome = outcomes.get(`${name} ${how}`);
     if (!outcome || 'error' in outcome) throw outcome?.error ?? new Error(`${name} ${how} was not asked`);
-    expect(outcome.ms).toBeLessThan(DEADLINE_MS + 1000);
+    expect(outcome.ms).toBeLessThan(SIDE_BY_SIDE_DEADLINE_MS + 1000);
     expectPartial(outcome.answers, name, [code]);
   });
 });
