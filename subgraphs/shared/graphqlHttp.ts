@@ -57,11 +57,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   // Already whole (a small body comes in the packet of its headers, and is parsed before the
   // handler's first await returns; the parser may not have marked the message complete yet, but
   // the bytes its length declares are in): taken from the buffer as it is, without listeners.
-  const whole = req.complete || (Number.isFinite(declared) && req.readableLength === declared);
-  if (whole && req.readableFlowing === null && req.readableEncoding === null) {
-    const whole = (req.read() as Buffer | null) ?? Buffer.alloc(0);
-    if (whole.length > limit) return Promise.reject(tooLarge(`the request body passed the limit of ${limit} bytes`, limit, null));
-    return Promise.resolve(whole);
+  const inBuffer = req.complete || (Number.isFinite(declared) && req.readableLength === declared);
+  if (inBuffer && req.readableFlowing === null && req.readableEncoding === null) {
+    const body = (req.read() as Buffer | null) ?? Buffer.alloc(0);
+    if (body.length > limit) return Promise.reject(tooLarge(`the request body passed the limit of ${limit} bytes`, limit, null));
+    return Promise.resolve(body);
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

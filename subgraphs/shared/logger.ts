@@ -172,7 +172,7 @@ function scrubName(text: string): string {
 function requestLineValue(value: string | number | readonly string[]): string {
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
   if (typeof value === 'string') return JSON.stringify(scrubName(value));
-  return JSON.stringify(value.map((item) => (typeof item === 'string' ? scrubName(item) : item)));
+  return JSON.stringify(value.map(scrubName));
 }
 
 /**
